@@ -1,0 +1,126 @@
+# tdpvisor — top-level build.  Every developer task is a target here:
+#   make            build/hv.efi (+ build/hv.debug.elf with full symbols)
+#   make test       everything: host unit tests, QEMU and Bochs boots
+#   make run        boot in QEMU (AMD SVM), serial on the terminal
+#   make run-bochs  the same under Bochs (Intel VMX)
+#   make debug      QEMU waiting for gdb; see build/gdbinit
+#   make usb        build/hv-usb.img for a USB stick
+#   make bench      benchmarks (figures and ratios)
+#   make V=1        show the commands
+# Each folder lists its objects once, in its build.mk.
+
+V ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+BUILD := build
+CC := gcc
+LD := ld
+NASM := nasm
+OBJCOPY := objcopy
+NM := nm
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+VERSION := 0.1.0
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+
+# The hypervisor: freestanding, position independent (relocated by
+# gnu-efi's _relocate), no SSE/FPU so host code never touches guest state.
+HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin \
+	-fno-stack-protector -fno-strict-aliasing -fpic -fvisibility=hidden \
+	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -mcmodel=small \
+	-DGNU_EFI_USE_MS_ABI -DHV_VERSION=\"$(VERSION)\" \
+	-Iinclude -I$(BUILD)/include -I$(EFI_INC) -I$(EFI_INC)/x86_64
+HV_NASMFLAGS := -f elf64 -g -F dwarf -I$(BUILD)/include/ -Iinclude/
+HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
+	-z noexecstack -T linker.ld
+
+# Host test builds: the same mm/ and lib/ sources against a fake arch.
+HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer \
+	-DHOST_TEST -Iinclude -Itests/host -include tests/host/host_names.h
+HOST_LDLIBS := -lpthread
+
+hv-y :=
+host-y :=
+host-test-y :=
+include boot/build.mk arch/build.mk lib/build.mk mm/build.mk tests/build.mk
+-include $(sort $(wildcard tests/*/build.mk vm/build.mk svm/build.mk vmx/build.mk))
+
+HV_OBJS := $(addprefix $(BUILD)/hv/,$(hv-y))
+HOST_OBJS := $(addprefix $(BUILD)/host/,$(host-y) $(host-test-y))
+
+.PHONY: all clean test host-test run run-bochs debug usb bench check-deps
+all: $(BUILD)/hv.efi
+
+# ---- generated headers -------------------------------------------------
+$(BUILD)/include/asm-offsets.inc: arch/asm-offsets.c $(wildcard include/*.h include/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)$(CC) $(HV_CFLAGS) -S -o $@.s $<
+	$(Q)sed -n 's/.*->\([A-Za-z0-9_]*\) \$$\?\([-0-9]*\).*/%define \1 \2/p' $@.s > $@.tmp
+	$(Q)mv $@.tmp $@ && rm -f $@.s
+
+# ---- hypervisor objects --------------------------------------------------
+$(BUILD)/hv/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/hv/%.o: %.asm $(BUILD)/include/asm-offsets.inc
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	$(Q)$(NASM) $(HV_NASMFLAGS) -MD $@.d -o $@ $<
+
+# Link twice, like the kernel's kallsyms: the first image gives the symbol
+# table, which lives last in .data so that no code moves when the second
+# link adds it.  tools/kallsyms.sh verifies that nothing moved.
+HV_LINK = $(LD) $(HV_LDFLAGS) $(EFI_LIB)/crt0-efi-x86_64.o $(HV_OBJS) $(1) \
+	$(EFI_LIB)/libgnuefi.a -o $(2)
+
+$(BUILD)/hv.pass1.so: $(HV_OBJS) $(BUILD)/hv/kallsyms0.o linker.ld
+	@echo "  LD      $@"
+	$(Q)$(call HV_LINK,$(BUILD)/hv/kallsyms0.o,$@)
+
+$(BUILD)/hv/kallsyms0.o: tools/kallsyms.sh
+	@mkdir -p $(dir $@)
+	$(Q)tools/kallsyms.sh gen /dev/null > $(BUILD)/hv/kallsyms0.c
+	$(Q)$(CC) $(HV_CFLAGS) -c -o $@ $(BUILD)/hv/kallsyms0.c
+
+$(BUILD)/hv/kallsyms.o: $(BUILD)/hv.pass1.so tools/kallsyms.sh
+	@echo "  KSYMS   $@"
+	$(Q)tools/kallsyms.sh gen $< > $(BUILD)/hv/kallsyms.c
+	$(Q)$(CC) $(HV_CFLAGS) -c -o $@ $(BUILD)/hv/kallsyms.c
+
+$(BUILD)/hv.debug.elf: $(BUILD)/hv/kallsyms.o $(BUILD)/hv.pass1.so
+	@echo "  LD      $@"
+	$(Q)$(call HV_LINK,$(BUILD)/hv/kallsyms.o,$@)
+	$(Q)tools/kallsyms.sh verify $(BUILD)/hv.pass1.so $@
+
+$(BUILD)/hv.efi: $(BUILD)/hv.debug.elf
+	@echo "  EFI     $@"
+	$(Q)$(OBJCOPY) -j .text -j .data -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j .reloc --target=efi-app-x86_64 --subsystem=10 $< $@
+
+# ---- host tests ----------------------------------------------------------
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(CC) $(HOST_CFLAGS) $(HOST_SAN) -MMD -MP -c -o $@ $<
+
+$(BUILD)/host/unit-tests: $(HOST_OBJS)
+	@echo "  HOSTLD  $@"
+	$(Q)$(CC) $(HOST_SAN) -o $@ $^ $(HOST_LDLIBS)
+
+host-test: $(BUILD)/host/unit-tests
+	$(Q)$(BUILD)/host/unit-tests
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

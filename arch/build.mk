@@ -1,0 +1,1 @@
+# arch/: x86 machinery both vendors share.

@@ -1,0 +1,1 @@
+# boot/: UEFI entry, command line, memory reservation.

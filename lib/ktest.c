@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ktest runner: walks the "ktest_cases" section and prints KTAP.
+ * Shared by hv.efi and the host test binaries (see include/lib/ktest.h).
+ */
+#include "lib/ktest.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+
+extern const struct ktest *const __start_ktest_cases[];
+extern const struct ktest *const __stop_ktest_cases[];
+
+bool ktest_streq(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+bool ktest_check(struct ktest_ctx *t, bool ok, const char *file, int line,
+		 const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (ok)
+		return true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	t->failures++;
+	printk(KERN_INFO "    # %s: %s:%d: %s\n", t->name, file, line, msg);
+	return false;
+}
+
+void ktest_skip(struct ktest_ctx *t, const char *reason)
+{
+	t->skipped = true;
+	t->skip_reason = reason;
+}
+
+static bool ktest_selected(const struct ktest *kt, const char *filter)
+{
+	if (!filter || !*filter || strcmp(filter, "all") == 0)
+		return true;
+	return strncmp(kt->name, filter, strlen(filter)) == 0;
+}
+
+unsigned int ktest_run(const char *filter, unsigned int *passed)
+{
+	const struct ktest *const *p;
+	unsigned int n = 0, i = 0, failed = 0, ok = 0;
+
+	for (p = __start_ktest_cases; p < __stop_ktest_cases; p++)
+		n += ktest_selected(*p, filter);
+
+	printk(KERN_INFO "KTAP version 1\n");
+	printk(KERN_INFO "1..%u\n", n);
+	for (p = __start_ktest_cases; p < __stop_ktest_cases; p++) {
+		struct ktest_ctx t = { .name = (*p)->name };
+
+		if (!ktest_selected(*p, filter))
+			continue;
+		i++;
+		(*p)->fn(&t);
+		if (t.skipped && !t.failures) {
+			printk(KERN_INFO "ok %u %s # SKIP %s\n", i, t.name,
+			       t.skip_reason);
+			ok++;
+		} else if (t.failures) {
+			printk(KERN_INFO "not ok %u %s\n", i, t.name);
+			failed++;
+		} else {
+			printk(KERN_INFO "ok %u %s\n", i, t.name);
+			ok++;
+		}
+	}
+	printk(KERN_INFO "# ktest: %u passed, %u failed\n", ok, failed);
+	if (passed)
+		*passed = ok;
+	return failed;
+}
