@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The host's descriptor tables.  UEFI firmware runs with its own GDT and IDT
+ * and TR = 0; VMX needs a non-zero host TR, and our exception handlers must
+ * catch the hypervisor's faults.  The firmware keeps running while boot
+ * services are up (its timer interrupt among others), so its descriptors
+ * stay valid: the GDT is a copy of the firmware's with our TSS appended, and
+ * the IDT is a copy of the firmware's with vectors 0-31 pointed at ours.
+ */
+#include "arch/cpu.h"
+#include "arch/exception.h"
+#include "arch/x86.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+#include "errcode.h"
+
+#define GDT_BYTES 4096
+#define IDT_ENTRIES 256
+#define IST_STACK_BYTES 8192
+#define IST_DOUBLE_FAULT 1
+#define IST_NMI 2
+#define IST_MACHINE_CHECK 3
+
+struct __attribute__((packed)) tss64 {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+};
+
+struct idt_gate {
+	u16 offset_lo;
+	u16 selector;
+	u8 ist;
+	u8 type_attr;
+	u16 offset_mid;
+	u32 offset_hi;
+	u32 reserved;
+};
+_Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gates are 16 bytes");
+
+#define GATE_INTERRUPT_PRESENT 0x8e	/* P=1, DPL=0, type 0xE */
+#define TSS_TYPE_AVAILABLE 0x9
+#define DESC_PRESENT BIT_ULL(47)
+
+static u8 gdt[GDT_BYTES] __aligned(16);
+static struct idt_gate idt[IDT_ENTRIES] __aligned(16);
+static struct tss64 tss __aligned(16);
+static u8 ist_stacks[3][IST_STACK_BYTES] __aligned(16);
+static struct desc_ptr fw_gdtr, fw_idtr;
+
+static void set_gate(struct idt_gate *g, u64 handler, u16 cs, u8 ist)
+{
+	g->offset_lo = (u16)handler;
+	g->offset_mid = (u16)(handler >> 16);
+	g->offset_hi = (u32)(handler >> 32);
+	g->selector = cs;
+	g->ist = ist;
+	g->type_attr = GATE_INTERRUPT_PRESENT;
+	g->reserved = 0;
+}
+
+/* Writes a 16-byte available-TSS descriptor for tss at gdt + off. */
+static void set_tss_desc(u32 off)
+{
+	u64 base = (u64)(uintptr_t)&tss, limit = sizeof(tss) - 1;
+	u64 lo = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+		 ((u64)TSS_TYPE_AVAILABLE << 40) | DESC_PRESENT |
+		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	u64 hi = base >> 32;
+
+	memcpy(gdt + off, &lo, 8);
+	memcpy(gdt + off + 8, &hi, 8);
+}
+
+int desc_init(void)
+{
+	struct desc_ptr gdtr, idtr;
+	u32 fw_gdt_bytes, tss_off, i;
+	u16 cs = read_cs();
+
+	sgdt(&fw_gdtr);
+	sidt(&fw_idtr);
+	fw_gdt_bytes = (u32)fw_gdtr.limit + 1;
+	tss_off = ALIGN_UP(fw_gdt_bytes, 16);
+	if (tss_off + 16 > GDT_BYTES || fw_idtr.limit + 1u > sizeof(idt)) {
+		pr_err("desc: firmware GDT (%u bytes) or IDT (%u bytes) too large\n",
+		       fw_gdt_bytes, fw_idtr.limit + 1u);
+		return -ENOMEM;
+	}
+	memcpy(gdt, (void *)(uintptr_t)fw_gdtr.base, fw_gdt_bytes);
+	set_tss_desc(tss_off);
+
+	memset(&tss, 0, sizeof(tss));
+	tss.iomap_base = sizeof(tss);
+	for (i = 0; i < 3; i++)
+		tss.ist[i] = (u64)(uintptr_t)(ist_stacks[i] + IST_STACK_BYTES);
+
+	memset(idt, 0, sizeof(idt));
+	memcpy(idt, (void *)(uintptr_t)fw_idtr.base, (size_t)fw_idtr.limit + 1);
+	for (i = 0; i < 32; i++) {
+		u8 ist = i == 8 ? IST_DOUBLE_FAULT : i == 2 ? IST_NMI :
+			 i == 18 ? IST_MACHINE_CHECK : 0;
+
+		set_gate(&idt[i], (u64)(uintptr_t)(exception_stubs + i * EXCEPTION_STUB_SIZE), cs, ist);
+	}
+
+	gdtr.base = (u64)(uintptr_t)gdt;
+	gdtr.limit = (u16)(tss_off + 16 - 1);
+	idtr.base = (u64)(uintptr_t)idt;
+	idtr.limit = sizeof(idt) - 1;
+	lgdt(&gdtr);
+	ltr((u16)tss_off);
+	lidt(&idtr);
+	pr_debug("desc: GDT %u bytes (firmware %u), TR 0x%x, IDT 256 gates, CS 0x%x\n",
+		 tss_off + 16, fw_gdt_bytes, tss_off, cs);
+	return 0;
+}
+
+void desc_restore_firmware(void)
+{
+	lidt(&fw_idtr);
+	lgdt(&fw_gdtr);
+}

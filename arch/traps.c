@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host exceptions.  A fault at an instruction listed in the exception table
+ * (rdmsr_safe and friends) resumes at its fixup; an NMI is logged and
+ * ignored; anything else is a hypervisor bug: dump vector, error code, CR2,
+ * all registers and a symbolized backtrace, then stop this CPU cleanly.
+ */
+#include "arch/cpu.h"
+#include "arch/exception.h"
+#include "arch/x86.h"
+#include "bug.h"
+#include "lib/console.h"
+#include "lib/printk.h"
+
+extern const struct ex_entry __start_ex_table[], __stop_ex_table[];
+
+static const char *const exc_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD error", "#VE virtualization exception",
+	"#CP control protection", "reserved 22", "reserved 23", "reserved 24",
+	"reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
+	"#VC VMM communication", "#SX security exception", "reserved 31",
+};
+
+static bool fixup_exception(struct exc_frame *f)
+{
+	const struct ex_entry *e;
+
+	for (e = __start_ex_table; e < __stop_ex_table; e++) {
+		u64 insn = (u64)(uintptr_t)&e->insn + (s64)e->insn;
+
+		if (insn == f->rip) {
+			f->rip = (u64)(uintptr_t)&e->fixup + (s64)e->fixup;
+			return true;
+		}
+	}
+	return false;
+}
+
+void arch_dump_frame(const struct exc_frame *f)
+{
+	pr_emerg("RIP: %04llx:%016llx RFLAGS: %08llx\n", (unsigned long long)f->cs,
+		 (unsigned long long)f->rip, (unsigned long long)f->rflags);
+	pr_emerg("RSP: %04llx:%016llx CR2: %016llx CR3: %016llx\n",
+		 (unsigned long long)f->ss, (unsigned long long)f->rsp,
+		 (unsigned long long)read_cr2(), (unsigned long long)read_cr3());
+	pr_emerg("RAX: %016llx RBX: %016llx RCX: %016llx\n", (unsigned long long)f->rax,
+		 (unsigned long long)f->rbx, (unsigned long long)f->rcx);
+	pr_emerg("RDX: %016llx RSI: %016llx RDI: %016llx\n", (unsigned long long)f->rdx,
+		 (unsigned long long)f->rsi, (unsigned long long)f->rdi);
+	pr_emerg("RBP: %016llx R08: %016llx R09: %016llx\n", (unsigned long long)f->rbp,
+		 (unsigned long long)f->r8, (unsigned long long)f->r9);
+	pr_emerg("R10: %016llx R11: %016llx R12: %016llx\n", (unsigned long long)f->r10,
+		 (unsigned long long)f->r11, (unsigned long long)f->r12);
+	pr_emerg("R13: %016llx R14: %016llx R15: %016llx\n", (unsigned long long)f->r13,
+		 (unsigned long long)f->r14, (unsigned long long)f->r15);
+	pr_emerg("CR0: %016llx CR4: %016llx\n", (unsigned long long)read_cr0(),
+		 (unsigned long long)read_cr4());
+}
+
+void exception_handler(struct exc_frame *f)
+{
+	u64 vec = f->vector;
+
+	if (fixup_exception(f))
+		return;
+	if (vec == 2) {
+		pr_warn("cpu0: NMI received, ignored\n");
+		return;
+	}
+	printk_enter_panic();
+	pr_emerg("cpu0: host exception %llu (%s), error code 0x%llx\n",
+		 (unsigned long long)vec, vec < 32 ? exc_names[vec] : "?",
+		 (unsigned long long)f->error);
+	arch_dump_frame(f);
+	dump_backtrace(f->rip, f->rbp);
+	panic("unhandled host exception %llu", (unsigned long long)vec);
+}

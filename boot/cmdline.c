@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: MIT
+/* The command-line parser (contract in include/boot/cmdline.h). */
+#include "boot/cmdline.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+#include "errcode.h"
+
+#define TOKEN_MAX 256
+
+void cmdline_complain(struct hv_options *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->nmsgs >= CMDLINE_MAX_MSGS) {
+		o->dropped_msgs++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(o->msgs[o->nmsgs++], sizeof(o->msgs[0]), fmt, ap);
+	va_end(ap);
+}
+
+void cmdline_defaults(struct hv_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->loglevel = 7;
+	o->hvmem = HVMEM_DEFAULT;
+	o->exit = EXIT_RETURN;
+}
+
+int parse_u64(const char *s, u64 *val)
+{
+	unsigned int base = 10;
+	u64 v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned int)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned int)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned int)(*s - 'A' + 10);
+		else
+			return -EINVAL;
+		if (v > (~0ULL - d) / base)
+			return -ERANGE;
+		v = v * base + d;
+	}
+	*val = v;
+	return 0;
+}
+
+int parse_size(const char *s, u64 *bytes)
+{
+	char num[32];
+	size_t len = strlen(s);
+	unsigned int shift = 0;
+	u64 v;
+	int err;
+
+	if (len == 0 || len >= sizeof(num))
+		return len ? -ERANGE : -EINVAL;
+	memcpy(num, s, len + 1);
+	switch (num[len - 1]) {
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	}
+	if (shift)
+		num[--len] = '\0';
+	err = parse_u64(num, &v);
+	if (err)
+		return err;
+	if (shift && v > (~0ULL >> shift))
+		return -ERANGE;
+	*bytes = v << shift;
+	return 0;
+}
+
+/* console=ttyS<n>[,baud] | uart,io,<port>[,baud] | efi | none */
+static int parse_console(const char *v, struct console_spec *c)
+{
+	char buf[64];
+	char *baud;
+	u64 n;
+
+	if (strscpy(buf, v, sizeof(buf)) < 0)
+		return -EINVAL;
+	c->baud = 115200;
+	if (!strcmp(buf, "efi") || !strcmp(buf, "none")) {
+		c->kind = buf[0] == 'e' ? CONSOLE_EFI : CONSOLE_NONE;
+		return 0;
+	}
+	c->kind = CONSOLE_UART;
+	if (!strncmp(buf, "ttyS", 4)) {
+		baud = strchr(buf, ',');
+		if (baud)
+			*baud++ = '\0';
+		if (strlen(buf) != 5 || buf[4] < '0' || buf[4] > '3')
+			return -EINVAL;
+		c->io = buf[4] == '0' ? 0x3f8 : buf[4] == '1' ? 0x2f8 :
+			buf[4] == '2' ? 0x3e8 : 0x2e8;
+	} else if (!strncmp(buf, "uart,io,", 8)) {
+		char *port = buf + 8;
+
+		baud = strchr(port, ',');
+		if (baud)
+			*baud++ = '\0';
+		if (parse_u64(port, &n) || n == 0 || n > 0xfff8)
+			return -EINVAL;
+		c->io = (u16)n;
+	} else {
+		return -EINVAL;
+	}
+	if (baud) {
+		if (parse_u64(baud, &n) || n == 0 || n > 115200 || 115200 % n)
+			return -EINVAL;
+		c->baud = (u32)n;
+	}
+	return 0;
+}
+
+static bool valid_filter(const char *v)
+{
+	for (; *v; v++)
+		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
+		      (*v >= '0' && *v <= '9') || *v == '_'))
+			return false;
+	return true;
+}
+
+/* Applies one key=value (value NULL for a bare key). */
+static void apply(struct hv_options *o, const char *key, const char *val)
+{
+	u64 n;
+
+	if (!strcmp(key, "loglevel")) {
+		if (!val || parse_u64(val, &n) || n > 8)
+			cmdline_complain(o, "loglevel: expected 0..8, got '%s'", val ? val : "");
+		else
+			o->loglevel = (int)n;
+	} else if (!strcmp(key, "hvmem")) {
+		if (!val || parse_size(val, &n) || n < HVMEM_MIN || n > HVMEM_MAX)
+			cmdline_complain(o, "hvmem: expected a size from 8M to 16G, got '%s'",
+				 val ? val : "");
+		else
+			o->hvmem = ALIGN_UP(n, PAGE_SIZE);
+	} else if (!strcmp(key, "console")) {
+		struct console_spec c;
+
+		if (!val || parse_console(val, &c))
+			cmdline_complain(o, "console: expected ttyS0..3[,baud], uart,io,PORT[,baud], "
+				 "efi or none, got '%s'", val ? val : "");
+		else if (o->nconsoles >= CMDLINE_MAX_CONSOLES)
+			cmdline_complain(o, "console: more than %d consoles, '%s' ignored",
+				 CMDLINE_MAX_CONSOLES, val);
+		else
+			o->consoles[o->nconsoles++] = c;
+	} else if (!strcmp(key, "ktest")) {
+		if (!val || !*val || strlen(val) >= sizeof(o->ktest) || !valid_filter(val))
+			cmdline_complain(o, "ktest: expected 'all' or a test-name prefix, got '%s'",
+				 val ? val : "");
+		else
+			strscpy(o->ktest, val, sizeof(o->ktest));
+	} else if (!strcmp(key, "exit")) {
+		if (val && !strcmp(val, "qemu"))
+			o->exit = EXIT_QEMU;
+		else if (val && !strcmp(val, "bochs"))
+			o->exit = EXIT_BOCHS;
+		else if (val && !strcmp(val, "return"))
+			o->exit = EXIT_RETURN;
+		else
+			cmdline_complain(o, "exit: expected qemu, bochs or return, got '%s'",
+				 val ? val : "");
+	} else {
+		cmdline_complain(o, "unknown option '%s'", key);
+	}
+}
+
+/*
+ * Copies the next token of *sp into tok (quotes group, and are removed).
+ * Returns the token length, 0 at the end, or -E2BIG when it was cut.
+ */
+static int next_token(const char **sp, char *tok)
+{
+	const char *s = *sp;
+	bool quoted = false, cut = false;
+	int n = 0;
+
+	while (*s == ' ')
+		s++;
+	if (!*s) {
+		*sp = s;
+		return 0;
+	}
+	for (; *s && (quoted || *s != ' '); s++) {
+		if (*s == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (n < TOKEN_MAX - 1)
+			tok[n++] = *s;
+		else
+			cut = true;
+	}
+	tok[n] = '\0';
+	*sp = s;
+	return cut ? -E2BIG : (n ? n : 1);
+}
+
+unsigned int cmdline_parse(const char *s, struct hv_options *o)
+{
+	unsigned int before = o->nmsgs + o->dropped_msgs;
+	char tok[TOKEN_MAX];
+	int n;
+
+	while ((n = next_token(&s, tok)) != 0) {
+		char *eq;
+
+		if (n == -E2BIG) {
+			cmdline_complain(o, "option '%.24s...' longer than %d characters, ignored",
+				 tok, TOKEN_MAX - 1);
+			continue;
+		}
+		if (!tok[0])
+			continue;	/* "" */
+		eq = strchr(tok, '=');
+		if (eq)
+			*eq++ = '\0';
+		if (!tok[0]) {
+			cmdline_complain(o, "option without a name ('=%.24s'), ignored", eq);
+			continue;
+		}
+		apply(o, tok, eq);
+	}
+	return o->nmsgs + o->dropped_msgs - before;
+}
+
+/* Appends c to out, sanitised; returns 1 if c had to be replaced. */
+static unsigned int put_sane(char *out, size_t *len, size_t outsz, u32 c)
+{
+	char ch = (char)c;
+	unsigned int bad = 0;
+
+	if (c == '\t' || c == '\n' || c == '\r')
+		ch = ' ';
+	else if (c < 0x20 || c > 0x7e)
+		ch = '?', bad = 1;
+	if (*len + 1 >= outsz)
+		return 1;
+	out[(*len)++] = ch;
+	return bad;
+}
+
+/* Drops a leading image name (the shell's argv[0]) such as "\EFI\hv.efi". */
+static void drop_image_name(char *out)
+{
+	char *end = out;
+	size_t n;
+
+	while (*end == ' ')
+		end++;
+	while (*end && *end != ' ')
+		end++;
+	n = (size_t)(end - out);
+	if (n >= 4 && (!strncmp(end - 4, ".efi", 4) || !strncmp(end - 4, ".EFI", 4)))
+		memmove(out, end, strlen(end) + 1);
+}
+
+unsigned int cmdline_from_load_options(const void *data, size_t size, char *out,
+				       size_t outsz)
+{
+	const u8 *b = data;
+	unsigned int bad = 0;
+	size_t len = 0, i;
+	bool ucs2;
+
+	if (!outsz)
+		return 0;
+	out[0] = '\0';
+	if (!data || !size)
+		return 0;
+	/* UCS-2 when every high byte of the first characters is zero. */
+	ucs2 = size >= 2 && !(size & 1) && b[0] && !b[1];
+	for (i = 1; ucs2 && i < size / 2 && i < 8 && b[2 * i]; i++)
+		ucs2 = !b[2 * i + 1];
+	if (ucs2) {
+		for (i = 0; i + 1 < size; i += 2) {
+			u32 c = b[i] | (u32)b[i + 1] << 8;
+
+			if (!c)
+				break;
+			bad += put_sane(out, &len, outsz, c);
+		}
+	} else {
+		for (i = 0; i < size && b[i]; i++)
+			bad += put_sane(out, &len, outsz, b[i]);
+	}
+	out[len] = '\0';
+	drop_image_name(out);
+	return bad;
+}
+
+unsigned int cmdline_from_config(const char *data, size_t size, char *out, size_t outsz)
+{
+	unsigned int bad = 0;
+	size_t len = 0, i = 0;
+
+	if (!outsz)
+		return 0;
+	while (i < size && data[i]) {
+		size_t eol = i;
+
+		while (eol < size && data[eol] && data[eol] != '\n')
+			eol++;
+		if (data[i] != '#') {
+			for (; i < eol; i++)
+				bad += put_sane(out, &len, outsz, (u8)data[i]);
+			bad += put_sane(out, &len, outsz, ' ');
+		}
+		i = eol < size && data[eol] == '\n' ? eol + 1 : eol;
+	}
+	out[len] = '\0';
+	return bad;
+}

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Firmware services while boot services are up: delay, the loaded-image
+ * protocol, a file next to hv.efi, reserved memory, the text console.
+ * Every call checks the firmware's status; nothing here panics on a
+ * firmware error.
+ */
+#include <efi.h>
+#include "boot/efi.h"
+#include "lib/console.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+#include "errcode.h"
+
+static EFI_HANDLE image_handle;
+static EFI_SYSTEM_TABLE *st;
+static EFI_BOOT_SERVICES *bs;
+
+void efi_init(void *handle, void *system_table)
+{
+	image_handle = handle;
+	st = system_table;
+	bs = st->BootServices;
+}
+
+void efi_stall_us(u64 us)
+{
+	bs->Stall(us);
+}
+
+static EFI_LOADED_IMAGE *loaded_image(void)
+{
+	EFI_GUID guid = LOADED_IMAGE_PROTOCOL;
+	EFI_LOADED_IMAGE *li = NULL;
+
+	if (EFI_ERROR(bs->HandleProtocol(image_handle, &guid, (void **)&li)))
+		return NULL;
+	return li;
+}
+
+/* Concatenates the file-path nodes of dp into out as ASCII. */
+static void device_path_to_ascii(EFI_DEVICE_PATH *dp, char *out, size_t outsz)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	while (dp && !(DevicePathType(dp) == END_DEVICE_PATH_TYPE &&
+		       DevicePathSubType(dp) == END_ENTIRE_DEVICE_PATH_SUBTYPE)) {
+		u16 nodelen = DevicePathNodeLength(dp);
+
+		if (nodelen < 4)
+			break;
+		if (DevicePathType(dp) == MEDIA_DEVICE_PATH &&
+		    DevicePathSubType(dp) == MEDIA_FILEPATH_DP) {
+			const CHAR16 *p = ((FILEPATH_DEVICE_PATH *)dp)->PathName;
+			size_t i, n = (nodelen - 4) / 2;
+
+			for (i = 0; i < n && p[i] && len + 1 < outsz; i++)
+				out[len++] = p[i] < 0x80 ? (char)p[i] : '?';
+		}
+		dp = (EFI_DEVICE_PATH *)((u8 *)dp + nodelen);
+	}
+	out[len] = '\0';
+}
+
+int efi_image_info(struct efi_image_info *info)
+{
+	EFI_LOADED_IMAGE *li = loaded_image();
+
+	memset(info, 0, sizeof(*info));
+	if (!li)
+		return -ENOENT;
+	info->base = (uintptr_t)li->ImageBase;
+	info->size = li->ImageSize;
+	device_path_to_ascii(li->FilePath, info->path, sizeof(info->path));
+	return 0;
+}
+
+void efi_load_options(const void **data, u32 *size)
+{
+	EFI_LOADED_IMAGE *li = loaded_image();
+
+	*data = li ? li->LoadOptions : NULL;
+	*size = li ? li->LoadOptionsSize : 0;
+}
+
+long efi_read_file_beside_image(const char *name, char *buf, size_t bufsz)
+{
+	EFI_GUID fs_guid = SIMPLE_FILE_SYSTEM_PROTOCOL;
+	EFI_FILE_IO_INTERFACE *fs;
+	EFI_FILE_HANDLE root, file;
+	EFI_LOADED_IMAGE *li = loaded_image();
+	CHAR16 path[192];
+	char dir[128];
+	UINTN n, i, j = 0, cut = 0;
+	EFI_STATUS s;
+
+	if (!li || bufsz < 2)
+		return -ENOENT;
+	device_path_to_ascii(li->FilePath, dir, sizeof(dir));
+	for (i = 0; dir[i]; i++)
+		if (dir[i] == '\\' || dir[i] == '/')
+			cut = i + 1;
+	for (i = 0; i < cut && j < ARRAY_SIZE(path) - 1; i++)
+		path[j++] = dir[i] == '/' ? '\\' : (CHAR16)dir[i];
+	for (i = 0; name[i] && j < ARRAY_SIZE(path) - 1; i++)
+		path[j++] = (CHAR16)name[i];
+	path[j] = 0;
+
+	if (EFI_ERROR(bs->HandleProtocol(li->DeviceHandle, &fs_guid, (void **)&fs)))
+		return -ENOENT;
+	if (EFI_ERROR(fs->OpenVolume(fs, &root)))
+		return -EIO;
+	s = root->Open(root, &file, path, EFI_FILE_MODE_READ, 0);
+	root->Close(root);
+	if (EFI_ERROR(s))
+		return -ENOENT;
+	n = bufsz - 1;
+	s = file->Read(file, &n, buf);
+	file->Close(file);
+	if (EFI_ERROR(s))
+		return -EIO;
+	buf[n] = '\0';
+	return (long)n;
+}
+
+#define ALIGN_2M (2ULL << 20)
+
+uintptr_t efi_reserve_memory(u64 bytes)
+{
+	EFI_PHYSICAL_ADDRESS addr = 0, aligned;
+	UINTN pages = (bytes + ALIGN_2M) >> PAGE_SHIFT;
+	u64 head, tail;
+
+	if (EFI_ERROR(bs->AllocatePages(AllocateAnyPages, EfiReservedMemoryType, pages, &addr)))
+		return 0;
+	/* Trim the over-allocation so the pool starts on a 2 MiB boundary. */
+	aligned = ALIGN_UP(addr, ALIGN_2M);
+	head = (aligned - addr) >> PAGE_SHIFT;
+	tail = pages - head - (bytes >> PAGE_SHIFT);
+	if (head)
+		bs->FreePages(addr, head);
+	if (tail)
+		bs->FreePages(aligned + bytes, tail);
+	return (uintptr_t)aligned;
+}
+
+void efi_release_memory(uintptr_t addr, u64 bytes)
+{
+	bs->FreePages(addr, bytes >> PAGE_SHIFT);
+}
+
+static void efi_con_write(struct console *con, const char *s, size_t len)
+{
+	CHAR16 buf[130];
+	size_t n = 0;
+
+	while (len--) {
+		if (*s == '\n')
+			buf[n++] = '\r';
+		buf[n++] = (CHAR16)(u8)*s++;
+		if (n >= ARRAY_SIZE(buf) - 2 || !len) {
+			buf[n] = 0;
+			st->ConOut->OutputString(st->ConOut, buf);
+			n = 0;
+		}
+	}
+}
+
+static struct console efi_con = { .name = "efi", .write = efi_con_write };
+
+void efi_console_register(void)
+{
+	efi_con.enabled = true;
+	console_register(&efi_con);
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hv.efi's entry point.  gnu-efi's crt0 has relocated the image and calls
+ * efi_main(image, system table) with the SysV ABI.  The order matters:
+ * options first (they choose the consoles), then the clock, the host
+ * descriptor tables, the memory pool, and the CPU's capabilities.  Whatever
+ * fails, hv.efi returns to the firmware in the state it found it in.
+ */
+#include <efi.h>
+#include "arch/cpu.h"
+#include "arch/serial.h"
+#include "arch/x86.h"
+#include "boot/cmdline.h"
+#include "boot/efi.h"
+#include "lib/console.h"
+#include "lib/ktest.h"
+#include "lib/panic.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+#include "mm/page_alloc.h"
+
+#define QEMU_DEBUG_EXIT_PORT 0xf4
+#define BOCHS_SHUTDOWN_PORT 0x8900
+#define CFG_FILE "hv.cfg"
+
+static struct hv_options opts;
+static struct uart uarts[CMDLINE_MAX_CONSOLES];
+
+/* Ends an emulator run with a pass/fail status for the test runners. */
+static void emulator_exit(int failed)
+{
+	const char *s = "Shutdown";
+
+	if (opts.exit == EXIT_QEMU) {
+		pr_info("exit: isa-debug-exit status %d\n", failed);
+		console_flush_all();
+		outb(QEMU_DEBUG_EXIT_PORT, (u8)failed);
+	} else if (opts.exit == EXIT_BOCHS) {
+		pr_info("exit: bochs %s\n", failed ? "shutdown (failure)" : "magic break (success)");
+		console_flush_all();
+		if (!failed)
+			bochs_magic_break();
+		else
+			while (*s)
+				outb(BOCHS_SHUTDOWN_PORT, (u8)*s++);
+	}
+}
+
+/* hv.cfg, then the load options: later options override earlier ones. */
+static void read_options(char *cfg_line, char *opt_line)
+{
+	static char file[4096];
+	const void *lo;
+	u32 lo_size;
+	long n;
+
+	cmdline_defaults(&opts);
+	n = efi_read_file_beside_image(CFG_FILE, file, sizeof(file));
+	if (n > 0) {
+		if (cmdline_from_config(file, (size_t)n, cfg_line, CMDLINE_MAX))
+			cmdline_complain(&opts, CFG_FILE ": non-ASCII or overlong text replaced");
+		cmdline_parse(cfg_line, &opts);
+	}
+	efi_load_options(&lo, &lo_size);
+	if (cmdline_from_load_options(lo, lo_size, opt_line, CMDLINE_MAX))
+		cmdline_complain(&opts, "load options: non-ASCII or overlong text replaced");
+	cmdline_parse(opt_line, &opts);
+}
+
+static void setup_consoles(void)
+{
+	unsigned int i;
+
+	console_set_loglevel(opts.loglevel);
+	if (!opts.nconsoles) {
+		opts.consoles[0].kind = CONSOLE_UART;
+		opts.consoles[0].io = uart_legacy_ports[0];
+		opts.consoles[0].baud = 115200;
+		opts.nconsoles = 1;
+	}
+	for (i = 0; i < opts.nconsoles; i++) {
+		const struct console_spec *c = &opts.consoles[i];
+
+		if (c->kind == CONSOLE_UART)
+			uart_init(&uarts[i], c->io, c->baud);
+		else if (c->kind == CONSOLE_EFI)
+			efi_console_register();
+	}
+}
+
+static void print_banner(const char *cfg_line, const char *opt_line)
+{
+	struct efi_image_info img;
+	unsigned int i;
+
+	pr_info("tdpvisor %s (built %s %s) starting\n", HV_VERSION, __DATE__, __TIME__);
+	if (!efi_image_info(&img))
+		pr_info("hv.efi: image base 0x%llx size 0x%llx path %s\n",
+			(unsigned long long)img.base, (unsigned long long)img.size,
+			img.path[0] ? img.path : "(none)");
+	pr_info("hv.efi: TSC %llu.%03llu MHz\n", (unsigned long long)(tsc_khz() / 1000),
+		(unsigned long long)(tsc_khz() % 1000));
+	if (cfg_line[0])
+		pr_info("Command line (" CFG_FILE "): %s\n", cfg_line);
+	pr_info("Command line: %s\n", opt_line);
+	for (i = 0; i < opts.nmsgs; i++)
+		pr_warn("cmdline: %s\n", opts.msgs[i]);
+	if (opts.dropped_msgs)
+		pr_warn("cmdline: %u more problems not shown\n", opts.dropped_msgs);
+}
+
+static int reserve_pool(uintptr_t *base)
+{
+	int err;
+
+	*base = efi_reserve_memory(opts.hvmem);
+	if (!*base) {
+		pr_err("mem: cannot reserve %llu MiB for the hypervisor\n",
+		       (unsigned long long)(opts.hvmem >> 20));
+		return -1;
+	}
+	err = page_pool_init(&hv_pool, (void *)*base, opts.hvmem);
+	if (err) {
+		pr_err("mem: page pool init failed (%d)\n", err);
+		efi_release_memory(*base, opts.hvmem);
+		return -1;
+	}
+	pr_info("mem: reserved %llu MiB at [0x%llx-0x%llx] (EfiReservedMemoryType), "
+		"%llu pages free\n", (unsigned long long)(opts.hvmem >> 20),
+		(unsigned long long)*base, (unsigned long long)(*base + opts.hvmem - 1),
+		(unsigned long long)page_pool_total(&hv_pool));
+	return 0;
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	static char cfg_line[CMDLINE_MAX], opt_line[CMDLINE_MAX];
+	struct cpu_caps caps;
+	unsigned int failed = 0, passed = 0;
+	EFI_STATUS status = EFI_SUCCESS;
+	const char *why;
+	uintptr_t pool = 0;
+
+	efi_init(image, systab);
+	read_options(cfg_line, opt_line);
+	setup_consoles();
+	tsc_calibrate(efi_stall_us);
+	printk_set_clock(ns_since_boot);
+	panic_set_exit_hook(emulator_exit);
+	print_banner(cfg_line, opt_line);
+
+	if (desc_init())
+		return EFI_OUT_OF_RESOURCES;
+	if (reserve_pool(&pool)) {
+		status = EFI_OUT_OF_RESOURCES;
+		failed = 1;
+		goto out;
+	}
+
+	cpu_caps_read(&caps);
+	cpu_caps_print(&caps, 0);
+	why = cpu_caps_unusable_reason(&caps);
+	if (why) {
+		pr_err("cpu0: %s\n", why);
+		status = EFI_UNSUPPORTED;
+	}
+
+	if (opts.ktest[0]) {
+		failed = ktest_run(opts.ktest, &passed);
+		pr_info("ktest: %u passed, %u failed\n", passed, failed);
+		if (page_pool_used(&hv_pool))
+			pr_warn("mem: %llu pages still allocated after the tests\n",
+				(unsigned long long)page_pool_used(&hv_pool));
+	}
+
+	efi_release_memory(pool, opts.hvmem);
+out:
+	desc_restore_firmware();
+	pr_info("hv.efi: returning to the firmware (status 0x%llx)\n",
+		(unsigned long long)status);
+	emulator_exit(failed ? 1 : 0);
+	return status;
+}

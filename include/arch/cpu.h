@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-boot CPU services of arch/: time, descriptor tables, capabilities. */
+#ifndef TDPVISOR_ARCH_CPU_H
+#define TDPVISOR_ARCH_CPU_H
+
+#include "types.h"
+
+/* arch/tsc.c */
+/* Measures the TSC against stall_us(us) (a firmware delay).  Returns kHz. */
+u64 tsc_calibrate(void (*stall_us)(u64 us));
+u64 tsc_khz(void);
+u64 ns_since_boot(void);
+
+/* arch/desc.c */
+/*
+ * Installs the hypervisor's GDT (the firmware's descriptors kept at their
+ * selectors, plus our TSS), TSS (IST stacks for #DF and #NMI, non-zero TR)
+ * and IDT (the firmware's vectors kept, 0-31 replaced by our handlers).
+ * Returns 0 or -ENOMEM.
+ */
+int desc_init(void);
+/* Puts the firmware's GDTR and IDTR back before returning to it. */
+void desc_restore_firmware(void);
+
+/* arch/stacktrace.c */
+/* Prints a symbolized backtrace starting at rip with frame pointer rbp. */
+void dump_backtrace(u64 rip, u64 rbp);
+void dump_stack(void);
+
+enum cpu_vendor { VENDOR_OTHER, VENDOR_INTEL, VENDOR_AMD };
+
+struct cpu_caps {
+	enum cpu_vendor vendor;
+	char vendor_id[13];
+	u32 family, model, stepping;
+	u32 maxphyaddr;
+	bool la57;
+	/* Intel VMX */
+	bool vmx;
+	bool vmx_locked_off;	/* IA32_FEATURE_CONTROL locked without VMXON */
+	bool vmx_fc_unlocked;
+	bool ept, vpid, unrestricted, ept_1g, ept_2m, ept_ad, pml, ept_5level, ept_4level;
+	/* AMD SVM */
+	bool svm;
+	bool svm_disabled;	/* VM_CR.SVMDIS */
+	bool npt, nrips, flush_by_asid, decode_assists, vmcb_clean, npt_5level;
+	u32 svm_nasid;
+};
+
+/* arch/cpu_caps.c */
+void cpu_caps_read(struct cpu_caps *c);
+void cpu_caps_print(const struct cpu_caps *c, unsigned int cpu);
+/*
+ * Returns NULL when the CPU can run guests, else a sentence saying why not
+ * (no VMX/SVM, or disabled by the firmware).
+ */
+const char *cpu_caps_unusable_reason(const struct cpu_caps *c);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* 16550 UART console at any I/O port (arch/serial.c). */
+#ifndef TDPVISOR_SERIAL_H
+#define TDPVISOR_SERIAL_H
+
+#include "types.h"
+#include "lib/console.h"
+
+struct uart {
+	struct console con;
+	u16 io;
+	u32 baud;
+};
+
+/* The legacy COM1..COM4 ports, for console=ttyS0..3. */
+extern const u16 uart_legacy_ports[4];
+
+/*
+ * Programs the UART for baud 8N1 with FIFOs and registers it as a console.
+ * Returns 0, or -EINVAL for a baud rate the 115200 Hz divisor cannot make.
+ */
+int uart_init(struct uart *u, u16 io, u32 baud);
+void uart_putc(const struct uart *u, char c);
+
+#endif

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86 instruction accessors.  Each is one line of inline assembly; no other
+ * file in the project contains inline assembly except the VMX/SVM accessor
+ * headers.  Anything longer lives in a .asm file.
+ */
+#ifndef TDPVISOR_X86_H
+#define TDPVISOR_X86_H
+
+#include "types.h"
+
+struct cpuid_regs {
+	u32 eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid_count(u32 leaf, u32 subleaf)
+{
+	struct cpuid_regs r;
+
+	__asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+static inline struct cpuid_regs cpuid(u32 leaf)
+{
+	return cpuid_count(leaf, 0);
+}
+
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void wrmsr(u32 msr, u64 v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
+}
+
+/* rdmsr that survives a #GP: returns false (and leaves *v alone) on fault.
+ * Implemented in arch/entry.asm with an exception fixup. */
+bool rdmsr_safe(u32 msr, u64 *v);
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline u8 inb(u16 port)
+{
+	u8 v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outb(u16 port, u8 v)
+{
+	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static inline void outw(u16 port, u16 v)
+{
+	__asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static inline u64 read_cr0(void) { u64 v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline u64 read_cr2(void) { u64 v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline u64 read_cr3(void) { u64 v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline u64 read_cr4(void) { u64 v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr0(u64 v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
+static inline void write_cr4(u64 v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+
+static inline u64 read_rflags(void)
+{
+	u64 v;
+
+	__asm__ volatile("pushfq; pop %0" : "=r"(v));
+	return v;
+}
+
+static inline u64 read_rbp(void) { u64 v; __asm__ volatile("mov %%rbp, %0" : "=r"(v)); return v; }
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }
+
+struct __attribute__((packed)) desc_ptr {
+	u16 limit;
+	u64 base;
+};
+
+static inline void sgdt(struct desc_ptr *d) { __asm__ volatile("sgdt %0" : "=m"(*d)); }
+static inline void sidt(struct desc_ptr *d) { __asm__ volatile("sidt %0" : "=m"(*d)); }
+static inline void lgdt(const struct desc_ptr *d) { __asm__ volatile("lgdt %0" ::"m"(*d)); }
+static inline void lidt(const struct desc_ptr *d) { __asm__ volatile("lidt %0" ::"m"(*d)); }
+static inline void ltr(u16 sel) { __asm__ volatile("ltr %0" ::"r"(sel)); }
+static inline u16 str(void) { u16 v; __asm__ volatile("str %0" : "=r"(v)); return v; }
+static inline u16 read_cs(void) { u16 v; __asm__ volatile("mov %%cs, %0" : "=r"(v)); return v; }
+static inline u16 read_ss(void) { u16 v; __asm__ volatile("mov %%ss, %0" : "=r"(v)); return v; }
+static inline u16 read_ds(void) { u16 v; __asm__ volatile("mov %%ds, %0" : "=r"(v)); return v; }
+
+/* Bochs' magic breakpoint (magic_break: enabled=1 stops at it). */
+static inline void bochs_magic_break(void) { __asm__ volatile("xchg %%bx, %%bx" ::: "memory"); }
+
+#define X86_CR0_PE BIT_ULL(0)
+#define X86_CR0_PG BIT_ULL(31)
+#define X86_CR4_PAE BIT_ULL(5)
+#define X86_CR4_VMXE BIT_ULL(13)
+#define X86_CR4_LA57 BIT_ULL(12)
+#define X86_RFLAGS_IF BIT_ULL(9)
+
+#endif

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hypervisor's command line, in kernel syntax:
+ *
+ *	loglevel=7 console=ttyS0,115200 hvmem=64M ktest=all exit=qemu
+ *
+ * It comes from hv.cfg next to hv.efi and from the image's load options (UEFI
+ * shell arguments, or a Boot#### entry's optional data), in that order, so
+ * load options override the file.  Parsing never fails: an unknown or
+ * malformed option is reported by name (cmdline_parse() returns the
+ * messages) and ignored; garbage, very long or non-ASCII input is cut and
+ * sanitised first.  This file is host-testable: no firmware calls.
+ */
+#ifndef TDPVISOR_CMDLINE_H
+#define TDPVISOR_CMDLINE_H
+
+#include "types.h"
+#include "compiler.h"
+
+#define CMDLINE_MAX 1024
+#define CMDLINE_MAX_CONSOLES 4
+#define CMDLINE_MAX_MSGS 8
+#define HVMEM_DEFAULT (64ULL << 20)
+#define HVMEM_MIN (8ULL << 20)
+#define HVMEM_MAX (16ULL << 30)
+
+enum console_kind { CONSOLE_UART, CONSOLE_EFI, CONSOLE_NONE };
+
+struct console_spec {
+	enum console_kind kind;
+	u16 io;
+	u32 baud;
+};
+
+enum exit_mode { EXIT_RETURN, EXIT_QEMU, EXIT_BOCHS };
+
+struct hv_options {
+	int loglevel;
+	u64 hvmem;
+	struct console_spec consoles[CMDLINE_MAX_CONSOLES];
+	unsigned int nconsoles;	/* 0: the default, ttyS0,115200 and efi */
+	char ktest[64];		/* in-hypervisor unit tests to run; "" = none */
+	enum exit_mode exit;
+	/* What was wrong with the input, for the caller to log. */
+	char msgs[CMDLINE_MAX_MSGS][96];
+	unsigned int nmsgs;
+	unsigned int dropped_msgs;
+};
+
+void cmdline_defaults(struct hv_options *o);
+/* Records a problem with the input in o->msgs (counted when full). */
+__printf(2, 3) void cmdline_complain(struct hv_options *o, const char *fmt, ...);
+
+/*
+ * Parses s (NUL-terminated) into o, on top of what o holds already.
+ * Returns the number of problems found (each also recorded in o->msgs).
+ */
+unsigned int cmdline_parse(const char *s, struct hv_options *o);
+
+/*
+ * Turns load options (UCS-2 from the shell or a boot entry, or 8-bit bytes)
+ * into a printable ASCII command line in out: control characters become
+ * spaces, anything else outside ASCII becomes '?', and the image's own name
+ * (the shell's argv[0]) is dropped.  Returns the number of characters that
+ * had to be replaced or cut; out is always terminated.
+ */
+unsigned int cmdline_from_load_options(const void *data, size_t size, char *out,
+				       size_t outsz);
+
+/*
+ * The same for hv.cfg: lines joined with spaces, lines starting with '#'
+ * dropped.
+ */
+unsigned int cmdline_from_config(const char *data, size_t size, char *out, size_t outsz);
+
+/*
+ * Parses a size with an optional K/M/G suffix ("64M").  Returns 0 and sets
+ * *bytes, or -EINVAL (not a size) / -ERANGE (overflow).
+ */
+int parse_size(const char *s, u64 *bytes);
+/* Parses a decimal or 0x-prefixed number.  Returns 0, -EINVAL or -ERANGE. */
+int parse_u64(const char *s, u64 *val);
+
+#endif

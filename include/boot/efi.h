@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The few firmware services the hypervisor uses while boot services are up
+ * (boot/efi.c).  Only boot/ includes the GNU-EFI headers.
+ */
+#ifndef TDPVISOR_BOOT_EFI_H
+#define TDPVISOR_BOOT_EFI_H
+
+#include "types.h"
+
+struct efi_image_info {
+	uintptr_t base;
+	u64 size;
+	char path[128];		/* the image's file path, e.g. \EFI\BOOT\BOOTX64.EFI */
+};
+
+void efi_init(void *image_handle, void *system_table);
+void efi_stall_us(u64 us);
+/* Fills *info from the loaded-image protocol.  Returns 0 or -ENOENT. */
+int efi_image_info(struct efi_image_info *info);
+/* The raw load options of the image (may be NULL/0). */
+void efi_load_options(const void **data, u32 *size);
+/*
+ * Reads up to bufsz - 1 bytes of the file name (in the image's directory, on
+ * the image's volume) into buf and terminates it.  Returns the length or a
+ * negative error (-ENOENT when there is no such file).
+ */
+long efi_read_file_beside_image(const char *name, char *buf, size_t bufsz);
+/*
+ * Reserves bytes (a multiple of 2 MiB) of memory aligned to 2 MiB as
+ * EfiReservedMemoryType, which no OS reuses after ExitBootServices.
+ * Returns the address or 0.
+ */
+uintptr_t efi_reserve_memory(u64 bytes);
+void efi_release_memory(uintptr_t addr, u64 bytes);
+/* Registers the UEFI text console as a printk console. */
+void efi_console_register(void);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Console backends that printk writes finished lines to.  A backend is
+ * registered once and can be disabled (the UEFI text console goes away at
+ * ExitBootServices).
+ */
+#ifndef TDPVISOR_CONSOLE_H
+#define TDPVISOR_CONSOLE_H
+
+#include "types.h"
+
+struct console {
+	const char *name;
+	void (*write)(struct console *con, const char *s, size_t len);
+	/* Waits until everything written has left the device (may be NULL). */
+	void (*flush)(struct console *con);
+	bool enabled;
+	struct console *next;
+};
+
+void console_register(struct console *con);
+/* Drains every enabled console, e.g. before the machine is switched off. */
+void console_flush_all(void);
+/* Console loglevel: messages with a level below it are shown (kernel rule). */
+void console_set_loglevel(int level);
+int console_get_loglevel(void);
+/* Time source for the "[    1.234567]" prefix; NULL prints zeros. */
+void printk_set_clock(u64 (*ns_since_boot)(void));
+
+#define LOG_RING_SIZE (64 * 1024)
+/*
+ * Copies up to len bytes of the log ring, oldest first, starting at byte
+ * offset off of what the ring currently holds.  Returns the bytes copied.
+ */
+size_t log_ring_read(size_t off, char *buf, size_t len);
+/* Bytes the ring currently holds (at most LOG_RING_SIZE). */
+size_t log_ring_used(void);
+
+/*
+ * Panic mode: printk stops taking its lock (the CPU that panics may hold it)
+ * and writes straight through.
+ */
+void printk_enter_panic(void);
+
+#endif

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/*
+ * printk: format, prefix every line with its time since boot, append to the
+ * log ring, and write it to every enabled console whose loglevel lets it
+ * through.  Serialised by one spinlock; in panic mode the lock is skipped so
+ * the last words always come out.
+ */
+#include "lib/printk.h"
+#include "lib/console.h"
+#include "lib/string.h"
+
+static struct console *consoles;
+static int console_loglevel = 7;
+static u64 (*printk_clock)(void);
+static volatile u32 printk_lock;
+static bool printk_panic;
+static bool at_line_start = true;
+
+static char log_ring[LOG_RING_SIZE];
+static size_t log_head;	/* total bytes ever written */
+
+void console_register(struct console *con)
+{
+	con->next = consoles;
+	consoles = con;
+}
+
+void console_flush_all(void)
+{
+	struct console *c;
+
+	for (c = consoles; c; c = c->next)
+		if (c->enabled && c->flush)
+			c->flush(c);
+}
+
+void console_set_loglevel(int level)
+{
+	console_loglevel = level;
+}
+
+int console_get_loglevel(void)
+{
+	return console_loglevel;
+}
+
+void printk_set_clock(u64 (*ns_since_boot)(void))
+{
+	printk_clock = ns_since_boot;
+}
+
+void printk_enter_panic(void)
+{
+	printk_panic = true;
+}
+
+static void ring_append(const char *s, size_t len)
+{
+	while (len--)
+		log_ring[log_head++ % LOG_RING_SIZE] = *s++;
+}
+
+size_t log_ring_used(void)
+{
+	return log_head < LOG_RING_SIZE ? log_head : LOG_RING_SIZE;
+}
+
+size_t log_ring_read(size_t off, char *buf, size_t len)
+{
+	size_t used = log_ring_used(), start = log_head - used, i;
+
+	if (off >= used)
+		return 0;
+	if (len > used - off)
+		len = used - off;
+	for (i = 0; i < len; i++)
+		buf[i] = log_ring[(start + off + i) % LOG_RING_SIZE];
+	return len;
+}
+
+static void emit(const char *s, size_t len, bool to_console)
+{
+	struct console *c;
+
+	ring_append(s, len);
+	if (!to_console)
+		return;
+	for (c = consoles; c; c = c->next)
+		if (c->enabled)
+			c->write(c, s, len);
+}
+
+static void lock(void)
+{
+	if (printk_panic)
+		return;
+	while (__atomic_exchange_n(&printk_lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void unlock(void)
+{
+	if (!printk_panic)
+		__atomic_store_n(&printk_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Writes text line by line, with the time prefix at each line start. */
+static void emit_lines(const char *text, bool to_console)
+{
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		size_t len = nl ? (size_t)(nl - text) + 1 : strlen(text);
+
+		if (at_line_start) {
+			char prefix[24];
+			u64 ns = printk_clock ? printk_clock() : 0;
+			int n = snprintf(prefix, sizeof(prefix), "[%5llu.%06llu] ",
+					 (unsigned long long)(ns / 1000000000ULL),
+					 (unsigned long long)(ns / 1000ULL % 1000000ULL));
+
+			emit(prefix, (size_t)n, to_console);
+		}
+		emit(text, len, to_console);
+		at_line_start = text[len - 1] == '\n';
+		text += len;
+	}
+}
+
+int vprintk(const char *fmt, va_list ap)
+{
+	char buf[512];
+	int level = LOGLEVEL_DEFAULT, n;
+
+	if (fmt[0] == KERN_SOH[0] && fmt[1] >= '0' && fmt[1] <= '7') {
+		level = fmt[1] - '0';
+		fmt += 2;
+	}
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if ((size_t)n >= sizeof(buf))	/* mark the cut, keep the newline */
+		memcpy(buf + sizeof(buf) - 5, "...\n", 5);
+	lock();
+	emit_lines(buf, level < console_loglevel);
+	unlock();
+	return n;
+}
+
+int printk(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprintk(fmt, ap);
+	va_end(ap);
+	return n;
+}
