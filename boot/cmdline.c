@@ -288,10 +288,11 @@ unsigned int cmdline_from_load_options(const void *data, size_t size, char *out,
 	out[0] = '\0';
 	if (!data || !size)
 		return 0;
-	/* UCS-2 when every high byte of the first characters is zero. */
+	/*
+	 * UCS-2 when the first character is ASCII with a zero high byte: an
+	 * 8-bit string has a printable second byte there instead.
+	 */
 	ucs2 = size >= 2 && !(size & 1) && b[0] && !b[1];
-	for (i = 1; ucs2 && i < size / 2 && i < 8 && b[2 * i]; i++)
-		ucs2 = !b[2 * i + 1];
 	if (ucs2) {
 		for (i = 0; i + 1 < size; i += 2) {
 			u32 c = b[i] | (u32)b[i + 1] << 8;

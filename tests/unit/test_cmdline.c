@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests of the command-line parser (boot/cmdline.c). */
+#include "boot/cmdline.h"
+#include "lib/ktest.h"
+#include "lib/string.h"
+#include "errcode.h"
+
+static unsigned int parse(struct hv_options *o, const char *s)
+{
+	cmdline_defaults(o);
+	return cmdline_parse(s, o);
+}
+
+KTEST(cmdline_parses_every_known_option)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "loglevel=4 hvmem=128M ktest=page_alloc exit=bochs "
+			      "console=ttyS1,57600 console=uart,io,0x2f8 console=efi"), 0);
+	KT_EXPECT_EQ(t, o.loglevel, 4);
+	KT_EXPECT_EQ(t, o.hvmem, 128ULL << 20);
+	KT_EXPECT_STREQ(t, o.ktest, "page_alloc");
+	KT_EXPECT_EQ(t, o.exit, EXIT_BOCHS);
+	KT_ASSERT_EQ(t, o.nconsoles, 3);
+	KT_EXPECT_EQ(t, o.consoles[0].kind, CONSOLE_UART);
+	KT_EXPECT_EQ(t, o.consoles[0].io, 0x2f8);
+	KT_EXPECT_EQ(t, o.consoles[0].baud, 57600);
+	KT_EXPECT_EQ(t, o.consoles[1].io, 0x2f8);
+	KT_EXPECT_EQ(t, o.consoles[1].baud, 115200);
+	KT_EXPECT_EQ(t, o.consoles[2].kind, CONSOLE_EFI);
+}
+
+KTEST(cmdline_keeps_defaults_for_an_empty_line)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, ""), 0);
+	KT_EXPECT_EQ(t, parse(&o, "     "), 0);
+	KT_EXPECT_EQ(t, o.loglevel, 7);
+	KT_EXPECT_EQ(t, o.hvmem, HVMEM_DEFAULT);
+	KT_EXPECT_EQ(t, o.nconsoles, 0);
+	KT_EXPECT_EQ(t, o.exit, EXIT_RETURN);
+}
+
+KTEST(cmdline_reports_unknown_and_malformed_options_by_name)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "frobnicate=1 loglevel=9 hvmem=lots hvmem=1M "
+			      "console=ttyS7 exit=later =x ktest=a;b"), 8);
+	KT_ASSERT_EQ(t, o.nmsgs, 8);
+	KT_EXPECT_STREQ(t, o.msgs[0], "unknown option 'frobnicate'");
+	KT_EXPECT(t, strncmp(o.msgs[1], "loglevel:", 9) == 0);
+	KT_EXPECT(t, strchr(o.msgs[2], '\'') && !strncmp(o.msgs[2], "hvmem:", 6));
+	KT_EXPECT_EQ(t, o.loglevel, 7);		/* bad values leave defaults */
+	KT_EXPECT_EQ(t, o.hvmem, HVMEM_DEFAULT);
+	KT_EXPECT_EQ(t, o.nconsoles, 0);
+	KT_EXPECT_STREQ(t, o.ktest, "");
+}
+
+KTEST(cmdline_later_options_override_earlier_ones)
+{
+	static struct hv_options o;
+
+	cmdline_defaults(&o);
+	cmdline_parse("loglevel=3 hvmem=32M", &o);
+	cmdline_parse("loglevel=8", &o);
+	KT_EXPECT_EQ(t, o.loglevel, 8);
+	KT_EXPECT_EQ(t, o.hvmem, 32ULL << 20);
+}
+
+KTEST(cmdline_groups_quoted_values)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "ktest=\"vsprintf\" loglevel=\"5\""), 0);
+	KT_EXPECT_STREQ(t, o.ktest, "vsprintf");
+	KT_EXPECT_EQ(t, o.loglevel, 5);
+}
+
+KTEST(cmdline_rejects_overlong_tokens_without_overflowing)
+{
+	static struct hv_options o;
+	static char line[CMDLINE_MAX];
+
+	memset(line, 'a', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	KT_EXPECT_EQ(t, parse(&o, line), 1);
+	KT_EXPECT(t, strncmp(o.msgs[0], "option 'aaaa", 12) == 0);
+}
+
+KTEST(parse_size_accepts_suffixes_and_rejects_overflow)
+{
+	u64 v = 0;
+
+	KT_EXPECT_EQ(t, parse_size("64M", &v), 0);
+	KT_EXPECT_EQ(t, v, 64ULL << 20);
+	KT_EXPECT_EQ(t, parse_size("2g", &v), 0);
+	KT_EXPECT_EQ(t, v, 2ULL << 30);
+	KT_EXPECT_EQ(t, parse_size("0x1000", &v), 0);
+	KT_EXPECT_EQ(t, v, 0x1000);
+	KT_EXPECT_EQ(t, parse_size("", &v), -EINVAL);
+	KT_EXPECT_EQ(t, parse_size("M", &v), -EINVAL);
+	KT_EXPECT_EQ(t, parse_size("12Q", &v), -EINVAL);
+	KT_EXPECT_EQ(t, parse_size("99999999999999999999", &v), -ERANGE);
+	KT_EXPECT_EQ(t, parse_size("17179869184G", &v), -ERANGE);
+}
+
+KTEST(load_options_in_ucs2_drop_the_image_name)
+{
+	static const u16 shell[] = { 'h', 'v', '.', 'e', 'f', 'i', ' ', 'l', 'o', 'g', 'l',
+				     'e', 'v', 'e', 'l', '=', '3', 0 };
+	char out[64];
+
+	KT_EXPECT_EQ(t, cmdline_from_load_options(shell, sizeof(shell), out, sizeof(out)), 0);
+	KT_EXPECT_STREQ(t, out, " loglevel=3");
+}
+
+KTEST(load_options_as_bytes_keep_the_first_token)
+{
+	static const char raw[] = "loglevel=3 exit=qemu";
+	char out[64];
+
+	KT_EXPECT_EQ(t, cmdline_from_load_options(raw, sizeof(raw), out, sizeof(out)), 0);
+	KT_EXPECT_STREQ(t, out, "loglevel=3 exit=qemu");
+}
+
+KTEST(load_options_replace_non_ascii_and_cut_overlong_input)
+{
+	static const u16 wide[] = { 'a', 0x00e9, 'b', '\t', 0x4e2d, 0 };
+	static const u8 bytes[] = { 'x', 0xc3, 0xa9, 0x01, 'y' };
+	char out[8];
+
+	KT_EXPECT_EQ(t, cmdline_from_load_options(wide, sizeof(wide), out, sizeof(out)), 2);
+	KT_EXPECT_STREQ(t, out, "a?b ?");
+	KT_EXPECT_EQ(t, cmdline_from_load_options(bytes, sizeof(bytes), out, sizeof(out)), 3);
+	KT_EXPECT_STREQ(t, out, "x???y");
+	KT_EXPECT_EQ(t, cmdline_from_load_options("0123456789", 10, out, sizeof(out)), 3);
+	KT_EXPECT_STREQ(t, out, "0123456");
+	KT_EXPECT_EQ(t, cmdline_from_load_options(NULL, 5, out, sizeof(out)), 0);
+	KT_EXPECT_STREQ(t, out, "");
+}
+
+KTEST(config_file_joins_lines_and_skips_comments)
+{
+	static const char cfg[] = "# tdpvisor\nloglevel=6\r\n#hvmem=1G\nhvmem=32M\n";
+	char out[64];
+
+	cmdline_from_config(cfg, sizeof(cfg) - 1, out, sizeof(out));
+	KT_EXPECT_STREQ(t, out, "loglevel=6  hvmem=32M ");
+}
+
+/* xorshift, so a failure can be replayed */
+static u64 rng(u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+KTEST(cmdline_survives_random_garbage)
+{
+	static struct hv_options o;
+	static u8 junk[300];
+	static char line[CMDLINE_MAX];
+	u64 seed = 0x1234567887654321ULL;
+	unsigned int round, i, bad = 0;
+
+	for (round = 0; round < 300; round++) {
+		size_t len = rng(&seed) % sizeof(junk);
+
+		for (i = 0; i < len; i++) {
+			u64 r = rng(&seed);
+
+			/* bias towards the parser's special characters */
+			junk[i] = (r & 3) ? (u8)" =\",x0M"[r % 8] : (u8)(r >> 8);
+		}
+		cmdline_from_load_options(junk, len, line, sizeof(line));
+		for (i = 0; line[i]; i++)
+			bad += line[i] < 0x20 || line[i] > 0x7e;
+		cmdline_defaults(&o);
+		cmdline_parse(line, &o);
+		bad += o.nmsgs > CMDLINE_MAX_MSGS;
+		bad += strnlen(o.ktest, sizeof(o.ktest)) >= sizeof(o.ktest);
+	}
+	KT_EXPECT_EQ(t, bad, 0);
+}
