@@ -87,3 +87,21 @@ rdmsr_safe:
 section ex_table progbits alloc noexec nowrite align=4
 	dd rdmsr_safe.insn - $
 	dd rdmsr_safe.fixup - $
+
+section .text
+; int exception_fixup_selftest(void): executes UD2 under an exception-table
+; fixup.  Returns 0 when the fixup resumed execution (the expected path), 1 if
+; no exception happened at all.
+global exception_fixup_selftest:function hidden
+exception_fixup_selftest:
+.insn:
+	ud2
+	mov eax, 1
+	ret
+.fixup:
+	xor eax, eax
+	ret
+
+section ex_table
+	dd exception_fixup_selftest.insn - $
+	dd exception_fixup_selftest.fixup - $

@@ -170,6 +170,12 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 				 val ? val : "");
 		else
 			strscpy(o->ktest, val, sizeof(o->ktest));
+	} else if (!strcmp(key, "crashtest")) {
+		if (val && (!strcmp(val, "ud") || !strcmp(val, "pf") || !strcmp(val, "bug")))
+			strscpy(o->crashtest, val, sizeof(o->crashtest));
+		else
+			cmdline_complain(o, "crashtest: expected ud, pf or bug, got '%s'",
+					 val ? val : "");
 	} else if (!strcmp(key, "exit")) {
 		if (val && !strcmp(val, "qemu"))
 			o->exit = EXIT_QEMU;

@@ -12,6 +12,7 @@
 #include "arch/x86.h"
 #include "boot/cmdline.h"
 #include "boot/efi.h"
+#include "bug.h"
 #include "lib/console.h"
 #include "lib/ktest.h"
 #include "lib/panic.h"
@@ -132,6 +133,18 @@ static int reserve_pool(uintptr_t *base)
 	return 0;
 }
 
+/* crashtest=: crash on purpose so the tests can check the panic report. */
+static __noinline void crashtest_run(const char *what)
+{
+	pr_info("crashtest: triggering '%s'\n", what);
+	if (!strcmp(what, "ud"))
+		__builtin_trap();
+	if (!strcmp(what, "pf"))	/* canonical, far above any RAM */
+		(void)READ_ONCE(*(volatile u64 *)0x0000700000000000ULL);
+	BUG_ON(!strcmp(what, "bug"));
+	pr_err("crashtest: '%s' did not crash\n", what);
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
@@ -165,6 +178,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		pr_err("cpu0: %s\n", why);
 		status = EFI_UNSUPPORTED;
 	}
+
+	if (opts.crashtest[0])
+		crashtest_run(opts.crashtest);
 
 	if (opts.ktest[0]) {
 		failed = ktest_run(opts.ktest, &passed);

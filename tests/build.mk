@@ -7,3 +7,6 @@ unit-tests := tests/unit/test_vsprintf.o tests/unit/test_page_alloc.o \
 	tests/unit/test_cmdline.o
 host-test-y += $(unit-tests)
 hv-y += $(unit-tests)
+
+# ktests that need the real machine: hv.efi only.
+hv-y += tests/hv/test_arch.o

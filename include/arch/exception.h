@@ -28,6 +28,8 @@ struct ex_entry {
 };
 
 void exception_handler(struct exc_frame *f);
+/* arch/entry.asm: UD2 under a fixup; returns 0 when the fixup worked. */
+int exception_fixup_selftest(void);
 void arch_dump_frame(const struct exc_frame *f);
 
 /* arch/entry.asm: the 32 exception entry points, in vector order. */
