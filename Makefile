@@ -55,8 +55,54 @@ include boot/build.mk arch/build.mk lib/build.mk mm/build.mk tests/build.mk
 HV_OBJS := $(addprefix $(BUILD)/hv/,$(hv-y))
 HOST_OBJS := $(addprefix $(BUILD)/host/,$(host-y) $(host-test-y))
 
-.PHONY: all clean test host-test run run-bochs debug usb bench check-deps
+.PHONY: all clean test host-test run run-bochs debug usb bench deps-build deps-emu
 all: $(BUILD)/hv.efi
+
+# Debian packages, installed when run as root, else the apt-get line is shown.
+PKGS_BUILD := gcc make binutils nasm gnu-efi
+PKGS_EMU := qemu-system-x86 ovmf bochs bochsbios bochs-term seabios mtools \
+	dosfstools fdisk gdb
+deps-build:
+	$(Q)tools/deps.sh $(PKGS_BUILD)
+deps-emu: deps-build
+	$(Q)tools/deps.sh $(PKGS_EMU)
+
+# The USB image: BOOTX64.EFI plus hv.cfg with the command line for real
+# hardware (serial and the firmware's screen).
+USB_CMDLINE := loglevel=7 console=ttyS0,115200 console=efi
+# make run / run-bochs / debug: serial only (OVMF already mirrors its text
+# console onto the serial port).
+RUN_CMDLINE := loglevel=7 console=ttyS0,115200
+
+$(BUILD)/hv-usb.img: $(BUILD)/hv.efi tools/mkimage.sh
+	@echo "  IMAGE   $@"
+	$(Q)tools/mkimage.sh $@ --efi $< --cfg "$(USB_CMDLINE)"
+
+$(BUILD)/hv-run.img: $(BUILD)/hv.efi tools/mkimage.sh
+	@echo "  IMAGE   $@"
+	$(Q)tools/mkimage.sh $@ --efi $< --cfg "$(RUN_CMDLINE)"
+
+$(BUILD)/hv-debug.img: $(BUILD)/hv.efi tools/mkimage.sh
+	@echo "  IMAGE   $@"
+	$(Q)tools/mkimage.sh $@ --efi $< --cfg "$(RUN_CMDLINE) debugwait"
+
+usb: deps-emu $(BUILD)/hv-usb.img
+	@echo "Wrote $(BUILD)/hv-usb.img; see README.md for writing it to a stick."
+
+run: deps-emu $(BUILD)/hv-run.img
+	$(Q)tests/emu/run-qemu.sh --image $(BUILD)/hv-run.img --interactive
+
+run-bochs: deps-emu $(BUILD)/hv-run.img
+	$(Q)tests/emu/run-bochs.sh --image $(BUILD)/hv-run.img --interactive
+
+debug: deps-emu $(BUILD)/hv-debug.img
+	$(Q)tools/debug.sh $(BUILD)/hv-debug.img $(BUILD)/hv.debug.elf
+
+test: deps-emu
+	$(Q)tests/run-all.sh
+
+bench: deps-build
+	$(Q)$(MAKE) --no-print-directory bench-mm
 
 # ---- generated headers -------------------------------------------------
 $(BUILD)/include/asm-offsets.inc: arch/asm-offsets.c $(wildcard include/*.h include/*/*.h)
@@ -82,6 +128,8 @@ $(BUILD)/hv/%.o: %.asm $(BUILD)/include/asm-offsets.inc
 # link adds it.  tools/kallsyms.sh verifies that nothing moved.
 HV_LINK = $(LD) $(HV_LDFLAGS) $(EFI_LIB)/crt0-efi-x86_64.o $(HV_OBJS) $(1) \
 	$(EFI_LIB)/libgnuefi.a -o $(2)
+
+$(HV_OBJS): | deps-build
 
 $(BUILD)/hv.pass1.so: $(HV_OBJS) $(BUILD)/hv/kallsyms0.o linker.ld
 	@echo "  LD      $@"

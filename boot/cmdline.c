@@ -170,6 +170,11 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 				 val ? val : "");
 		else
 			strscpy(o->ktest, val, sizeof(o->ktest));
+	} else if (!strcmp(key, "debugwait")) {
+		if (val)
+			cmdline_complain(o, "debugwait takes no value, got '%s'", val);
+		else
+			o->debugwait = true;
 	} else if (!strcmp(key, "crashtest")) {
 		if (val && (!strcmp(val, "ud") || !strcmp(val, "pf") || !strcmp(val, "bug")))
 			strscpy(o->crashtest, val, sizeof(o->crashtest));

@@ -25,6 +25,8 @@
 #define CFG_FILE "hv.cfg"
 
 static struct hv_options opts;
+/* Cleared from gdb (tools/debug.sh) to let a debugwait boot go on. */
+volatile int hv_debug_wait __attribute__((visibility("default"))) = 1;
 static struct uart uarts[CMDLINE_MAX_CONSOLES];
 
 /* Ends an emulator run with a pass/fail status for the test runners. */
@@ -162,6 +164,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	printk_set_clock(ns_since_boot);
 	panic_set_exit_hook(emulator_exit);
 	print_banner(cfg_line, opt_line);
+
+	if (opts.debugwait) {
+		pr_notice("hv.efi: waiting for gdb (set var hv_debug_wait = 0)\n");
+		while (hv_debug_wait)
+			cpu_relax();
+		pr_notice("hv.efi: debugger attached, going on\n");
+	}
 
 	if (desc_init())
 		return EFI_OUT_OF_RESOURCES;

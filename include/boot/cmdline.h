@@ -41,6 +41,8 @@ struct hv_options {
 	unsigned int nconsoles;	/* 0: the default, ttyS0,115200 and efi */
 	char ktest[64];		/* in-hypervisor unit tests to run; "" = none */
 	enum exit_mode exit;
+	/* debugwait: stop after the banner until a debugger clears hv_debug_wait. */
+	bool debugwait;
 	/* A deliberate hypervisor crash, to test the panic path: "ud", "pf", "bug". */
 	char crashtest[8];
 	/* What was wrong with the input, for the caller to log. */
