@@ -1,0 +1,192 @@
+#!/bin/bash
+# run-qemu.sh — boot a disk image under OVMF in QEMU TCG (AMD SVM path).
+#
+# Usage:
+#   tests/emu/run-qemu.sh --image IMG --log LOG [--cpu EPYC] [--mem 512]
+#                         [--timeout SECS] [--interactive] [--gdb]
+#
+# Contract:
+#   - Boots IMG (a GPT disk from tools/mkimage.sh) on q35 with one CPU, no
+#     network and OVMF: the read-only code flash from Debian plus a private
+#     copy of the variable store, so every run starts from fresh variables
+#     and boots \EFI\BOOT\BOOTX64.EFI at once.  IMG itself is never written
+#     (the disk is opened with snapshot=on; the overlay lives in a temp dir).
+#   - COM1 goes to LOG (overwritten).  With --interactive it goes to the
+#     terminal with the QEMU monitor multiplexed (Ctrl-A c; Ctrl-A x quits)
+#     and, if --log is given, is copied to LOG too; there is no timeout.
+#   - --gdb adds -s -S: QEMU waits for gdb on localhost:1234 (no timeout
+#     unless --timeout is given).
+#   - The guest reports a verdict by writing a byte V to port 0xf4
+#     (isa-debug-exit), which makes QEMU exit with (V << 1) | 1.
+#
+# Exit status:
+#   0    the guest wrote V = 0 to port 0xf4 (pass)
+#   1    the guest wrote any other V (fail)
+#   124  no verdict within SECS (default 120): QEMU is killed and the last
+#        30 lines of the serial log are printed to stderr
+#   2    anything else: bad usage, missing firmware or image, QEMU could
+#        not start, or QEMU ended without a verdict (guest reset, triple
+#        fault or power-off; -no-reboot turns a reset into an exit)
+set -euo pipefail
+
+readonly OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+readonly OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+readonly QEMU=qemu-system-x86_64
+readonly TAIL_LINES=30
+
+prog=${0##*/}
+
+usage() {
+	cat >&2 <<EOF
+usage: $prog --image IMG --log LOG [--cpu EPYC] [--mem 512] [--timeout SECS]
+       [--interactive] [--gdb]
+exit: 0 pass (port 0xf4 <- 0), 1 fail (other value), 124 timeout, 2 error
+EOF
+	exit 2
+}
+
+die() {
+	echo "$prog: error: $*" >&2
+	exit 2
+}
+
+# ---- arguments -----------------------------------------------------------
+image= log= cpu=EPYC mem=512 timeout=120 timeout_set=0 interactive=0 gdb=0
+while (($#)); do
+	case $1 in
+	--image) (($# >= 2)) || usage; image=$2; shift 2 ;;
+	--log) (($# >= 2)) || usage; log=$2; shift 2 ;;
+	--cpu) (($# >= 2)) || usage; cpu=$2; shift 2 ;;
+	--mem) (($# >= 2)) || usage; mem=$2; shift 2 ;;
+	--timeout) (($# >= 2)) || usage; timeout=$2; timeout_set=1; shift 2 ;;
+	--interactive) interactive=1; shift ;;
+	--gdb) gdb=1; shift ;;
+	-h|--help) usage ;;
+	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
+	esac
+done
+[[ -n $image ]] || { echo "$prog: --image is required" >&2; usage; }
+((interactive)) || [[ -n $log ]] || { echo "$prog: --log is required" >&2; usage; }
+[[ $mem =~ ^[0-9]+$ ]] || die "--mem must be a number of MiB"
+[[ $timeout =~ ^[0-9]+$ && $timeout -gt 0 ]] || die "--timeout must be a positive number of seconds"
+[[ -f $image && -r $image ]] || die "image '$image' not found (make it with tools/mkimage.sh)"
+for f in "$OVMF_CODE" "$OVMF_VARS"; do
+	[[ -f $f ]] || die "firmware '$f' missing (tools/deps.sh ovmf)"
+done
+command -v "$QEMU" >/dev/null || die "$QEMU missing (tools/deps.sh qemu-system-x86)"
+# Interactive and gdb sessions last as long as the person needs.
+if ((interactive)) || ((gdb && !timeout_set)); then
+	timeout=0
+fi
+
+# ---- private state ---------------------------------------------------------
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-qemu.XXXXXX")
+qpid= spid=
+cleanup() {
+	# Only our own children, by pid.
+	[[ -z $qpid ]] || kill -KILL "$qpid" 2>/dev/null || true
+	[[ -z $spid ]] || kill "$spid" 2>/dev/null || true
+	rm -rf -- "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+cp -- "$OVMF_VARS" "$tmp/vars.fd"
+
+args=(
+	-machine q35 -cpu "$cpu" -m "$mem" -smp 1
+	-nic none -no-reboot -display none -monitor none
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+	-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
+	-drive "if=pflash,format=raw,file=$tmp/vars.fd"
+	-drive "format=raw,file=$image,snapshot=on"
+)
+if ((interactive)); then
+	# Serial and monitor share the terminal; a copy of the serial output
+	# goes to LOG when one was named.
+	chr=stdio,id=con0,mux=on,signal=off
+	[[ -z $log ]] || chr+=",logfile=$log,logappend=off"
+	args+=(-chardev "$chr" -serial chardev:con0 -mon chardev=con0,mode=readline)
+else
+	: > "$log" || die "cannot write log '$log'"
+	args+=(-serial "file:$log")
+fi
+if ((gdb)); then
+	args+=(-s -S)
+	cat >&2 <<EOF
+$prog: QEMU is waiting for gdb on localhost:1234; attach with
+  gdb build/hv.debug.elf -ex 'target remote localhost:1234'
+(hv.efi is relocated at load time: it prints its image base on the serial
+port; use 'add-symbol-file build/hv.debug.elf -o BASE' with that base)
+EOF
+fi
+
+# snapshot=on keeps its overlay under TMPDIR: keep it in our private dir.
+export TMPDIR=$tmp
+
+if ((timeout == 0)); then
+	rc=0
+	"$QEMU" "${args[@]}" 2> >(tee "$tmp/stderr" >&2) || rc=$?
+	timed_out=0
+else
+	# QEMU and a timer race; whichever ends first decides.
+	"$QEMU" "${args[@]}" 2> "$tmp/stderr" &
+	qpid=$!
+	sleep "$timeout" &
+	spid=$!
+	rc=0 done_pid=
+	wait -n -p done_pid "$qpid" "$spid" || rc=$?
+	if [[ $done_pid == "$spid" ]]; then
+		timed_out=1
+		spid=
+		kill -TERM "$qpid" 2>/dev/null || true
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$qpid" 2>/dev/null || break
+			sleep 0.5
+		done
+	else
+		timed_out=0
+		kill "$spid" 2>/dev/null || true
+		wait "$spid" 2>/dev/null || true
+		spid=
+	fi
+	qpid=
+fi
+
+# print_tail: the last serial lines, for a reader who has only stderr.
+print_tail() {
+	[[ -n $log && -s $log ]] || { echo "$prog: (serial log is empty)" >&2; return; }
+	echo "$prog: last $TAIL_LINES serial lines of $log:" >&2
+	# Firmware clears the screen with ANSI sequences: drop them and CRs.
+	tail -n "$TAIL_LINES" -- "$log" |
+		sed -e "s/\x1b\[[0-9;=?]*[A-Za-z]//g" -e "s/\r//g" -e "s/^/  | /" >&2
+}
+
+if ((timed_out)); then
+	echo "$prog: TIMEOUT: no verdict after ${timeout}s, QEMU killed" >&2
+	print_tail
+	exit 124
+fi
+
+# QEMU itself exits 1 on a startup error, which a guest verdict of V=0 also
+# gives: tell them apart by QEMU's own error lines (warnings do not count).
+qemu_error=$(grep -v -e '^[^:]*: warning:' -e 'terminating on signal' -- "$tmp/stderr" | grep -m1 -e "^$QEMU:" -e '^qemu' || true)
+if ((rc == 1)) && [[ -n $qemu_error ]]; then
+	echo "$prog: ERROR: QEMU failed: $qemu_error" >&2
+	exit 2
+fi
+if ((rc % 2 == 1)); then
+	v=$(( rc >> 1 ))
+	if ((v == 0)); then
+		echo "$prog: PASS (guest wrote 0 to port 0xf4)" >&2
+		exit 0
+	fi
+	echo "$prog: FAIL (guest wrote $v to port 0xf4)" >&2
+	exit 1
+fi
+echo "$prog: ERROR: QEMU exited with status $rc without a verdict (guest reset, triple fault or power-off?)" >&2
+# TCG warns about every CPUID feature of the model it lacks: not news here.
+grep -v "TCG doesn.t support requested feature" -- "$tmp/stderr" | sed "s/^/  qemu: /" >&2 || true
+print_tail
+exit 2
