@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vendor-neutral TDP MMU: one instance per VM, driven by tdp_iter over
+ * paging structures whose format is a struct spte_format.  docs/tdp-mmu.md
+ * describes the design and the invariants; each function below states its
+ * own contract.
+ *
+ * Callers: vm/ (faults, slots), vmx/ and svm/ (format, TLB flush callback).
+ * Each CPU or thread that uses an MMU does so through its own struct
+ * tdp_vcpu, which carries its page cache and its quiescent-state slot.
+ * Every function here takes and drops the MMU lock itself; none may be
+ * called with that lock held.
+ */
+#ifndef TDPVISOR_MM_TDP_MMU_H
+#define TDPVISOR_MM_TDP_MMU_H
+
+#include "mm/spte.h"
+#include "mm/memslot.h"
+#include "lock.h"
+#include "compiler.h"
+
+#define TDP_MAX_VCPUS 64
+#define TDP_MAX_LOG_SLOTS 16
+#define TDP_MAX_ROOTS 8
+#define TDP_CACHE_PAGES 8
+/* A fault links at most one table per level below the root. */
+#define TDP_CACHE_MIN (TDP_MAX_LEVEL - 1)
+
+struct tdp_mmu;
+
+struct tdp_mmu_ops {
+	/*
+	 * Invalidate every CPU's cached translations (TLB and paging-structure
+	 * caches) of this MMU's roots; return only when all CPUs have done so
+	 * (INVEPT single-context, an NPT ASID flush, IPIs and waiting).
+	 */
+	void (*flush_tlbs)(struct tdp_mmu *mmu);
+};
+
+struct tdp_root {
+	u64 *pt;
+	int level;
+	bool used;		/* this entry of mmu->root_pool is taken */
+	u32 refcount;		/* atomic; vCPUs using it and walkers */
+	bool invalid;		/* no new users; freed at refcount 0 */
+	struct tdp_root *next;	/* mmu->roots; changed under the write lock */
+};
+
+/* Counters for tests and benchmarks (relaxed atomics). */
+struct tdp_mmu_stats {
+	u64 tables;		/* paging-structure pages in use, roots included */
+	u64 tables_retired;	/* unlinked, waiting for a quiescent state */
+	u64 flushes;
+	u64 splits;
+	u64 yields;
+	u64 retries;		/* lost compare-and-exchange races */
+};
+
+struct tdp_qs_cpu {
+	u64 ctr;		/* odd while the owner is on the read side */
+} __aligned(64);
+
+struct tdp_mmu {
+	const struct spte_format *fmt;
+	int root_level;
+	const struct tdp_mmu_ops *ops;
+	void *priv;			/* the vendor's */
+	rwlock_t lock;
+	struct tdp_root *roots;		/* changed under the write lock */
+	struct tdp_root root_pool[TDP_MAX_ROOTS];
+	u32 roots_reap;			/* an invalid root lost its last user */
+	struct mm_slot *log_slots[TDP_MAX_LOG_SLOTS];	/* write lock */
+	u64 mmio_gen;
+	/* Quiescent-state reclaim of unlinked tables (mm/tdp_mmu.c). */
+	spinlock_t qs_lock;
+	u32 qs_pending;
+	u64 *qs_wait_head, *qs_wait_tail, qs_wait_n;
+	u64 *qs_next_head, *qs_next_tail, qs_next_n;
+	u64 qs_snap[TDP_MAX_VCPUS];
+	u32 nr_vcpus;
+	struct tdp_qs_cpu qs_cpu[TDP_MAX_VCPUS];
+	struct tdp_mmu_stats stats;
+};
+
+struct tdp_vcpu {
+	struct tdp_mmu *mmu;
+	unsigned int id;
+	struct tdp_root *root;		/* the root faults map into */
+	unsigned int nr_cache;
+	void *cache[TDP_CACHE_PAGES];	/* zeroed pages, filled before walks */
+};
+
+/*
+ * Tells whether [gfn, gfn + npages) has a single memory type; if so, stores
+ * it in *mt.  vm/ implements it from the MTRRs (or fixed ranges).
+ */
+typedef bool (*tdp_memtype_fn)(void *ctx, gfn_t gfn, u64 npages,
+			       enum tdp_memtype *mt);
+
+/* Limits on the page size of a mapping, besides the slot's own bounds. */
+struct tdp_huge_policy {
+	int max_level;			/* 0: TDP_MAX_HUGE_LEVEL */
+	tdp_memtype_fn memtype;		/* NULL: WB everywhere */
+	void *memtype_ctx;
+};
+
+struct tdp_fault {
+	gfn_t gfn;
+	u32 access;			/* TDP_ACC_* the guest attempted */
+	struct mm_slot *slot;		/* NULL: no memory here (MMIO) */
+	struct tdp_huge_policy policy;
+	int level;			/* out: level of the leaf mapping gfn */
+};
+
+enum tdp_fault_result {
+	TDP_FAULT_FIXED,	/* a mapping was installed or widened */
+	TDP_FAULT_SPURIOUS,	/* the mapping already allowed the access */
+	TDP_FAULT_RETRY,	/* lost a race (e.g. a frozen table): re-enter */
+	TDP_FAULT_MMIO,		/* emulate: no slot, marker, or read-only write */
+};
+
+/* ---- the MMU and its users ---- */
+
+/*
+ * Sets mmu up for fmt with roots of root_level (4 or 5).  Returns 0, or
+ * -EINVAL for a bad format or level.  Allocates nothing.
+ */
+int tdp_mmu_init(struct tdp_mmu *mmu, const struct spte_format *fmt,
+		 int root_level, const struct tdp_mmu_ops *ops, void *priv);
+/* Frees every root and every retired table.  No vCPU may remain. */
+void tdp_mmu_destroy(struct tdp_mmu *mmu);
+
+/* Registers v (id < TDP_MAX_VCPUS, unique per mmu).  Returns 0 or -EINVAL. */
+int tdp_vcpu_init(struct tdp_vcpu *v, struct tdp_mmu *mmu, unsigned int id);
+/* Drops v's root reference and returns its cached pages. */
+void tdp_vcpu_destroy(struct tdp_vcpu *v);
+/*
+ * Makes v->root a valid root (reusing one, or allocating it).  Returns 0 or
+ * -ENOMEM.  Call after tdp_mmu_invalidate_roots() before the next entry.
+ */
+int tdp_vcpu_load_root(struct tdp_vcpu *v);
+/* Fills v's page cache to at least min pages.  Returns 0 or -ENOMEM. */
+int tdp_cache_topup(struct tdp_vcpu *v, unsigned int min);
+
+/* The read side of the MMU lock, with v's quiescent-state accounting. */
+void tdp_vcpu_read_lock(struct tdp_vcpu *v);
+void tdp_vcpu_read_unlock(struct tdp_vcpu *v);
+
+/*
+ * Marks every root invalid (takes the write side) and frees those no vCPU
+ * holds.  Each vCPU must tdp_vcpu_load_root() before it enters the guest.
+ */
+void tdp_mmu_invalidate_roots(struct tdp_mmu *mmu);
+
+/* ---- faults ---- */
+
+/*
+ * Maps f->gfn for f->access at the largest level that f->policy, the slot's
+ * bounds, the host frames' alignment and dirty logging allow (splitting a
+ * larger leaf, or replacing a table of smaller ones, as needed).  Returns a
+ * tdp_fault_result, -ENOMEM when the page cache could not be filled before
+ * the walk, -EPERM for an instruction fetch from an MM_SLOT_NOEXEC slot.
+ * With a NULL slot it installs an MMIO marker and returns TDP_FAULT_MMIO.
+ */
+int tdp_mmu_map(struct tdp_vcpu *v, struct tdp_fault *f);
+
+/* The largest level (and its memory type) at which gfn may map in slot. */
+int tdp_max_mapping_level(const struct mm_slot *slot, gfn_t gfn,
+			  const struct tdp_huge_policy *p, enum tdp_memtype *mt);
+
+/* True when gfn holds an MMIO marker of the current generation. */
+bool tdp_mmu_is_mmio_fault(struct tdp_vcpu *v, gfn_t gfn);
+/* Installs MMIO markers on [start, end).  Returns 0 or -ENOMEM. */
+int tdp_mmu_mark_mmio(struct tdp_vcpu *v, gfn_t start, gfn_t end);
+/* Makes every MMIO marker stale (call on any memory-slot change). */
+void tdp_mmu_mmio_gen_bump(struct tdp_mmu *mmu);
+
+/* ---- zapping ---- */
+
+/*
+ * Removes every mapping and marker that meets [start, end) in all roots (a
+ * huge leaf that straddles a bound goes whole), and the tables whose whole
+ * range lies inside.  One TLB flush covers it all; unlinked tables are freed
+ * only after that flush and a quiescent state.  Returns true when something
+ * was removed.
+ */
+bool tdp_mmu_zap_range(struct tdp_vcpu *v, gfn_t start, gfn_t end);
+/* tdp_mmu_zap_range() over the whole address space. */
+bool tdp_mmu_zap_all(struct tdp_vcpu *v);
+
+/* ---- dirty logging (mm/tdp_dirty.c), KVM GET/CLEAR_DIRTY_LOG semantics ---- */
+
+#define TDP_DIRTY_EAGER_SPLIT BIT(0)	/* split huge leaves at enable */
+
+/*
+ * Starts logging writes to slot: allocates its zeroed bitmap, then
+ * write-protects every leaf (TDP_DIRTY_WP) or clears the dirty bits of 4K
+ * leaves and write-protects huge ones (TDP_DIRTY_DBIT), after splitting
+ * huge leaves if flags asks for it.  Returns 0, -ENOMEM, -EBUSY (already
+ * logging), -ENOSPC (too many logging slots), -EOPNOTSUPP (DBIT on a format
+ * without dirty bits).
+ */
+int tdp_dirty_log_enable(struct tdp_vcpu *v, struct mm_slot *slot,
+			 enum tdp_dirty_mode mode, u32 flags);
+/*
+ * Copies into out (mm_slot_bitmap_bytes(npages)) the pages written since
+ * they were last cleared.  With clear, also clears them and re-protects
+ * them (GET_DIRTY_LOG); without, leaves that to tdp_dirty_log_clear()
+ * (manual protect).  TLBs are flushed before it returns, so every write
+ * after the return is reported by a later call.  Returns 0 or -EINVAL.
+ */
+int tdp_dirty_log_get(struct tdp_vcpu *v, struct mm_slot *slot, u64 *out,
+		      bool clear);
+/*
+ * Clears and re-protects the pages first + i (i < npages) whose bit is set
+ * in mask (CLEAR_DIRTY_LOG); first must be a multiple of 64.  Returns 0 or
+ * -EINVAL.
+ */
+int tdp_dirty_log_clear(struct tdp_vcpu *v, struct mm_slot *slot, u64 first,
+			u64 npages, const u64 *mask);
+/*
+ * Stops logging, frees the bitmap, and zaps the tables under every range
+ * that p would now let map huge, so that the next faults rebuild the huge
+ * pages logging split.  Returns 0 or -EINVAL (not logging).
+ */
+int tdp_dirty_log_disable(struct tdp_vcpu *v, struct mm_slot *slot,
+			  const struct tdp_huge_policy *p);
+
+/* ---- access tracking ---- */
+
+/*
+ * Tests and clears the accessed state of the leaves meeting [start, end);
+ * sets bit (gfn - start) of young (zeroed by the caller) for each page that
+ * a young leaf maps.  Returns the number of young pages.  No TLB flush: a
+ * stale translation only makes a page look idle a little longer.
+ */
+u64 tdp_mmu_age_range(struct tdp_vcpu *v, gfn_t start, gfn_t end, u64 *young);
+
+#endif

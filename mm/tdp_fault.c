@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The TDP fault handler and MMIO markers.
+ *
+ * Check, then act: the page size and memory type are chosen and the vCPU's
+ * page cache is filled before the MMU lock is taken; the walk under the
+ * read side then cannot fail half-way.  It goes from the root to the
+ * target level, linking a new table where an entry is empty and splitting a
+ * huge leaf that is in the way, and installs the leaf by compare-and-
+ * exchange.  A lost race re-reads the entry and tries again; a frozen entry
+ * (a table being torn down) ends the fault with TDP_FAULT_RETRY.
+ */
+#include "mm/tdp_mmu.h"
+#include "mm/mm_hooks.h"
+#include "tdp_internal.h"
+#include "lib/string.h"
+#include "bug.h"
+#include "errcode.h"
+
+int tdp_max_mapping_level(const struct mm_slot *slot, gfn_t gfn,
+			  const struct tdp_huge_policy *p, enum tdp_memtype *mt)
+{
+	int level = p && p->max_level ? p->max_level : TDP_MAX_HUGE_LEVEL;
+
+	for (level = MIN(level, TDP_MAX_HUGE_LEVEL); level > TDP_LEVEL_4K; level--) {
+		gfn_t base = tdp_level_base(gfn, level);
+		u64 n = tdp_level_pages(level);
+
+		if (base < slot->base_gfn || base + n > mm_slot_end(slot))
+			continue;
+		if (!IS_ALIGNED(mm_slot_gfn_to_pfn(slot, base), n))
+			continue;
+		if (!p || !p->memtype) {
+			*mt = MT_WB;
+			return level;
+		}
+		if (p->memtype(p->memtype_ctx, base, n, mt))
+			return level;
+	}
+	if (!p || !p->memtype || !p->memtype(p->memtype_ctx, gfn, 1, mt))
+		*mt = MT_WB;
+	return TDP_LEVEL_4K;
+}
+
+/*
+ * The entry at it (above the target level) becomes a table: a new empty one
+ * where there was nothing (or a marker), or the split of a huge leaf into
+ * 512 leaves one level down with the same rights.  Returns 0 when it points
+ * to a table, TDP_FAULT_RETRY when it is frozen.
+ */
+int tdp_make_table(struct tdp_op *op, struct tdp_iter *it)
+{
+	const struct spte_format *fmt = op->mmu->fmt;
+
+	for (;;) {
+		u64 old = it->old_spte, *pt;
+		bool split = spte_is_present_leaf(fmt, old, it->level);
+		unsigned int i;
+
+		if (spte_is_frozen(old))
+			return TDP_FAULT_RETRY;
+		if (spte_is_table(fmt, old, it->level))
+			return 0;
+		pt = tdp_cache_pop(op->v);
+		for (i = 0; split && i < SPTE_PER_TABLE; i++)
+			pt[i] = spte_split_child(fmt, old, it->level, i);
+		if (tdp_set_spte_atomic(op, it, spte_make_table(fmt, mm_virt_to_phys(pt)))) {
+			stat_add(&op->mmu->stats.tables, 1);
+			stat_add(&op->mmu->stats.splits, split);
+			return 0;
+		}
+		if (split)
+			memset(pt, 0, PAGE_SIZE);
+		tdp_cache_push(op->v, pt);
+	}
+}
+
+/* Rights of a new leaf: read, execute unless NOEXEC, write unless logging holds it back. */
+static u32 new_leaf_access(const struct tdp_fault *f)
+{
+	const struct mm_slot *slot = f->slot;
+	u32 acc = TDP_ACC_R;
+
+	u32 flags = mm_slot_flags(slot);
+
+	if (!(flags & MM_SLOT_NOEXEC))
+		acc |= TDP_ACC_X;
+	if (!(flags & MM_SLOT_READONLY) &&
+	    (!(flags & MM_SLOT_DIRTY_LOG) || (f->access & TDP_ACC_W)))
+		acc |= TDP_ACC_W;
+	return acc;
+}
+
+/*
+ * The value that should replace old, a present leaf at the target level
+ * mapping the right frame, so that the faulting access succeeds: made
+ * young again (access tracking) and writable if the write was refused.
+ * Returns old itself when nothing is missing (a spurious fault).
+ */
+static u64 widen_leaf(const struct spte_format *fmt, const struct tdp_fault *f,
+		      u64 old)
+{
+	u64 new = spte_make_young(fmt, old);
+
+	if ((f->access & TDP_ACC_W) && !spte_is_writable(fmt, new) &&
+	    (new & SPTE_MMU_WRITABLE))
+		new = spte_set_writable(fmt, new);
+	if (new != old && (fmt->flags & SPTE_FMT_AD))
+		new |= fmt->accessed;
+	return new;
+}
+
+/* The leaf for f at level, or (no slot) an MMIO marker; old is the entry now. */
+static u64 target_spte(struct tdp_op *op, const struct tdp_fault *f, int level,
+		       enum tdp_memtype mt, u64 old)
+{
+	const struct spte_format *fmt = op->mmu->fmt;
+	pfn_t pfn;
+	u64 new;
+
+	if (!f->slot)
+		return spte_make_mmio(__atomic_load_n(&op->mmu->mmio_gen, __ATOMIC_ACQUIRE));
+	pfn = mm_slot_gfn_to_pfn(f->slot, tdp_level_base(f->gfn, level));
+	if (spte_is_present_leaf(fmt, old, level) && spte_pfn(old) == pfn)
+		return widen_leaf(fmt, f, old);
+	new = spte_make_leaf(fmt, pfn, level, new_leaf_access(f), mt,
+			     !(mm_slot_flags(f->slot) & MM_SLOT_READONLY));
+	if (fmt->flags & SPTE_FMT_AD)
+		new |= fmt->accessed;	/* the access is about to happen */
+	return new;
+}
+
+/* Installs the target entry at it.  Returns a tdp_fault_result. */
+static int map_target(struct tdp_op *op, struct tdp_iter *it,
+		      const struct tdp_fault *f, enum tdp_memtype mt)
+{
+	const struct spte_format *fmt = op->mmu->fmt;
+	u64 gen = __atomic_load_n(&op->mmu->mmio_gen, __ATOMIC_ACQUIRE);
+
+	for (;;) {
+		u64 old = it->old_spte, new;
+
+		if (spte_is_frozen(old))
+			return TDP_FAULT_RETRY;
+		if (!f->slot && spte_is_mmio(old) && spte_mmio_gen(old) == (gen & 0xffffffffULL))
+			return TDP_FAULT_MMIO;
+		new = target_spte(op, f, it->level, mt, old);
+		if (new == old)
+			return TDP_FAULT_SPURIOUS;
+		if (!tdp_set_spte_atomic(op, it, new))
+			continue;
+		if (spte_is_present_leaf(fmt, old, it->level) &&
+		    (!spte_is_mmu_present(new) || spte_pfn(old) != spte_pfn(new)))
+			op->flush = true;
+		if (!f->slot)
+			return TDP_FAULT_MMIO;
+		if ((mm_slot_flags(f->slot) & MM_SLOT_DIRTY_LOG) &&
+		    spte_is_writable(fmt, new) &&
+		    !(spte_is_present_leaf(fmt, old, it->level) && spte_is_writable(fmt, old)))
+			tdp_slot_mark_dirty(f->slot, f->gfn, 1);
+		return TDP_FAULT_FIXED;
+	}
+}
+
+/* The walk of a fault, under the read side.  Returns a tdp_fault_result. */
+static int map_locked(struct tdp_op *op, const struct tdp_fault *f, int level,
+		      enum tdp_memtype mt)
+{
+	struct tdp_root *root = op->v->root;
+	struct tdp_iter it;
+	int ret;
+
+	if (__atomic_load_n(&root->invalid, __ATOMIC_ACQUIRE))
+		return TDP_FAULT_RETRY;
+	for_each_tdp_pte_min_level(it, op->mmu->fmt, root->pt, root->level, level,
+				   f->gfn, f->gfn + 1) {
+		if (it.level == level)
+			return map_target(op, &it, f, mt);
+		ret = tdp_make_table(op, &it);
+		if (ret)
+			return ret;
+	}
+	/* The table just linked was zapped before the walk entered it. */
+	return TDP_FAULT_RETRY;
+}
+
+int tdp_mmu_map(struct tdp_vcpu *v, struct tdp_fault *f)
+{
+	struct mm_slot *slot = f->slot;
+	enum tdp_memtype mt = MT_WB;
+	int level = TDP_LEVEL_4K, ret;
+	struct tdp_op op;
+
+	BUG_ON(!v->root || f->gfn >= tdp_max_gfn(v->root->level));
+	BUG_ON(slot && !mm_slot_contains(slot, f->gfn));
+	if (slot && (f->access & TDP_ACC_X) && (mm_slot_flags(slot) & MM_SLOT_NOEXEC))
+		return -EPERM;
+	if (slot && (f->access & TDP_ACC_W) && (mm_slot_flags(slot) & MM_SLOT_READONLY))
+		return TDP_FAULT_MMIO;
+	if (slot)
+		level = tdp_max_mapping_level(slot, f->gfn, &f->policy, &mt);
+	ret = tdp_cache_topup(v, TDP_CACHE_MIN);
+	if (ret)
+		return ret;
+	tdp_op_init(&op, v);
+	tdp_vcpu_read_lock(v);
+	/* Logging is switched under the write side: read it under the lock. */
+	if (slot && (mm_slot_flags(slot) & MM_SLOT_DIRTY_LOG))
+		level = TDP_LEVEL_4K;
+	ret = map_locked(&op, f, level, mt);
+	tdp_op_flush_and_retire(&op);
+	tdp_vcpu_read_unlock(v);
+	f->level = level;
+	return ret;
+}
+
+/* ---- MMIO markers ---- */
+
+bool tdp_mmu_is_mmio_fault(struct tdp_vcpu *v, gfn_t gfn)
+{
+	struct tdp_mmu *mmu = v->mmu;
+	u64 gen = __atomic_load_n(&mmu->mmio_gen, __ATOMIC_ACQUIRE) & 0xffffffffULL;
+	struct tdp_iter it;
+	bool mmio = false;
+
+	tdp_vcpu_read_lock(v);
+	for_each_tdp_pte(it, mmu->fmt, v->root->pt, v->root->level, gfn, gfn + 1)
+		if (it.level == TDP_LEVEL_4K)
+			mmio = spte_is_mmio(it.old_spte) && spte_mmio_gen(it.old_spte) == gen;
+	tdp_vcpu_read_unlock(v);
+	return mmio;
+}
+
+int tdp_mmu_mark_mmio(struct tdp_vcpu *v, gfn_t start, gfn_t end)
+{
+	struct tdp_fault f = { .access = TDP_ACC_R };
+	gfn_t gfn;
+
+	for (gfn = start; gfn < end; gfn++) {
+		int ret;
+
+		f.gfn = gfn;
+		ret = tdp_mmu_map(v, &f);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+void tdp_mmu_mmio_gen_bump(struct tdp_mmu *mmu)
+{
+	__atomic_add_fetch(&mmu->mmio_gen, 1, __ATOMIC_ACQ_REL);
+}

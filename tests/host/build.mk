@@ -1,0 +1,80 @@
+# tests/host/: the fake arch that runs mm/ on Linux, and the TDP MMU's
+# host-only tests, fuzzer and benchmark (sources in tests/host/mm/).
+#   make host-mm-test   iterator, unit, model (ASan+UBSan) and threaded (TSan) tests
+#   make fuzz           libFuzzer over the model's operation stream (clang),
+#                       FUZZ_SECONDS=60 by default
+#   make bench-mm       the TDP MMU benchmark table (optimized build)
+host-test-y += tests/host/fake_arch.o
+
+# ktests that run on both sides: in the host unit-tests binary and in hv.efi.
+tdp-unit-tests := tests/unit/test_tdp_iter.o tests/unit/test_tdp_mmu.o
+unit-tests += $(tdp-unit-tests)
+host-test-y += $(tdp-unit-tests)
+hv-y += $(tdp-unit-tests)
+
+HMM := $(BUILD)/host-mm
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+
+mm-core-src := mm/spte.c mm/tdp_iter.c mm/tdp_mmu.c mm/tdp_fault.c mm/tdp_dirty.c \
+	tests/host/fake_arch.c lib/vsprintf.c lib/string.c
+mm-ktest-src := $(mm-core-src) lib/ktest.c mm/page_alloc.c tests/host/host_main.c
+mm-test-src := $(mm-ktest-src) tests/unit/test_tdp_iter.c tests/unit/test_tdp_mmu.c \
+	tests/host/mm/tdp_model.c tests/host/mm/test_tdp_model.c
+mm-thread-src := $(mm-ktest-src) tests/host/mm/test_tdp_threads.c
+mm-fuzz-src := $(mm-core-src) tests/host/mm/mm_rt.c tests/host/mm/tdp_model.c \
+	tests/host/mm/fuzz_tdp.c
+mm-bench-src := $(mm-core-src) tests/host/mm/mm_rt.c tests/host/mm/bench_tdp.c
+
+MM_HOST_CFLAGS := $(HOST_CFLAGS) -Itests/host/mm
+MM_BENCH_CFLAGS := $(filter-out -O1,$(MM_HOST_CFLAGS)) -O2
+MM_FUZZ_CFLAGS := $(filter-out -O1,$(MM_HOST_CFLAGS)) -O1 -Wno-unknown-warning-option \
+	-fsanitize=fuzzer-no-link,address,undefined
+
+$(HMM)/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(CC) $(MM_HOST_CFLAGS) $(HOST_SAN) -MMD -MP -c -o $@ $<
+
+$(HMM)/tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(CC) $(MM_HOST_CFLAGS) -fsanitize=thread -MMD -MP -c -o $@ $<
+
+$(HMM)/bench/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(CC) $(MM_BENCH_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(HMM)/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(MM_FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(HMM)/mm-tests: $(addprefix $(HMM)/asan/,$(mm-test-src:.c=.o))
+	@echo "  HOSTLD  $@"
+	$(Q)$(CC) $(HOST_SAN) -o $@ $^ $(HOST_LDLIBS)
+
+$(HMM)/mm-threads: $(addprefix $(HMM)/tsan/,$(mm-thread-src:.c=.o))
+	@echo "  HOSTLD  $@"
+	$(Q)$(CC) -fsanitize=thread -o $@ $^ $(HOST_LDLIBS)
+
+$(HMM)/bench-tdp: $(addprefix $(HMM)/bench/,$(mm-bench-src:.c=.o))
+	@echo "  HOSTLD  $@"
+	$(Q)$(CC) -o $@ $^ $(HOST_LDLIBS)
+
+$(HMM)/fuzz-tdp: $(addprefix $(HMM)/fuzz/,$(mm-fuzz-src:.c=.o))
+	@echo "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(HOST_LDLIBS)
+
+.PHONY: host-mm-test fuzz bench-mm
+host-mm-test: $(HMM)/mm-tests $(HMM)/mm-threads
+	$(Q)tests/host/mm/run-tests.sh $^
+
+fuzz: $(HMM)/fuzz-tdp
+	@mkdir -p $(HMM)/fuzz-corpus
+	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+		$(HMM)/fuzz-corpus
+
+bench-mm: $(HMM)/bench-tdp
+	$(Q)$<

@@ -1,0 +1,847 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The reference model of the TDP MMU and the harness that runs both side by
+ * side (contract in tdp_model.h).
+ *
+ * The model knows nothing of tables: it holds, per level, which leaves
+ * exist with their write permission and young state, an MMIO marker
+ * generation per page, and a dirty bit per page meaning "written since it
+ * was last cleared".  Each operation is applied to both; then the MMU's
+ * leaves in the 2 MiB regions the operation touched are compared with the
+ * model in both directions, the page accounting is checked, and every
+ * full_check_every steps the whole tree is compared.
+ *
+ * Guest memory (gfn):  slot 0  [0, 0x40000)        1 GiB, 1G-aligned frames
+ *                      slot 1  [0x40037, 0x42400)  unaligned bounds, one UC page
+ *                      slot 2  [0x42800, 0x43000)  read-only, misaligned frames
+ *                      the rest of [0, 0x44000) is emulated MMIO
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mm/tdp_mmu.h"
+#include "mm/tdp_iter.h"
+#include "fake_arch.h"
+#include "tdp_model.h"
+#include "tdp_hw.h"
+#include "errcode.h"
+
+#define U 0x44000ULL
+#define UC_GFN 0x41001ULL
+#define NR_SLOTS 3
+#define BM_WORDS (0x40000 / 64)
+
+struct mleaf {
+	u8 present, w, young;
+};
+
+struct run {
+	const struct model_cfg *cfg;
+	const struct spte_format *fmt;
+	struct model_result *res;
+	struct tdp_mmu mmu;
+	struct tdp_vcpu v;
+	struct mm_slot slots[NR_SLOTS];
+	struct tdp_huge_policy policy;
+	/* the model */
+	struct mleaf *leaf[4];		/* [level][gfn >> shift] */
+	u32 *small[4];			/* [L][region]: leaves below L inside */
+	u32 *mmio;			/* gen + 1, or 0 */
+	u64 *dirty;			/* bit per gfn */
+	u64 gen, nleaves, nmmio;
+	/* the operation stream */
+	u64 rng, pos;
+	bool exhausted;
+	u64 step;
+	u64 base_pages, base_bitmap;
+	u64 out[BM_WORDS], young[BM_WORDS];
+};
+
+static u64 shift_of(int level)
+{
+	return SPTE_LEVEL_BITS * (level - 1);
+}
+
+/* ---- the operation stream ---- */
+
+static u64 next(struct run *r)
+{
+	const struct model_cfg *c = r->cfg;
+	u64 x = 0;
+
+	if (c->seed) {
+		r->rng ^= r->rng << 13;
+		r->rng ^= r->rng >> 7;
+		r->rng ^= r->rng << 17;
+		return r->rng;
+	}
+	if (r->pos + 4 > c->len) {
+		r->exhausted = true;
+		return 0;
+	}
+	memcpy(&x, c->bytes + r->pos, 4);
+	r->pos += 4;
+	return x * 0x9e3779b97f4a7c15ULL ^ (x >> 7);
+}
+
+/* ---- failure reporting ---- */
+
+static bool fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->res->failed_at)
+		return false;
+	r->res->failed_at = r->step;
+	va_start(ap, fmt);
+	vsnprintf(r->res->msg, sizeof(r->res->msg), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static void note(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	memmove(r->res->last_ops[0], r->res->last_ops[1], sizeof(r->res->last_ops[0]) * 7);
+	va_start(ap, fmt);
+	vsnprintf(r->res->last_ops[7], sizeof(r->res->last_ops[7]), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- slots and policy ---- */
+
+static bool memtype_cb(void *ctx, gfn_t gfn, u64 n, enum tdp_memtype *mt)
+{
+	if (gfn <= UC_GFN && gfn + n > UC_GFN) {
+		*mt = MT_UC;
+		return n == 1;
+	}
+	*mt = MT_WB;
+	return true;
+}
+
+static struct mm_slot *slot_of(struct run *r, gfn_t g)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_SLOTS; i++)
+		if (mm_slot_contains(&r->slots[i], g))
+			return &r->slots[i];
+	return NULL;
+}
+
+static bool logging(const struct mm_slot *s)
+{
+	return s && (s->flags & MM_SLOT_DIRTY_LOG);
+}
+
+/* The model's own answer to "how large may gfn map" (cf. tdp_max_mapping_level). */
+static int m_max_level(const struct mm_slot *s, gfn_t g, int maxl)
+{
+	int level;
+
+	for (level = maxl; level > 1; level--) {
+		u64 n = tdp_level_pages(level);
+		gfn_t base = g & ~(n - 1);
+
+		if (base < s->base_gfn || base + n > mm_slot_end(s))
+			continue;
+		if ((s->host_pfn + (base - s->base_gfn)) % n)
+			continue;
+		if (base <= UC_GFN && base + n > UC_GFN)
+			continue;
+		return level;
+	}
+	return 1;
+}
+
+/* ---- the model ---- */
+
+static void m_count(struct run *r, int level, gfn_t base, int delta)
+{
+	int L;
+
+	r->nleaves += delta;
+	for (L = level + 1; L <= 3; L++)
+		r->small[L][base >> shift_of(L)] += delta;
+}
+
+static void m_add(struct run *r, int level, gfn_t base, u8 w, u8 young)
+{
+	struct mleaf *l = &r->leaf[level][base >> shift_of(level)];
+
+	if (!l->present)
+		m_count(r, level, base, 1);
+	*l = (struct mleaf){ 1, w, young };
+}
+
+static void m_del(struct run *r, int level, u64 idx)
+{
+	struct mleaf *l = &r->leaf[level][idx];
+
+	if (!l->present)
+		return;
+	l->present = 0;
+	m_count(r, level, idx << shift_of(level), -1);
+}
+
+/* The leaf mapping g, and its level, or NULL. */
+static struct mleaf *m_find(struct run *r, gfn_t g, int *level)
+{
+	int L;
+
+	for (L = 3; L >= 1; L--) {
+		struct mleaf *l = &r->leaf[L][g >> shift_of(L)];
+
+		if (l->present) {
+			*level = L;
+			return l;
+		}
+	}
+	return NULL;
+}
+
+/* Removes every leaf meeting [start, end) (huge ones whole) and the markers. */
+static void m_zap(struct run *r, gfn_t start, gfn_t end)
+{
+	gfn_t g;
+	int L;
+
+	end = MIN(end, U);
+	if (start >= end)
+		return;
+	for (L = 3; L >= 1; L--) {
+		u64 i, first = start >> shift_of(L), last = (end - 1) >> shift_of(L);
+
+		if (L > 1) {
+			for (i = first; i <= last; i++)
+				m_del(r, L, i);
+			continue;
+		}
+		for (i = first; i <= last; i++) {
+			if (!r->small[2][i >> 9]) {
+				i |= 511;	/* no 4K leaf in this 2 MiB region */
+				continue;
+			}
+			m_del(r, 1, i);
+		}
+	}
+	for (g = start; g < end; g++) {
+		r->nmmio -= r->mmio[g] != 0;
+		r->mmio[g] = 0;
+	}
+}
+
+static void m_split(struct run *r, int level, gfn_t g)
+{
+	u64 idx = g >> shift_of(level), i, n = tdp_level_pages(level - 1);
+	struct mleaf l = r->leaf[level][idx];
+	gfn_t base = idx << shift_of(level);
+
+	m_del(r, level, idx);
+	for (i = 0; i < SPTE_PER_TABLE; i++)
+		m_add(r, level - 1, base + i * n, l.w, l.young);
+}
+
+
+static void d_clr(struct run *r, gfn_t g)
+{
+	r->dirty[g / 64] &= ~BIT_ULL(g % 64);
+}
+
+/* The model's dirty bits of [g, g + 64) as one word. */
+static u64 d_word(struct run *r, gfn_t g)
+{
+	u64 lo = r->dirty[g / 64] >> (g % 64);
+
+	if (g % 64)
+		lo |= r->dirty[g / 64 + 1] << (64 - g % 64);
+	return lo;
+}
+
+static void m_mark_dirty(struct run *r, const struct mm_slot *s, gfn_t g)
+{
+	if (logging(s))
+		r->dirty[g / 64] |= BIT_ULL(g % 64);
+}
+
+/* The expected outcome of tdp_mmu_map(), applied to the model. */
+static int m_fault(struct run *r, gfn_t g, u32 acc, int maxl)
+{
+	struct mm_slot *s = slot_of(r, g);
+	struct mleaf *cur;
+	int L, lc = 0;
+	bool ro;
+
+	if (!s) {
+		if (r->mmio[g] != r->gen + 1) {
+			r->nmmio += !r->mmio[g];
+			r->mmio[g] = r->gen + 1;
+		}
+		return TDP_FAULT_MMIO;
+	}
+	ro = s->flags & MM_SLOT_READONLY;
+	if ((acc & TDP_ACC_W) && ro)
+		return TDP_FAULT_MMIO;
+	L = logging(s) ? 1 : m_max_level(s, g, maxl);
+	while ((cur = m_find(r, g, &lc)) && lc > L)
+		m_split(r, lc, g);
+	if (cur && lc == L) {
+		bool changed = !cur->young || ((acc & TDP_ACC_W) && !cur->w);
+
+		cur->young = 1;
+		if ((acc & TDP_ACC_W) && !cur->w) {
+			cur->w = 1;
+			m_mark_dirty(r, s, g);
+		}
+		return changed ? TDP_FAULT_FIXED : TDP_FAULT_SPURIOUS;
+	}
+	m_zap(r, g & ~(tdp_level_pages(L) - 1),
+	      (g & ~(tdp_level_pages(L) - 1)) + tdp_level_pages(L));
+	m_add(r, L, g & ~(tdp_level_pages(L) - 1),
+	      !ro && (!logging(s) || (acc & TDP_ACC_W)), 1);
+	if (!ro && (acc & TDP_ACC_W))
+		m_mark_dirty(r, s, g);
+	return TDP_FAULT_FIXED;
+}
+
+/* ---- comparing ---- */
+
+static enum tdp_memtype m_memtype(gfn_t base, int level)
+{
+	return base <= UC_GFN && base + tdp_level_pages(level) > UC_GFN ? MT_UC : MT_WB;
+}
+
+/* Checks one entry of the MMU against the model; counts leaves and markers. */
+static bool check_entry(struct run *r, u64 spte, int level, gfn_t g, u64 *nl, u64 *nm)
+{
+	const struct spte_format *fmt = r->fmt;
+	struct mm_slot *s;
+	struct mleaf *l;
+
+	if (!spte)
+		return true;
+	if (spte_is_mmio(spte)) {
+		(*nm)++;
+		if (level != 1 || r->mmio[g] != spte_mmio_gen(spte) + 1)
+			return fail(r, "gfn 0x%llx: MMU has an MMIO marker gen %llu, model 0x%x",
+				    (unsigned long long)g, (unsigned long long)spte_mmio_gen(spte),
+				    r->mmio[g]);
+		return true;
+	}
+	if (!spte_is_present_leaf(fmt, spte, level))
+		return fail(r, "gfn 0x%llx level %d: unexpected entry 0x%llx",
+			    (unsigned long long)g, level, (unsigned long long)spte);
+	(*nl)++;
+	l = &r->leaf[level][g >> shift_of(level)];
+	s = slot_of(r, g);
+	if (!l->present || !s)
+		return fail(r, "gfn 0x%llx: MMU maps a level-%d leaf the model has not",
+			    (unsigned long long)g, level);
+	if (spte_pfn(spte) != mm_slot_gfn_to_pfn(s, g))
+		return fail(r, "gfn 0x%llx: expected pfn 0x%llx, seen 0x%llx", (unsigned long long)g,
+			    (unsigned long long)mm_slot_gfn_to_pfn(s, g),
+			    (unsigned long long)spte_pfn(spte));
+	if (spte_is_writable(fmt, spte) != l->w || spte_is_young(fmt, spte) != l->young)
+		return fail(r, "gfn 0x%llx level %d: expected w=%u young=%u, seen spte 0x%llx",
+			    (unsigned long long)g, level, l->w, l->young,
+			    (unsigned long long)spte);
+	u64 mt_mask = fmt->memtype[MT_UC] | fmt->memtype[MT_WC] | fmt->memtype[MT_WT] |
+		      fmt->memtype[MT_WP] | fmt->memtype[MT_WB];
+
+	if ((spte & mt_mask) != fmt->memtype[m_memtype(g, level)])
+		return fail(r, "gfn 0x%llx: wrong memory type in 0x%llx", (unsigned long long)g,
+			    (unsigned long long)spte);
+	return true;
+}
+
+/* Compares the MMU's entries meeting [start, end) with the model. */
+static bool check_walk(struct run *r, gfn_t start, gfn_t end, u64 *nl, u64 *nm)
+{
+	struct tdp_iter it;
+
+	for_each_tdp_pte(it, r->fmt, r->v.root->pt, r->v.root->level, start, end) {
+		if (spte_is_table(r->fmt, it.old_spte, it.level))
+			continue;
+		if (it.gfn + tdp_level_pages(it.level) > U && it.old_spte)
+			return fail(r, "gfn 0x%llx: entry outside guest memory",
+				    (unsigned long long)it.gfn);
+		if (!check_entry(r, it.old_spte, it.level, it.gfn, nl, nm))
+			return false;
+	}
+	return true;
+}
+
+/* Both directions over the 2 MiB region holding g. */
+static bool check_region(struct run *r, gfn_t g)
+{
+	gfn_t base = g & ~511ULL, i;
+	u64 nl = 0, nm = 0, ml = 0, mm = 0;
+
+	if (base >= U)
+		return true;
+	if (!check_walk(r, base, base + 512, &nl, &nm))
+		return false;
+	ml += r->leaf[3][base >> 18].present + r->leaf[2][base >> 9].present;
+	for (i = base; i < base + 512; i++) {
+		ml += r->leaf[1][i].present;
+		mm += r->mmio[i] != 0;
+	}
+	if (nl != ml || nm != mm)
+		return fail(r, "region 0x%llx: expected %llu leaves %llu markers, seen %llu, %llu",
+			    (unsigned long long)base, (unsigned long long)ml,
+			    (unsigned long long)mm, (unsigned long long)nl,
+			    (unsigned long long)nm);
+	return true;
+}
+
+static bool check_all(struct run *r)
+{
+	u64 nl = 0, nm = 0;
+
+	if (!check_walk(r, 0, tdp_max_gfn(r->v.root->level), &nl, &nm))
+		return false;
+	if (nl != r->nleaves || nm != r->nmmio)
+		return fail(r, "whole tree: expected %llu leaves %llu markers, seen %llu, %llu",
+			    (unsigned long long)r->nleaves, (unsigned long long)r->nmmio,
+			    (unsigned long long)nl, (unsigned long long)nm);
+	return true;
+}
+
+/* Every page the fake arch handed out is a table, a cached page or retired. */
+static bool check_pages(struct run *r)
+{
+	u64 used = fake_pages_in_use() - r->base_pages;
+	u64 expect = stat_read(&r->mmu.stats.tables) + r->v.nr_cache;
+
+	if (used != expect)
+		return fail(r, "page accounting: %llu pages allocated, expected %llu (tables %llu retired %llu)",
+			    (unsigned long long)used, (unsigned long long)expect,
+			    (unsigned long long)stat_read(&r->mmu.stats.tables),
+			    (unsigned long long)stat_read(&r->mmu.stats.tables_retired));
+	return true;
+}
+
+/* ---- operations ---- */
+
+static gfn_t pick_gfn(struct run *r)
+{
+	u64 x = next(r);
+
+	switch (x % 10) {
+	case 0: case 1: case 2: case 3:
+		return (x >> 8) % 0x1000;
+	case 4:
+		return (x >> 8) % 0x40000;
+	case 5: case 6:
+		return 0x40037 + (x >> 8) % 0x23c9;
+	case 7:
+		return 0x42800 + (x >> 8) % 0x800;
+	case 8:
+		return (x & 0x100) ? 0x42400 + (x >> 9) % 0x400 : 0x43000 + (x >> 9) % 0x1000;
+	default:
+		return UC_GFN - 700 + (x >> 8) % 1400;
+	}
+}
+
+static bool op_fault(struct run *r)
+{
+	gfn_t g = pick_gfn(r);
+	u64 x = next(r);
+	u32 acc = (x & 1 ? TDP_ACC_W : 0) | TDP_ACC_R | (x & 2 ? TDP_ACC_X : 0);
+	int maxl = 1 + (x >> 2) % 3, expect, got;
+	struct tdp_fault f = { .gfn = g, .access = acc, .slot = slot_of(r, g),
+			       .policy = r->policy };
+
+	f.policy.max_level = maxl;
+	note(r, "fault gfn 0x%llx acc %u max %d", (unsigned long long)g, acc, maxl);
+	expect = m_fault(r, g, acc, maxl);
+	got = tdp_mmu_map(&r->v, &f);
+	if (got != expect)
+		return fail(r, "fault gfn 0x%llx acc %u max %d: expected result %d, seen %d",
+			    (unsigned long long)g, acc, maxl, expect, got);
+	return check_region(r, g);
+}
+
+/* A guest access through the hardware stand-in, faulting as needed. */
+static bool op_access(struct run *r)
+{
+	gfn_t g = pick_gfn(r);
+	bool write = next(r) & 1;
+	struct mm_slot *s = slot_of(r, g);
+	struct mleaf *cur;
+	int tries, lc = 0;
+	pfn_t pfn = 0;
+
+	note(r, "access gfn 0x%llx %s", (unsigned long long)g, write ? "write" : "read");
+	if (!s || (write && (s->flags & MM_SLOT_READONLY)))
+		m_fault(r, g, write ? TDP_ACC_W : TDP_ACC_R, 3);
+	else {
+		cur = m_find(r, g, &lc);
+		if (!cur || !(cur->young || (r->fmt->flags & SPTE_FMT_AD)) || (write && !cur->w))
+			m_fault(r, g, write ? TDP_ACC_W : TDP_ACC_R, 3);
+		cur = m_find(r, g, &lc);
+		cur->young = 1;
+		if (write)
+			m_mark_dirty(r, s, g);
+	}
+	for (tries = 0; tries < 3; tries++) {
+		struct tdp_fault f = { .gfn = g, .slot = s, .policy = r->policy,
+				       .access = write ? TDP_ACC_W : TDP_ACC_R };
+		enum hw_result hr;
+		int ret;
+
+		tdp_vcpu_read_lock(&r->v);
+		hr = hw_access(r->fmt, r->v.root, g, write, &pfn);
+		tdp_vcpu_read_unlock(&r->v);
+		if (hr == HW_OK) {
+			if (!s || pfn != mm_slot_gfn_to_pfn(s, g))
+				return fail(r, "access gfn 0x%llx reached pfn 0x%llx",
+					    (unsigned long long)g, (unsigned long long)pfn);
+			return check_region(r, g);
+		}
+		if (tdp_mmu_is_mmio_fault(&r->v, g))
+			break;
+		ret = tdp_mmu_map(&r->v, &f);
+		if (ret == TDP_FAULT_MMIO)
+			break;
+		if (ret != TDP_FAULT_FIXED)
+			return fail(r, "access gfn 0x%llx: fault returned %d", (unsigned long long)g, ret);
+	}
+	if (tries == 3 || (s && !(write && (s->flags & MM_SLOT_READONLY))))
+		return fail(r, "access gfn 0x%llx: still faults", (unsigned long long)g);
+	return check_region(r, g);
+}
+
+static bool op_zap(struct run *r)
+{
+	gfn_t start = pick_gfn(r), g;
+	u64 x = next(r), len = x % 20 < 14 ? 1 + (x >> 8) % 64 :
+			       x % 20 < 19 ? (x >> 8) % 4096 : (x >> 8) % (U + 0x4000);
+
+	note(r, "zap [0x%llx, 0x%llx)", (unsigned long long)start,
+	     (unsigned long long)(start + len));
+	m_zap(r, start, start + len);
+	tdp_mmu_zap_range(&r->v, start, start + len);
+	if (len > 4096)
+		return check_all(r);
+	for (g = start & ~511ULL; g < start + len; g += 512)
+		if (!check_region(r, g))
+			return false;
+	return true;
+}
+
+static bool op_age(struct run *r)
+{
+	gfn_t start = pick_gfn(r), g, end;
+	u64 len = 1 + next(r) % 2048, n, want = 0;
+	int lc;
+
+	end = MIN(start + len, U);
+	note(r, "age [0x%llx, 0x%llx)", (unsigned long long)start, (unsigned long long)end);
+	memset(r->young, 0, sizeof(r->young));
+	n = tdp_mmu_age_range(&r->v, start, end, r->young);
+	for (g = start; g < end; g++) {
+		struct mleaf *l = m_find(r, g, &lc);
+		bool young = l && l->young;
+		bool seen = r->young[(g - start) / 64] & BIT_ULL((g - start) % 64);
+
+		want += young;
+		if (young != seen)
+			return fail(r, "age: gfn 0x%llx expected young=%d, seen %d",
+				    (unsigned long long)g, young, seen);
+	}
+	if (n != want)
+		return fail(r, "age: expected %llu young pages, counted %llu",
+			    (unsigned long long)want, (unsigned long long)n);
+	for (g = start; g < end; g++) {
+		struct mleaf *l = m_find(r, g, &lc);
+
+		if (l)
+			l->young = 0;
+	}
+	return check_region(r, start) && check_region(r, end - 1);
+}
+
+/* What re-protecting page g does to its leaf in the model. */
+static void m_protect(struct run *r, struct mm_slot *s, gfn_t g)
+{
+	int lc;
+	struct mleaf *l = m_find(r, g, &lc);
+
+	if (l && (s->dirty_mode == TDP_DIRTY_WP || lc > 1))
+		l->w = 0;
+}
+
+/* Splits (eager) and protects every leaf of s, as enabling logging does. */
+static void m_enable(struct run *r, struct mm_slot *s, bool eager)
+{
+	gfn_t end = mm_slot_end(s), g;
+	int L;
+
+	for (L = 3; L >= 2 && eager; L--)
+		for (g = s->base_gfn >> shift_of(L); g <= (end - 1) >> shift_of(L); g++)
+			if (r->leaf[L][g].present)
+				m_split(r, L, g << shift_of(L));
+	for (L = 3; L >= 2; L--)
+		for (g = s->base_gfn >> shift_of(L); g <= (end - 1) >> shift_of(L); g++)
+			r->leaf[L][g].w = 0;
+	for (g = s->base_gfn; g < end; g++) {
+		d_clr(r, g);
+		if (!r->small[2][g >> 9])
+			continue;
+		if (s->dirty_mode == TDP_DIRTY_WP)
+			r->leaf[1][g].w = 0;
+	}
+}
+
+static bool op_enable(struct run *r, struct mm_slot *s)
+{
+	u64 x = next(r);
+	enum tdp_dirty_mode mode = x & 1 ? TDP_DIRTY_DBIT : TDP_DIRTY_WP;
+	u32 flags = x & 2 ? TDP_DIRTY_EAGER_SPLIT : 0;
+	int expect = 0, got;
+
+	note(r, "enable slot %u mode %d flags %u", s->id, mode, flags);
+	if (mode == TDP_DIRTY_DBIT && !(r->fmt->flags & SPTE_FMT_AD))
+		expect = -EOPNOTSUPP;
+	else if (logging(s))
+		expect = -EBUSY;
+	got = tdp_dirty_log_enable(&r->v, s, mode, flags);
+	if (got != expect)
+		return fail(r, "enable slot %u: expected %d, seen %d", s->id, expect, got);
+	if (expect)
+		return true;
+	m_enable(r, s, flags);
+	return check_region(r, s->base_gfn) && check_region(r, pick_gfn(r));
+}
+
+static bool op_disable(struct run *r, struct mm_slot *s)
+{
+	int maxl = 1 + next(r) % 3, L, expect = logging(s) ? 0 : -EINVAL, got;
+	struct tdp_huge_policy p = r->policy;
+
+	p.max_level = maxl;
+	note(r, "disable slot %u max %d", s->id, maxl);
+	got = tdp_dirty_log_disable(&r->v, s, &p);
+	if (got != expect)
+		return fail(r, "disable slot %u: expected %d, seen %d", s->id, expect, got);
+	for (L = 3; L >= 2 && !expect; L--) {
+		u64 n = tdp_level_pages(L);
+		gfn_t b;
+
+		for (b = ALIGN_UP(s->base_gfn, n); b + n <= mm_slot_end(s); b += n)
+			if (m_max_level(s, b, maxl) >= L && r->small[L][b >> shift_of(L)])
+				m_zap(r, b, b + n);
+	}
+	return check_region(r, s->base_gfn) && check_region(r, pick_gfn(r));
+}
+
+static bool op_get(struct run *r, struct mm_slot *s)
+{
+	bool clear = next(r) & 1;
+	u64 i;
+	int got;
+
+	note(r, "get slot %u clear %d", s->id, clear);
+	got = tdp_dirty_log_get(&r->v, s, r->out, clear);
+	if (got != (logging(s) ? 0 : -EINVAL))
+		return fail(r, "get slot %u: returned %d", s->id, got);
+	if (got)
+		return true;
+	for (i = 0; i * 64 < s->npages; i++) {
+		u64 want = d_word(r, s->base_gfn + i * 64), seen = r->out[i];
+
+		if (s->npages - i * 64 < 64)
+			want &= BIT_ULL(s->npages - i * 64) - 1;
+		if (seen != want)
+			return fail(r, "get slot %u: pages %llu..+63 expected dirty 0x%016llx, seen 0x%016llx",
+				    s->id, (unsigned long long)(i * 64),
+				    (unsigned long long)want, (unsigned long long)seen);
+		for (; clear && want; want &= want - 1) {
+			gfn_t g = s->base_gfn + i * 64 + __builtin_ctzll(want);
+
+			d_clr(r, g);
+			m_protect(r, s, g);
+		}
+	}
+	return check_region(r, pick_gfn(r));
+}
+
+static bool op_clear(struct run *r, struct mm_slot *s)
+{
+	u64 first = (next(r) % s->npages) & ~63ULL, n, i, mask[16];
+	int got;
+
+	n = 1 + next(r) % 1024;
+	n = MIN(n, s->npages - first);
+	for (i = 0; i < 16; i++)
+		mask[i] = next(r) % 4 == 0 ? ~0ULL : next(r);
+	note(r, "clear slot %u [%llu, +%llu)", s->id, (unsigned long long)first,
+	     (unsigned long long)n);
+	got = tdp_dirty_log_clear(&r->v, s, first, n, mask);
+	if (got != (logging(s) ? 0 : -EINVAL))
+		return fail(r, "clear slot %u: returned %d", s->id, got);
+	if (got)
+		return true;
+	for (i = 0; i < n; i++) {
+		gfn_t g = s->base_gfn + first + i;
+
+		if (!(mask[i / 64] & BIT_ULL(i % 64)))
+			continue;
+		d_clr(r, g);
+		m_protect(r, s, g);
+	}
+	return check_region(r, s->base_gfn + first);
+}
+
+static bool op_invalidate(struct run *r)
+{
+	note(r, "invalidate roots");
+	tdp_mmu_invalidate_roots(&r->mmu);
+	if (tdp_vcpu_load_root(&r->v))
+		return fail(r, "load_root failed");
+	m_zap(r, 0, U);
+	return check_all(r);
+}
+
+static bool step(struct run *r)
+{
+	u64 x = next(r) % 1000;
+	struct mm_slot *s = &r->slots[(x >> 1) & 1];
+
+	if (x < 350)
+		return op_access(r);
+	if (x < 600)
+		return op_fault(r);
+	if (x < 700)
+		return op_zap(r);
+	if (x < 760)
+		return op_age(r);
+	if (x < 790)
+		return op_enable(r, s);
+	if (x < 815)
+		return op_disable(r, s);
+	if (x < 880)
+		return op_get(r, s);
+	if (x < 940)
+		return op_clear(r, s);
+	if (x < 945) {
+		note(r, "mmio generation bump");
+		tdp_mmu_mmio_gen_bump(&r->mmu);
+		r->gen++;
+		return true;
+	}
+	if (x < 947)
+		return op_invalidate(r);
+	return op_access(r);
+}
+
+/* ---- setup and the run ---- */
+
+static void flush_noop(struct tdp_mmu *mmu)
+{
+}
+
+static const struct tdp_mmu_ops model_ops = { .flush_tlbs = flush_noop };
+
+static bool setup(struct run *r)
+{
+	static const struct mm_slot slots[NR_SLOTS] = {
+		{ .base_gfn = 0, .npages = 0x40000, .host_pfn = 0x200000, .id = 0 },
+		{ .base_gfn = 0x40037, .npages = 0x42400 - 0x40037, .host_pfn = 0x300037, .id = 1 },
+		{ .base_gfn = 0x42800, .npages = 0x800, .host_pfn = 0x400801, .id = 2,
+		  .flags = MM_SLOT_READONLY },
+	};
+	int L;
+
+	memcpy(r->slots, slots, sizeof(slots));
+	r->policy = (struct tdp_huge_policy){ .memtype = memtype_cb };
+	for (L = 1; L <= 3; L++) {
+		r->leaf[L] = calloc((U >> shift_of(L)) + 1, sizeof(struct mleaf));
+		r->small[L] = calloc((U >> shift_of(L)) + 1, sizeof(u32));
+	}
+	r->mmio = calloc(U, sizeof(u32));
+	r->dirty = calloc(U / 64 + 2, sizeof(u64));
+	r->base_pages = fake_pages_in_use();
+	r->base_bitmap = fake_bitmap_in_use();
+	if (tdp_mmu_init(&r->mmu, r->cfg->fmt, r->cfg->root_level, &model_ops, NULL) ||
+	    tdp_vcpu_init(&r->v, &r->mmu, 0) || tdp_vcpu_load_root(&r->v))
+		return fail(r, "setup failed");
+	return true;
+}
+
+static void teardown(struct run *r)
+{
+	int L, i;
+
+	for (i = 0; i < NR_SLOTS; i++)
+		if (logging(&r->slots[i]))
+			tdp_dirty_log_disable(&r->v, &r->slots[i], NULL);
+	tdp_vcpu_destroy(&r->v);
+	tdp_mmu_destroy(&r->mmu);
+	if (fake_pages_in_use() != r->base_pages || fake_bitmap_in_use() != r->base_bitmap)
+		fail(r, "leak: %lld table pages and %lld bitmap bytes not returned",
+		     (long long)(fake_pages_in_use() - r->base_pages),
+		     (long long)(fake_bitmap_in_use() - r->base_bitmap));
+	for (L = 1; L <= 3; L++) {
+		free(r->leaf[L]);
+		free(r->small[L]);
+	}
+	free(r->mmio);
+	free(r->dirty);
+}
+
+int model_run(const struct model_cfg *cfg, struct model_result *res)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	u32 every = cfg->full_check_every ? cfg->full_check_every : 1000;
+
+	memset(res, 0, sizeof(*res));
+	r->cfg = cfg;
+	r->fmt = cfg->fmt;
+	r->res = res;
+	r->rng = cfg->seed;
+	if (setup(r)) {
+		for (r->step = 1; r->step <= cfg->nr_ops; r->step++) {
+			bool ok = step(r) && check_pages(r);
+
+			if (r->exhausted)
+				break;
+			if (!ok || (r->step % every == 0 && !check_all(r)))
+				break;
+			res->ops = r->step;
+		}
+		if (!res->failed_at) {
+			r->step = res->ops + 1;
+			check_all(r);
+		}
+	}
+	r->step = res->ops + 1;
+	teardown(r);
+	free(r);
+	return res->failed_at ? -1 : 0;
+}
+
+u64 model_shortest_failing_prefix(const struct model_cfg *cfg, u64 failed_at)
+{
+	struct model_cfg c = *cfg;
+	struct model_result res;
+	u64 lo = 1, hi = failed_at;	/* hi fails */
+
+	c.full_check_every = ~0U;
+	while (lo < hi) {
+		u64 mid = lo + (hi - lo) / 2;
+
+		c.nr_ops = mid;
+		if (model_run(&c, &res))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return hi;
+}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The TDP MMU under threads (built with ThreadSanitizer): vCPU threads
+ * write guest pages through the hardware stand-in and fault, while other
+ * threads zap, age and harvest the dirty log of the same VM.
+ *
+ * The dirty-log invariant of KVM's dirty_log_test: a write that began after
+ * harvest n-1 returned, and ended before harvest k began, is reported by one
+ * of harvests n..k.  At the end every table page and bitmap is returned.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "lib/ktest.h"
+#include "mm/tdp_mmu.h"
+#include "fake_arch.h"
+#include "tdp_hw.h"
+
+#define NPAGES 8192ULL			/* 32 MiB */
+#define SLOT_BASE 0x10000ULL
+#define VCPUS 2
+#define ROUNDS 60
+
+struct shared {
+	struct tdp_mmu mmu;
+	struct mm_slot slot;
+	u64 round;			/* harvest in progress (1-based) */
+	u64 stop;
+	u64 errors;
+	u64 writes;
+	u64 need[NPAGES];		/* latest round a write to the page began in */
+};
+
+static struct shared S;
+
+static void flush_count(struct tdp_mmu *mmu)
+{
+}
+
+static const struct tdp_mmu_ops thread_ops = { .flush_tlbs = flush_count };
+
+static u64 rnd(u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static bool stopping(void)
+{
+	return __atomic_load_n(&S.stop, __ATOMIC_ACQUIRE);
+}
+
+static void error(const char *what, u64 gfn)
+{
+	if (!__atomic_fetch_add(&S.errors, 1, __ATOMIC_RELAXED))
+		fprintf(stderr, "thread error: %s gfn 0x%llx\n", what, (unsigned long long)gfn);
+}
+
+/* One guest write to gfn, faulting until the write goes through. */
+static void guest_write(struct tdp_vcpu *v, gfn_t gfn)
+{
+	struct tdp_fault f = { .gfn = gfn, .access = TDP_ACC_W, .slot = &S.slot };
+	u64 started = __atomic_load_n(&S.round, __ATOMIC_ACQUIRE);
+	pfn_t pfn = 0;
+	int tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		enum hw_result hr;
+		int ret;
+
+		if (tdp_vcpu_load_root(v))
+			return error("load_root", gfn);
+		tdp_vcpu_read_lock(v);
+		hr = hw_access(S.mmu.fmt, v->root, gfn, true, &pfn);
+		tdp_vcpu_read_unlock(v);
+		if (hr == HW_OK)
+			break;
+		ret = tdp_mmu_map(v, &f);
+		if (ret < 0 || ret == TDP_FAULT_MMIO)
+			return error("fault failed", gfn);
+	}
+	if (tries == 1000 || pfn != mm_slot_gfn_to_pfn(&S.slot, gfn))
+		return error("write did not reach its frame", gfn);
+	__atomic_fetch_add(&S.writes, 1, __ATOMIC_RELAXED);
+	/* Record the round the write began in (keep the latest). */
+	u64 old = __atomic_load_n(&S.need[gfn - SLOT_BASE], __ATOMIC_RELAXED);
+	while (old < started &&
+	       !__atomic_compare_exchange_n(&S.need[gfn - SLOT_BASE], &old, started, false,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	unsigned int id = (unsigned int)(uintptr_t)arg;
+	struct tdp_vcpu v;
+	u64 seed = 0x1234567ULL * (id + 1);
+
+	tdp_vcpu_init(&v, &S.mmu, id);
+	while (!stopping()) {
+		u64 x = rnd(&seed);
+		/* Hot pages mostly, so writes race with harvests on the same page. */
+		gfn_t g = SLOT_BASE + ((x & 3) ? x % 512 : x % NPAGES);
+
+		guest_write(&v, g);
+	}
+	tdp_vcpu_destroy(&v);
+	return NULL;
+}
+
+static void *zap_age_thread(void *arg)
+{
+	unsigned int id = (unsigned int)(uintptr_t)arg;
+	struct tdp_vcpu v;
+	u64 seed = 0xabcdefULL * (id + 1), young[64];
+
+	tdp_vcpu_init(&v, &S.mmu, id);
+	while (!stopping()) {
+		u64 x = rnd(&seed);
+		gfn_t g = SLOT_BASE + x % NPAGES;
+		u64 len = 1 + (x >> 20) % 2048;
+
+		if (x & 1) {
+			tdp_mmu_zap_range(&v, g, g + len);
+		} else {
+			memset(young, 0, sizeof(young));
+			tdp_mmu_age_range(&v, g, MIN(g + len, g + 64 * 64), young);
+		}
+	}
+	tdp_vcpu_destroy(&v);
+	return NULL;
+}
+
+static u64 snap[NPAGES], reported[NPAGES], bm[NPAGES / 64];
+
+/* Harvests ROUNDS times; checks the invariant after each harvest. */
+static u64 harvest(struct ktest_ctx *t, struct tdp_vcpu *v)
+{
+	u64 k, i, missed = 0;
+
+	for (k = 1; k <= ROUNDS; k++) {
+		for (i = 0; i < NPAGES; i++)	/* writes that ended before harvest k */
+			snap[i] = __atomic_load_n(&S.need[i], __ATOMIC_ACQUIRE);
+		__atomic_store_n(&S.round, k, __ATOMIC_RELEASE);
+		KT_EXPECT_EQ(t, tdp_dirty_log_get(v, &S.slot, bm, true), 0);
+		for (i = 0; i < NPAGES; i++) {
+			if (bm[i / 64] & BIT_ULL(i % 64))
+				reported[i] = k;
+			if (snap[i] && reported[i] < snap[i]) {
+				if (!missed++)
+					ktest_check(t, false, __FILE__, __LINE__,
+						    "harvest %llu: gfn 0x%llx written in round %llu never reported",
+						    (unsigned long long)k,
+						    (unsigned long long)(SLOT_BASE + i),
+						    (unsigned long long)snap[i]);
+			}
+		}
+		/* Let the vCPUs run between harvests. */
+		for (i = 0; i < 20000 && !stopping(); i++)
+			cpu_relax();
+	}
+	return missed;
+}
+
+static void run_threads(struct ktest_ctx *t, const struct spte_format *fmt,
+			enum tdp_dirty_mode mode)
+{
+	u64 base_pages = fake_pages_in_use(), base_bm = fake_bitmap_in_use();
+	pthread_t th[VCPUS + 2];
+	struct tdp_vcpu main_v;
+	unsigned int i;
+
+	memset(&S, 0, sizeof(S));
+	memset(reported, 0, sizeof(reported));
+	S.slot = (struct mm_slot){ .base_gfn = SLOT_BASE, .npages = NPAGES,
+				   .host_pfn = 0x80000 };
+	KT_ASSERT_EQ(t, tdp_mmu_init(&S.mmu, fmt, 4, &thread_ops, NULL), 0);
+	KT_ASSERT_EQ(t, tdp_vcpu_init(&main_v, &S.mmu, VCPUS + 2), 0);
+	KT_ASSERT_EQ(t, tdp_vcpu_load_root(&main_v), 0);
+	/* Some huge pages first, so that logging has something to split. */
+	for (i = 0; i < NPAGES; i += 512) {
+		struct tdp_fault f = { .gfn = SLOT_BASE + i, .access = TDP_ACC_W, .slot = &S.slot };
+
+		KT_EXPECT_EQ(t, tdp_mmu_map(&main_v, &f), TDP_FAULT_FIXED);
+	}
+	KT_ASSERT_EQ(t, tdp_dirty_log_enable(&main_v, &S.slot, mode, 0), 0);
+	__atomic_store_n(&S.round, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < VCPUS; i++)
+		pthread_create(&th[i], NULL, vcpu_thread, (void *)(uintptr_t)i);
+	for (i = VCPUS; i < VCPUS + 2; i++)
+		pthread_create(&th[i], NULL, zap_age_thread, (void *)(uintptr_t)i);
+	KT_EXPECT_EQ(t, harvest(t, &main_v), 0);
+	__atomic_store_n(&S.stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < VCPUS + 2; i++)
+		pthread_join(th[i], NULL);
+	printf("    # %s mode %d: %llu guest writes, %llu yields, %llu lost races\n", fmt->name,
+	       mode, (unsigned long long)S.writes,
+	       (unsigned long long)stat_read(&S.mmu.stats.yields),
+	       (unsigned long long)stat_read(&S.mmu.stats.retries));
+	KT_EXPECT_EQ(t, S.errors, 0);
+	KT_EXPECT(t, S.writes > 0);
+	KT_EXPECT_EQ(t, tdp_dirty_log_disable(&main_v, &S.slot, NULL), 0);
+	tdp_vcpu_destroy(&main_v);
+	tdp_mmu_destroy(&S.mmu);
+	KT_EXPECT_EQ(t, fake_pages_in_use(), base_pages);
+	KT_EXPECT_EQ(t, fake_bitmap_in_use(), base_bm);
+}
+
+KTEST(threads_never_lose_a_write_after_clear_write_protect_mode)
+{
+	fake_yield_every = 64;
+	run_threads(t, &spte_fmt_ept, TDP_DIRTY_WP);
+	fake_yield_every = 0;
+}
+
+KTEST(threads_never_lose_a_write_after_clear_dirty_bit_mode)
+{
+	fake_yield_every = 64;
+	run_threads(t, &spte_fmt_npt, TDP_DIRTY_DBIT);
+	fake_yield_every = 0;
+}
+
+KTEST(threads_never_lose_a_write_after_clear_without_ad_bits)
+{
+	run_threads(t, &spte_fmt_ept_noad, TDP_DIRTY_WP);
+}
