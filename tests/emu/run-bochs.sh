@@ -152,9 +152,12 @@ fi
 print_tail() {
 	[[ -s $log ]] || { echo "$prog: (serial log is empty)" >&2; return; }
 	echo "$prog: last $TAIL_LINES serial lines of $log:" >&2
-	# Firmware clears the screen with ANSI sequences: drop them and CRs.
+	# Firmware clears the screen with ANSI sequences and its setup menu
+	# paints screens of blanks: drop the sequences and CRs, squeeze long
+	# runs of blanks and cut long lines.
 	tail -n "$TAIL_LINES" -- "$log" |
-		sed -e "s/\x1b\[[0-9;=?]*[A-Za-z]//g" -e "s/\r//g" -e "s/^/  | /" >&2
+		sed -e "s/\x1b\[[0-9;=?]*[A-Za-z]//g" -e "s/\r//g" -e "s/ \{16,\}/ /g" |
+		cut -c1-200 | sed "s/^/  | /" >&2
 }
 
 if ((timed_out)); then
