@@ -100,17 +100,17 @@ args=(
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
 	-drive "if=pflash,format=raw,file=$tmp/vars.fd"
-	-drive "format=raw,file=$image,snapshot=on"
+	-drive "format=raw,file=${image//,/,,},snapshot=on"
 )
 if ((interactive)); then
 	# Serial and monitor share the terminal; a copy of the serial output
 	# goes to LOG when one was named.
 	chr=stdio,id=con0,mux=on,signal=off
-	[[ -z $log ]] || chr+=",logfile=$log,logappend=off"
+	[[ -z $log ]] || chr+=",logfile=${log//,/,,},logappend=off"
 	args+=(-chardev "$chr" -serial chardev:con0 -mon chardev=con0,mode=readline)
 else
 	: > "$log" || die "cannot write log '$log'"
-	args+=(-serial "file:$log")
+	args+=(-chardev "file,id=ser0,path=${log//,/,,}" -serial chardev:ser0)
 fi
 if ((gdb)); then
 	args+=(-s -S)
@@ -122,6 +122,7 @@ port; use 'add-symbol-file build/hv.debug.elf -o BASE' with that base)
 EOF
 fi
 
+# (QEMU options escape a comma in a path by doubling it.)
 # snapshot=on keeps its overlay under TMPDIR: keep it in our private dir.
 export TMPDIR=$tmp
 
