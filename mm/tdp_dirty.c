@@ -15,7 +15,9 @@
  *    before it reports: a CPU may cache "dirty" in its TLB and write without
  *    touching the entry again, but only until that flush, and such a page
  *    was reported (its bit was seen set).  A dirty leaf that is zapped or
- *    replaced logs itself (handle_changed_spte).
+ *    replaced logs itself (handle_changed_spte), and the harvest waits for
+ *    such transfers that began before its walk ended (tdp_dirty_sync()), so
+ *    a write cannot be in neither the tree nor the bitmap when it looks.
  *
  * Huge leaves: logging maps 4K only; huge leaves are write-protected at
  * enable (or split eagerly), so a write splits them in the fault path.
@@ -144,6 +146,8 @@ static int log_slot_register(struct tdp_mmu *mmu, struct mm_slot *slot,
 		slot->dirty_mode = mode;
 		__atomic_or_fetch(&slot->flags, MM_SLOT_DIRTY_LOG, __ATOMIC_RELAXED);
 		mmu->log_slots[i] = slot;
+		if (mode == TDP_DIRTY_DBIT)
+			__atomic_add_fetch(&mmu->nr_dbit_slots, 1, __ATOMIC_RELAXED);
 		ret = 0;
 		break;
 	}
@@ -230,6 +234,7 @@ int tdp_dirty_log_get(struct tdp_vcpu *v, struct mm_slot *slot, u64 *out,
 	tdp_vcpu_read_lock(v);
 	if (slot->dirty_mode == TDP_DIRTY_DBIT)
 		harvest_dirty_bits(&op, slot);
+	tdp_dirty_sync(v->mmu);
 	for (w = 0; w < words; w++) {
 		if (!clear) {
 			out[w] = load_acquire64(&slot->dirty_bitmap[w]);
@@ -281,6 +286,8 @@ static u64 *log_slot_unregister(struct tdp_mmu *mmu, struct mm_slot *slot)
 		if (mmu->log_slots[i] != slot)
 			continue;
 		mmu->log_slots[i] = NULL;
+		if (slot->dirty_mode == TDP_DIRTY_DBIT)
+			__atomic_sub_fetch(&mmu->nr_dbit_slots, 1, __ATOMIC_RELAXED);
 		__atomic_and_fetch(&slot->flags, ~MM_SLOT_DIRTY_LOG, __ATOMIC_RELAXED);
 		bm = slot->dirty_bitmap;
 		slot->dirty_bitmap = NULL;

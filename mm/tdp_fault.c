@@ -130,15 +130,47 @@ static u64 target_spte(struct tdp_op *op, const struct tdp_fault *f, int level,
 	return new;
 }
 
+/*
+ * Replaces the entry at it with new.  A leaf that becomes writable in a
+ * logging slot is logged dirty inside a dirty transfer (see
+ * tdp_internal.h).  Returns a tdp_fault_result, or -EAGAIN when the entry
+ * changed first.
+ */
+static int install_target(struct tdp_op *op, struct tdp_iter *it,
+			  const struct tdp_fault *f, u64 new)
+{
+	const struct spte_format *fmt = op->mmu->fmt;
+	u64 old = it->old_spte, e = 0;
+	bool log = f->slot && (mm_slot_flags(f->slot) & MM_SLOT_DIRTY_LOG) &&
+		   spte_is_writable(fmt, new) &&
+		   !(spte_is_present_leaf(fmt, old, it->level) && spte_is_writable(fmt, old));
+
+	if (log)
+		e = tdp_dirty_xfer_begin(op->mmu);
+	if (!tdp_set_spte_atomic(op, it, new)) {
+		if (log)
+			tdp_dirty_xfer_end(op->mmu, e);
+		return -EAGAIN;
+	}
+	if (log) {
+		tdp_slot_mark_dirty(f->slot, f->gfn, 1);
+		tdp_dirty_xfer_end(op->mmu, e);
+	}
+	if (spte_is_present_leaf(fmt, old, it->level) &&
+	    (!spte_is_mmu_present(new) || spte_pfn(old) != spte_pfn(new)))
+		op->flush = true;
+	return f->slot ? TDP_FAULT_FIXED : TDP_FAULT_MMIO;
+}
+
 /* Installs the target entry at it.  Returns a tdp_fault_result. */
 static int map_target(struct tdp_op *op, struct tdp_iter *it,
 		      const struct tdp_fault *f, enum tdp_memtype mt)
 {
-	const struct spte_format *fmt = op->mmu->fmt;
 	u64 gen = __atomic_load_n(&op->mmu->mmio_gen, __ATOMIC_ACQUIRE);
 
 	for (;;) {
 		u64 old = it->old_spte, new;
+		int ret;
 
 		if (spte_is_frozen(old))
 			return TDP_FAULT_RETRY;
@@ -147,18 +179,10 @@ static int map_target(struct tdp_op *op, struct tdp_iter *it,
 		new = target_spte(op, f, it->level, mt, old);
 		if (new == old)
 			return TDP_FAULT_SPURIOUS;
-		if (!tdp_set_spte_atomic(op, it, new))
+		ret = install_target(op, it, f, new);
+		if (ret < 0)
 			continue;
-		if (spte_is_present_leaf(fmt, old, it->level) &&
-		    (!spte_is_mmu_present(new) || spte_pfn(old) != spte_pfn(new)))
-			op->flush = true;
-		if (!f->slot)
-			return TDP_FAULT_MMIO;
-		if ((mm_slot_flags(f->slot) & MM_SLOT_DIRTY_LOG) &&
-		    spte_is_writable(fmt, new) &&
-		    !(spte_is_present_leaf(fmt, old, it->level) && spte_is_writable(fmt, old)))
-			tdp_slot_mark_dirty(f->slot, f->gfn, 1);
-		return TDP_FAULT_FIXED;
+		return ret;
 	}
 }
 

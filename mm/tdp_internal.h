@@ -72,6 +72,21 @@ void *tdp_cache_pop(struct tdp_vcpu *v);
 /* Gives back an unused page (zeroed again if it was written). */
 void tdp_cache_push(struct tdp_vcpu *v, void *page);
 
+/*
+ * Dirty transfers: a change after which a write can happen, or has
+ * happened, that the slot's bitmap does not show yet (a dirty leaf zapped,
+ * a leaf made writable by a fault in a write-protect-mode slot) runs between
+ * tdp_dirty_xfer_begin() and _end(), and logs the page before it ends.
+ * tdp_dirty_sync() waits until every transfer that began before it has
+ * ended; a harvest calls it after its walk and before it reads the bitmap,
+ * so a write cannot be in neither the tree nor the bitmap when it looks.
+ * Transfers never wait, so neither does the sync for long (two epochs, as
+ * in a sequence-counter RCU: new transfers go to the other counter).
+ */
+u64 tdp_dirty_xfer_begin(struct tdp_mmu *mmu);
+void tdp_dirty_xfer_end(struct tdp_mmu *mmu, u64 epoch);
+void tdp_dirty_sync(struct tdp_mmu *mmu);
+
 /* Logs [gfn, gfn + npages) dirty in the D-bit-mode slots that hold it. */
 void tdp_mark_dirty_dbit(struct tdp_mmu *mmu, gfn_t gfn, u64 npages);
 /* Logs gfn dirty in slot's bitmap (atomic). */

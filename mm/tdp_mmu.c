@@ -106,7 +106,8 @@ static void qs_snapshot(struct tdp_mmu *mmu)
 {
 	u32 i, n = load_acquire32(&mmu->nr_vcpus);
 
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* A full barrier: the unlinks before it, the counter reads after. */
+	__atomic_fetch_or(&mmu->qs_pending, 0, __ATOMIC_SEQ_CST);
 	for (i = 0; i < n; i++)
 		mmu->qs_snap[i] = load_acquire64(&mmu->qs_cpu[i].ctr);
 }
@@ -267,16 +268,59 @@ static void handle_changed_spte(struct tdp_op *op, gfn_t gfn, int level,
 		tdp_mark_dirty_dbit(op->mmu, gfn, tdp_level_pages(level));
 }
 
+u64 tdp_dirty_xfer_begin(struct tdp_mmu *mmu)
+{
+	for (;;) {
+		u64 e = __atomic_load_n(&mmu->dbit_epoch, __ATOMIC_SEQ_CST) & 1;
+
+		atomic64_add_return(&mmu->dbit_xfer[e], 1);
+		if ((__atomic_load_n(&mmu->dbit_epoch, __ATOMIC_SEQ_CST) & 1) == e)
+			return e;
+		atomic64_sub_return(&mmu->dbit_xfer[e], 1);
+	}
+}
+
+void tdp_dirty_xfer_end(struct tdp_mmu *mmu, u64 e)
+{
+	__atomic_sub_fetch(&mmu->dbit_xfer[e], 1, __ATOMIC_RELEASE);
+}
+
+void tdp_dirty_sync(struct tdp_mmu *mmu)
+{
+	u64 old = __atomic_fetch_xor(&mmu->dbit_epoch, 1, __ATOMIC_SEQ_CST) & 1;
+
+	while (__atomic_load_n(&mmu->dbit_xfer[old], __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+/* Can replacing old drop a hardware dirty bit a harvest has not seen? */
+static bool may_drop_dirty(struct tdp_mmu *mmu, u64 old, int level)
+{
+	const struct spte_format *fmt = mmu->fmt;
+
+	if (!(fmt->flags & SPTE_FMT_AD) || !__atomic_load_n(&mmu->nr_dbit_slots, __ATOMIC_RELAXED))
+		return false;
+	return spte_is_table(fmt, old, level) ||
+	       (spte_is_present_leaf(fmt, old, level) && (old & fmt->dirty));
+}
+
 bool tdp_set_spte_atomic(struct tdp_op *op, struct tdp_iter *it, u64 new)
 {
-	u64 old = it->old_spte;
+	u64 old = it->old_spte, e = 0;
+	bool xfer = may_drop_dirty(op->mmu, old, it->level);
 
 	BUG_ON(spte_is_frozen(old));
+	if (xfer)
+		e = tdp_dirty_xfer_begin(op->mmu);
 	if (!try_cmpxchg64(it->sptep, &it->old_spte, new)) {
+		if (xfer)
+			tdp_dirty_xfer_end(op->mmu, e);
 		stat_add(&op->mmu->stats.retries, 1);
 		return false;
 	}
 	handle_changed_spte(op, it->gfn, it->level, old, new);
+	if (xfer)
+		tdp_dirty_xfer_end(op->mmu, e);
 	it->old_spte = new;
 	return true;
 }

@@ -71,6 +71,14 @@ struct tdp_mmu {
 	u32 roots_reap;			/* an invalid root lost its last user */
 	struct mm_slot *log_slots[TDP_MAX_LOG_SLOTS];	/* write lock */
 	u64 mmio_gen;
+	/*
+	 * Dirty bits in transit: a change that drops a hardware dirty bit from
+	 * the tree counts itself here until it has logged the bit, so that a
+	 * harvest can wait for those that began before it looked.
+	 */
+	u32 nr_dbit_slots;		/* D-bit-mode slots (write lock) */
+	u64 dbit_epoch;
+	u64 dbit_xfer[2];
 	/* Quiescent-state reclaim of unlinked tables (mm/tdp_mmu.c). */
 	spinlock_t qs_lock;
 	u32 qs_pending;

@@ -14,16 +14,27 @@
 
 enum hw_result { HW_OK, HW_FAULT };
 
-/* Sets A (and D for a write) in *sptep if still equal to spte. */
-static inline void hw_set_ad(const struct spte_format *fmt, u64 *sptep, u64 spte,
-			     bool write)
+
+/*
+ * Checks the leaf's permissions and sets A (and D for a write) atomically,
+ * as the hardware does: if the entry changed meanwhile, it is checked
+ * again.  Returns false when the access must fault.
+ */
+static inline bool hw_leaf_access(const struct spte_format *fmt, u64 *sptep,
+				  u64 spte, bool write)
 {
 	u64 bits = fmt->accessed | (write ? fmt->dirty : 0);
 
-	if (!(fmt->flags & SPTE_FMT_AD) || (spte & bits) == bits)
-		return;
-	__atomic_compare_exchange_n(sptep, &spte, spte | bits, false,
-				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	for (;;) {
+		if (!(spte & fmt->hw_present) || !(spte & fmt->readable) ||
+		    (write && !(spte & fmt->writable)))
+			return false;
+		if (!(fmt->flags & SPTE_FMT_AD) || (spte & bits) == bits)
+			return true;
+		if (__atomic_compare_exchange_n(sptep, &spte, spte | bits, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return true;
+	}
 }
 
 /* One guest access to gfn.  *pfn receives the frame it reached. */
@@ -44,9 +55,8 @@ static inline enum hw_result hw_access(const struct spte_format *fmt,
 			pt = mm_phys_to_virt(spte_hpa(spte));
 			continue;
 		}
-		if (!(spte & fmt->readable) || (write && !(spte & fmt->writable)))
+		if (!hw_leaf_access(fmt, sptep, spte, write))
 			return HW_FAULT;
-		hw_set_ad(fmt, sptep, spte, write);
 		*pfn = spte_pfn(spte) + (gfn & (tdp_level_pages(level) - 1));
 		return HW_OK;
 	}

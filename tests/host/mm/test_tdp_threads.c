@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "lib/ktest.h"
+#include "lib/string.h"
 #include "mm/tdp_mmu.h"
 #include "fake_arch.h"
 #include "tdp_hw.h"
@@ -151,10 +152,10 @@ static u64 harvest(struct ktest_ctx *t, struct tdp_vcpu *v)
 			if (snap[i] && reported[i] < snap[i]) {
 				if (!missed++)
 					ktest_check(t, false, __FILE__, __LINE__,
-						    "harvest %llu: gfn 0x%llx written in round %llu never reported",
+						    "harvest %llu: gfn 0x%llx written in round %llu never reported (last reported in %llu)",
 						    (unsigned long long)k,
 						    (unsigned long long)(SLOT_BASE + i),
-						    (unsigned long long)snap[i]);
+						    (unsigned long long)snap[i], (unsigned long long)reported[i]);
 			}
 		}
 		/* Let the vCPUs run between harvests. */
