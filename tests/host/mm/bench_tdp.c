@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The TDP MMU benchmark (make bench-mm): figures and ratios, not pass/fail.
+ * Optimized host build against the fake arch; guest accesses go through the
+ * hardware stand-in (tdp_hw.h).  Prints one table.
+ */
+#include <linux/perf_event.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "mm/tdp_mmu.h"
+#include "mm/tdp_iter.h"
+#include "fake_arch.h"
+#include "tdp_hw.h"
+
+#undef snprintf	/* the C library's, for %f */
+
+#define GB_PAGES (1ULL << 18)		/* 4 KiB pages in 1 GiB */
+
+static void flush_noop(struct tdp_mmu *mmu)
+{
+}
+
+static const struct tdp_mmu_ops bench_ops = { .flush_tlbs = flush_noop };
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int perf_fd = -1;
+
+/* Instructions retired by this thread, or 0 without hardware counters. */
+static u64 instructions(void)
+{
+	u64 n = 0;
+
+	if (perf_fd < 0 || read(perf_fd, &n, sizeof(n)) != sizeof(n))
+		return 0;
+	return n;
+}
+
+static void perf_open(void)
+{
+	struct perf_event_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_HARDWARE;
+	a.config = PERF_COUNT_HW_INSTRUCTIONS;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	perf_fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+}
+
+struct env {
+	struct tdp_mmu mmu;
+	struct tdp_vcpu v[3];
+	struct mm_slot slot;
+};
+
+static struct env *env_new(u64 npages)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	unsigned int i;
+
+	e->slot = (struct mm_slot){ .base_gfn = 0, .npages = npages, .host_pfn = 1ULL << 30 };
+	if (tdp_mmu_init(&e->mmu, &spte_fmt_ept, 4, &bench_ops, NULL))
+		abort();
+	for (i = 0; i < 3; i++)
+		if (tdp_vcpu_init(&e->v[i], &e->mmu, i) || tdp_vcpu_load_root(&e->v[i]))
+			abort();
+	return e;
+}
+
+static void env_free(struct env *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		tdp_vcpu_destroy(&e->v[i]);
+	tdp_mmu_destroy(&e->mmu);
+	free(e);
+}
+
+static int map_page(struct tdp_vcpu *v, struct mm_slot *slot, gfn_t g, int max_level,
+		    u32 access)
+{
+	struct tdp_fault f = { .gfn = g, .access = access, .slot = slot,
+			       .policy = { .max_level = max_level } };
+
+	return tdp_mmu_map(v, &f);
+}
+
+/* Maps [start, start + n) at 4K by faults. */
+static void populate_4k(struct env *e, struct tdp_vcpu *v, gfn_t start, u64 n)
+{
+	gfn_t g;
+
+	for (g = start; g < start + n; g++)
+		if (map_page(v, &e->slot, g, 1, TDP_ACC_W) < 0)
+			abort();
+}
+
+struct row {
+	const char *what;
+	u64 ops;
+	double ns;
+	u64 insns;
+	char note[96];
+};
+
+static struct row rows[16];
+static unsigned int nrows;
+
+static struct row *row(const char *what, u64 ops, double ns, u64 insns)
+{
+	struct row *r = &rows[nrows++];
+
+	*r = (struct row){ what, ops, ns, insns, "" };
+	return r;
+}
+
+/* 1. Walk every leaf of 4 GiB of 4K mappings, and read the same SPTEs flat. */
+static void bench_walk(void)
+{
+	struct env *e = env_new(4 * GB_PAGES);
+	u64 **pts = calloc(4 * GB_PAGES / 512, sizeof(u64 *)), npt = 0, n = 0, sum = 0, i;
+	struct tdp_iter it;
+	double t0, walk, flat;
+	u64 i0;
+	int rep;
+
+	populate_4k(e, &e->v[0], 0, 4 * GB_PAGES);
+	/* Collect the leaf tables, for the memory-bound reference. */
+	for_each_tdp_pte_min_level(it, e->mmu.fmt, e->v[0].root->pt, 4, 2, 0, 4 * GB_PAGES)
+		if (it.level == 2)
+			pts[npt++] = tdp_spte_to_child(e->mmu.fmt, it.old_spte, 2);
+	walk = flat = 1e30;
+	for (rep = 0; rep < 5; rep++) {
+		double w, f;
+
+		n = 0;
+		i0 = instructions();
+		t0 = now_ns();
+		for_each_tdp_pte(it, e->mmu.fmt, e->v[0].root->pt, 4, 0, 4 * GB_PAGES)
+			if (it.level == 1)
+				n += it.old_spte != 0;
+		w = now_ns() - t0;
+		i0 = instructions() - i0;
+		t0 = now_ns();
+		for (i = 0; i < npt; i++) {
+			u64 *pt = pts[i];
+			unsigned int j;
+
+			for (j = 0; j < SPTE_PER_TABLE; j++)
+				sum += spte_read(&pt[j]) != 0;
+		}
+		f = now_ns() - t0;
+		walk = w < walk ? w : walk;
+		flat = f < flat ? f : flat;
+	}
+	if (n != 4 * GB_PAGES || sum != 5 * n)
+		abort();
+	snprintf(row("walk 4 GiB of 4K leaves (tdp_iter)", n, walk, i0)->note,
+		 sizeof(rows[0].note), "ratio to flat read %.2f (goal <= 2.0)", walk / flat);
+	snprintf(row("  flat read of the same SPTEs", n, flat, 0)->note, sizeof(rows[0].note),
+		 "memory bound");
+	/* 3. zap 4 GiB of 4K mappings. */
+	i0 = instructions();
+	t0 = now_ns();
+	tdp_mmu_zap_range(&e->v[0], 0, 4 * GB_PAGES);
+	walk = now_ns() - t0;
+	snprintf(row("zap 4 GiB of 4K mappings", n, walk, instructions() - i0)->note,
+		 sizeof(rows[0].note), "tables left %llu",
+		 (unsigned long long)stat_read(&e->mmu.stats.tables));
+	free(pts);
+	env_free(e);
+}
+
+/* 2. Populate 1 GiB by guest accesses into an empty root, 4K or huge. */
+static void bench_populate(int max_level, const char *what)
+{
+	struct env *e = env_new(GB_PAGES);
+	u64 faults = 0, i0 = instructions();
+	double t0 = now_ns();
+	gfn_t g;
+
+	for (g = 0; g < GB_PAGES; g++) {
+		pfn_t pfn;
+
+		while (hw_access(e->mmu.fmt, e->v[0].root, g, true, &pfn) != HW_OK) {
+			if (map_page(&e->v[0], &e->slot, g, max_level, TDP_ACC_W) < 0)
+				abort();
+			faults++;
+		}
+	}
+	snprintf(row(what, faults, now_ns() - t0, instructions() - i0)->note,
+		 sizeof(rows[0].note), "%llu faults, %llu tables",
+		 (unsigned long long)faults, (unsigned long long)stat_read(&e->mmu.stats.tables));
+	env_free(e);
+}
+
+/* 4. Dirty logging on 4 GiB: enable, then get+clear with 1% and 100% dirty. */
+static void bench_dirty(void)
+{
+	struct env *e = env_new(4 * GB_PAGES);
+	u64 *bm = calloc(4 * GB_PAGES / 64, sizeof(u64)), i0, n;
+	double t0;
+	int pct;
+
+	populate_4k(e, &e->v[0], 0, 4 * GB_PAGES);
+	i0 = instructions();
+	t0 = now_ns();
+	tdp_dirty_log_enable(&e->v[0], &e->slot, TDP_DIRTY_WP, 0);
+	row("enable dirty logging (write-protect) on 4 GiB", 4 * GB_PAGES, now_ns() - t0,
+	    instructions() - i0);
+	for (pct = 1; pct <= 100; pct += 99) {
+		gfn_t g, step = 100 / pct;
+
+		for (g = 0, n = 0; g < 4 * GB_PAGES; g += step, n++)
+			if (map_page(&e->v[0], &e->slot, g, 1, TDP_ACC_W) != TDP_FAULT_FIXED)
+				abort();
+		i0 = instructions();
+		t0 = now_ns();
+		tdp_dirty_log_get(&e->v[0], &e->slot, bm, true);
+		snprintf(row(pct == 1 ? "get+clear dirty log, 1% dirty" :
+				       "get+clear dirty log, 100% dirty",
+			     4 * GB_PAGES, now_ns() - t0, instructions() - i0)->note,
+			 sizeof(rows[0].note), "%llu dirty pages", (unsigned long long)n);
+	}
+	tdp_dirty_log_disable(&e->v[0], &e->slot, NULL);
+	free(bm);
+	env_free(e);
+}
+
+struct fault_job {
+	struct env *e;
+	unsigned int v;
+	gfn_t start;
+	u64 n;
+};
+
+static void *fault_thread(void *arg)
+{
+	struct fault_job *j = arg;
+
+	populate_4k(j->e, &j->e->v[j->v], j->start, j->n);
+	return NULL;
+}
+
+/* 5. Two threads faulting disjoint ranges against one. */
+static void bench_threads(void)
+{
+	const u64 n = GB_PAGES / 2;
+	struct env *e = env_new(GB_PAGES);
+	struct fault_job j[2] = { { e, 1, 0, n }, { e, 2, n, n } };
+	pthread_t th[2];
+	double t1, t2, t0;
+	int i;
+
+	/* Warm: the upper tables exist in both runs. */
+	populate_4k(e, &e->v[0], 0, 1);
+	populate_4k(e, &e->v[0], n, 1);
+	t0 = now_ns();
+	fault_thread(&j[0]);
+	fault_thread(&j[1]);
+	t1 = now_ns() - t0;
+	tdp_mmu_zap_range(&e->v[0], 2, GB_PAGES);
+	t0 = now_ns();
+	for (i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, fault_thread, &j[i]);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	t2 = now_ns() - t0;
+	row("4K faults, 1 thread (two disjoint 512 MiB)", 2 * n, t1, 0);
+	snprintf(row("4K faults, 2 threads (one 512 MiB each)", 2 * n, t2, 0)->note,
+		 sizeof(rows[0].note), "speed-up %.2f (goal >= 1.7 on 2 cores)", t1 / t2);
+	env_free(e);
+}
+
+static void clock_source(char *buf, size_t n)
+{
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+
+	snprintf(buf, n, "unknown");
+	if (f && fgets(buf, (int)n, f))
+		buf[strcspn(buf, "\n")] = 0;
+	if (f)
+		fclose(f);
+}
+
+int main(void)
+{
+	char clk[64];
+	unsigned int i;
+
+	perf_open();
+	bench_walk();
+	bench_populate(1, "populate 1 GiB by 4K faults");
+	bench_populate(0, "populate 1 GiB, huge pages allowed");
+	bench_dirty();
+	bench_threads();
+	clock_source(clk, sizeof(clk));
+	printf("TDP MMU benchmark: EPT format, 4-level root, fake arch, %ld CPUs, clock %s (CLOCK_MONOTONIC)\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), clk);
+	printf("instructions per operation: %s\n", perf_fd >= 0 ? "perf_event_open hardware counter" :
+	       "not available here (no hardware counters: perf_event_open failed)");
+	printf("%-48s %10s %12s %10s  %s\n", "operation", "count", "total ms", "ns/op", "insns/op, notes");
+	for (i = 0; i < nrows; i++) {
+		struct row *r = &rows[i];
+		char ins[24] = "-";
+
+		if (r->insns && r->ops)
+			snprintf(ins, sizeof(ins), "%.1f", (double)r->insns / r->ops);
+		printf("%-48s %10llu %12.2f %10.2f  %s %s\n", r->what, (unsigned long long)r->ops,
+		       r->ns / 1e6, r->ops ? r->ns / r->ops : 0.0, ins, r->note);
+	}
+	return 0;
+}
