@@ -4,6 +4,7 @@
  * Optimized host build against the fake arch; guest accesses go through the
  * hardware stand-in (tdp_hw.h).  Prints one table.
  */
+#undef snprintf	/* the C library's, which formats %f */
 #include <linux/perf_event.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,8 +18,6 @@
 #include "mm/tdp_iter.h"
 #include "fake_arch.h"
 #include "tdp_hw.h"
-
-#undef snprintf	/* the C library's, for %f */
 
 #define GB_PAGES (1ULL << 18)		/* 4 KiB pages in 1 GiB */
 
