@@ -138,7 +138,7 @@ static int log_slot_register(struct tdp_mmu *mmu, struct mm_slot *slot,
 	unsigned int i;
 	int ret = -ENOSPC;
 
-	write_lock(&mmu->lock);
+	tdp_mmu_write_lock(mmu);
 	for (i = 0; i < TDP_MAX_LOG_SLOTS; i++) {
 		if (mmu->log_slots[i])
 			continue;
@@ -151,7 +151,7 @@ static int log_slot_register(struct tdp_mmu *mmu, struct mm_slot *slot,
 		ret = 0;
 		break;
 	}
-	write_unlock(&mmu->lock);
+	tdp_mmu_write_unlock(mmu);
 	return ret;
 }
 
@@ -281,7 +281,7 @@ static u64 *log_slot_unregister(struct tdp_mmu *mmu, struct mm_slot *slot)
 	u64 *bm = NULL;
 	unsigned int i;
 
-	write_lock(&mmu->lock);
+	tdp_mmu_write_lock(mmu);
 	for (i = 0; i < TDP_MAX_LOG_SLOTS; i++) {
 		if (mmu->log_slots[i] != slot)
 			continue;
@@ -292,7 +292,7 @@ static u64 *log_slot_unregister(struct tdp_mmu *mmu, struct mm_slot *slot)
 		bm = slot->dirty_bitmap;
 		slot->dirty_bitmap = NULL;
 	}
-	write_unlock(&mmu->lock);
+	tdp_mmu_write_unlock(mmu);
 	return bm;
 }
 

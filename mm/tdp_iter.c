@@ -108,7 +108,7 @@ static bool try_step_up(struct tdp_iter *it)
 	return true;
 }
 
-void tdp_iter_next(struct tdp_iter *it)
+void tdp_iter_next_slow(struct tdp_iter *it)
 {
 	if (it->yielded) {
 		tdp_iter_restart(it);

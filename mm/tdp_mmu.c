@@ -25,7 +25,7 @@ int tdp_mmu_init(struct tdp_mmu *mmu, const struct spte_format *fmt,
 	mmu->root_level = root_level;
 	mmu->ops = ops;
 	mmu->priv = priv;
-	rwlock_init(&mmu->lock);
+	spin_lock_init(&mmu->writer_lock);
 	spin_lock_init(&mmu->qs_lock);
 	return 0;
 }
@@ -177,26 +177,53 @@ static void qs_poll(struct tdp_mmu *mmu)
 	free_retired(mmu, b, nb);
 }
 
+static bool writer_active(struct tdp_mmu *mmu)
+{
+	return __atomic_load_n(&mmu->writer, __ATOMIC_SEQ_CST) != 0;
+}
+
 void tdp_vcpu_read_lock(struct tdp_vcpu *v)
 {
 	struct tdp_mmu *mmu = v->mmu;
-	u64 c;
+	u64 *ctr = &mmu->qs_cpu[v->id].ctr;
 
-	read_lock(&mmu->lock);
-	c = atomic64_add_return(&mmu->qs_cpu[v->id].ctr, 1);
-	BUG_ON(!(c & 1));
+	for (;;) {
+		while (writer_active(mmu))
+			cpu_relax();
+		BUG_ON(!(atomic64_add_return(ctr, 1) & 1));
+		if (!writer_active(mmu))
+			return;
+		atomic64_add_return(ctr, 1);	/* back off: let the writer in */
+	}
 }
 
 void tdp_vcpu_read_unlock(struct tdp_vcpu *v)
 {
 	struct tdp_mmu *mmu = v->mmu;
-	u64 c = atomic64_add_return(&mmu->qs_cpu[v->id].ctr, 1);
+	u64 c = __atomic_add_fetch(&mmu->qs_cpu[v->id].ctr, 1, __ATOMIC_RELEASE);
 
 	BUG_ON(c & 1);
-	read_unlock(&mmu->lock);
 	qs_poll(mmu);
 	if (__atomic_load_n(&mmu->roots_reap, __ATOMIC_ACQUIRE))
 		tdp_mmu_reap_roots(mmu);
+}
+
+void tdp_mmu_write_lock(struct tdp_mmu *mmu)
+{
+	u32 i, n;
+
+	spin_lock(&mmu->writer_lock);
+	__atomic_store_n(&mmu->writer, 1, __ATOMIC_SEQ_CST);
+	n = load_acquire32(&mmu->nr_vcpus);
+	for (i = 0; i < n; i++)
+		while (load_acquire64(&mmu->qs_cpu[i].ctr) & 1)
+			cpu_relax();
+}
+
+void tdp_mmu_write_unlock(struct tdp_mmu *mmu)
+{
+	__atomic_store_n(&mmu->writer, 0, __ATOMIC_RELEASE);
+	spin_unlock(&mmu->writer_lock);
 }
 
 /* ---- changing live entries ---- */
@@ -347,7 +374,7 @@ bool tdp_op_cond_resched(struct tdp_op *op, struct tdp_iter *it)
 {
 	if (op->exclusive || it->next_gfn == it->yielded_gfn)
 		return false;
-	if (!rwlock_needbreak(&op->mmu->lock) && !mm_should_yield())
+	if (!__atomic_load_n(&op->mmu->writer, __ATOMIC_RELAXED) && !mm_should_yield())
 		return false;
 	tdp_op_flush_and_retire(op);
 	tdp_vcpu_read_unlock(op->v);
@@ -457,7 +484,7 @@ void tdp_mmu_reap_roots(struct tdp_mmu *mmu)
 {
 	struct tdp_root **pp;
 
-	write_lock(&mmu->lock);
+	tdp_mmu_write_lock(mmu);
 	__atomic_store_n(&mmu->roots_reap, 0, __ATOMIC_RELAXED);
 	for (pp = &mmu->roots; *pp;) {
 		struct tdp_root *root = *pp;
@@ -469,7 +496,7 @@ void tdp_mmu_reap_roots(struct tdp_mmu *mmu)
 			pp = &root->next;
 		}
 	}
-	write_unlock(&mmu->lock);
+	tdp_mmu_write_unlock(mmu);
 }
 
 /* A valid root with a new reference, or a new one made from *pt. */
@@ -498,9 +525,7 @@ found:
 
 static void put_root(struct tdp_mmu *mmu, struct tdp_root *root)
 {
-	read_lock(&mmu->lock);
-	tdp_root_put_locked(mmu, root);
-	read_unlock(&mmu->lock);
+	tdp_root_put_locked(mmu, root);	/* an atomic; no lock needed */
 	if (__atomic_load_n(&mmu->roots_reap, __ATOMIC_ACQUIRE))
 		tdp_mmu_reap_roots(mmu);
 }
@@ -519,9 +544,9 @@ int tdp_vcpu_load_root(struct tdp_vcpu *v)
 	pt = mm_alloc_table_page();	/* before the lock: check, then act */
 	if (!pt)
 		return -ENOMEM;
-	write_lock(&mmu->lock);
+	tdp_mmu_write_lock(mmu);
 	root = get_or_install_root(mmu, &pt);
-	write_unlock(&mmu->lock);
+	tdp_mmu_write_unlock(mmu);
 	if (pt)
 		mm_free_table_page(pt);
 	if (!root)
@@ -534,10 +559,10 @@ void tdp_mmu_invalidate_roots(struct tdp_mmu *mmu)
 {
 	struct tdp_root *root;
 
-	write_lock(&mmu->lock);
+	tdp_mmu_write_lock(mmu);
 	for (root = mmu->roots; root; root = root->next)
 		__atomic_store_n(&root->invalid, true, __ATOMIC_RELEASE);
-	write_unlock(&mmu->lock);
+	tdp_mmu_write_unlock(mmu);
 	tdp_mmu_reap_roots(mmu);
 }
 

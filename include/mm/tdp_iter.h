@@ -42,8 +42,26 @@ void tdp_iter_start(struct tdp_iter *it, const struct spte_format *fmt,
 		    u64 *root_pt, int root_level, int min_level, gfn_t start);
 /* Walks again from the root to the entry that maps it->next_gfn. */
 void tdp_iter_restart(struct tdp_iter *it);
-/* Advances to the next entry in pre-order; clears it->valid at the end. */
-void tdp_iter_next(struct tdp_iter *it);
+/* The general step of tdp_iter_next(). */
+void tdp_iter_next_slow(struct tdp_iter *it);
+
+/*
+ * Advances to the next entry in pre-order; clears it->valid at the end.
+ * Inline for its common case, the next entry of a table at min_level (no
+ * step down is possible there, and the table does not end yet).
+ */
+static inline void tdp_iter_next(struct tdp_iter *it)
+{
+	if (it->level <= it->min_level && !it->yielded &&
+	    tdp_level_index(it->gfn, it->level) != SPTE_PER_TABLE - 1) {
+		it->gfn += tdp_level_pages(it->level);
+		it->next_gfn = it->gfn;
+		it->sptep++;
+		it->old_spte = spte_read(it->sptep);
+		return;
+	}
+	tdp_iter_next_slow(it);
+}
 /* The table that spte (at level) points to, or NULL for anything else. */
 u64 *tdp_spte_to_child(const struct spte_format *fmt, u64 spte, int level);
 

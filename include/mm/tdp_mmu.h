@@ -65,7 +65,15 @@ struct tdp_mmu {
 	int root_level;
 	const struct tdp_mmu_ops *ops;
 	void *priv;			/* the vendor's */
-	rwlock_t lock;
+	/*
+	 * The MMU lock, a reader-writer lock kept per vCPU on the read side:
+	 * a reader makes its own qs_cpu[].ctr odd (one cache line it owns, so
+	 * readers on different CPUs do not contend) and checks that no writer
+	 * holds or waits; a writer sets writer, then waits until every
+	 * counter is even.  Writers queue on writer_lock.
+	 */
+	spinlock_t writer_lock;
+	u32 writer;
 	struct tdp_root *roots;		/* changed under the write lock */
 	struct tdp_root root_pool[TDP_MAX_ROOTS];
 	u32 roots_reap;			/* an invalid root lost its last user */
@@ -150,9 +158,12 @@ int tdp_vcpu_load_root(struct tdp_vcpu *v);
 /* Fills v's page cache to at least min pages.  Returns 0 or -ENOMEM. */
 int tdp_cache_topup(struct tdp_vcpu *v, unsigned int min);
 
-/* The read side of the MMU lock, with v's quiescent-state accounting. */
+/* The read side of the MMU lock, which is also v's quiescent-state accounting. */
 void tdp_vcpu_read_lock(struct tdp_vcpu *v);
 void tdp_vcpu_read_unlock(struct tdp_vcpu *v);
+/* The write side: no vCPU is on the read side while it is held. */
+void tdp_mmu_write_lock(struct tdp_mmu *mmu);
+void tdp_mmu_write_unlock(struct tdp_mmu *mmu);
 
 /*
  * Marks every root invalid (takes the write side) and frees those no vCPU
