@@ -256,33 +256,40 @@ static void *fault_thread(void *arg)
 	return NULL;
 }
 
-/* 5. Two threads faulting disjoint ranges against one. */
+/* 5. Two threads faulting disjoint ranges against one (best of 5 each). */
 static void bench_threads(void)
 {
 	const u64 n = GB_PAGES / 2;
 	struct env *e = env_new(GB_PAGES);
 	struct fault_job j[2] = { { e, 1, 0, n }, { e, 2, n, n } };
+	double t1 = 1e30, t2 = 1e30, t0, t;
 	pthread_t th[2];
-	double t1, t2, t0;
-	int i;
+	int i, rep;
 
-	/* Warm: the upper tables exist in both runs. */
+	/* Warm: the upper tables exist in every run. */
 	populate_4k(e, &e->v[0], 0, 1);
 	populate_4k(e, &e->v[0], n, 1);
-	t0 = now_ns();
-	fault_thread(&j[0]);
-	fault_thread(&j[1]);
-	t1 = now_ns() - t0;
-	tdp_mmu_zap_range(&e->v[0], 2, GB_PAGES);
-	t0 = now_ns();
-	for (i = 0; i < 2; i++)
-		pthread_create(&th[i], NULL, fault_thread, &j[i]);
-	for (i = 0; i < 2; i++)
-		pthread_join(th[i], NULL);
-	t2 = now_ns() - t0;
+	for (rep = 0; rep < 5; rep++) {
+		tdp_mmu_zap_range(&e->v[0], 2, n);
+		tdp_mmu_zap_range(&e->v[0], n + 2, GB_PAGES);
+		t0 = now_ns();
+		fault_thread(&j[0]);
+		fault_thread(&j[1]);
+		t = now_ns() - t0;
+		t1 = t < t1 ? t : t1;
+		tdp_mmu_zap_range(&e->v[0], 2, n);
+		tdp_mmu_zap_range(&e->v[0], n + 2, GB_PAGES);
+		t0 = now_ns();
+		for (i = 0; i < 2; i++)
+			pthread_create(&th[i], NULL, fault_thread, &j[i]);
+		for (i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		t = now_ns() - t0;
+		t2 = t < t2 ? t : t2;
+	}
 	row("4K faults, 1 thread (two disjoint 512 MiB)", 2 * n, t1, 0);
 	snprintf(row("4K faults, 2 threads (one 512 MiB each)", 2 * n, t2, 0)->note,
-		 sizeof(rows[0].note), "speed-up %.2f (goal >= 1.7 on 2 cores)", t1 / t2);
+		 sizeof(rows[0].note), "speed-up %.2f (goal >= 1.7 on 2 cores), best of 5", t1 / t2);
 	env_free(e);
 }
 
