@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# make test: everything, ending in one line "N passed, N failed".
+#
+#   host      the unit tests (lib/, the allocator, the command line, the TDP
+#             MMU's ktests) in one ASan+UBSan binary, and the TDP MMU's own
+#             host suites (model, threads) from tests/host/build.mk
+#   qemu      hv.efi booted by OVMF in QEMU (AMD SVM, TCG): the in-hypervisor
+#             tests, the USB image as `make usb` writes it, a CPU without
+#             SVM, the panic reports, bad options, and `make debug`
+#   bochs     hv.efi booted by OVMF in Bochs (Intel VMX, tigerlake)
+#
+# The QEMU and Bochs boots run side by side (one of each: the machines have
+# two cores).  Each check prints "ok - SUITE: what" or "not ok - SUITE: what"
+# with the reason; logs stay in build/test/.  Exit status 0 iff all passed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=build/test
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-240}
+BOCHS_TIMEOUT=${BOCHS_TIMEOUT:-900}
+TEST_CMDLINE="loglevel=7 hvmem=256M ktest=all"
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+# result SUITE NAME OK [REASON...]: one line in the suite's result file.
+result() {
+	local suite=$1 name=$2 ok=$3
+	shift 3
+	if [ "$ok" = 1 ]; then
+		echo "ok - $suite: $name"
+	else
+		echo "not ok - $suite: $name"
+		[ $# -gt 0 ] && echo "#   $*"
+	fi >> "$OUT/$suite.tap"
+}
+
+# expect SUITE NAME LOG REGEX: the log has a line matching REGEX.
+expect() {
+	if grep -aEq -- "$4" "$3"; then
+		result "$1" "$2" 1
+	else
+		result "$1" "$2" 0 "no line matching /$4/ in $3"
+	fi
+}
+
+# expect_status SUITE NAME GOT WANT
+expect_status() {
+	if [ "$3" = "$4" ]; then
+		result "$1" "$2" 1
+	else
+		result "$1" "$2" 0 "exit status $3, expected $4"
+	fi
+}
+
+# ktap SUITE NAME LOG: every KTAP result in LOG becomes one check.
+ktap() {
+	tests/emu/ktap.sh --prefix "$2" "$3" > "$OUT/$2.ktap" 2>&1
+	grep -E '^(not )?ok - |^#' "$OUT/$2.ktap" >> "$OUT/$1.tap"
+	if ! grep -qE '^ok - ' "$OUT/$2.ktap"; then
+		result "$1" "$2 printed KTAP results" 0 "none found in $3"
+	fi
+}
+
+# image NAME CMDLINE: a boot image whose hv.cfg holds CMDLINE.
+image() {
+	tools/mkimage.sh "$OUT/$1.img" --efi build/hv.efi --cfg "$2" > /dev/null
+}
+
+# boot_until LOG REGEX SECS RUNNER-ARGS...: boots, and stops the emulator
+# once the log matches REGEX (for runs that return to the firmware).
+boot_until() {
+	local log=$1 re=$2 secs=$3 pid i
+	shift 3
+	tests/emu/run-qemu.sh --log "$log" --timeout "$secs" "$@" 2> "$log.err" &
+	pid=$!
+	for ((i = 0; i < secs * 5; i++)); do
+		if grep -aEq -- "$re" "$log" 2> /dev/null; then
+			kill -TERM "$pid" 2> /dev/null
+			wait "$pid" 2> /dev/null
+			return 0
+		fi
+		kill -0 "$pid" 2> /dev/null || break
+		sleep 0.2
+	done
+	wait "$pid" 2> /dev/null
+	return 1
+}
+
+run_host() {
+	local st
+	build/host/unit-tests > "$OUT/host-unit.log" 2>&1
+	st=$?
+	expect_status host "unit-tests binary exits cleanly (ASan/UBSan)" "$st" 0
+	ktap host host-unit "$OUT/host-unit.log"
+	if make --no-print-directory -s host-mm-test > "$OUT/host-mm.log" 2>&1; then st=0; else st=$?; fi
+	grep -E '^(not )?ok - ' "$OUT/host-mm.log" >> "$OUT/host.tap"
+	expect_status host "TDP MMU host suites (make host-mm-test)" "$st" 0
+}
+
+run_qemu() {
+	local st log
+
+	# The in-hypervisor tests, SVM selftests included.
+	image qemu-main "$TEST_CMDLINE exit=qemu"
+	log=$OUT/qemu-main.log
+	tests/emu/run-qemu.sh --image "$OUT/qemu-main.img" --log "$log" --cpu EPYC \
+		--mem 1024 --timeout "$QEMU_TIMEOUT" 2> "$log.err"
+	st=$?
+	expect_status qemu "main boot ends with a passing status" "$st" 0
+	expect qemu "banner" "$log" '\] tdpvisor [0-9.]+ .* starting'
+	expect qemu "capability report: SVM with NPT" "$log" 'cpu0: SVM: NPT yes'
+	expect qemu "host descriptor tables with a non-zero TR" "$log" 'desc: .*TR 0x[1-9a-f]'
+	expect qemu "memory pool reserved" "$log" 'mem: reserved 256 MiB at'
+	expect qemu "returns to the firmware" "$log" 'returning to the firmware \(status 0x0\)'
+	ktap qemu qemu "$log"
+
+	# The USB image exactly as `make usb` writes it: hv.efi runs, returns,
+	# and the firmware carries on to its boot manager.
+	log=$OUT/qemu-usb.log
+	if boot_until "$log" 'Boot0000 "UiApp"|Shell>' 60 --image build/hv-usb.img --cpu EPYC; then st=0; else st=1; fi
+	expect qemu "USB image: hv.efi boots from \\EFI\\BOOT\\BOOTX64.EFI" "$log" 'path \\EFI\\BOOT\\BOOTX64.EFI'
+	expect qemu "USB image: hv.cfg is read" "$log" 'Command line \(hv.cfg\): loglevel=7'
+	expect qemu "USB image: returns to the firmware" "$log" 'returning to the firmware'
+	expect_status qemu "USB image: the firmware's boot manager runs afterwards" "$st" 0
+
+	# A CPU without SVM: a clear message and a clean return.
+	image qemu-nosvm "loglevel=7 exit=qemu"
+	log=$OUT/qemu-nosvm.log
+	tests/emu/run-qemu.sh --image "$OUT/qemu-nosvm.img" --log "$log" --cpu qemu64,-svm \
+		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
+	st=$?
+	expect_status qemu "no SVM: exits cleanly" "$st" 0
+	expect qemu "no SVM: says why" "$log" 'cpu0: this CPU has no hardware virtualization'
+	expect qemu "no SVM: returns EFI_UNSUPPORTED" "$log" 'returning to the firmware \(status 0x8000000000000003\)'
+
+	# Hypervisor faults: registers, a symbolized backtrace, a failure status.
+	image qemu-crash-ud "loglevel=7 crashtest=ud exit=qemu"
+	log=$OUT/qemu-crash-ud.log
+	tests/emu/run-qemu.sh --image "$OUT/qemu-crash-ud.img" --log "$log" --cpu EPYC \
+		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
+	st=$?
+	expect_status qemu "crash #UD: failure status" "$st" 1
+	expect qemu "crash #UD: vector named" "$log" 'host exception 6 \(#UD invalid opcode\)'
+	expect qemu "crash #UD: registers dumped" "$log" 'RAX: [0-9a-f]{16} RBX'
+	expect qemu "crash #UD: backtrace names functions" "$log" '\] +\[<[0-9a-f]+>\] efi_main\+0x'
+	expect qemu "crash #UD: panic line" "$log" 'Kernel panic - not syncing: unhandled host exception 6'
+
+	image qemu-crash-bug "loglevel=7 crashtest=bug exit=qemu"
+	log=$OUT/qemu-crash-bug.log
+	tests/emu/run-qemu.sh --image "$OUT/qemu-crash-bug.img" --log "$log" --cpu EPYC \
+		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
+	st=$?
+	expect_status qemu "BUG_ON: failure status" "$st" 1
+	expect qemu "BUG_ON: file and line" "$log" 'BUG: failure at boot/efi_main.c:[0-9]+'
+	expect qemu "BUG_ON: backtrace" "$log" 'crashtest_run'
+
+	# Garbage options are reported by name and ignored.
+	image qemu-badopts 'loglevel=7 frobnicate=1 hvmem=huge console=ttyS9 "=x exit=qemu'
+	log=$OUT/qemu-badopts.log
+	tests/emu/run-qemu.sh --image "$OUT/qemu-badopts.img" --log "$log" --cpu EPYC \
+		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
+	st=$?
+	expect qemu "bad options: unknown one named" "$log" "cmdline: unknown option 'frobnicate'"
+	expect qemu "bad options: bad value named" "$log" "cmdline: hvmem: expected a size"
+	expect qemu "bad options: boot goes on" "$log" 'mem: reserved 64 MiB'
+
+	# make debug: gdb attaches at the reported base and hits a breakpoint.
+	image qemu-debug "loglevel=7 debugwait ktest=cmdline exit=qemu"
+	printf '%s\n' 'set var hv_debug_wait = 0' 'break ktest_run' 'continue' 'bt 2' 'detach' \
+		> "$OUT/gdb-cmds"
+	log=$OUT/qemu-debug.gdb
+	timeout 120 tools/debug.sh "$OUT/qemu-debug.img" build/hv.debug.elf --batch \
+		"$OUT/gdb-cmds" > "$log" 2>&1
+	expect qemu "make debug: gdb stops at a breakpoint by name" "$log" 'Breakpoint 1, ktest_run'
+	expect qemu "make debug: hv.efi goes on and finishes" build/debug-serial.log 'ktest: [0-9]+ passed, 0 failed'
+}
+
+run_bochs() {
+	local st log
+	image bochs-main "$TEST_CMDLINE exit=bochs"
+	log=$OUT/bochs-main.log
+	tests/emu/run-bochs.sh --image "$OUT/bochs-main.img" --log "$log" --model tigerlake \
+		--timeout "$BOCHS_TIMEOUT" 2> "$log.err"
+	st=$?
+	expect_status bochs "tigerlake boot ends with a passing status" "$st" 0
+	expect bochs "banner" "$log" '\] tdpvisor [0-9.]+ .* starting'
+	expect bochs "capability report: VMX with EPT, A/D bits and PML" "$log" \
+		'cpu0: VMX: EPT yes, VPID yes, unrestricted guest yes, 1G pages yes, A/D bits yes, PML yes'
+	expect bochs "host descriptor tables with a non-zero TR" "$log" 'desc: .*TR 0x[1-9a-f]'
+	expect bochs "returns to the firmware" "$log" 'returning to the firmware'
+	ktap bochs bochs "$log"
+}
+
+echo "make test: building" >&2
+if ! make --no-print-directory -s all build/host/unit-tests build/hv-usb.img > "$OUT/build.log" 2>&1; then
+	cat "$OUT/build.log"
+	echo "not ok - build: make all"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+echo "make test: host tests" >&2
+run_host
+echo "make test: QEMU and Bochs boots (side by side)" >&2
+run_qemu &
+qpid=$!
+run_bochs &
+bpid=$!
+wait "$qpid" "$bpid"
+
+cat "$OUT"/host.tap "$OUT"/qemu.tap "$OUT"/bochs.tap 2> /dev/null
+passed=$(cat "$OUT"/*.tap 2> /dev/null | grep -c '^ok - ')
+failed=$(cat "$OUT"/*.tap 2> /dev/null | grep -c '^not ok - ')
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
