@@ -115,7 +115,7 @@ int desc_init(void)
 	lgdt(&gdtr);
 	ltr((u16)tss_off);
 	lidt(&idtr);
-	pr_debug("desc: GDT %u bytes (firmware %u), TR 0x%x, IDT 256 gates, CS 0x%x\n",
+	pr_info("desc: GDT %u bytes (firmware %u), TR 0x%x, IDT 256 gates, CS 0x%x\n",
 		 tss_off + 16, fw_gdt_bytes, tss_off, cs);
 	return 0;
 }

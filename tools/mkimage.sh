@@ -104,7 +104,7 @@ part_sectors=$(( total_sectors - PART_START - 2048 ))
 out_dir=$(dirname -- "$out")
 [[ -d $out_dir ]] || die "output directory '$out_dir' does not exist"
 tmp=$(mktemp "$out_dir/.${out##*/}.XXXXXX")
-trap 'rm -f -- "$tmp"' EXIT
+trap 'rm -f -- "$tmp" "$tmp.cfg"' EXIT
 
 truncate -s "${mib}M" "$tmp"
 
@@ -142,11 +142,9 @@ put() {
 }
 
 put "$efi" /EFI/BOOT/BOOTX64.EFI
-# hv.cfg holds one line of printable ASCII (the loader reads it byte-wise).
 if ((have_cfg)); then
-	[[ $cfg != *$'\n'* ]] || die "--cfg must be a single line"
-	[[ -z $(printf '%s' "$cfg" | LC_ALL=C tr -d '\040-\176') ]] ||
-		die "--cfg must be printable ASCII"
+	printf '%s\n' "$cfg" > "$tmp.cfg"
+	put "$tmp.cfg" /EFI/BOOT/hv.cfg
 fi
 for i in "${!add_src[@]}"; do
 	put "${add_src[$i]}" "${add_dst[$i]}"
