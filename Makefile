@@ -9,6 +9,7 @@
 #   make V=1        show the commands
 # Each folder lists its objects once, in its build.mk.
 
+.DEFAULT_GOAL := all
 V ?= 0
 ifeq ($(V),1)
 Q :=
