@@ -33,7 +33,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 # gnu-efi's _relocate), no SSE/FPU so host code never touches guest state.
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin \
 	-fno-stack-protector -fno-strict-aliasing -fpic -fvisibility=hidden \
-	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
+	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer -fno-optimize-sibling-calls \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -mcmodel=small \
 	-DGNU_EFI_USE_MS_ABI -DHV_VERSION=\"$(VERSION)\" \
 	-Iinclude -I$(BUILD)/include -I$(EFI_INC) -I$(EFI_INC)/x86_64
@@ -130,7 +130,8 @@ $(BUILD)/hv/%.o: %.asm $(BUILD)/include/asm-offsets.inc
 HV_LINK = $(LD) $(HV_LDFLAGS) $(EFI_LIB)/crt0-efi-x86_64.o $(HV_OBJS) $(1) \
 	$(EFI_LIB)/libgnuefi.a -o $(2)
 
-$(HV_OBJS): | deps-build
+# Objects are rebuilt when the flags in this file change.
+$(HV_OBJS): Makefile | deps-build
 
 $(BUILD)/hv.pass1.so: $(HV_OBJS) $(BUILD)/hv/kallsyms0.o linker.ld
 	@echo "  LD      $@"

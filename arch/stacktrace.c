@@ -8,6 +8,7 @@
 #include "arch/x86.h"
 #include "lib/kallsyms.h"
 #include "lib/printk.h"
+#include "compiler.h"
 
 #define MAX_FRAMES 24
 #define MAX_FRAME_BYTES (256 * 1024)
@@ -46,7 +47,10 @@ void dump_backtrace(u64 rip, u64 rbp)
 	}
 }
 
-void dump_stack(void)
+/* Starts at our caller: its return address and its frame. */
+__noinline void dump_stack(void)
 {
-	dump_backtrace((u64)(uintptr_t)&dump_stack, read_rbp());
+	const u64 *fp = __builtin_frame_address(0);
+
+	dump_backtrace((u64)(uintptr_t)__builtin_return_address(0), fp[0]);
 }

@@ -43,12 +43,17 @@ expect() {
 	fi
 }
 
-# expect_status SUITE NAME GOT WANT
+# expect_status SUITE NAME GOT WANT [LOG]: with LOG, a failure shows its
+# last lines (a hung boot is killed at its bound and reported like this).
 expect_status() {
 	if [ "$3" = "$4" ]; then
 		result "$1" "$2" 1
 	else
 		result "$1" "$2" 0 "exit status $3, expected $4"
+		if [ -n "${5:-}" ] && [ -f "$5" ]; then
+			tr -d '\r' < "$5" | sed 's/\x1b\[[0-9;=]*[A-Za-z]//g' | grep -a . |
+				tail -n 8 | sed 's/^/#   | /' >> "$OUT/$1.tap"
+		fi
 	fi
 }
 
@@ -106,7 +111,7 @@ run_qemu() {
 	tests/emu/run-qemu.sh --image "$OUT/qemu-main.img" --log "$log" --cpu EPYC \
 		--mem 1024 --timeout "$QEMU_TIMEOUT" 2> "$log.err"
 	st=$?
-	expect_status qemu "main boot ends with a passing status" "$st" 0
+	expect_status qemu "main boot ends with a passing status" "$st" 0 "$log"
 	expect qemu "banner" "$log" '\] tdpvisor [0-9.]+ .* starting'
 	expect qemu "capability report: SVM with NPT" "$log" 'cpu0: SVM: NPT yes'
 	expect qemu "host descriptor tables with a non-zero TR" "$log" 'desc: .*TR 0x[1-9a-f]'
@@ -129,7 +134,7 @@ run_qemu() {
 	tests/emu/run-qemu.sh --image "$OUT/qemu-nosvm.img" --log "$log" --cpu qemu64,-svm \
 		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
 	st=$?
-	expect_status qemu "no SVM: exits cleanly" "$st" 0
+	expect_status qemu "no SVM: exits cleanly" "$st" 0 "$log"
 	expect qemu "no SVM: says why" "$log" 'cpu0: this CPU has no hardware virtualization'
 	expect qemu "no SVM: returns EFI_UNSUPPORTED" "$log" 'returning to the firmware \(status 0x8000000000000003\)'
 
@@ -139,7 +144,7 @@ run_qemu() {
 	tests/emu/run-qemu.sh --image "$OUT/qemu-crash-ud.img" --log "$log" --cpu EPYC \
 		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
 	st=$?
-	expect_status qemu "crash #UD: failure status" "$st" 1
+	expect_status qemu "crash #UD: failure status" "$st" 1 "$log"
 	expect qemu "crash #UD: vector named" "$log" 'host exception 6 \(#UD invalid opcode\)'
 	expect qemu "crash #UD: registers dumped" "$log" 'RAX: [0-9a-f]{16} RBX'
 	expect qemu "crash #UD: backtrace names functions" "$log" '\] +\[<[0-9a-f]+>\] efi_main\+0x'
@@ -150,16 +155,17 @@ run_qemu() {
 	tests/emu/run-qemu.sh --image "$OUT/qemu-crash-bug.img" --log "$log" --cpu EPYC \
 		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
 	st=$?
-	expect_status qemu "BUG_ON: failure status" "$st" 1
+	expect_status qemu "BUG_ON: failure status" "$st" 1 "$log"
 	expect qemu "BUG_ON: file and line" "$log" 'BUG: failure at boot/efi_main.c:[0-9]+'
 	expect qemu "BUG_ON: backtrace" "$log" 'crashtest_run'
 
 	# Garbage options are reported by name and ignored.
-	image qemu-badopts 'loglevel=7 frobnicate=1 hvmem=huge console=ttyS9 "=x exit=qemu'
+	image qemu-badopts 'loglevel=7 frobnicate=1 hvmem=huge console=ttyS9 =x exit=qemu'
 	log=$OUT/qemu-badopts.log
 	tests/emu/run-qemu.sh --image "$OUT/qemu-badopts.img" --log "$log" --cpu EPYC \
 		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
 	st=$?
+	expect_status qemu "bad options: exits cleanly" "$st" 0 "$log"
 	expect qemu "bad options: unknown one named" "$log" "cmdline: unknown option 'frobnicate'"
 	expect qemu "bad options: bad value named" "$log" "cmdline: hvmem: expected a size"
 	expect qemu "bad options: boot goes on" "$log" 'mem: reserved 64 MiB'
@@ -182,7 +188,7 @@ run_bochs() {
 	tests/emu/run-bochs.sh --image "$OUT/bochs-main.img" --log "$log" --model tigerlake \
 		--timeout "$BOCHS_TIMEOUT" 2> "$log.err"
 	st=$?
-	expect_status bochs "tigerlake boot ends with a passing status" "$st" 0
+	expect_status bochs "tigerlake boot ends with a passing status" "$st" 0 "$log"
 	expect bochs "banner" "$log" '\] tdpvisor [0-9.]+ .* starting'
 	expect bochs "capability report: VMX with EPT, A/D bits and PML" "$log" \
 		'cpu0: VMX: EPT yes, VPID yes, unrestricted guest yes, 1G pages yes, A/D bits yes, PML yes'

@@ -7,7 +7,10 @@
 #include "arch/exception.h"
 #include "arch/msr.h"
 #include "arch/x86.h"
+#include "bug.h"
+#include "lib/console.h"
 #include "lib/kallsyms.h"
+#include "lib/printk.h"
 #include "lib/ktest.h"
 #include "lib/string.h"
 
@@ -46,4 +49,71 @@ KTEST(host_runs_on_its_own_tss_and_idt)
 	sidt(&idtr);
 	KT_EXPECT_NE(t, str(), 0);
 	KT_EXPECT_EQ(t, idtr.limit, 256 * 16 - 1);
+}
+
+KTEST(capabilities_explain_why_guests_cannot_run)
+{
+	struct cpu_caps c = { 0 };
+
+	KT_EXPECT(t, cpu_caps_unusable_reason(&c) != NULL);
+	c.vendor = VENDOR_INTEL;
+	c.vmx = true;
+	c.vmx_locked_off = true;
+	c.ept = true;
+	KT_EXPECT(t, strncmp(cpu_caps_unusable_reason(&c), "VMX is disabled by the firmware", 31) == 0);
+	c.vmx_locked_off = false;
+	KT_EXPECT(t, cpu_caps_unusable_reason(&c) == NULL);
+	c.ept = false;
+	KT_EXPECT(t, cpu_caps_unusable_reason(&c) != NULL);
+
+	memset(&c, 0, sizeof(c));
+	c.vendor = VENDOR_AMD;
+	c.svm = true;
+	c.npt = true;
+	c.svm_disabled = true;
+	KT_EXPECT(t, strncmp(cpu_caps_unusable_reason(&c), "SVM is disabled by the firmware", 31) == 0);
+	c.svm_disabled = false;
+	KT_EXPECT(t, cpu_caps_unusable_reason(&c) == NULL);
+	c.npt = false;
+	KT_EXPECT(t, cpu_caps_unusable_reason(&c) != NULL);
+}
+
+/* True when the last `window` bytes of the log ring contain s. */
+static unsigned int ring_count(const char *s, size_t window)
+{
+	static char buf[4096];
+	size_t used = log_ring_used(), n, len = strlen(s), i;
+	unsigned int hits = 0;
+
+	if (window > sizeof(buf) - 1)
+		window = sizeof(buf) - 1;
+	n = log_ring_read(used > window ? used - window : 0, buf, window);
+	buf[n] = '\0';
+	for (i = 0; i + len <= n; i++)
+		hits += !strncmp(buf + i, s, len);
+	return hits;
+}
+
+KTEST(log_ring_keeps_recent_lines_with_timestamps)
+{
+	pr_debug("ring marker %u\n", 4242);
+	KT_EXPECT_EQ(t, ring_count("] ring marker 4242\n", 256), 1);
+	KT_EXPECT(t, log_ring_used() <= LOG_RING_SIZE);
+}
+
+static __noinline void warn_twice(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		WARN_ON_ONCE(i < 2);
+}
+
+KTEST(warn_on_once_warns_once_with_a_backtrace)
+{
+	unsigned int before = ring_count("WARNING: at tests/hv/test_arch.c", 4000);
+
+	warn_twice();
+	KT_EXPECT_EQ(t, ring_count("WARNING: at tests/hv/test_arch.c", 4000), before + 1);
+	KT_EXPECT(t, ring_count("warn_twice+0x", 4000) >= 1);
 }
