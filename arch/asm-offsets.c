@@ -7,6 +7,7 @@
  */
 #include <stddef.h>
 #include "arch/exception.h"
+#include "vm/gpr.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %c0\"" ::"i"(val))
 #define OFFSET(sym, type, member) DEFINE(sym, offsetof(type, member))
@@ -17,4 +18,22 @@ void asm_offsets(void)
 	DEFINE(EXC_FRAME_SIZE, sizeof(struct exc_frame));
 	OFFSET(EXC_FRAME_VECTOR, struct exc_frame, vector);
 	OFFSET(EXC_FRAME_RIP, struct exc_frame, rip);
+
+	/* indexes of the guest register array (vm/gpr.h) */
+	DEFINE(GPR_RAX, GPR_RAX);
+	DEFINE(GPR_RCX, GPR_RCX);
+	DEFINE(GPR_RDX, GPR_RDX);
+	DEFINE(GPR_RBX, GPR_RBX);
+	DEFINE(GPR_RSP, GPR_RSP);
+	DEFINE(GPR_RBP, GPR_RBP);
+	DEFINE(GPR_RSI, GPR_RSI);
+	DEFINE(GPR_RDI, GPR_RDI);
+	DEFINE(GPR_R8, GPR_R8);
+	DEFINE(GPR_R9, GPR_R9);
+	DEFINE(GPR_R10, GPR_R10);
+	DEFINE(GPR_R11, GPR_R11);
+	DEFINE(GPR_R12, GPR_R12);
+	DEFINE(GPR_R13, GPR_R13);
+	DEFINE(GPR_R14, GPR_R14);
+	DEFINE(GPR_R15, GPR_R15);
 }

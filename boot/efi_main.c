@@ -19,6 +19,7 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/page_alloc.h"
+#include "vm/virt.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
 #define BOCHS_SHUTDOWN_PORT 0x8900
@@ -186,6 +187,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (why) {
 		pr_err("cpu0: %s\n", why);
 		status = EFI_UNSUPPORTED;
+	} else if (virt_enable(&caps)) {
+		status = EFI_UNSUPPORTED;
 	}
 
 	if (opts.crashtest[0])
@@ -194,11 +197,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (opts.ktest[0]) {
 		failed = ktest_run(opts.ktest, &passed);
 		pr_info("ktest: %u passed, %u failed\n", passed, failed);
-		if (page_pool_used(&hv_pool))
-			pr_warn("mem: %llu pages still allocated after the tests\n",
-				(unsigned long long)page_pool_used(&hv_pool));
 	}
 
+	virt_disable();
+	if (page_pool_used(&hv_pool))
+		pr_warn("mem: %llu pages still allocated at exit\n",
+			(unsigned long long)page_pool_used(&hv_pool));
 	efi_release_memory(pool, opts.hvmem);
 out:
 	desc_restore_firmware();

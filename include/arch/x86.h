@@ -8,6 +8,7 @@
 #define TDPVISOR_X86_H
 
 #include "types.h"
+#include "atomic.h"	/* cpu_relax() */
 
 struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;
@@ -86,7 +87,6 @@ static inline u64 read_rflags(void)
 }
 
 static inline u64 read_rbp(void) { u64 v; __asm__ volatile("mov %%rbp, %0" : "=r"(v)); return v; }
-static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }

@@ -96,6 +96,13 @@ unsigned int ktest_run(const char *filter, unsigned int *passed);
 			return;                   \
 	} while (0)
 
+/* Ends the test as skipped (KTAP "# SKIP reason"). */
+#define KT_SKIP(t, reason)                        \
+	do {                                      \
+		ktest_skip(t, reason);            \
+		return;                           \
+	} while (0)
+
 bool ktest_streq(const char *a, const char *b);
 
 #endif

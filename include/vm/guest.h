@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest side of the test VMs, as in KVM's selftests: guest code is
+ * ordinary C in hv.efi, run by a test VM in 64-bit mode with page tables the
+ * host side built (guest-virtual == guest-physical; hv.efi's image is mapped
+ * read-only at its own address).  Guest code may call only what is declared
+ * here and pure functions (memset, memcpy); never the hypervisor's services.
+ */
+#ifndef TDPVISOR_VM_GUEST_H
+#define TDPVISOR_VM_GUEST_H
+
+#include "types.h"
+#include "vm/hypercall.h"
+
+/* Data shared between a test VM's guest code and its host-side test; it
+ * lives in guest memory at TEST_VM_SHARED_GPA. */
+struct guest_shared {
+	u64 ud_skip;		/* non-zero: #UD skips this many bytes */
+	u64 ud_count;
+	u64 exc_count;
+	u64 last_vector;
+	u64 arg[16];		/* test-specific */
+};
+
+typedef void (*guest_fn)(struct guest_shared *sh);
+
+/* vm/guest_rt.asm */
+long guest_hypercall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3);
+void guest_rt_start(void);
+void guest_halt(void);
+extern u8 guest_use_vmmcall;
+extern const u8 guest_exception_stubs[];
+#define GUEST_EXC_STUB_SIZE 16
+
+#define GUEST_SYNC(v) guest_hypercall(HC_TEST_SYNC, (u64)(v), 0, 0, 0)
+#define GUEST_DONE() guest_hypercall(HC_TEST_DONE, 0, 0, 0, 0)
+#define GUEST_ASSERT(cond)                                                     \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			guest_hypercall(HC_TEST_ASSERT, (u64)(uintptr_t)__FILE__, \
+					__LINE__, (u64)(uintptr_t)#cond, 0);   \
+	} while (0)
+#define GUEST_ASSERT_EQ(a, b)                                                  \
+	do {                                                                   \
+		u64 a_ = (u64)(a);                                             \
+		if (a_ != (u64)(b))                                            \
+			guest_hypercall(HC_TEST_ASSERT, (u64)(uintptr_t)__FILE__, \
+					__LINE__, (u64)(uintptr_t)(#a " == " #b), a_); \
+	} while (0)
+
+#endif

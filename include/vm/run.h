@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running a vCPU until something its host-side owner must see: the exits
+ * that the hypervisor handles by itself (TDP faults, CPUID, emulated MMIO,
+ * VMX/SVM instructions, interrupts) never come out of vcpu_run().
+ */
+#ifndef TDPVISOR_VM_RUN_H
+#define TDPVISOR_VM_RUN_H
+
+#include "vm/vm.h"
+
+enum vcpu_event_type {
+	VEV_SYNC,	/* GUEST_SYNC(value) */
+	VEV_DONE,	/* GUEST_DONE() or guest_code returned */
+	VEV_ASSERT,	/* GUEST_ASSERT failed: file, line, cond, value */
+	VEV_HLT,	/* HLT with nothing else to do */
+	VEV_DEAD,	/* the VM was killed: vm->death says why */
+};
+
+struct vcpu_event {
+	enum vcpu_event_type type;
+	u64 value;
+	u64 line;
+	char file[64];
+	char cond[96];
+};
+
+/* Runs v until the next event.  Returns the event type (also in *ev). */
+enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev);
+
+/* vm/mmio.c: emulates the access at the guest's RIP against dev.  Returns
+ * 0, or a negative error after killing the VM with the reason. */
+int vcpu_emulate_mmio(struct vcpu *v, gpa_t gpa, struct vm_mmio_dev *dev);
+/* vm/hypercall.c: returns 1 when the call is an event for the owner. */
+int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *ev);
+
+/* Length of an intercepted instruction (CPUID, HLT, VMCALL ...) at bytes,
+ * prefixes included; -EINVAL when it is not one of them. */
+int intercepted_insn_length(const u8 *bytes, unsigned int n, bool long_mode);
+/* Moves the guest's RIP past the intercepted instruction of exit e. */
+int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e);
+
+#endif

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VMs and vCPUs, vendor-neutral.  svm/ and vmx/ implement struct virt_ops;
+ * everything else about running a guest is here, once for both vendors:
+ * memory slots, emulated MMIO devices, the TDP MMU instance, and the exits
+ * decoded into common events (struct vm_exit) that vm/exit.c handles.
+ */
+#ifndef TDPVISOR_VM_VM_H
+#define TDPVISOR_VM_VM_H
+
+#include "types.h"
+#include "mm/tdp_mmu.h"
+#include "vm/gpr.h"
+
+#define VM_MAX_SLOTS 16
+#define VM_MAX_MMIO 4
+
+struct vm;
+struct vcpu;
+
+/* An emulated device: accesses are 1, 2, 4 or 8 bytes at an offset. */
+struct vm_mmio_dev {
+	const char *name;
+	gpa_t base;
+	u64 size;
+	u64 (*read)(struct vm_mmio_dev *d, u64 off, unsigned int size);
+	void (*write)(struct vm_mmio_dev *d, u64 off, unsigned int size, u64 val);
+	void *priv;
+	u64 reads, writes;
+};
+
+enum vm_exit_reason {
+	VMEXIT_NONE,
+	VMEXIT_TDP_FAULT,	/* tdp.* */
+	VMEXIT_CPUID,
+	VMEXIT_HLT,
+	VMEXIT_HYPERCALL,	/* VMMCALL / VMCALL */
+	VMEXIT_MSR_READ,	/* msr */
+	VMEXIT_MSR_WRITE,	/* msr */
+	VMEXIT_IO,		/* io.* */
+	VMEXIT_VIRT_INSN,	/* a VMX/SVM instruction: insn names it */
+	VMEXIT_EXCEPTION,	/* an intercepted guest exception */
+	VMEXIT_SHUTDOWN,	/* triple fault */
+	VMEXIT_INTR,		/* a host interrupt arrived: just resume */
+	VMEXIT_ENTRY_FAILED,	/* the hardware refused the guest state */
+	VMEXIT_UNKNOWN,
+	VMEXIT_NR
+};
+
+struct vm_exit {
+	enum vm_exit_reason reason;
+	u64 hw_code;		/* the vendor's exit code, for the log */
+	u64 hw_info1, hw_info2;
+	u8 insn_len;		/* from the hardware; 0 when it did not say */
+	u64 next_rip;		/* from the hardware; 0 when it did not say */
+	union {
+		struct {
+			gpa_t gpa;
+			u32 access;	/* TDP_ACC_* attempted */
+			bool present;	/* a translation existed */
+			bool walk;	/* during the guest's own page walk */
+		} tdp;
+		struct {
+			u16 port;
+			u8 size;
+			bool in, string, rep;
+		} io;
+		u32 msr;
+		const char *insn;
+	};
+};
+
+struct vm_stats {
+	u64 exits;
+	u64 by_reason[VMEXIT_NR];
+	u64 tdp_faults;		/* faults the TDP MMU fixed */
+	u64 tdp_spurious;
+	u64 mmio_exits;
+	u64 mmio_marker_hits;	/* recognised without a slot lookup */
+	u64 slot_lookups;
+	u64 slot_faults[VM_MAX_SLOTS];	/* fixed TDP faults per slot id */
+};
+
+struct vm {
+	const char *name;
+	struct tdp_mmu mmu;
+	struct mm_slot slots[VM_MAX_SLOTS];
+	unsigned int nslots;
+	struct vm_mmio_dev *mmio[VM_MAX_MMIO];
+	unsigned int nmmio;
+	struct tdp_huge_policy policy;
+	u32 asid;		/* SVM ASID / VMX VPID */
+	bool is_test;		/* a built-in test VM: the HC_TEST_* calls work */
+	bool dead;
+	char death[160];	/* why the VM was killed */
+	struct vm_stats stats;
+	void *arch;
+};
+
+/* The long-mode state a test vCPU starts in. */
+struct vcpu_boot {
+	u64 cr3, rip, rsp;
+	u64 gdt_base, idt_base;
+	u16 gdt_limit, idt_limit;
+	u16 cs, ds, tr;
+	u64 tr_base;
+	u32 tr_limit;
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	u64 gpr[GPR_NR];	/* the guest's general-purpose registers */
+	struct tdp_vcpu tdp;
+	void *arch;
+};
+
+struct virt_ops {
+	const char *name;
+	/* Turn virtualization on / off on this CPU.  enable returns 0 or <0. */
+	int (*enable)(void);
+	void (*disable)(void);
+	/* Set up vm->mmu (format, levels, TLB flush) and vm->asid. */
+	int (*vm_init)(struct vm *vm);
+	void (*vm_destroy)(struct vm *vm);
+	int (*vcpu_init)(struct vcpu *v, const struct vcpu_boot *boot);
+	void (*vcpu_destroy)(struct vcpu *v);
+	/* Enter the guest until the next exit and decode it into *e. */
+	void (*vcpu_run)(struct vcpu *v, struct vm_exit *e);
+	u64 (*get_rip)(struct vcpu *v);
+	void (*set_rip)(struct vcpu *v, u64 rip);
+	u64 (*get_cr3)(struct vcpu *v);
+	unsigned int (*get_cpl)(struct vcpu *v);
+	bool (*long_mode)(struct vcpu *v);
+	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error);
+};
+
+/* The vendor in use (svm/ or vmx/), chosen by virt_select(). */
+extern const struct virt_ops *virt;
+extern const struct virt_ops svm_ops;
+extern const struct virt_ops vmx_ops;
+
+/* ---- vm/vm.c ---- */
+int vm_create(struct vm *vm, const char *name);
+void vm_destroy(struct vm *vm);
+/* Adds a slot of npages at gfn backed by host frames from pfn. Returns its
+ * pointer, or NULL (too many slots, overlap) after logging why. */
+struct mm_slot *vm_add_slot(struct vm *vm, gfn_t gfn, u64 npages, pfn_t pfn, u32 flags);
+struct mm_slot *vm_find_slot(struct vm *vm, gfn_t gfn);
+int vm_add_mmio(struct vm *vm, struct vm_mmio_dev *dev);
+struct vm_mmio_dev *vm_find_mmio(struct vm *vm, gpa_t gpa);
+/* Marks the VM dead with a logged reason; its vCPUs stop at the next exit. */
+__printf(2, 3) void vm_kill(struct vm *vm, const char *fmt, ...);
+
+int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id,
+		const struct vcpu_boot *boot);
+void vcpu_destroy(struct vcpu *v);
+
+/* ---- vm/guest_mem.c ---- */
+/* Host pointer to [gpa, gpa+len) when it lies in one slot, else NULL. */
+void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, u64 len, bool write);
+/* Copies between guest-physical memory and the host; every byte checked.
+ * Returns 0 or -EFAULT. */
+int vm_read_gpa(struct vm *vm, gpa_t gpa, void *buf, u64 len);
+int vm_write_gpa(struct vm *vm, gpa_t gpa, const void *buf, u64 len);
+/* True when every byte of [gpa, gpa+len) is guest memory (writable if asked). */
+bool vm_gpa_range_ok(struct vm *vm, gpa_t gpa, u64 len, bool write);
+/* Copies a NUL-terminated guest string of at most size-1 bytes; always
+ * terminates buf.  Returns 0 or -EFAULT. */
+int vm_read_gpa_string(struct vm *vm, gpa_t gpa, char *buf, u64 size);
+/* Walks the guest's 4-level page tables.  Returns 0 or -EFAULT. */
+int vcpu_gva_to_gpa(struct vcpu *v, u64 gva, gpa_t *gpa);
+/* Reads up to len bytes at the guest's RIP; returns the count or -EFAULT. */
+int vcpu_fetch_insn(struct vcpu *v, u8 *buf, unsigned int len);
+
+#endif

@@ -1,0 +1,84 @@
+; SPDX-License-Identifier: MIT
+; Entering an SVM guest.  VMRUN switches RAX, RSP, RIP and the state in the
+; VMCB; it saves none of the other general-purpose registers, so this code
+; loads the guest's from the vCPU's register array before VMRUN and stores
+; them back after #VMEXIT.  VMSAVE/VMLOAD move the state VMRUN leaves alone
+; (FS/GS/TR/LDTR hidden state, KernelGSBase, STAR/LSTAR/CSTAR/SFMASK,
+; SYSENTER MSRs) between the host and the guest.  GIF is clear from before
+; the first VMLOAD until after the last, so no host interrupt can run with
+; half-switched state; interrupts that arrive meanwhile are taken after STGI.
+
+%include "asm-offsets.inc"
+
+default rel
+bits 64
+section .text
+
+; void svm_vmrun(u64 *gprs, u64 guest_vmcb_pa, u64 host_vmcb_pa)
+global svm_vmrun:function hidden
+svm_vmrun:
+	push rbp
+	mov rbp, rsp
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	push rdi			; [rsp + 16] after the two below: gprs
+	push rdx			; [rsp + 8]: host VMCB
+	push rsi			; [rsp]: guest VMCB
+
+	clgi
+	mov rax, rdx
+	vmsave			; host's hidden segment state and MSRs
+
+	mov rax, rsi
+	mov rbx, [rdi + GPR_RBX * 8]
+	mov rcx, [rdi + GPR_RCX * 8]
+	mov rdx, [rdi + GPR_RDX * 8]
+	mov rsi, [rdi + GPR_RSI * 8]
+	mov rbp, [rdi + GPR_RBP * 8]
+	mov r8, [rdi + GPR_R8 * 8]
+	mov r9, [rdi + GPR_R9 * 8]
+	mov r10, [rdi + GPR_R10 * 8]
+	mov r11, [rdi + GPR_R11 * 8]
+	mov r12, [rdi + GPR_R12 * 8]
+	mov r13, [rdi + GPR_R13 * 8]
+	mov r14, [rdi + GPR_R14 * 8]
+	mov r15, [rdi + GPR_R15 * 8]
+	mov rdi, [rdi + GPR_RDI * 8]
+
+	vmload
+	vmrun
+	vmsave			; RAX is the guest VMCB again
+
+	push rdi			; the guest's RDI; gprs now at [rsp + 24]
+	mov rdi, [rsp + 24]
+	mov [rdi + GPR_RBX * 8], rbx
+	mov [rdi + GPR_RCX * 8], rcx
+	mov [rdi + GPR_RDX * 8], rdx
+	mov [rdi + GPR_RSI * 8], rsi
+	mov [rdi + GPR_RBP * 8], rbp
+	mov [rdi + GPR_R8 * 8], r8
+	mov [rdi + GPR_R9 * 8], r9
+	mov [rdi + GPR_R10 * 8], r10
+	mov [rdi + GPR_R11 * 8], r11
+	mov [rdi + GPR_R12 * 8], r12
+	mov [rdi + GPR_R13 * 8], r13
+	mov [rdi + GPR_R14 * 8], r14
+	mov [rdi + GPR_R15 * 8], r15
+	pop rax
+	mov [rdi + GPR_RDI * 8], rax
+
+	pop rsi				; guest VMCB
+	pop rax				; host VMCB
+	vmload
+	stgi
+	pop rdi
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	pop rbp
+	ret

@@ -1,0 +1,2 @@
+# tests/selftests/: tests that run guests (hv.efi only).
+hv-y += tests/selftests/test_basic.o tests/selftests/test_demand_paging.o

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Exits, handled once for both vendors.  Guest mistakes never panic the
+ * hypervisor: a bad access, an undecodable instruction or a triple fault
+ * kills that VM with a logged reason; a VMX/SVM instruction gets #UD.
+ */
+#include "vm/run.h"
+#include "vm/hypercall.h"
+#include "arch/x86.h"
+#include "errcode.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+
+#define UD_VECTOR 6
+#define GP_VECTOR 13
+#define CPUID1_ECX_VMX BIT(5)
+#define CPUID1_ECX_HYPERVISOR BIT(31)
+#define CPUID81_ECX_SVM BIT(2)
+#define CPUID_HV_BASE 0x40000000
+
+static bool is_legacy_prefix(u8 b)
+{
+	return b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3 ||
+	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65;
+}
+
+int intercepted_insn_length(const u8 *b, unsigned int n, bool long_mode)
+{
+	unsigned int i = 0;
+
+	while (i < n && i < 14 && (is_legacy_prefix(b[i]) ||
+				   (long_mode && (b[i] & 0xf0) == 0x40)))
+		i++;
+	if (i >= n)
+		return -EINVAL;
+	switch (b[i]) {
+	case 0xf4:			/* HLT */
+	case 0xec: case 0xed:		/* IN from DX */
+	case 0xee: case 0xef:		/* OUT to DX */
+		return (int)i + 1;
+	case 0xe4: case 0xe5:		/* IN imm8 */
+	case 0xe6: case 0xe7:		/* OUT imm8 */
+		return i + 1 < n ? (int)i + 2 : -EINVAL;
+	case 0x0f:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (i + 1 >= n)
+		return -EINVAL;
+	switch (b[i + 1]) {
+	case 0xa2:			/* CPUID */
+	case 0x30: case 0x32:		/* WRMSR, RDMSR */
+	case 0x08: case 0x09:		/* INVD, WBINVD */
+		return (int)i + 2;
+	case 0x01:			/* VMCALL, VMMCALL, XSETBV ... */
+		if (i + 2 < n && b[i + 2] >= 0xc0)
+			return (int)i + 3;
+		return -EINVAL;
+	}
+	return -EINVAL;
+}
+
+int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
+{
+	u8 bytes[15];
+	int n, len;
+
+	if (e->next_rip) {
+		virt->set_rip(v, e->next_rip);
+		return 0;
+	}
+	if (e->insn_len) {
+		virt->set_rip(v, virt->get_rip(v) + e->insn_len);
+		return 0;
+	}
+	n = vcpu_fetch_insn(v, bytes, sizeof(bytes));
+	len = n > 0 ? intercepted_insn_length(bytes, (unsigned int)n, virt->long_mode(v)) : n;
+	if (len < 0) {
+		vm_kill(v->vm, "cannot decode the intercepted instruction at RIP 0x%llx",
+			(unsigned long long)virt->get_rip(v));
+		return len;
+	}
+	virt->set_rip(v, virt->get_rip(v) + (u64)len);
+	return 0;
+}
+
+/* CPUID as the guest sees it: no VMX/SVM, the hypervisor bit and leaf. */
+static void emulate_cpuid(struct vcpu *v)
+{
+	u32 leaf = (u32)v->gpr[GPR_RAX], sub = (u32)v->gpr[GPR_RCX];
+	struct cpuid_regs r;
+
+	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + 0x100) {
+		memset(&r, 0, sizeof(r));
+		if (leaf == CPUID_HV_BASE) {
+			r.eax = CPUID_HV_BASE;
+			memcpy(&r.ebx, "tdpv", 4);
+			memcpy(&r.ecx, "isor", 4);
+		}
+	} else {
+		r = cpuid_count(leaf, sub);
+		if (leaf == 1) {
+			r.ecx &= ~CPUID1_ECX_VMX;
+			r.ecx |= CPUID1_ECX_HYPERVISOR;
+		} else if (leaf == 0x80000001) {
+			r.ecx &= ~CPUID81_ECX_SVM;
+		}
+	}
+	v->gpr[GPR_RAX] = r.eax;
+	v->gpr[GPR_RBX] = r.ebx;
+	v->gpr[GPR_RCX] = r.ecx;
+	v->gpr[GPR_RDX] = r.edx;
+}
+
+static const char *access_name(u32 acc)
+{
+	return acc & TDP_ACC_X ? "fetch" : acc & TDP_ACC_W ? "write" : "read";
+}
+
+/* Returns 0 to resume the guest, <0 when the VM died. */
+static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
+{
+	struct vm *vm = v->vm;
+	gfn_t gfn = gpa_to_gfn(e->tdp.gpa);
+	struct tdp_fault f = { .gfn = gfn, .access = e->tdp.access, .policy = vm->policy };
+	struct vm_mmio_dev *dev;
+	int r;
+
+	if (tdp_mmu_is_mmio_fault(&v->tdp, gfn)) {
+		vm->stats.mmio_marker_hits++;
+		dev = vm_find_mmio(vm, e->tdp.gpa);
+		if (dev)
+			return vcpu_emulate_mmio(v, e->tdp.gpa, dev);
+	}
+	f.slot = vm_find_slot(vm, gfn);
+	dev = f.slot ? NULL : vm_find_mmio(vm, e->tdp.gpa);
+	if (!f.slot && !dev) {
+		vm_kill(vm, "%s of GPA 0x%llx outside every memory slot and device (RIP 0x%llx)",
+			access_name(e->tdp.access), (unsigned long long)e->tdp.gpa,
+			(unsigned long long)virt->get_rip(v));
+		return -EFAULT;
+	}
+	if (tdp_cache_topup(&v->tdp, TDP_CACHE_MIN)) {
+		vm_kill(vm, "out of memory for page tables at GPA 0x%llx",
+			(unsigned long long)e->tdp.gpa);
+		return -ENOMEM;
+	}
+	r = tdp_mmu_map(&v->tdp, &f);
+	switch (r) {
+	case TDP_FAULT_FIXED:
+		vm->stats.tdp_faults++;
+		vm->stats.slot_faults[f.slot->id]++;
+		return 0;
+	case TDP_FAULT_SPURIOUS:
+		vm->stats.tdp_spurious++;
+		return 0;
+	case TDP_FAULT_RETRY:
+		return 0;
+	case TDP_FAULT_MMIO:
+		if (dev)
+			return vcpu_emulate_mmio(v, e->tdp.gpa, dev);
+		vm_kill(vm, "write to read-only memory at GPA 0x%llx (RIP 0x%llx)",
+			(unsigned long long)e->tdp.gpa, (unsigned long long)virt->get_rip(v));
+		return -EFAULT;
+	default:
+		vm_kill(vm, "%s of GPA 0x%llx refused (%d)", access_name(e->tdp.access),
+			(unsigned long long)e->tdp.gpa, r);
+		return r;
+	}
+}
+
+/* I/O ports of test VMs lead nowhere: reads float high, writes vanish. */
+static int handle_io(struct vcpu *v, const struct vm_exit *e)
+{
+	if (e->io.string) {
+		vm_kill(v->vm, "string I/O on port 0x%x is not emulated", e->io.port);
+		return -EOPNOTSUPP;
+	}
+	if (e->io.in) {
+		u64 mask = e->io.size == 4 ? 0xffffffffULL : (1ULL << (8 * e->io.size)) - 1;
+
+		v->gpr[GPR_RAX] = (e->io.size == 4 ? 0 : v->gpr[GPR_RAX] & ~mask) | mask;
+	}
+	return vcpu_skip_insn(v, e);
+}
+
+/* Handles one exit.  Returns 1 with *ev filled for the owner, 0 to go on. */
+static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *ev)
+{
+	struct vm *vm = v->vm;
+
+	vm->stats.exits++;
+	vm->stats.by_reason[e->reason]++;
+	switch (e->reason) {
+	case VMEXIT_TDP_FAULT:
+		return handle_tdp_fault(v, e) < 0;
+	case VMEXIT_CPUID:
+		emulate_cpuid(v);
+		return vcpu_skip_insn(v, e) < 0;
+	case VMEXIT_HLT:
+		if (vcpu_skip_insn(v, e) < 0)
+			return 1;
+		ev->type = VEV_HLT;
+		return 1;
+	case VMEXIT_HYPERCALL:
+		return vcpu_hypercall(v, e, ev);
+	case VMEXIT_MSR_READ:
+	case VMEXIT_MSR_WRITE:
+		virt->inject_exception(v, GP_VECTOR, true, 0);
+		return 0;
+	case VMEXIT_IO:
+		return handle_io(v, e) < 0;
+	case VMEXIT_VIRT_INSN:
+		pr_debug("vm %s: %s at RIP 0x%llx: #UD\n", vm->name, e->insn,
+			 (unsigned long long)virt->get_rip(v));
+		virt->inject_exception(v, UD_VECTOR, false, 0);
+		return 0;
+	case VMEXIT_INTR:
+		return 0;
+	case VMEXIT_SHUTDOWN:
+		vm_kill(vm, "triple fault (shutdown) at RIP 0x%llx",
+			(unsigned long long)virt->get_rip(v));
+		return 1;
+	case VMEXIT_ENTRY_FAILED:
+		vm_kill(vm, "VM entry failed (exit code 0x%llx)", (unsigned long long)e->hw_code);
+		return 1;
+	default:
+		vm_kill(vm, "unexpected exit 0x%llx (info 0x%llx 0x%llx) at RIP 0x%llx",
+			(unsigned long long)e->hw_code, (unsigned long long)e->hw_info1,
+			(unsigned long long)e->hw_info2, (unsigned long long)virt->get_rip(v));
+		return 1;
+	}
+}
+
+enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev)
+{
+	struct vm_exit e;
+
+	memset(ev, 0, sizeof(*ev));
+	while (!v->vm->dead) {
+		if (tdp_vcpu_load_root(&v->tdp)) {
+			vm_kill(v->vm, "out of memory for a TDP root");
+			break;
+		}
+		virt->vcpu_run(v, &e);
+		if (handle_exit(v, &e, ev) && !v->vm->dead)
+			return ev->type;
+	}
+	ev->type = VEV_DEAD;
+	return VEV_DEAD;
+}

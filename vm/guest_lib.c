@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest-side C runtime of the test VMs.  Everything here runs inside a
+ * guest: it may touch only guest memory (the shared page, its stack) and
+ * talk to the host through hypercalls.
+ */
+#include "vm/guest.h"
+#include "vm/test_vm.h"
+#include "arch/exception.h"
+
+#define UD_VECTOR 6
+
+void guest_rt_main(guest_fn fn, struct guest_shared *sh);
+void guest_exception_dispatch(struct exc_frame *f);
+
+void guest_rt_main(guest_fn fn, struct guest_shared *sh)
+{
+	fn(sh);
+	GUEST_DONE();
+}
+
+/* A #UD the test asked for is counted and skipped; anything else is
+ * reported to the host as a failed assertion and the vCPU halts. */
+void guest_exception_dispatch(struct exc_frame *f)
+{
+	struct guest_shared *sh = (struct guest_shared *)(uintptr_t)TEST_VM_SHARED_GPA;
+
+	sh->exc_count++;
+	sh->last_vector = f->vector;
+	if (f->vector == UD_VECTOR && sh->ud_skip) {
+		sh->ud_count++;
+		f->rip += sh->ud_skip;
+		return;
+	}
+	guest_hypercall(HC_TEST_ASSERT, (u64)(uintptr_t)__FILE__, __LINE__,
+			(u64)(uintptr_t)"unexpected exception in the guest", f->vector);
+	guest_halt();
+}

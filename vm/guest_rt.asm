@@ -1,0 +1,107 @@
+; SPDX-License-Identifier: MIT
+; The runtime of the built-in test VMs' guest code.  It runs inside the
+; guest (hv.efi's image is mapped read-only into every test VM at its own
+; address), never in the hypervisor.
+
+%include "asm-offsets.inc"
+
+default rel
+bits 64
+
+extern guest_rt_main
+extern guest_exception_dispatch
+
+section .text
+
+; Entry: RDI = the struct guest_shared, RSI = the test's guest function.
+global guest_rt_start:function hidden
+guest_rt_start:
+	xchg rdi, rsi			; guest_rt_main(fn, shared)
+	call guest_rt_main
+global guest_halt:function hidden
+guest_halt:
+	hlt
+	jmp guest_halt
+
+; long guest_hypercall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3)
+; The ABI wants RAX = nr, RBX = a0, RCX = a1, RDX = a2, RSI = a3; VMCALL on
+; Intel, VMMCALL on AMD (guest_use_vmmcall, set by the host).
+global guest_hypercall:function hidden
+guest_hypercall:
+	push rbx
+	mov rax, rdi
+	mov rbx, rsi
+	mov r9, rdx
+	mov rdx, rcx
+	mov rcx, r9
+	mov rsi, r8
+	cmp byte [guest_use_vmmcall], 0
+	jne .amd
+	vmcall
+	pop rbx
+	ret
+.amd:
+	vmmcall
+	pop rbx
+	ret
+
+; Exception stubs for the guest's IDT: the same frame as the host's
+; (struct exc_frame), handled by guest_exception_dispatch().
+%define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+align 16
+global guest_exception_stubs:function hidden
+guest_exception_stubs:
+%assign vec 0
+%rep 32
+	align 16
+%if HAS_ERRCODE(vec) == 0
+	push qword 0
+%endif
+	push qword vec
+	jmp guest_exception_common
+%assign vec vec + 1
+%endrep
+
+guest_exception_common:
+	push rax
+	push rbx
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push rbp
+	push r8
+	push r9
+	push r10
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+	mov rdi, rsp
+	cld
+	call guest_exception_dispatch
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rbp
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rbx
+	pop rax
+	add rsp, EXC_FRAME_RIP - EXC_FRAME_VECTOR
+	iretq
+
+section .data
+; 1 when the guest must use VMMCALL (AMD); read by guest code, written by
+; the host before a test VM runs.
+global guest_use_vmmcall:data hidden
+guest_use_vmmcall:
+	db 0

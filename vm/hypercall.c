@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Hypercalls (ABI in include/vm/hypercall.h).  Check, then act: the caller's
+ * privilege, the call number and every byte of every guest buffer are
+ * validated before anything is written; a failed check returns an error in
+ * RAX and changes nothing else.
+ */
+#include "vm/run.h"
+#include "vm/hypercall.h"
+#include "errcode.h"
+#include "lib/console.h"
+#include "lib/string.h"
+
+#define UD_VECTOR 6
+
+static s64 hc_log_read(struct vcpu *v, gpa_t gpa, u64 len, u64 off)
+{
+	char chunk[256];
+	u64 done = 0;
+
+	if (len > HC_MAX_BUFFER)
+		return -E2BIG;
+	if (!vm_gpa_range_ok(v->vm, gpa, len, true))
+		return -EFAULT;
+	while (done < len) {
+		size_t n = log_ring_read(off + done, chunk, MIN(len - done, sizeof(chunk)));
+
+		if (!n)
+			break;
+		vm_write_gpa(v->vm, gpa + done, chunk, n);
+		done += n;
+	}
+	return (s64)done;
+}
+
+static s64 hc_stats(struct vcpu *v, gpa_t gpa)
+{
+	const struct vm_stats *s = &v->vm->stats;
+	struct hc_stats out = {
+		.exits = s->exits,
+		.tdp_faults = s->tdp_faults,
+		.mmio_exits = s->mmio_exits,
+		.hypercalls = s->by_reason[VMEXIT_HYPERCALL],
+	};
+
+	return vm_write_gpa(v->vm, gpa, &out, sizeof(out)) ? -EFAULT : 0;
+}
+
+/* The HC_TEST_* calls: events for the host-side test.  Returns 1. */
+static int hc_test(struct vcpu *v, u64 nr, struct vcpu_event *ev)
+{
+	switch (nr) {
+	case HC_TEST_SYNC:
+		ev->type = VEV_SYNC;
+		ev->value = v->gpr[GPR_RBX];
+		break;
+	case HC_TEST_DONE:
+		ev->type = VEV_DONE;
+		break;
+	default:
+		ev->type = VEV_ASSERT;
+		if (vm_read_gpa_string(v->vm, v->gpr[GPR_RBX], ev->file, sizeof(ev->file)))
+			strscpy(ev->file, "(bad pointer)", sizeof(ev->file));
+		if (vm_read_gpa_string(v->vm, v->gpr[GPR_RDX], ev->cond, sizeof(ev->cond)))
+			strscpy(ev->cond, "(bad pointer)", sizeof(ev->cond));
+		ev->line = v->gpr[GPR_RCX];
+		ev->value = v->gpr[GPR_RSI];
+	}
+	v->gpr[GPR_RAX] = 0;
+	return 1;
+}
+
+int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *ev)
+{
+	u64 nr = v->gpr[GPR_RAX];
+	s64 ret;
+
+	if (virt->get_cpl(v) != 0) {
+		virt->inject_exception(v, UD_VECTOR, false, 0);
+		return 0;
+	}
+	if (vcpu_skip_insn(v, e) < 0)
+		return 1;
+	switch (nr) {
+	case HC_VERSION:
+		ret = HC_ABI_VERSION;
+		break;
+	case HC_LOG_READ:
+		ret = hc_log_read(v, v->gpr[GPR_RBX], v->gpr[GPR_RCX], v->gpr[GPR_RDX]);
+		break;
+	case HC_STATS:
+		ret = hc_stats(v, v->gpr[GPR_RBX]);
+		break;
+	case HC_TEST_SYNC:
+	case HC_TEST_DONE:
+	case HC_TEST_ASSERT:
+		if (v->vm->is_test)
+			return hc_test(v, nr, ev);
+		ret = -ENOSYS;
+		break;
+	default:
+		ret = -ENOSYS;
+	}
+	v->gpr[GPR_RAX] = (u64)ret;
+	return 0;
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VM and vCPU objects: memory slots, emulated devices, the TDP MMU
+ * instance, and death with a logged reason.  Vendor work goes through
+ * `virt` (svm_ops or vmx_ops).
+ */
+#include <stdarg.h>
+#include "vm/vm.h"
+#include "errcode.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+
+const struct virt_ops *virt;
+
+int vm_create(struct vm *vm, const char *name)
+{
+	int err;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->name = name;
+	err = virt->vm_init(vm);
+	if (err)
+		pr_err("vm %s: cannot create (%d)\n", name, err);
+	return err;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	tdp_mmu_destroy(&vm->mmu);
+	virt->vm_destroy(vm);
+}
+
+void vm_kill(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vm->dead)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(vm->death, sizeof(vm->death), fmt, ap);
+	va_end(ap);
+	vm->dead = true;
+	pr_warn("vm %s: killed: %s\n", vm->name, vm->death);
+}
+
+static bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+struct mm_slot *vm_add_slot(struct vm *vm, gfn_t gfn, u64 npages, pfn_t pfn, u32 flags)
+{
+	struct mm_slot *s;
+	unsigned int i;
+
+	if (!npages || vm->nslots >= VM_MAX_SLOTS || gfn + npages < gfn) {
+		pr_err("vm %s: bad or too many slots (gfn 0x%llx, %llu pages)\n", vm->name,
+		       (unsigned long long)gfn, (unsigned long long)npages);
+		return NULL;
+	}
+	for (i = 0; i < vm->nslots; i++) {
+		if (ranges_overlap(gfn, npages, vm->slots[i].base_gfn, vm->slots[i].npages)) {
+			pr_err("vm %s: slot at gfn 0x%llx overlaps slot %u\n", vm->name,
+			       (unsigned long long)gfn, vm->slots[i].id);
+			return NULL;
+		}
+	}
+	s = &vm->slots[vm->nslots];
+	memset(s, 0, sizeof(*s));
+	s->base_gfn = gfn;
+	s->npages = npages;
+	s->host_pfn = pfn;
+	s->flags = flags;
+	s->id = vm->nslots++;
+	tdp_mmu_mmio_gen_bump(&vm->mmu);	/* markers may now be memory */
+	return s;
+}
+
+struct mm_slot *vm_find_slot(struct vm *vm, gfn_t gfn)
+{
+	unsigned int i;
+
+	vm->stats.slot_lookups++;
+	for (i = 0; i < vm->nslots; i++)
+		if (mm_slot_contains(&vm->slots[i], gfn))
+			return &vm->slots[i];
+	return NULL;
+}
+
+int vm_add_mmio(struct vm *vm, struct vm_mmio_dev *dev)
+{
+	if (vm->nmmio >= VM_MAX_MMIO || !dev->size)
+		return -ENOSPC;
+	vm->mmio[vm->nmmio++] = dev;
+	return 0;
+}
+
+struct vm_mmio_dev *vm_find_mmio(struct vm *vm, gpa_t gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nmmio; i++)
+		if (gpa >= vm->mmio[i]->base && gpa - vm->mmio[i]->base < vm->mmio[i]->size)
+			return vm->mmio[i];
+	return NULL;
+}
+
+int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id,
+		const struct vcpu_boot *boot)
+{
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->id = id;
+	v->gpr[GPR_RSP] = boot->rsp;
+	err = tdp_vcpu_init(&v->tdp, &vm->mmu, id);
+	if (!err)
+		err = tdp_vcpu_load_root(&v->tdp);
+	if (!err)
+		err = virt->vcpu_init(v, boot);
+	if (err) {
+		tdp_vcpu_destroy(&v->tdp);
+		pr_err("vm %s: cannot create vcpu%u (%d)\n", vm->name, id, err);
+	}
+	return err;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	virt->vcpu_destroy(v);
+	tdp_vcpu_destroy(&v->tdp);
+}
