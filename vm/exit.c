@@ -133,6 +133,7 @@ static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
 		if (dev)
 			return vcpu_emulate_mmio(v, e->tdp.gpa, dev);
 	}
+	vm->stats.fault_slot_lookups++;
 	f.slot = vm_find_slot(vm, gfn);
 	dev = f.slot ? NULL : vm_find_mmio(vm, e->tdp.gpa);
 	if (!f.slot && !dev) {

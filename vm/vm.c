@@ -80,7 +80,6 @@ struct mm_slot *vm_find_slot(struct vm *vm, gfn_t gfn)
 {
 	unsigned int i;
 
-	vm->stats.slot_lookups++;
 	for (i = 0; i < vm->nslots; i++)
 		if (mm_slot_contains(&vm->slots[i], gfn))
 			return &vm->slots[i];
