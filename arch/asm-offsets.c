@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include "arch/exception.h"
 #include "vm/gpr.h"
+#include "vm/guest.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %c0\"" ::"i"(val))
 #define OFFSET(sym, type, member) DEFINE(sym, offsetof(type, member))
@@ -18,6 +19,10 @@ void asm_offsets(void)
 	DEFINE(EXC_FRAME_SIZE, sizeof(struct exc_frame));
 	OFFSET(EXC_FRAME_VECTOR, struct exc_frame, vector);
 	OFFSET(EXC_FRAME_RIP, struct exc_frame, rip);
+
+	/* the test VMs' shared page (vm/guest.h) */
+	OFFSET(GUEST_SHARED_USER_RIP, struct guest_shared, user_rip);
+	OFFSET(GUEST_SHARED_USER_RSP, struct guest_shared, user_rsp);
 
 	/* indexes of the guest register array (vm/gpr.h) */
 	DEFINE(GPR_RAX, GPR_RAX);

@@ -9,6 +9,8 @@
 #include "arch/exception.h"
 
 #define UD_VECTOR 6
+#define KERNEL_CS 0x08
+#define KERNEL_SS 0x10
 
 void guest_rt_main(guest_fn fn, struct guest_shared *sh);
 void guest_exception_dispatch(struct exc_frame *f);
@@ -27,6 +29,17 @@ void guest_exception_dispatch(struct exc_frame *f)
 
 	sh->exc_count++;
 	sh->last_vector = f->vector;
+	if (f->vector == UD_VECTOR && (f->cs & 3) == 3 && sh->user_rip) {
+		/* guest_user_hypercall(): back to CPL 0 where it left off */
+		sh->ud_count++;
+		sh->user_fault_rip = f->rip;
+		f->cs = KERNEL_CS;
+		f->ss = KERNEL_SS;
+		f->rip = sh->user_rip;
+		f->rsp = sh->user_rsp;
+		sh->user_rip = 0;
+		return;
+	}
 	if (f->vector == UD_VECTOR && sh->ud_skip) {
 		sh->ud_count++;
 		f->rip += sh->ud_skip;

@@ -28,10 +28,30 @@ void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, u64 len, bool write)
 	       (gpa & (PAGE_SIZE - 1));
 }
 
-/* Copies page by page, so a range may span adjacent slots. */
+bool vm_gpa_range_ok(struct vm *vm, gpa_t gpa, u64 len, bool write)
+{
+	while (len) {
+		u64 chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+
+		if (!vm_gpa_to_hva(vm, gpa, chunk, write))
+			return false;
+		gpa += chunk;
+		len -= chunk;
+	}
+	return true;
+}
+
+/*
+ * Copies page by page, so a range may span adjacent slots.  The whole range
+ * is checked before the first byte moves: a write either happens entirely
+ * or not at all.
+ */
 static int copy_gpa(struct vm *vm, gpa_t gpa, void *buf, u64 len, bool write)
 {
 	u8 *b = buf;
+
+	if (!vm_gpa_range_ok(vm, gpa, len, write))
+		return -EFAULT;
 
 	while (len) {
 		u64 chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
@@ -48,19 +68,6 @@ static int copy_gpa(struct vm *vm, gpa_t gpa, void *buf, u64 len, bool write)
 		len -= chunk;
 	}
 	return 0;
-}
-
-bool vm_gpa_range_ok(struct vm *vm, gpa_t gpa, u64 len, bool write)
-{
-	while (len) {
-		u64 chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-
-		if (!vm_gpa_to_hva(vm, gpa, chunk, write))
-			return false;
-		gpa += chunk;
-		len -= chunk;
-	}
-	return true;
 }
 
 int vm_read_gpa_string(struct vm *vm, gpa_t gpa, char *buf, u64 size)

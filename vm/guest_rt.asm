@@ -45,6 +45,80 @@ guest_hypercall:
 	pop rbx
 	ret
 
+; Instructions a test guest executes to be refused (bad_guest).  RAX holds
+; a valid, page-aligned physical address (0) so that the CPU's own operand
+; checks, which come before the intercept, pass.
+%macro GUEST_INSN 2
+global %1:function hidden
+%1:
+	xor eax, eax
+	%2
+	ret
+%endmacro
+GUEST_INSN guest_exec_vmrun, vmrun
+GUEST_INSN guest_exec_vmload, vmload
+GUEST_INSN guest_exec_vmsave, vmsave
+GUEST_INSN guest_exec_stgi, stgi
+GUEST_INSN guest_exec_clgi, clgi
+GUEST_INSN guest_exec_invlpga, invlpga
+GUEST_INSN guest_exec_skinit, skinit
+
+global guest_triple_fault:function hidden
+guest_triple_fault:
+	lidt [empty_idtr]
+	ud2
+	jmp guest_halt
+
+; void guest_user_hypercall(struct guest_shared *sh, u64 nr)
+; Drops to CPL 3 (selectors 0x33/0x2b of the test VM's GDT, a stack below
+; the kernel one) and makes hypercall nr there.  The #UD it must raise is
+; turned by guest_exception_dispatch() into a return to .back at CPL 0.
+%define USER_CS 0x33
+%define USER_SS 0x2b
+%define USER_STACK_GAP 16384
+global guest_user_hypercall:function hidden
+global guest_user_vmcall_insn:function hidden
+global guest_user_vmmcall_insn:function hidden
+guest_user_hypercall:
+	push rbx
+	push rbp
+	push r12
+	push r13
+	push r14
+	push r15
+	lea rax, [uhc_back]
+	mov [rdi + GUEST_SHARED_USER_RIP], rax
+	mov [rdi + GUEST_SHARED_USER_RSP], rsp
+	mov rax, rsp
+	sub rax, USER_STACK_GAP
+	and rax, -16
+	push USER_SS
+	push rax
+	push 0x2
+	push USER_CS
+	lea rax, [uhc_user]
+	push rax
+	iretq
+uhc_user:
+	mov rax, rsi
+	cmp byte [guest_use_vmmcall], 0
+	jne uhc_amd
+guest_user_vmcall_insn:
+	vmcall
+	ud2
+uhc_amd:
+guest_user_vmmcall_insn:
+	vmmcall
+	ud2
+uhc_back:
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbp
+	pop rbx
+	ret
+
 ; Exception stubs for the guest's IDT: the same frame as the host's
 ; (struct exc_frame), handled by guest_exception_dispatch().
 %define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
@@ -100,6 +174,10 @@ guest_exception_common:
 	iretq
 
 section .data
+empty_idtr:
+	dw 0
+	dq 0
+
 ; 1 when the guest must use VMMCALL (AMD); read by guest code, written by
 ; the host before a test VM runs.
 global guest_use_vmmcall:data hidden

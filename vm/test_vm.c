@@ -14,10 +14,13 @@
 #define SYS_PT_FIRST 0x5000
 #define SYS_PT_END 0x100000
 #define SYS_STACK_TOP 0x200000
+#define SYS_RSP0 0x140000	/* exceptions from CPL 3 land here */
 #define GUEST_TSS_BYTES 104
+#define TSS_RSP0 4
 
 #define PTE_P BIT_ULL(0)
 #define PTE_RW BIT_ULL(1)
+#define PTE_US BIT_ULL(2)
 #define PTE_PS BIT_ULL(7)
 #define PTE_ADDR GENMASK_ULL(51, 12)
 #define HUGE_2M (2ULL << 20)
@@ -54,7 +57,7 @@ static u64 *next_table(struct test_vm *t, u64 *e)
 
 		if (!gpa)
 			return NULL;
-		*e = gpa | PTE_P | PTE_RW;
+		*e = gpa | PTE_P | PTE_RW | PTE_US;
 	}
 	return sys_ptr(t, *e & PTE_ADDR);
 }
@@ -70,12 +73,13 @@ int test_vm_map_guest(struct test_vm *t, gpa_t gpa, u64 bytes)
 
 		if (!pd)
 			return -ENOMEM;
-		pd[(va >> 21) & 511] = va | PTE_P | PTE_RW | PTE_PS;
+		pd[(va >> 21) & 511] = va | PTE_P | PTE_RW | PTE_US | PTE_PS;
 	}
 	return 0;
 }
 
-/* GDT: null, 64-bit code, data, and a 16-byte TSS descriptor. */
+/* GDT: null, 64-bit code, data, a 16-byte TSS descriptor, then CPL 3 data
+ * (0x2b) and 64-bit code (0x33). */
 static void build_gdt(struct test_vm *t)
 {
 	u64 *gdt = (u64 *)(t->sys + SYS_GDT);
@@ -87,6 +91,9 @@ static void build_gdt(struct test_vm *t)
 	gdt[3] = (limit & 0xffff) | ((tss & 0xffffff) << 16) | (0x8bULL << 40) |
 		 ((tss >> 24) & 0xff) << 56;
 	gdt[4] = tss >> 32;
+	gdt[5] = 0x00cff3000000ffffULL;		/* user data: DPL3 */
+	gdt[6] = 0x00affb000000ffffULL;		/* user code: DPL3, L */
+	*(u64 *)(t->sys + SYS_TSS + TSS_RSP0) = TEST_VM_SYS_GPA + SYS_RSP0;
 }
 
 /* IDT: vectors 0-31 to the guest runtime's stubs in hv.efi's image. */
@@ -154,7 +161,7 @@ int test_vm_create(struct test_vm *t, const char *name, guest_fn fn)
 	boot.rip = (u64)(uintptr_t)guest_rt_start;
 	boot.rsp = TEST_VM_SYS_GPA + SYS_STACK_TOP;
 	boot.gdt_base = TEST_VM_SYS_GPA + SYS_GDT;
-	boot.gdt_limit = 5 * 8 - 1;
+	boot.gdt_limit = 7 * 8 - 1;
 	boot.idt_base = TEST_VM_SYS_GPA + SYS_IDT;
 	boot.idt_limit = 32 * 16 - 1;
 	boot.cs = SEL_CODE;

@@ -20,6 +20,9 @@ struct guest_shared {
 	u64 exc_count;
 	u64 last_vector;
 	u64 arg[16];		/* test-specific */
+	/* guest_user_hypercall(): where a #UD at CPL 3 returns to (CPL 0) */
+	u64 user_rip, user_rsp;
+	u64 user_fault_rip;	/* the CPL 3 instruction that raised #UD */
 };
 
 typedef void (*guest_fn)(struct guest_shared *sh);
@@ -28,6 +31,21 @@ typedef void (*guest_fn)(struct guest_shared *sh);
 long guest_hypercall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3);
 void guest_rt_start(void);
 void guest_halt(void);
+/* Each executes one SVM instruction (3 bytes) and returns. */
+void guest_exec_vmrun(void);
+void guest_exec_vmload(void);
+void guest_exec_vmsave(void);
+void guest_exec_stgi(void);
+void guest_exec_clgi(void);
+void guest_exec_invlpga(void);
+void guest_exec_skinit(void);
+/* Loads an empty IDT and raises #UD: the guest triple-faults. */
+void guest_triple_fault(void);
+/* Makes hypercall nr from CPL 3; returns once it raised #UD (recorded in
+ * sh->user_fault_rip) -- or, were it to succeed, after the next #UD. */
+void guest_user_hypercall(struct guest_shared *sh, u64 nr);
+/* The hypercall instructions guest_user_hypercall() runs (Intel, AMD). */
+extern const u8 guest_user_vmcall_insn[], guest_user_vmmcall_insn[];
 extern u8 guest_use_vmmcall;
 extern const u8 guest_exception_stubs[];
 #define GUEST_EXC_STUB_SIZE 16
