@@ -1,4 +1,4 @@
 # tests/selftests/: tests that run guests (hv.efi only).
 hv-y += tests/selftests/test_basic.o tests/selftests/test_demand_paging.o \
 	tests/selftests/test_zap.o tests/selftests/test_access.o tests/selftests/test_mmio.o \
-	tests/selftests/test_bad_guest.o
+	tests/selftests/test_bad_guest.o tests/selftests/test_dirty_log.o

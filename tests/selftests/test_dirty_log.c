@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dirty_log: KVM's dirty_log_test invariant.  In each of at least 16
+ * iterations the guest writes the iteration number into random pages of an
+ * 8 MiB slot and syncs; the host then gets and clears the dirty log and
+ * checks that every page holding the current iteration number -- written
+ * since the previous clear -- is reported.  Run with write protection, with
+ * hardware dirty bits where the format has them, and on a huge-page slot
+ * that logging splits at enable and that faults rebuild after disable.
+ */
+#include "errcode.h"
+#include "lib/ktest.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+#include "mm/page_alloc.h"
+#include "vm/test_vm.h"
+
+#define DL_GPA (8ULL << 30)
+#define DL_BYTES (8ULL << 20)
+#define DL_PAGES (DL_BYTES >> PAGE_SHIFT)
+#define DL_ITERS 16
+#define DL_WRITES 256
+
+static struct test_vm tvm;
+static u64 bitmap[DL_PAGES / 64];
+
+static u64 guest_rng(u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void guest_dirty_pages(struct guest_shared *sh)
+{
+	u64 seed = 0x2545f4914f6cdd1dULL, it, k, gpa;
+
+	for (gpa = DL_GPA; gpa < DL_GPA + DL_BYTES; gpa += PAGE_SIZE)	/* map all */
+		*(volatile u64 *)(uintptr_t)gpa = 0;
+	GUEST_SYNC(0);
+	for (it = 1; it <= DL_ITERS; it++) {
+		for (k = 0; k < DL_WRITES; k++) {
+			gpa = DL_GPA + (guest_rng(&seed) % DL_PAGES) * PAGE_SIZE;
+			*(volatile u64 *)(uintptr_t)gpa = it;
+		}
+		GUEST_SYNC(it);
+	}
+	for (gpa = DL_GPA; gpa < DL_GPA + DL_BYTES; gpa += PAGE_SIZE)	/* refault */
+		(void)*(volatile u64 *)(uintptr_t)gpa;
+	GUEST_SYNC(DL_ITERS + 1);
+}
+
+/*
+ * One run of the whole test in mode; with huge, the slot maps with 2 MiB
+ * pages, is split on enable and must map huge again after disable.
+ * Returns the writes that went unreported (0 when the invariant holds).
+ */
+static u64 run_dirty_log(struct ktest_ctx *t, enum tdp_dirty_mode mode, bool huge)
+{
+	u64 *mem, it, p, missed = 0, reported = 0, faults;
+	struct mm_slot *slot;
+	int err;
+
+	if (!KT_EXPECT_EQ(t, test_vm_create(&tvm, "dirty_log", guest_dirty_pages), 0))
+		return ~0ULL;
+	tvm.vm.policy.max_level = huge ? TDP_LEVEL_1G : TDP_LEVEL_4K;
+	mem = test_vm_add_memory(&tvm, DL_GPA, DL_BYTES, 0, &slot);
+	if (!KT_EXPECT(t, mem != NULL) || !KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_SYNC))
+		goto out;
+	KT_EXPECT_EQ(t, tvm.vm.stats.slot_faults[slot->id], huge ? DL_PAGES / 512 : DL_PAGES);
+	err = tdp_dirty_log_enable(&tvm.vcpu.tdp, slot, mode, huge ? TDP_DIRTY_EAGER_SPLIT : 0);
+	if (err == -EOPNOTSUPP && mode == TDP_DIRTY_DBIT) {
+		printk("    # dirty_log: %s has no dirty bits: D-bit mode not run\n",
+		       tvm.vm.mmu.fmt->name);
+		goto out;
+	}
+	if (!KT_EXPECT_EQ(t, err, 0))
+		goto out;
+	for (it = 1; it <= DL_ITERS; it++) {
+		if (!KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_SYNC))
+			goto out;
+		memset(bitmap, 0, sizeof(bitmap));
+		KT_EXPECT_EQ(t, tdp_dirty_log_get(&tvm.vcpu.tdp, slot, bitmap, true), 0);
+		for (p = 0; p < DL_PAGES; p++) {
+			bool dirty = bitmap[p / 64] & BIT_ULL(p % 64);
+
+			reported += dirty;
+			missed += mem[p * (PAGE_SIZE / 8)] == it && !dirty;
+		}
+	}
+	KT_EXPECT(t, reported >= DL_ITERS);
+	printk("    # dirty_log: %s, %s pages: %llu dirty pages reported over %d iterations, "
+	       "%llu writes missed\n", mode == TDP_DIRTY_WP ? "write-protect" : "dirty bits",
+	       huge ? "2 MiB" : "4 KiB", (unsigned long long)reported, DL_ITERS,
+	       (unsigned long long)missed);
+	KT_EXPECT_EQ(t, tdp_dirty_log_disable(&tvm.vcpu.tdp, slot, &tvm.vm.policy), 0);
+	faults = tvm.vm.stats.slot_faults[slot->id];
+	KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_SYNC);
+	if (huge)	/* one fault per 2 MiB: the huge mappings are back */
+		KT_EXPECT_EQ(t, tvm.vm.stats.slot_faults[slot->id] - faults, DL_PAGES / 512);
+	KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_DONE);
+out:
+	test_vm_destroy(&tvm);
+	return missed;
+}
+
+KTEST(dirty_log)
+{
+	u64 used = page_pool_used(&hv_pool);
+
+	if (!virt)
+		KT_SKIP(t, "no hardware virtualization");
+	KT_EXPECT_EQ(t, run_dirty_log(t, TDP_DIRTY_WP, false), 0);
+	KT_EXPECT_EQ(t, run_dirty_log(t, TDP_DIRTY_DBIT, false), 0);
+	KT_EXPECT_EQ(t, run_dirty_log(t, TDP_DIRTY_WP, true), 0);
+	KT_EXPECT_EQ(t, page_pool_used(&hv_pool), used);
+}
