@@ -102,8 +102,8 @@ debug: deps-emu $(BUILD)/hv-debug.img
 test: deps-emu
 	$(Q)tests/run-all.sh
 
-bench: deps-build
-	$(Q)$(MAKE) --no-print-directory bench-mm
+bench: deps-emu
+	$(Q)tests/bench/run-bench.sh
 
 # ---- generated headers -------------------------------------------------
 $(BUILD)/include/asm-offsets.inc: arch/asm-offsets.c $(wildcard include/*.h include/*/*.h)

@@ -170,6 +170,12 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 				 val ? val : "");
 		else
 			strscpy(o->ktest, val, sizeof(o->ktest));
+	} else if (!strcmp(key, "bench")) {
+		if (!val || !*val || strlen(val) >= sizeof(o->bench) || !valid_filter(val))
+			cmdline_complain(o, "bench: expected 'all' or a benchmark-name prefix, "
+					 "got '%s'", val ? val : "");
+		else
+			strscpy(o->bench, val, sizeof(o->bench));
 	} else if (!strcmp(key, "debugwait")) {
 		if (val)
 			cmdline_complain(o, "debugwait takes no value, got '%s'", val);

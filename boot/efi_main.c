@@ -14,6 +14,7 @@
 #include "boot/efi.h"
 #include "bug.h"
 #include "lib/console.h"
+#include "lib/kbench.h"
 #include "lib/ktest.h"
 #include "lib/panic.h"
 #include "lib/printk.h"
@@ -198,6 +199,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		failed = ktest_run(opts.ktest, &passed);
 		pr_info("ktest: %u passed, %u failed\n", passed, failed);
 	}
+
+	if (opts.bench[0])
+		kbench_run(opts.bench);
 
 	virt_disable();
 	if (page_pool_used(&hv_pool))

@@ -4,7 +4,7 @@ host-test-y += tests/host/host_main.o
 
 # Unit tests that run on both sides (host binary and hv.efi with ktest=).
 unit-tests := tests/unit/test_vsprintf.o tests/unit/test_page_alloc.o \
-	tests/unit/test_cmdline.o
+	tests/unit/test_cmdline.o tests/unit/test_bitmap.o
 host-test-y += $(unit-tests)
 hv-y += $(unit-tests)
 

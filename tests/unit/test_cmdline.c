@@ -15,12 +15,13 @@ KTEST(cmdline_parses_every_known_option)
 {
 	static struct hv_options o;
 
-	KT_EXPECT_EQ(t, parse(&o, "loglevel=4 hvmem=128M ktest=page_alloc exit=bochs "
+	KT_EXPECT_EQ(t, parse(&o, "loglevel=4 hvmem=128M ktest=page_alloc exit=bochs bench=all "
 			      "console=ttyS1,57600 console=uart,io,0x2f8 console=efi debugwait"), 0);
 	KT_EXPECT(t, o.debugwait);
 	KT_EXPECT_EQ(t, o.loglevel, 4);
 	KT_EXPECT_EQ(t, o.hvmem, 128ULL << 20);
 	KT_EXPECT_STREQ(t, o.ktest, "page_alloc");
+	KT_EXPECT_STREQ(t, o.bench, "all");
 	KT_EXPECT_EQ(t, o.exit, EXIT_BOCHS);
 	KT_ASSERT_EQ(t, o.nconsoles, 3);
 	KT_EXPECT_EQ(t, o.consoles[0].kind, CONSOLE_UART);

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+/* Runs the registered in-hypervisor benchmarks (include/lib/kbench.h). */
+#include "lib/kbench.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+
+extern const struct kbench *const __start_kbench_cases[];
+extern const struct kbench *const __stop_kbench_cases[];
+
+void kbench_run(const char *filter)
+{
+	const struct kbench *const *b;
+	bool all = !strcmp(filter, "all");
+
+	for (b = __start_kbench_cases; b < __stop_kbench_cases; b++) {
+		if (!all && strncmp((*b)->name, filter, strlen(filter)))
+			continue;
+		pr_info("bench: %s\n", (*b)->name);
+		(*b)->fn();
+	}
+}
