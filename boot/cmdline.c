@@ -128,11 +128,19 @@ static int parse_console(const char *v, struct console_spec *c)
 	return 0;
 }
 
+static bool valid_list(const char *v);
+
 static bool valid_filter(const char *v)
+{
+	return valid_list(v) && !strchr(v, ',');
+}
+
+/* Names made of [A-Za-z0-9_], separated by commas. */
+static bool valid_list(const char *v)
 {
 	for (; *v; v++)
 		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
-		      (*v >= '0' && *v <= '9') || *v == '_'))
+		      (*v >= '0' && *v <= '9') || *v == '_' || *v == ','))
 			return false;
 	return true;
 }
@@ -170,6 +178,12 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 				 val ? val : "");
 		else
 			strscpy(o->ktest, val, sizeof(o->ktest));
+	} else if (!strcmp(key, "ktest_skip")) {
+		if (!val || !*val || strlen(val) >= sizeof(o->ktest_skip) || !valid_list(val))
+			cmdline_complain(o, "ktest_skip: expected names separated by commas, "
+					 "got '%s'", val ? val : "");
+		else
+			strscpy(o->ktest_skip, val, sizeof(o->ktest_skip));
 	} else if (!strcmp(key, "bench")) {
 		if (!val || !*val || strlen(val) >= sizeof(o->bench) || !valid_filter(val))
 			cmdline_complain(o, "bench: expected 'all' or a benchmark-name prefix, "

@@ -196,6 +196,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		crashtest_run(opts.crashtest);
 
 	if (opts.ktest[0]) {
+		ktest_set_skips(opts.ktest_skip);
 		failed = ktest_run(opts.ktest, &passed);
 		pr_info("ktest: %u passed, %u failed\n", passed, failed);
 	}

@@ -10,6 +10,32 @@
 extern const struct ktest *const __start_ktest_cases[];
 extern const struct ktest *const __stop_ktest_cases[];
 
+static const char *skips = "";
+
+void ktest_set_skips(const char *comma_separated)
+{
+	skips = comma_separated ? comma_separated : "";
+}
+
+bool ktest_subcase_skipped(struct ktest_ctx *t, const char *subcase)
+{
+	size_t n = strlen(subcase);
+	const char *p = skips;
+
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && !strncmp(p, subcase, n)) {
+			printk(KERN_INFO "    # %s: sub-case %s skipped (ktest_skip=)\n",
+			       t->name, subcase);
+			return true;
+		}
+		p += len + (end ? 1 : 0);
+	}
+	return false;
+}
+
 bool ktest_streq(const char *a, const char *b)
 {
 	return strcmp(a, b) == 0;

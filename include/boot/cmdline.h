@@ -41,6 +41,7 @@ struct hv_options {
 	unsigned int nconsoles;	/* 0: the default, ttyS0,115200 and efi */
 	char ktest[64];		/* in-hypervisor unit tests to run; "" = none */
 	char bench[64];		/* in-hypervisor benchmarks to run; "" = none */
+	char ktest_skip[64];	/* comma-separated sub-cases the tests leave out */
 	enum exit_mode exit;
 	/* debugwait: stop after the banner until a debugger clears hv_debug_wait. */
 	bool debugwait;

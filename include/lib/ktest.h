@@ -105,4 +105,12 @@ unsigned int ktest_run(const char *filter, unsigned int *passed);
 
 bool ktest_streq(const char *a, const char *b);
 
+/*
+ * Sub-cases an environment cannot run (ktest_skip= on the command line,
+ * e.g. an emulator that cannot deliver some event).  A test asks before it
+ * runs a sub-case and reports the skip as a KTAP diagnostic.
+ */
+void ktest_set_skips(const char *comma_separated);
+bool ktest_subcase_skipped(struct ktest_ctx *t, const char *subcase);
+
 #endif

@@ -32,6 +32,16 @@ KTEST(cmdline_parses_every_known_option)
 	KT_EXPECT_EQ(t, o.consoles[2].kind, CONSOLE_EFI);
 }
 
+KTEST(cmdline_takes_lists_only_where_lists_are_meant)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "ktest_skip=a_b,c ktest=a,b bench=x,y"), 2);
+	KT_EXPECT_STREQ(t, o.ktest_skip, "a_b,c");
+	KT_EXPECT_STREQ(t, o.ktest, "");
+	KT_EXPECT_STREQ(t, o.bench, "");
+}
+
 KTEST(cmdline_keeps_defaults_for_an_empty_line)
 {
 	static struct hv_options o;
