@@ -9,6 +9,7 @@
 #include "arch/exception.h"
 #include "vm/gpr.h"
 #include "vm/guest.h"
+#include "vmx/vmcs.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %c0\"" ::"i"(val))
 #define OFFSET(sym, type, member) DEFINE(sym, offsetof(type, member))
@@ -41,4 +42,7 @@ void asm_offsets(void)
 	DEFINE(GPR_R13, GPR_R13);
 	DEFINE(GPR_R14, GPR_R14);
 	DEFINE(GPR_R15, GPR_R15);
+
+	/* VMCS field encodings that vmx/vmenter.asm writes (vmx/vmcs.h) */
+	DEFINE(VMCS_HOST_RSP, HOST_RSP);
 }

@@ -12,6 +12,8 @@ int virt_enable(const struct cpu_caps *caps)
 
 	if (caps->vendor == VENDOR_AMD && caps->svm)
 		ops = &svm_ops;
+	else if (caps->vendor == VENDOR_INTEL && caps->vmx && caps->ept)
+		ops = &vmx_ops;
 	if (!ops) {
 		pr_warn("virt: no guest support for this CPU's virtualization in this build "
 			"(%s)\n", caps->vmx ? "VMX" : "none");

@@ -1,0 +1,2 @@
+# vmx/: Intel VMX with EPT.
+hv-y += vmx/vmx.o vmx/vmenter.o
