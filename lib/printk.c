@@ -104,23 +104,31 @@ static void unlock(void)
 		__atomic_store_n(&printk_lock, 0, __ATOMIC_RELEASE);
 }
 
-/* Writes text line by line, with the time prefix at each line start. */
+/*
+ * Writes text line by line, each with the time prefix at its start.  A line
+ * goes to each console in one write, so consoles that echo one another (the
+ * firmware mirrors its text console onto the serial port) keep lines whole.
+ */
 static void emit_lines(const char *text, bool to_console)
 {
+	char line[24 + 512];
+
 	while (*text) {
 		const char *nl = strchr(text, '\n');
 		size_t len = nl ? (size_t)(nl - text) + 1 : strlen(text);
+		size_t n = 0;
 
 		if (at_line_start) {
-			char prefix[24];
 			u64 ns = printk_clock ? printk_clock() : 0;
-			int n = snprintf(prefix, sizeof(prefix), "[%5llu.%06llu] ",
-					 (unsigned long long)(ns / 1000000000ULL),
-					 (unsigned long long)(ns / 1000ULL % 1000000ULL));
 
-			emit(prefix, (size_t)n, to_console);
+			n = (size_t)snprintf(line, 24, "[%5llu.%06llu] ",
+					     (unsigned long long)(ns / 1000000000ULL),
+					     (unsigned long long)(ns / 1000ULL % 1000000ULL));
 		}
-		emit(text, len, to_console);
+		if (len > sizeof(line) - n)
+			len = sizeof(line) - n;
+		memcpy(line + n, text, len);
+		emit(line, n + len, to_console);
 		at_line_start = text[len - 1] == '\n';
 		text += len;
 	}
