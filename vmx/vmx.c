@@ -563,7 +563,12 @@ static void set_long_mode_state(const struct vcpu_boot *b)
 		vmcs_write64(GUEST_IA32_PAT, GUEST_PAT);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_writel(GUEST_DR7, GUEST_DR7_RESET);
-	vmcs_writel(GUEST_RFLAGS, 0x2);
+	/*
+	 * IF=1: every external interrupt exits anyway (pin-based control), so
+	 * the guest never sees one; but Bochs 2.7 only takes that exit while
+	 * the guest's IF is set, and the firmware's timer would starve.
+	 */
+	vmcs_writel(GUEST_RFLAGS, 0x2 | X86_RFLAGS_IF);
 	vmcs_writel(GUEST_RIP, b->rip);
 	vmcs_writel(GUEST_RSP, b->rsp);
 	vmcs_write32(GUEST_SYSENTER_CS, 0);
