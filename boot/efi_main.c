@@ -12,8 +12,10 @@
 #include "arch/x86.h"
 #include "boot/cmdline.h"
 #include "boot/efi.h"
+#include "boot/relocate.h"
 #include "bug.h"
 #include "lib/console.h"
+#include "lib/kallsyms.h"
 #include "lib/kbench.h"
 #include "lib/ktest.h"
 #include "lib/panic.h"
@@ -25,6 +27,8 @@
 #define QEMU_DEBUG_EXIT_PORT 0xf4
 #define BOCHS_SHUTDOWN_PORT 0x8900
 #define CFG_FILE "hv.cfg"
+
+extern char __image_base[];
 
 static struct hv_options opts;
 /* Cleared from gdb (tools/debug.sh) to let a debugwait boot go on. */
@@ -93,7 +97,7 @@ static void setup_consoles(void)
 	}
 }
 
-static void print_banner(const char *cfg_line, const char *opt_line)
+static void print_banner(const char *cfg_line, const char *opt_line, uintptr_t loaded_at)
 {
 	struct efi_image_info img;
 	unsigned int i;
@@ -101,8 +105,13 @@ static void print_banner(const char *cfg_line, const char *opt_line)
 	pr_info("tdpvisor %s (built %s %s) starting\n", HV_VERSION, __DATE__, __TIME__);
 	if (!efi_image_info(&img))
 		pr_info("hv.efi: image base 0x%llx size 0x%llx path %s\n",
-			(unsigned long long)img.base, (unsigned long long)img.size,
+			(unsigned long long)(uintptr_t)__image_base, (unsigned long long)img.size,
 			img.path[0] ? img.path : "(none)");
+	if (loaded_at)
+		pr_info("hv.efi: loaded at 0x%llx, running from a copy in reserved memory\n",
+			(unsigned long long)loaded_at);
+	else
+		pr_warn("hv.efi: running where the firmware loaded it (no reserved copy)\n");
 	pr_info("hv.efi: TSC %llu.%03llu MHz\n", (unsigned long long)(tsc_khz() / 1000),
 		(unsigned long long)(tsc_khz() % 1000));
 	if (cfg_line[0])
@@ -149,8 +158,8 @@ static __noinline void crashtest_run(const char *what)
 	pr_err("crashtest: '%s' did not crash\n", what);
 }
 
-EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
-EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+/* Runs in the copy of hv.efi in reserved memory (boot/relocate.c). */
+static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 {
 	static char cfg_line[CMDLINE_MAX], opt_line[CMDLINE_MAX];
 	struct cpu_caps caps;
@@ -160,12 +169,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	uintptr_t pool = 0;
 
 	efi_init(image, systab);
+	kallsyms_set_alias(loaded_at);
 	read_options(cfg_line, opt_line);
 	setup_consoles();
 	tsc_calibrate(efi_stall_us);
 	printk_set_clock(ns_since_boot);
 	panic_set_exit_hook(emulator_exit);
-	print_banner(cfg_line, opt_line);
+	print_banner(cfg_line, opt_line, loaded_at);
 
 	if (opts.debugwait) {
 		pr_notice("hv.efi: waiting for gdb (set var hv_debug_wait = 0)\n");
@@ -215,4 +225,10 @@ out:
 		(unsigned long long)status);
 	emulator_exit(failed ? 1 : 0);
 	return status;
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	return relocate_and_run(image, systab, hv_main);
 }

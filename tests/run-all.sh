@@ -119,6 +119,7 @@ run_qemu() {
 	expect qemu "SVM turned off again, EFER restored" "$log" 'cpu0: SVM off, EFER restored'
 	expect qemu "host descriptor tables with a non-zero TR" "$log" 'desc: .*TR 0x[1-9a-f]'
 	expect qemu "memory pool reserved" "$log" 'mem: reserved 256 MiB at'
+	expect qemu "hv.efi runs from a copy in reserved memory" "$log" 'hv.efi: loaded at 0x[0-9a-f]+, running from a copy in reserved memory'
 	expect qemu "returns to the firmware" "$log" 'returning to the firmware \(status 0x0\)'
 	ktap qemu qemu "$log"
 
@@ -150,7 +151,8 @@ run_qemu() {
 	expect_status qemu "crash #UD: failure status" "$st" 1 "$log"
 	expect qemu "crash #UD: vector named" "$log" 'host exception 6 \(#UD invalid opcode\)'
 	expect qemu "crash #UD: registers dumped" "$log" 'RAX: [0-9a-f]{16} RBX'
-	expect qemu "crash #UD: backtrace names functions" "$log" '\] +\[<[0-9a-f]+>\] efi_main\+0x'
+	expect qemu "crash #UD: backtrace names functions" "$log" '\] +\[<[0-9a-f]+>\] hv_main\+0x'
+	expect qemu "crash #UD: backtrace names the loader's frames too" "$log" '\] +\[<[0-9a-f]+>\] efi_main\+0x'
 	expect qemu "crash #UD: panic line" "$log" 'Kernel panic - not syncing: unhandled host exception 6'
 
 	image qemu-crash-bug "loglevel=7 crashtest=bug exit=qemu"

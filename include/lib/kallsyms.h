@@ -21,4 +21,11 @@ extern const char kallsyms_names[];
  */
 const char *kallsyms_lookup(uintptr_t addr, u64 *offset, u64 *size);
 
+/*
+ * Another address the same image is loaded at (where the firmware put
+ * hv.efi before it moved into reserved memory): addresses there are named
+ * too, so backtraces through the loader's frames stay readable.
+ */
+void kallsyms_set_alias(uintptr_t base);
+
 #endif

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Moving hv.efi into memory that the OS will never reuse.
+ *
+ * The firmware loads hv.efi as EfiLoaderCode, which an OS takes back after
+ * ExitBootServices (and which the firmware frees when hv.efi returns).  A
+ * hypervisor that stays resident cannot run from there, so the very first
+ * thing efi_main() does is copy the whole image into EfiReservedMemoryType
+ * pages, apply the image's relocations again for the new address, and call
+ * the copy.  Nothing has written any global yet at that point, so the copy
+ * starts from the image's initial data.  When the copy returns (hv.efi goes
+ * back to the firmware without staying resident) the pages are released.
+ */
+#include <efi.h>
+#include "boot/relocate.h"
+#include "lib/string.h"
+
+#define DT_NULL 0
+#define DT_RELA 7
+#define DT_RELASZ 8
+#define DT_RELAENT 9
+#define R_X86_64_RELATIVE 8
+
+struct elf_dyn {
+	s64 tag;
+	u64 val;
+};
+
+struct elf_rela {
+	u64 offset;
+	u64 info;
+	s64 addend;
+};
+
+extern char __image_base[], __image_end[];
+extern const struct elf_dyn _DYNAMIC[];
+
+/* The image's RELA table (link-time addresses, relative to the base). */
+static int find_rela(u64 *rela, u64 *size, u64 *ent)
+{
+	const struct elf_dyn *d;
+
+	*rela = *size = *ent = 0;
+	for (d = _DYNAMIC; d->tag != DT_NULL; d++) {
+		if (d->tag == DT_RELA)
+			*rela = d->val;
+		else if (d->tag == DT_RELASZ)
+			*size = d->val;
+		else if (d->tag == DT_RELAENT)
+			*ent = d->val;
+	}
+	return *ent == sizeof(struct elf_rela) || !*size ? 0 : -1;
+}
+
+/* Rewrites every relocated word of the copy at base.  Returns 0, or -1 for
+ * a relocation type the image should never contain. */
+static int apply_relocations(uintptr_t base)
+{
+	u64 rela, size, ent, i;
+
+	if (find_rela(&rela, &size, &ent))
+		return -1;
+	for (i = 0; i < size / sizeof(struct elf_rela); i++) {
+		const struct elf_rela *r = (const struct elf_rela *)(base + rela) + i;
+
+		if ((r->info & 0xffffffff) != R_X86_64_RELATIVE)
+			return -1;
+		*(u64 *)(base + r->offset) = base + (u64)r->addend;
+	}
+	return 0;
+}
+
+bool hv_stay_resident;
+
+u64 relocate_and_run(void *image, void *systab, relocated_entry_fn entry)
+{
+	EFI_BOOT_SERVICES *bs = ((EFI_SYSTEM_TABLE *)systab)->BootServices;
+	uintptr_t old = (uintptr_t)__image_base;
+	u64 bytes = ALIGN_UP((u64)((uintptr_t)__image_end - old), PAGE_SIZE);
+	EFI_PHYSICAL_ADDRESS copy = 0;
+	relocated_entry_fn moved;
+	u64 status;
+
+	if (EFI_ERROR(bs->AllocatePages(AllocateAnyPages, EfiReservedMemoryType,
+					bytes >> PAGE_SHIFT, &copy)))
+		return entry(image, systab, 0);		/* run in place */
+	memcpy((void *)(uintptr_t)copy, __image_base, bytes);
+	if (apply_relocations((uintptr_t)copy)) {
+		bs->FreePages(copy, bytes >> PAGE_SHIFT);
+		return entry(image, systab, 0);
+	}
+	moved = (relocated_entry_fn)((uintptr_t)entry - old + (uintptr_t)copy);
+	status = moved(image, systab, old);
+	/* The copy's hv_stay_resident, not ours: globals live in each image. */
+	if (!*(bool *)((uintptr_t)&hv_stay_resident - old + (uintptr_t)copy))
+		bs->FreePages(copy, bytes >> PAGE_SHIFT);
+	return status;
+}
