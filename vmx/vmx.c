@@ -142,8 +142,12 @@ void vmx_insn_failed(const char *insn, u32 field)
 {
 	u32 err = insn_error();
 
-	pr_emerg("cpu0: %s of VMCS field 0x%04x failed: VM-instruction error %u (%s)\n",
-		 insn, field, err, err ? insn_error_name(err) : "no current VMCS");
+	if (field == VMCS_NO_FIELD)
+		pr_emerg("cpu0: %s failed: VM-instruction error %u (%s)\n", insn, err,
+			 err ? insn_error_name(err) : "no current VMCS");
+	else
+		pr_emerg("cpu0: %s of VMCS field 0x%04x failed: VM-instruction error %u (%s)\n",
+			 insn, field, err, err ? insn_error_name(err) : "no current VMCS");
 	BUG();
 }
 
@@ -381,7 +385,7 @@ static void invept_single(u64 eptp)
 		   INVEPT_ALL_CONTEXT;
 
 	if (__invept(type, &d))
-		vmx_insn_failed("invept", 0);
+		vmx_insn_failed("invept", VMCS_NO_FIELD);
 }
 
 static void invvpid_single(u16 vpid)
@@ -391,7 +395,7 @@ static void invvpid_single(u16 vpid)
 		   INVVPID_ALL_CONTEXT;
 
 	if (__invvpid(type, &d))
-		vmx_insn_failed("invvpid", 0);
+		vmx_insn_failed("invvpid", VMCS_NO_FIELD);
 }
 
 /* The TDP MMU's flush: every vCPU of the VM runs INVEPT on its EPTP before
@@ -446,7 +450,7 @@ static void vmcs_load(struct vmx_vcpu *s)
 	if (cpu0.current == s->vmcs)
 		return;
 	if (__vmptrld(pa_of(s->vmcs)))
-		vmx_insn_failed("vmptrld", 0);
+		vmx_insn_failed("vmptrld", VMCS_NO_FIELD);
 	cpu0.current = s->vmcs;
 }
 
@@ -602,7 +606,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
 	/* Test VMs reach no host MSR: intercept every read and write. */
 	memset(s->msr_bitmap, 0xff, PAGE_SIZE);
 	if (__vmclear(pa_of(s->vmcs)))
-		vmx_insn_failed("vmclear", 0);
+		vmx_insn_failed("vmclear", VMCS_NO_FIELD);
 	vmcs_load(s);
 	set_controls(s, (u16)v->vm->asid);
 	set_host_state();
@@ -620,7 +624,7 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 	if (!s)
 		return;
 	if (__vmclear(pa_of(s->vmcs)))
-		vmx_insn_failed("vmclear", 0);
+		vmx_insn_failed("vmclear", VMCS_NO_FIELD);
 	if (cpu0.current == s->vmcs)
 		cpu0.current = NULL;
 	free_vcpu_pages(s);
