@@ -9,6 +9,7 @@
 #include "arch/exception.h"
 #include "vm/gpr.h"
 #include "vm/guest.h"
+#include "vm/vm.h"
 #include "vmx/vmcs.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %c0\"" ::"i"(val))
@@ -20,6 +21,11 @@ void asm_offsets(void)
 	DEFINE(EXC_FRAME_SIZE, sizeof(struct exc_frame));
 	OFFSET(EXC_FRAME_VECTOR, struct exc_frame, vector);
 	OFFSET(EXC_FRAME_RIP, struct exc_frame, rip);
+
+	/* the platform VM's starting state (vm/vm.h) */
+	OFFSET(CAPTURE_RIP, struct platform_capture, rip);
+	OFFSET(CAPTURE_RSP, struct platform_capture, rsp);
+	OFFSET(CAPTURE_RFLAGS, struct platform_capture, rflags);
 
 	/* the test VMs' shared page (vm/guest.h) */
 	OFFSET(GUEST_SHARED_USER_RIP, struct guest_shared, user_rip);

@@ -120,6 +120,12 @@ int desc_init(void)
 	return 0;
 }
 
+void desc_firmware_tables(struct desc_ptr *fw_gdt, struct desc_ptr *fw_idt)
+{
+	*fw_gdt = fw_gdtr;
+	*fw_idt = fw_idtr;
+}
+
 void desc_restore_firmware(void)
 {
 	lidt(&fw_idtr);

@@ -190,6 +190,11 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 					 "got '%s'", val ? val : "");
 		else
 			strscpy(o->bench, val, sizeof(o->bench));
+	} else if (!strcmp(key, "bluepill")) {
+		if (val)
+			cmdline_complain(o, "bluepill takes no value, got '%s'", val);
+		else
+			o->bluepill = true;
 	} else if (!strcmp(key, "debugwait")) {
 		if (val)
 			cmdline_complain(o, "debugwait takes no value, got '%s'", val);

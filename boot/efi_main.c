@@ -22,7 +22,9 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/page_alloc.h"
+#include "vm/platform.h"
 #include "vm/virt.h"
+#include "vm/vm.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
 #define BOCHS_SHUTDOWN_PORT 0x8900
@@ -213,6 +215,18 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 
 	if (opts.bench[0])
 		kbench_run(opts.bench);
+
+	if (opts.bluepill && virt && !status) {
+		struct desc_ptr gdt, idt;
+
+		desc_firmware_tables(&gdt, &idt);
+		if (!platform_prepare(gdt.base, gdt.limit, idt.base, idt.limit,
+				      caps.maxphyaddr, &hv_launch)) {
+			hv_stay_resident = true;
+			pr_info("hv.efi: returning to the firmware, which continues as a guest\n");
+			return EFI_SUCCESS;
+		}
+	}
 
 	virt_disable();
 	if (page_pool_used(&hv_pool))

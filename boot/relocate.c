@@ -9,10 +9,16 @@
  * pages, apply the image's relocations again for the new address, and call
  * the copy.  Nothing has written any global yet at that point, so the copy
  * starts from the image's initial data.  When the copy returns (hv.efi goes
- * back to the firmware without staying resident) the pages are released.
+ * back to the firmware without staying resident) the pages are released;
+ * when it stays, this code turns the CPU into its guest before returning.
  */
 #include <efi.h>
 #include "boot/relocate.h"
+#include "vm/platform.h"
+
+typedef int (*platform_enter_fn)(struct platform_capture *, void (*)(struct platform_capture *),
+				 u64, u64);
+#include "arch/x86.h"
 #include "lib/string.h"
 
 #define DT_NULL 0
@@ -71,6 +77,39 @@ static int apply_relocations(uintptr_t base)
 }
 
 bool hv_stay_resident;
+struct platform_launch_args hv_launch;
+
+/* The copy's instance of one of our globals. */
+#define IN_COPY(var, copy) ((__typeof__(&(var)))((uintptr_t)&(var) - old + (uintptr_t)(copy)))
+
+/*
+ * Runs as the new guest: what does the firmware see now?  Printed through
+ * the firmware's own console, since nothing of the hypervisor is reachable.
+ */
+static void report_guest_view(void *systab)
+{
+	static const char head[] = "hv.efi (guest side): CPUID 0x40000000 says '";
+	static const char mid[] = "', hypervisor bit ";
+	SIMPLE_TEXT_OUTPUT_INTERFACE *out = ((EFI_SYSTEM_TABLE *)systab)->ConOut;
+	struct cpuid_regs r = cpuid(0x40000000);
+	CHAR16 msg[sizeof(head) + sizeof(mid) + 16];
+	char sig[8];
+	unsigned int i, n = 0;
+
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	for (i = 0; head[i]; i++)
+		msg[n++] = (CHAR16)head[i];
+	for (i = 0; i < 8; i++)
+		msg[n++] = sig[i] >= 0x20 && sig[i] < 0x7f ? (CHAR16)sig[i] : '.';
+	for (i = 0; mid[i]; i++)
+		msg[n++] = (CHAR16)mid[i];
+	msg[n++] = (cpuid(1).ecx & BIT(31)) ? '1' : '0';
+	msg[n++] = '\r';
+	msg[n++] = '\n';
+	msg[n] = 0;
+	out->OutputString(out, msg);
+}
 
 u64 relocate_and_run(void *image, void *systab, relocated_entry_fn entry)
 {
@@ -78,7 +117,9 @@ u64 relocate_and_run(void *image, void *systab, relocated_entry_fn entry)
 	uintptr_t old = (uintptr_t)__image_base;
 	u64 bytes = ALIGN_UP((u64)((uintptr_t)__image_end - old), PAGE_SIZE);
 	EFI_PHYSICAL_ADDRESS copy = 0;
+	struct platform_launch_args launch;
 	relocated_entry_fn moved;
+	platform_enter_fn enter;
 	u64 status;
 
 	if (EFI_ERROR(bs->AllocatePages(AllocateAnyPages, EfiReservedMemoryType,
@@ -91,8 +132,19 @@ u64 relocate_and_run(void *image, void *systab, relocated_entry_fn entry)
 	}
 	moved = (relocated_entry_fn)((uintptr_t)entry - old + (uintptr_t)copy);
 	status = moved(image, systab, old);
-	/* The copy's hv_stay_resident, not ours: globals live in each image. */
-	if (!*(bool *)((uintptr_t)&hv_stay_resident - old + (uintptr_t)copy))
+	if (!*IN_COPY(hv_stay_resident, copy)) {
 		bs->FreePages(copy, bytes >> PAGE_SHIFT);
+		return status;
+	}
+	/*
+	 * The copy asked to stay and run the firmware as its guest.  The switch
+	 * happens from here, in the firmware's copy of hv.efi, because the guest
+	 * resumes in this code (platform_resume, below on return) and can reach
+	 * nothing of the hypervisor's copy.
+	 */
+	launch = *IN_COPY(hv_launch, copy);
+	enter = (platform_enter_fn)((uintptr_t)&platform_enter - old + (uintptr_t)copy);
+	enter(launch.cap, launch.host, launch.host_stack_top, (u64)(uintptr_t)platform_resume);
+	report_guest_view(systab);
 	return status;
 }

@@ -221,6 +221,145 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
 	return 0;
 }
 
+/* ---- the platform VM ---- */
+
+#define MSR_PAT 0x00000277
+#define MSRPM_BYTES_PER_RANGE 0x800
+#define EFER_GUEST_SETTABLE (BIT_ULL(0) | EFER_LME | EFER_NXE | BIT_ULL(13) | \
+			     BIT_ULL(14) | BIT_ULL(15))
+
+/* Intercepts reads and writes of msr; returns false if the map has no bit. */
+static bool msrpm_intercept(u8 *msrpm, u32 msr)
+{
+	static const u32 range_base[3] = { 0x00000000, 0xc0000000, 0xc0010000 };
+	unsigned int r;
+
+	for (r = 0; r < 3; r++) {
+		if (msr - range_base[r] < 0x2000) {
+			u32 bit = (msr - range_base[r]) * 2;
+
+			msrpm[r * MSRPM_BYTES_PER_RANGE + bit / 8] |= 3 << (bit % 8);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The VMCB form of the descriptor sel in the GDT at gdt (null: unusable). */
+static void seg_from_gdt(void *vmcb, enum vmcb_field f, u16 sel, const u8 *gdt)
+{
+	u64 d, limit, base, attr;
+
+	if (!(sel & ~3)) {
+		vmcb_set_seg(vmcb, f, sel, 0, 0, 0);
+		return;
+	}
+	memcpy(&d, gdt + (sel & ~7), 8);
+	limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
+	base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
+	attr = ((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8);
+	if (attr & VMCB_ATTR_G)
+		limit = (limit << 12) | 0xfff;
+	vmcb_set_seg(vmcb, f, sel, (u16)attr, (u32)limit, base);
+}
+
+static void platform_state(void *vmcb, const struct platform_capture *cap)
+{
+	struct desc_ptr gdtr;
+	const u8 *gdt;
+
+	/* The firmware's hidden segment state and syscall MSRs, as they are. */
+	svm_vmsave((u64)(uintptr_t)vmcb);
+	sgdt(&gdtr);	/* ours: the firmware's descriptors at their selectors */
+	gdt = (const u8 *)(uintptr_t)gdtr.base;
+	seg_from_gdt(vmcb, VMCB_CS, read_cs(), gdt);
+	seg_from_gdt(vmcb, VMCB_SS, read_ss(), gdt);
+	seg_from_gdt(vmcb, VMCB_DS, read_ds(), gdt);
+	seg_from_gdt(vmcb, VMCB_ES, read_es(), gdt);
+	vmcb_write8(vmcb, VMCB_CPL, 0);
+	/* The firmware ran with TR = 0 and its own GDT and IDT. */
+	vmcb_set_seg(vmcb, VMCB_TR, 0, 0xb | VMCB_ATTR_P, 0x67, 0);
+	vmcb_set_seg(vmcb, VMCB_LDTR, 0, 0, 0, 0);
+	vmcb_set_seg(vmcb, VMCB_GDTR, 0, 0, cap->gdt_limit, cap->gdt_base);
+	vmcb_set_seg(vmcb, VMCB_IDTR, 0, 0, cap->idt_limit, cap->idt_base);
+	vmcb_write64(vmcb, VMCB_CR0, read_cr0());
+	vmcb_write64(vmcb, VMCB_CR3, read_cr3());
+	vmcb_write64(vmcb, VMCB_CR4, read_cr4());
+	vmcb_write64(vmcb, VMCB_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	vmcb_write64(vmcb, VMCB_G_PAT, rdmsr(MSR_PAT));
+	vmcb_write64(vmcb, VMCB_RFLAGS, cap->rflags);
+	vmcb_write64(vmcb, VMCB_RIP, cap->rip);
+	vmcb_write64(vmcb, VMCB_RSP, cap->rsp);
+	vmcb_write64(vmcb, VMCB_DR6, 0xffff0ff0);
+	vmcb_write64(vmcb, VMCB_DR7, 0x400);
+}
+
+/*
+ * The firmware (and the OS after it) as a guest: ports, interrupts and
+ * MSRs pass through, except EFER (SVME hidden) and the SVM MSRs, which a
+ * CPU without SVM would not have.
+ */
+static int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
+{
+	static const u32 hidden_msrs[] = { MSR_EFER, MSR_VM_CR, 0xc0010115, 0xc0010116,
+					   MSR_VM_HSAVE_PA };
+	struct svm_vcpu *s = alloc_zeroed_page();
+	unsigned int i;
+	void *vmcb;
+
+	if (!s)
+		return -ENOMEM;
+	s->vmcb = alloc_zeroed_page();
+	s->iopm = alloc_pages(SVM_IOPM_ORDER);
+	s->msrpm = alloc_pages(SVM_MSRPM_ORDER);
+	if (!s->vmcb || !s->iopm || !s->msrpm) {
+		free_page(s->vmcb);
+		free_pages(s->iopm, SVM_IOPM_ORDER);
+		free_pages(s->msrpm, SVM_MSRPM_ORDER);
+		free_page(s);
+		return -ENOMEM;
+	}
+	memset(s->iopm, 0, PAGE_SIZE << SVM_IOPM_ORDER);
+	memset(s->msrpm, 0, PAGE_SIZE << SVM_MSRPM_ORDER);
+	for (i = 0; i < ARRAY_SIZE(hidden_msrs); i++)
+		msrpm_intercept(s->msrpm, hidden_msrs[i]);
+	vmcb = s->vmcb;
+	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC1, VMCB_I1_CPUID | VMCB_I1_INVLPGA |
+		     VMCB_I1_MSR_PROT | VMCB_I1_SHUTDOWN);
+	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC2,
+		     VMCB_I2_VMRUN | VMCB_I2_VMMCALL | VMCB_I2_VMLOAD | VMCB_I2_VMSAVE |
+		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT);
+	vmcb_write64(vmcb, VMCB_IOPM_BASE_PA, (u64)(uintptr_t)s->iopm);
+	vmcb_write64(vmcb, VMCB_MSRPM_BASE_PA, (u64)(uintptr_t)s->msrpm);
+	vmcb_write32(vmcb, VMCB_GUEST_ASID, v->vm->asid);
+	vmcb_write64(vmcb, VMCB_NP_CTL, 1);
+	platform_state(vmcb, cap);
+	s->flushed_gen = ~0ULL;
+	v->arch = s;
+	return 0;
+}
+
+/* EFER reads without SVME; writes are checked and keep SVME underneath. */
+static int svm_platform_msr(struct vcpu *v, u32 msr, bool write)
+{
+	void *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+	u64 efer = vmcb_read64(vmcb, VMCB_EFER), val;
+
+	if (msr != MSR_EFER)
+		return -EPERM;
+	if (!write) {
+		val = efer & ~EFER_SVME;
+		v->gpr[GPR_RAX] = (u32)val;
+		v->gpr[GPR_RDX] = val >> 32;
+		return 0;
+	}
+	val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
+	if (val & ~(EFER_GUEST_SETTABLE | EFER_LMA))
+		return -EPERM;
+	vmcb_write64(vmcb, VMCB_EFER, (val & EFER_GUEST_SETTABLE) | (efer & EFER_LMA) | EFER_SVME);
+	return 0;
+}
+
 static void svm_vcpu_destroy(struct vcpu *v)
 {
 	struct svm_vcpu *s = v->arch;
@@ -386,4 +525,6 @@ const struct virt_ops svm_ops = {
 	.get_cpl = svm_get_cpl,
 	.long_mode = svm_long_mode,
 	.inject_exception = svm_inject_exception,
+	.vcpu_init_platform = svm_vcpu_init_platform,
+	.platform_msr = svm_platform_msr,
 };

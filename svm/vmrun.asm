@@ -82,3 +82,12 @@ svm_vmrun:
 	pop rbx
 	pop rbp
 	ret
+
+; void svm_vmsave(u64 vmcb_pa): stores the CPU's current FS/GS/TR/LDTR
+; hidden state, KernelGSBase, STAR/LSTAR/CSTAR/SFMASK and SYSENTER MSRs into
+; a VMCB -- how the platform VM's VMCB starts from the firmware's values.
+global svm_vmsave:function hidden
+svm_vmsave:
+	mov rax, rdi
+	vmsave
+	ret

@@ -132,6 +132,22 @@ run_qemu() {
 	expect qemu "USB image: returns to the firmware" "$log" 'returning to the firmware'
 	expect_status qemu "USB image: the firmware's boot manager runs afterwards" "$st" 0
 
+	# The platform VM: the firmware goes on as a guest of hv.efi (bluepill).
+	image qemu-bluepill "loglevel=7 hvmem=64M bluepill"
+	log=$OUT/qemu-bluepill.log
+	if boot_until "$log" 'Boot0000 "UiApp"|Shell>' 60 --image "$OUT/qemu-bluepill.img" \
+		--cpu EPYC --mem 1024; then st=0; else st=1; fi
+	expect qemu "bluepill: the CPU runs the firmware as a guest" "$log" \
+		'platform: cpu0 now runs the firmware as a guest'
+	expect qemu "bluepill: the guest sees the hypervisor's CPUID leaf and bit" "$log" \
+		"guest side\): CPUID 0x40000000 says 'tdpvisor', hypervisor bit 1"
+	expect_status qemu "bluepill: the firmware's boot manager runs on, as a guest" "$st" 0 "$log"
+	if grep -aq 'Kernel panic' "$log"; then
+		result qemu "bluepill: no panic" 0 "$(grep -a 'Kernel panic' "$log" | head -1)"
+	else
+		result qemu "bluepill: no panic" 1
+	fi
+
 	# A CPU without SVM: a clear message and a clean return.
 	image qemu-nosvm "loglevel=7 exit=qemu"
 	log=$OUT/qemu-nosvm.log

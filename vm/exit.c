@@ -208,6 +208,9 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 		return vcpu_hypercall(v, e, ev);
 	case VMEXIT_MSR_READ:
 	case VMEXIT_MSR_WRITE:
+		if (vm->is_platform && virt->platform_msr &&
+		    !virt->platform_msr(v, e->msr, e->reason == VMEXIT_MSR_WRITE))
+			return vcpu_skip_insn(v, e) < 0;
 		virt->inject_exception(v, GP_VECTOR, true, 0);
 		return 0;
 	case VMEXIT_IO:

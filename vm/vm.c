@@ -130,3 +130,20 @@ void vcpu_destroy(struct vcpu *v)
 	virt->vcpu_destroy(v);
 	tdp_vcpu_destroy(&v->tdp);
 }
+
+int vcpu_create_platform(struct vcpu *v, struct vm *vm, const struct platform_capture *cap)
+{
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->gpr[GPR_RSP] = cap->rsp;
+	err = tdp_vcpu_init(&v->tdp, &vm->mmu, 0);
+	if (!err)
+		err = tdp_vcpu_load_root(&v->tdp);
+	if (!err)
+		err = virt->vcpu_init_platform(v, cap);
+	if (err)
+		tdp_vcpu_destroy(&v->tdp);
+	return err;
+}

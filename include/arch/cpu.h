@@ -21,6 +21,9 @@ u64 ns_since_boot(void);
 int desc_init(void);
 /* Puts the firmware's GDTR and IDTR back before returning to it. */
 void desc_restore_firmware(void);
+struct desc_ptr;
+/* The firmware's GDTR and IDTR as found at desc_init(). */
+void desc_firmware_tables(struct desc_ptr *gdt, struct desc_ptr *idt);
 
 /* arch/stacktrace.c */
 /* Prints a symbolized backtrace starting at rip with frame pointer rbp. */

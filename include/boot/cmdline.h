@@ -43,6 +43,8 @@ struct hv_options {
 	char bench[64];		/* in-hypervisor benchmarks to run; "" = none */
 	char ktest_skip[64];	/* comma-separated sub-cases the tests leave out */
 	enum exit_mode exit;
+	/* bluepill: stay resident and run the firmware as a guest */
+	bool bluepill;
 	/* debugwait: stop after the banner until a debugger clears hv_debug_wait. */
 	bool debugwait;
 	/* A deliberate hypervisor crash, to test the panic path: "ud", "pf", "bug". */

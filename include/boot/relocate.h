@@ -4,6 +4,7 @@
 #define TDPVISOR_BOOT_RELOCATE_H
 
 #include "types.h"
+#include "vm/platform.h"
 
 /* The entry the copy runs: loaded_at is where the firmware loaded hv.efi
  * (0 when the copy could not be made and hv.efi runs in place). */
@@ -17,7 +18,9 @@ typedef u64 (*relocated_entry_fn)(void *image, void *systab, uintptr_t loaded_at
  */
 u64 relocate_and_run(void *image, void *systab, relocated_entry_fn entry);
 
-/* Set by the running copy when it must outlive hv.efi's return. */
+/* Set by the running copy when it must outlive hv.efi's return, with what
+ * it needs to run the firmware as its guest (vm/platform.h). */
 extern bool hv_stay_resident;
+extern struct platform_launch_args hv_launch;
 
 #endif

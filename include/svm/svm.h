@@ -7,5 +7,6 @@
 
 /* svm/vmrun.asm: enters the guest with gprs loaded, stores them on exit. */
 void svm_vmrun(u64 *gprs, u64 guest_vmcb_pa, u64 host_vmcb_pa);
+void svm_vmsave(u64 vmcb_pa);
 
 #endif

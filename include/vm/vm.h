@@ -91,10 +91,21 @@ struct vm {
 	struct tdp_huge_policy policy;
 	u32 asid;		/* SVM ASID / VMX VPID */
 	bool is_test;		/* a built-in test VM: the HC_TEST_* calls work */
+	bool is_platform;	/* the firmware/OS: MSRs and I/O pass through */
 	bool dead;
 	char death[160];	/* why the VM was killed */
 	struct vm_stats stats;
 	void *arch;
+};
+
+/*
+ * The CPU state the platform VM continues from (vm/platform_rt.asm fills the
+ * first three; the rest is read from the CPU by the vendor code).
+ */
+struct platform_capture {
+	u64 rip, rsp, rflags;
+	u64 gdt_base, idt_base;		/* the firmware's tables */
+	u16 gdt_limit, idt_limit;
 };
 
 /* The long-mode state a test vCPU starts in. */
@@ -133,6 +144,14 @@ struct virt_ops {
 	unsigned int (*get_cpl)(struct vcpu *v);
 	bool (*long_mode)(struct vcpu *v);
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error);
+	/*
+	 * The platform VM (vm/platform.c): make v continue the CPU's own state
+	 * captured in *cap, with I/O, interrupts and devices passed through.
+	 * NULL where the vendor does not support it yet.
+	 */
+	int (*vcpu_init_platform)(struct vcpu *v, const struct platform_capture *cap);
+	/* The platform VM's MSR exits: 0, or -EPERM to inject #GP. */
+	int (*platform_msr)(struct vcpu *v, u32 msr, bool write);
 };
 
 /* The vendor in use (svm/ or vmx/), chosen by virt_select(). */
@@ -155,6 +174,8 @@ __printf(2, 3) void vm_kill(struct vm *vm, const char *fmt, ...);
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id,
 		const struct vcpu_boot *boot);
 void vcpu_destroy(struct vcpu *v);
+/* The platform VM's vCPU, continuing the captured CPU state. */
+int vcpu_create_platform(struct vcpu *v, struct vm *vm, const struct platform_capture *cap);
 
 /* ---- vm/guest_mem.c ---- */
 /* Host pointer to [gpa, gpa+len) when it lies in one slot, else NULL. */
