@@ -11,6 +11,8 @@
 #include "lib/string.h"
 
 #define CPUID1_ECX_VMX BIT(5)
+#define CPUID1_ECX_HYPERVISOR BIT(31)
+#define CPUID_HV_BASE 0x40000000
 #define CPUID81_ECX_SVM BIT(2)
 #define CPUID7_ECX_LA57 BIT(16)
 #define SVM_EDX_NP BIT(0)
@@ -89,6 +91,13 @@ void cpu_caps_read(struct cpu_caps *c)
 		c->model |= ((r.eax >> 16) & 0xf) << 4;
 	c->stepping = r.eax & 0xf;
 	c->vmx = r.ecx & CPUID1_ECX_VMX;
+	c->hypervisor = r.ecx & CPUID1_ECX_HYPERVISOR;
+	if (c->hypervisor) {
+		r = cpuid(CPUID_HV_BASE);
+		memcpy(c->hv_signature, &r.ebx, 4);
+		memcpy(c->hv_signature + 4, &r.ecx, 4);
+		memcpy(c->hv_signature + 8, &r.edx, 4);
+	}
 
 	max_ext = cpuid(0x80000000).eax;
 	c->maxphyaddr = max_ext >= 0x80000008 ? (cpuid(0x80000008).eax & 0xff) : 36;
@@ -111,6 +120,9 @@ void cpu_caps_print(const struct cpu_caps *c, unsigned int cpu)
 	pr_info("cpu%u: vendor %s family 0x%x model 0x%x stepping %u\n", cpu,
 		c->vendor_id, c->family, c->model, c->stepping);
 	pr_info("cpu%u: MAXPHYADDR %u bits, LA57 %s\n", cpu, c->maxphyaddr, yn(c->la57));
+	if (c->hypervisor)
+		pr_info("cpu%u: running under a hypervisor, CPUID 0x40000000 signature '%.12s'\n",
+			cpu, c->hv_signature);
 	if (c->vmx)
 		pr_info("cpu%u: VMX: EPT %s, VPID %s, unrestricted guest %s, 1G pages %s, "
 			"A/D bits %s, PML %s, 5-level EPT %s\n", cpu, yn(c->ept),

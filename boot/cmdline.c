@@ -190,6 +190,18 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 					 "got '%s'", val ? val : "");
 		else
 			strscpy(o->bench, val, sizeof(o->bench));
+	} else if (!strcmp(key, "next")) {
+		if (!val || val[0] != '\\' || strlen(val) >= sizeof(o->next) || strchr(val, ' '))
+			cmdline_complain(o, "next: expected a path like \\EFI\\linux.efi, got '%.40s'",
+					 val ? val : "");
+		else
+			strscpy(o->next, val, sizeof(o->next));
+	} else if (!strcmp(key, "next_args")) {
+		if (!val || strlen(val) >= sizeof(o->next_args))
+			cmdline_complain(o, "next_args: expected at most %zu characters",
+					 sizeof(o->next_args) - 1);
+		else
+			strscpy(o->next_args, val, sizeof(o->next_args));
 	} else if (!strcmp(key, "bluepill")) {
 		if (val)
 			cmdline_complain(o, "bluepill takes no value, got '%s'", val);

@@ -216,6 +216,12 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	if (opts.bench[0])
 		kbench_run(opts.bench);
 
+	if (opts.next[0]) {
+		strscpy(hv_next.path, opts.next, sizeof(hv_next.path));
+		strscpy(hv_next.args, opts.next_args, sizeof(hv_next.args));
+		pr_info("hv.efi: next stage %s %s\n", hv_next.path, hv_next.args);
+	}
+
 	if (opts.bluepill && virt && !status) {
 		struct desc_ptr gdt, idt;
 

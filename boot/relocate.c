@@ -13,6 +13,7 @@
  * when it stays, this code turns the CPU into its guest before returning.
  */
 #include <efi.h>
+#include "boot/chainload.h"
 #include "boot/relocate.h"
 #include "vm/platform.h"
 
@@ -78,6 +79,7 @@ static int apply_relocations(uintptr_t base)
 
 bool hv_stay_resident;
 struct platform_launch_args hv_launch;
+struct next_stage hv_next;
 
 /* The copy's instance of one of our globals. */
 #define IN_COPY(var, copy) ((__typeof__(&(var)))((uintptr_t)&(var) - old + (uintptr_t)(copy)))
@@ -118,6 +120,7 @@ u64 relocate_and_run(void *image, void *systab, relocated_entry_fn entry)
 	u64 bytes = ALIGN_UP((u64)((uintptr_t)__image_end - old), PAGE_SIZE);
 	EFI_PHYSICAL_ADDRESS copy = 0;
 	struct platform_launch_args launch;
+	struct next_stage next;
 	relocated_entry_fn moved;
 	platform_enter_fn enter;
 	u64 status;
@@ -132,9 +135,10 @@ u64 relocate_and_run(void *image, void *systab, relocated_entry_fn entry)
 	}
 	moved = (relocated_entry_fn)((uintptr_t)entry - old + (uintptr_t)copy);
 	status = moved(image, systab, old);
+	next = *IN_COPY(hv_next, copy);	/* before the copy is hidden or freed */
 	if (!*IN_COPY(hv_stay_resident, copy)) {
 		bs->FreePages(copy, bytes >> PAGE_SHIFT);
-		return status;
+		return next.path[0] ? efi_chainload(image, systab, next.path, next.args) : status;
 	}
 	/*
 	 * The copy asked to stay and run the firmware as its guest.  The switch
@@ -146,5 +150,7 @@ u64 relocate_and_run(void *image, void *systab, relocated_entry_fn entry)
 	enter = (platform_enter_fn)((uintptr_t)&platform_enter - old + (uintptr_t)copy);
 	enter(launch.cap, launch.host, launch.host_stack_top, (u64)(uintptr_t)platform_resume);
 	report_guest_view(systab);
+	if (next.path[0])
+		return efi_chainload(image, systab, next.path, next.args);
 	return status;
 }

@@ -148,6 +148,26 @@ run_qemu() {
 		result qemu "bluepill: no panic" 1
 	fi
 
+	# ... and boots the next stage as its guest: a second hv.efi, started
+	# with load options, which finds itself under tdpvisor without SVM and
+	# ends the run through the I/O port that passes through.
+	tools/mkimage.sh "$OUT/qemu-next.img" --efi build/hv.efi \
+		--cfg 'loglevel=7 hvmem=64M bluepill next=\EFI\tdpvisor\hv2.efi next_args="loglevel=7 ktest=cmdline exit=qemu"' \
+		--add 'build/hv.efi=\EFI\tdpvisor\hv2.efi' > /dev/null
+	log=$OUT/qemu-next.log
+	tests/emu/run-qemu.sh --image "$OUT/qemu-next.img" --log "$log" --cpu EPYC --mem 1024 \
+		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
+	st=$?
+	expect_status qemu "next stage: the guest hv.efi ends the run with a pass" "$st" 0 "$log"
+	expect qemu "next stage: started from \EFI\tdpvisor with its load options" "$log" \
+		'path \\EFI\\tdpvisor\\hv2.efi'
+	expect qemu "next stage: its load options arrive (UCS-2)" "$log" \
+		'Command line: loglevel=7 ktest=cmdline exit=qemu'
+	expect qemu "next stage: it runs under tdpvisor" "$log" \
+		"running under a hypervisor, CPUID 0x40000000 signature 'tdpvisor'"
+	expect qemu "next stage: SVM is hidden from it" "$log" \
+		'cpu0: this CPU has no hardware virtualization'
+
 	# A CPU without SVM: a clear message and a clean return.
 	image qemu-nosvm "loglevel=7 exit=qemu"
 	log=$OUT/qemu-nosvm.log

@@ -38,6 +38,8 @@ struct cpu_caps {
 	u32 family, model, stepping;
 	u32 maxphyaddr;
 	bool la57;
+	bool hypervisor;	/* CPUID.1:ECX[31]: we are a guest ourselves */
+	char hv_signature[13];	/* CPUID 0x40000000, when hypervisor */
 	/* Intel VMX */
 	bool vmx;
 	bool vmx_locked_off;	/* IA32_FEATURE_CONTROL locked without VMXON */

@@ -45,6 +45,9 @@ struct hv_options {
 	enum exit_mode exit;
 	/* bluepill: stay resident and run the firmware as a guest */
 	bool bluepill;
+	/* next=\path\image.efi and its load options: the stage booted next */
+	char next[128];		/* CHAINLOAD_MAX_PATH */
+	char next_args[256];	/* CHAINLOAD_MAX_ARGS */
 	/* debugwait: stop after the banner until a debugger clears hv_debug_wait. */
 	bool debugwait;
 	/* A deliberate hypervisor crash, to test the panic path: "ud", "pf", "bug". */

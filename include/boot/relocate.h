@@ -4,6 +4,7 @@
 #define TDPVISOR_BOOT_RELOCATE_H
 
 #include "types.h"
+#include "boot/chainload.h"
 #include "vm/platform.h"
 
 /* The entry the copy runs: loaded_at is where the firmware loaded hv.efi
@@ -22,5 +23,7 @@ u64 relocate_and_run(void *image, void *systab, relocated_entry_fn entry);
  * it needs to run the firmware as its guest (vm/platform.h). */
 extern bool hv_stay_resident;
 extern struct platform_launch_args hv_launch;
+/* Set by the running copy: what the loader boots after it (next=). */
+extern struct next_stage hv_next;
 
 #endif

@@ -42,6 +42,17 @@ KTEST(cmdline_takes_lists_only_where_lists_are_meant)
 	KT_EXPECT_STREQ(t, o.bench, "");
 }
 
+KTEST(cmdline_takes_the_next_stage_and_its_quoted_options)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "next=\\EFI\\vmlinuz next_args=\"initrd=\\initrd.img console=ttyS0\""), 0);
+	KT_EXPECT_STREQ(t, o.next, "\\EFI\\vmlinuz");
+	KT_EXPECT_STREQ(t, o.next_args, "initrd=\\initrd.img console=ttyS0");
+	KT_EXPECT_EQ(t, parse(&o, "next=vmlinuz next="), 2);
+	KT_EXPECT_STREQ(t, o.next, "");
+}
+
 KTEST(cmdline_keeps_defaults_for_an_empty_line)
 {
 	static struct hv_options o;

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Booting the next stage (next= and next_args=): the image at a path on
+ * hv.efi's own volume, started with its load options as UCS-2.  This code
+ * also runs as the platform VM's guest, from the firmware's copy of hv.efi,
+ * so it uses no global state: everything comes in as arguments.
+ */
+#include <efi.h>
+#include "boot/chainload.h"
+#include "lib/string.h"
+
+#define DP_MEDIA 4
+#define DP_MEDIA_FILEPATH 4
+#define DP_END 0x7f
+#define DP_END_ENTIRE 0xff
+
+/* Bytes of a device path up to (not including) its end node. */
+static UINTN dp_size(EFI_DEVICE_PATH *dp)
+{
+	UINTN n = 0;
+
+	while (!(DevicePathType(dp) == DP_END && DevicePathSubType(dp) == DP_END_ENTIRE)) {
+		UINTN len = DevicePathNodeLength(dp);
+
+		if (len < 4)
+			break;
+		n += len;
+		dp = (EFI_DEVICE_PATH *)((u8 *)dp + len);
+	}
+	return n;
+}
+
+/* volume's device path + a file-path node for path + end; pool memory. */
+static EFI_DEVICE_PATH *file_path(EFI_BOOT_SERVICES *bs, EFI_HANDLE volume, const char *path)
+{
+	EFI_GUID dp_guid = DEVICE_PATH_PROTOCOL;
+	EFI_DEVICE_PATH *vol = NULL, *dp;
+	UINTN vlen, plen = strlen(path), node = 4 + 2 * (plen + 1), i;
+	u8 *p;
+
+	if (EFI_ERROR(bs->HandleProtocol(volume, &dp_guid, (void **)&vol)) || !vol)
+		return NULL;
+	vlen = dp_size(vol);
+	if (EFI_ERROR(bs->AllocatePool(EfiLoaderData, vlen + node + 4, (void **)&dp)))
+		return NULL;
+	p = (u8 *)dp;
+	memcpy(p, vol, vlen);
+	p += vlen;
+	p[0] = DP_MEDIA;
+	p[1] = DP_MEDIA_FILEPATH;
+	p[2] = (u8)node;
+	p[3] = (u8)(node >> 8);
+	for (i = 0; i <= plen; i++) {
+		CHAR16 c = i < plen ? (CHAR16)(path[i] == '/' ? '\\' : path[i]) : 0;
+
+		memcpy(p + 4 + 2 * i, &c, 2);
+	}
+	p += node;
+	p[0] = DP_END;
+	p[1] = DP_END_ENTIRE;
+	p[2] = 4;
+	p[3] = 0;
+	return dp;
+}
+
+u64 efi_chainload(void *parent, void *systab, const char *path, const char *args)
+{
+	EFI_SYSTEM_TABLE *st = systab;
+	EFI_BOOT_SERVICES *bs = st->BootServices;
+	EFI_GUID li_guid = LOADED_IMAGE_PROTOCOL;
+	EFI_LOADED_IMAGE *self = NULL, *child = NULL;
+	static CHAR16 options[CHAINLOAD_MAX_ARGS + 1];
+	EFI_DEVICE_PATH *dp;
+	EFI_HANDLE h = NULL;
+	EFI_STATUS s;
+	UINTN i, n = strnlen(args, CHAINLOAD_MAX_ARGS);
+
+	if (EFI_ERROR(bs->HandleProtocol(parent, &li_guid, (void **)&self)) || !self)
+		return EFI_NOT_FOUND;
+	dp = file_path(bs, self->DeviceHandle, path);
+	if (!dp)
+		return EFI_OUT_OF_RESOURCES;
+	s = bs->LoadImage(FALSE, parent, dp, NULL, 0, &h);
+	bs->FreePool(dp);
+	if (EFI_ERROR(s))
+		return s;
+	for (i = 0; i < n; i++)
+		options[i] = (CHAR16)(u8)args[i];
+	options[n] = 0;
+	if (!EFI_ERROR(bs->HandleProtocol(h, &li_guid, (void **)&child)) && child && n) {
+		child->LoadOptions = options;
+		child->LoadOptionsSize = (u32)((n + 1) * sizeof(CHAR16));
+	}
+	return bs->StartImage(h, NULL, NULL);
+}
