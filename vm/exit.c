@@ -133,8 +133,8 @@ static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
 		if (dev)
 			return vcpu_emulate_mmio(v, e->tdp.gpa, dev);
 	}
-	vm->stats.fault_slot_lookups++;
 	f.slot = vm_find_slot(vm, gfn);
+	vm->stats.mmio_slot_lookups += !f.slot;
 	dev = f.slot ? NULL : vm_find_mmio(vm, e->tdp.gpa);
 	if (!f.slot && !dev) {
 		vm_kill(vm, "%s of GPA 0x%llx outside every memory slot and device (RIP 0x%llx)",

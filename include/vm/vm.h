@@ -77,7 +77,7 @@ struct vm_stats {
 	u64 tdp_spurious;
 	u64 mmio_exits;
 	u64 mmio_marker_hits;	/* recognised without a slot lookup */
-	u64 fault_slot_lookups;	/* memory-slot lookups made by TDP faults */
+	u64 mmio_slot_lookups;	/* slot lookups that found MMIO (no marker yet) */
 	u64 slot_faults[VM_MAX_SLOTS];	/* fixed TDP faults per slot id */
 };
 

@@ -86,7 +86,7 @@ KTEST(mmio)
 	KT_EXPECT_EQ(t, *(u64 *)(regs + 0x40), 0x0123456789abcdefULL);
 	KT_EXPECT_EQ(t, tvm.shared->arg[0], 0x0123456789abcdefULL + 0xdeadbeef);
 	KT_EXPECT(t, regdev.writes >= 6 && regdev.reads >= 7);
-	lookups = tvm.vm.stats.fault_slot_lookups;
+	lookups = tvm.vm.stats.mmio_slot_lookups;
 	hits = tvm.vm.stats.mmio_marker_hits;
 	exits = tvm.vm.stats.mmio_exits;
 
@@ -94,7 +94,7 @@ KTEST(mmio)
 	KT_EXPECT_EQ(t, tvm.ev.value, 2);
 	KT_EXPECT_EQ(t, tvm.vm.stats.mmio_exits - exits, 64);
 	KT_EXPECT_EQ(t, tvm.vm.stats.mmio_marker_hits - hits, 64);
-	KT_EXPECT_EQ(t, tvm.vm.stats.fault_slot_lookups, lookups);	/* markers only */
+	KT_EXPECT_EQ(t, tvm.vm.stats.mmio_slot_lookups, lookups);	/* markers only */
 	KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_DONE);
 out:
 	test_vm_destroy(&tvm);
