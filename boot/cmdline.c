@@ -225,8 +225,10 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 			o->exit = EXIT_BOCHS;
 		else if (val && !strcmp(val, "return"))
 			o->exit = EXIT_RETURN;
+		else if (val && !strcmp(val, "poweroff"))
+			o->exit = EXIT_POWEROFF;
 		else
-			cmdline_complain(o, "exit: expected qemu, bochs or return, got '%s'",
+			cmdline_complain(o, "exit: expected qemu, bochs, poweroff or return, got '%s'",
 				 val ? val : "");
 	} else {
 		cmdline_complain(o, "unknown option '%s'", key);

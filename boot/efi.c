@@ -150,6 +150,11 @@ void efi_release_memory(uintptr_t addr, u64 bytes)
 	bs->FreePages(addr, bytes >> PAGE_SHIFT);
 }
 
+void efi_poweroff(void)
+{
+	st->RuntimeServices->ResetSystem(EfiResetShutdown, EFI_SUCCESS, 0, NULL);
+}
+
 static void efi_con_write(struct console *con, const char *s, size_t len)
 {
 	CHAR16 buf[130];

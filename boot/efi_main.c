@@ -10,6 +10,7 @@
 #include "arch/cpu.h"
 #include "arch/serial.h"
 #include "arch/x86.h"
+#include "boot/acpi.h"
 #include "boot/cmdline.h"
 #include "boot/efi.h"
 #include "boot/relocate.h"
@@ -46,6 +47,10 @@ static void emulator_exit(int failed)
 		pr_info("exit: isa-debug-exit status %d\n", failed);
 		console_flush_all();
 		outb(QEMU_DEBUG_EXIT_PORT, (u8)failed);
+	} else if (opts.exit == EXIT_POWEROFF) {
+		pr_info("exit: switching the machine off (%s)\n", failed ? "failed" : "passed");
+		console_flush_all();
+		efi_poweroff();
 	} else if (opts.exit == EXIT_BOCHS) {
 		pr_info("exit: bochs %s\n", failed ? "shutdown (failure)" : "magic break (success)");
 		console_flush_all();
@@ -223,11 +228,14 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	}
 
 	if (opts.bluepill && virt && !status) {
+		struct acpi_power_ports power;
 		struct desc_ptr gdt, idt;
 
+		if (acpi_find_power_ports(systab, &power))
+			pr_warn("platform: no ACPI FADT: power-off will not be noticed\n");
 		desc_firmware_tables(&gdt, &idt);
 		if (!platform_prepare(gdt.base, gdt.limit, idt.base, idt.limit,
-				      caps.maxphyaddr, &hv_launch)) {
+				      caps.maxphyaddr, &power, &hv_launch)) {
 			hv_stay_resident = true;
 			pr_info("hv.efi: returning to the firmware, which continues as a guest\n");
 			return EFI_SUCCESS;

@@ -321,11 +321,17 @@ static int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture 
 	}
 	memset(s->iopm, 0, PAGE_SIZE << SVM_IOPM_ORDER);
 	memset(s->msrpm, 0, PAGE_SIZE << SVM_MSRPM_ORDER);
+	for (i = 0; i < cap->nio; i++) {	/* a 4-byte access at the port too */
+		u32 port = cap->io_ports[i], b;
+
+		for (b = port; b < port + 4 && b < 0x10000; b++)
+			((u8 *)s->iopm)[b / 8] |= (u8)(1 << (b % 8));
+	}
 	for (i = 0; i < ARRAY_SIZE(hidden_msrs); i++)
 		msrpm_intercept(s->msrpm, hidden_msrs[i]);
 	vmcb = s->vmcb;
 	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC1, VMCB_I1_CPUID | VMCB_I1_INVLPGA |
-		     VMCB_I1_MSR_PROT | VMCB_I1_SHUTDOWN);
+		     VMCB_I1_MSR_PROT | VMCB_I1_IOIO_PROT | VMCB_I1_SHUTDOWN);
 	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC2,
 		     VMCB_I2_VMRUN | VMCB_I2_VMMCALL | VMCB_I2_VMLOAD | VMCB_I2_VMSAVE |
 		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT);

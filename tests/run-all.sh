@@ -168,6 +168,23 @@ run_qemu() {
 	expect qemu "next stage: SVM is hidden from it" "$log" \
 		'cpu0: this CPU has no hardware virtualization'
 
+	# The guest switches the machine off: the hypervisor notices the ACPI
+	# PM1 write and prints its statistics first.
+	tools/mkimage.sh "$OUT/qemu-poweroff.img" --efi build/hv.efi \
+		--cfg 'loglevel=7 hvmem=64M bluepill next=\EFI\tdpvisor\hv2.efi next_args="loglevel=7 exit=poweroff"' \
+		--add 'build/hv.efi=\EFI\tdpvisor\hv2.efi' > /dev/null
+	log=$OUT/qemu-poweroff.log
+	tests/emu/run-qemu.sh --image "$OUT/qemu-poweroff.img" --log "$log" --cpu EPYC --mem 1024 \
+		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
+	st=$?
+	expect_status qemu "power-off: QEMU ends without a debug-exit verdict" "$st" 2 "$log"
+	expect qemu "power-off: found in the ACPI FADT" "$log" 'platform: power-off ports 0x[0-9a-f]+'
+	expect qemu "power-off: statistics printed first" "$log" \
+		'platform: the guest switches the machine off: [0-9]+ exits, [0-9]+ TDP faults'
+	expect qemu "power-off: exits per reason" "$log" 'platform:   exits tdp-fault +[0-9]+'
+	expect qemu "power-off: page-size split of the mapped RAM" "$log" \
+		'platform: mapped on demand: [0-9]+ GiB in 1 GiB pages, [0-9]+ MiB in 2 MiB pages'
+
 	# A CPU without SVM: a clear message and a clean return.
 	image qemu-nosvm "loglevel=7 exit=qemu"
 	log=$OUT/qemu-nosvm.log

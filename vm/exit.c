@@ -6,6 +6,7 @@
  */
 #include "vm/run.h"
 #include "vm/hypercall.h"
+#include "vm/platform.h"
 #include "arch/x86.h"
 #include "errcode.h"
 #include "lib/printk.h"
@@ -152,6 +153,8 @@ static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
 	case TDP_FAULT_FIXED:
 		vm->stats.tdp_faults++;
 		vm->stats.slot_faults[f.slot->id]++;
+		if (f.level >= 1 && f.level <= 3)
+			vm->stats.maps_by_level[f.level]++;
 		return 0;
 	case TDP_FAULT_SPURIOUS:
 		vm->stats.tdp_spurious++;
@@ -174,6 +177,8 @@ static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
 /* I/O ports of test VMs lead nowhere: reads float high, writes vanish. */
 static int handle_io(struct vcpu *v, const struct vm_exit *e)
 {
+	if (v->vm->is_platform)
+		return platform_io(v, e);
 	if (e->io.string) {
 		vm_kill(v->vm, "string I/O on port 0x%x is not emulated", e->io.port);
 		return -EOPNOTSUPP;
@@ -223,6 +228,8 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 	case VMEXIT_INTR:
 		return 0;
 	case VMEXIT_SHUTDOWN:
+		if (vm->is_platform)
+			platform_triple_fault(v);
 		vm_kill(vm, "triple fault (shutdown) at RIP 0x%llx",
 			(unsigned long long)virt->get_rip(v));
 		return 1;

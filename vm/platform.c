@@ -15,6 +15,8 @@
 #include "vm/run.h"
 #include "arch/host_pt.h"
 #include "arch/x86.h"
+#include "boot/acpi.h"
+#include "lib/console.h"
 #include "bug.h"
 #include "errcode.h"
 #include "lib/printk.h"
@@ -25,10 +27,97 @@
 
 extern char __image_base[], __image_end[];
 
+#define KBC_COMMAND 0x64
+#define KBC_PULSE_RESET 0xfe
+#define RESET_CONTROL 0xcf9
+#define RESET_CONTROL_RESET BIT(2)
+#define PM1_SLP_EN BIT(13)
+
 static struct vm pvm;
 static struct vcpu pvcpu;
 static struct platform_capture cap;
 static u64 host_cr3;
+static struct acpi_power_ports power;
+
+static const char *const exit_names[VMEXIT_NR] = {
+	[VMEXIT_TDP_FAULT] = "tdp-fault", [VMEXIT_CPUID] = "cpuid", [VMEXIT_HLT] = "hlt",
+	[VMEXIT_HYPERCALL] = "hypercall", [VMEXIT_MSR_READ] = "rdmsr",
+	[VMEXIT_MSR_WRITE] = "wrmsr", [VMEXIT_IO] = "io", [VMEXIT_VIRT_INSN] = "virt-insn",
+	[VMEXIT_EXCEPTION] = "exception", [VMEXIT_SHUTDOWN] = "shutdown",
+	[VMEXIT_INTR] = "interrupt", [VMEXIT_ENTRY_FAILED] = "entry-failed",
+	[VMEXIT_UNKNOWN] = "unknown",
+};
+
+/* Exits per reason, TDP faults, and how the guest's RAM got mapped. */
+static void platform_stats(const char *why)
+{
+	const struct vm_stats *s = &pvm.stats;
+	unsigned int r;
+
+	pr_info("platform: %s: %llu exits, %llu TDP faults\n", why,
+		(unsigned long long)s->exits, (unsigned long long)s->tdp_faults);
+	for (r = 1; r < VMEXIT_NR; r++)
+		if (s->by_reason[r])
+			pr_info("platform:   exits %-12s %llu\n", exit_names[r],
+				(unsigned long long)s->by_reason[r]);
+	pr_info("platform: mapped on demand: %llu GiB in 1 GiB pages, %llu MiB in 2 MiB pages, "
+		"%llu KiB in 4 KiB pages\n", (unsigned long long)s->maps_by_level[3],
+		(unsigned long long)s->maps_by_level[2] * 2,
+		(unsigned long long)s->maps_by_level[1] * 4);
+}
+
+static bool is_power_off(u16 port, u32 val)
+{
+	return port && (port == power.pm1a_cnt || port == power.pm1b_cnt) && (val & PM1_SLP_EN);
+}
+
+static bool is_reset(u16 port, u32 val)
+{
+	return (port == KBC_COMMAND && (u8)val == KBC_PULSE_RESET) ||
+	       (port == RESET_CONTROL && (val & RESET_CONTROL_RESET)) ||
+	       (power.reset_port && port == power.reset_port && (u8)val == power.reset_value);
+}
+
+int platform_io(struct vcpu *v, const struct vm_exit *e)
+{
+	u16 port = e->io.port;
+	u32 val = (u32)v->gpr[GPR_RAX];
+
+	if (e->io.string) {
+		vm_kill(v->vm, "string I/O on intercepted port 0x%x", port);
+		return -EOPNOTSUPP;
+	}
+	if (vcpu_skip_insn(v, e))
+		return -EFAULT;
+	if (e->io.in) {
+		u64 got = e->io.size == 1 ? inb(port) : e->io.size == 2 ? inw(port) : inl(port);
+		u64 mask = e->io.size == 4 ? 0xffffffffULL : (1ULL << (8 * e->io.size)) - 1;
+
+		v->gpr[GPR_RAX] = (e->io.size == 4 ? 0 : v->gpr[GPR_RAX] & ~mask) | got;
+		return 0;
+	}
+	if (is_power_off(port, val))
+		platform_stats("the guest switches the machine off");
+	else if (is_reset(port, val))
+		platform_stats("the guest resets the machine");
+	console_flush_all();
+	if (e->io.size == 1)
+		outb(port, (u8)val);
+	else if (e->io.size == 2)
+		outw(port, (u16)val);
+	else
+		outl(port, val);
+	return 0;
+}
+
+void platform_triple_fault(struct vcpu *v)
+{
+	pr_emerg("platform: the guest triple-faulted at RIP 0x%llx (CR3 0x%llx)\n",
+		 (unsigned long long)virt->get_rip(v), (unsigned long long)virt->get_cr3(v));
+	platform_stats("triple fault, resetting the machine");
+	console_flush_all();
+	outb(RESET_CONTROL, 0x06);	/* hard reset */
+}
 
 static u64 hole_read(struct vm_mmio_dev *d, u64 off, unsigned int size)
 {
@@ -92,8 +181,26 @@ static void platform_host(struct platform_capture *c)
 	}
 }
 
+/* The ports the platform VM's I/O map intercepts. */
+static void add_power_ports(void)
+{
+	const u16 ports[] = { power.pm1a_cnt, power.pm1b_cnt, power.reset_port,
+			      KBC_COMMAND, RESET_CONTROL };
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(ports); i++) {
+		bool dup = !ports[i];
+
+		for (j = 0; j < cap.nio; j++)
+			dup |= cap.io_ports[j] == ports[i];
+		if (!dup && cap.nio < ARRAY_SIZE(cap.io_ports))
+			cap.io_ports[cap.nio++] = ports[i];
+	}
+}
+
 int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_idt_limit,
-		     unsigned int phys_bits, struct platform_launch_args *out)
+		     unsigned int phys_bits, const struct acpi_power_ports *pp,
+		     struct platform_launch_args *out)
 {
 	u8 *stack;
 	int err;
@@ -122,6 +229,10 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	cap.gdt_limit = fw_gdt_limit;
 	cap.idt_base = fw_idt_base;
 	cap.idt_limit = fw_idt_limit;
+	power = *pp;
+	add_power_ports();
+	pr_info("platform: power-off ports 0x%x/0x%x, reset port 0x%x=0x%x (ACPI FADT)\n",
+		power.pm1a_cnt, power.pm1b_cnt, power.reset_port, power.reset_value);
 	pr_info("platform: hiding [0x%llx-0x%llx] and [0x%llx-0x%llx] from the guest\n",
 		(unsigned long long)holes[0].base,
 		(unsigned long long)(holes[0].base + holes[0].size - 1),

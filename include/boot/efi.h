@@ -33,6 +33,8 @@ long efi_read_file_beside_image(const char *name, char *buf, size_t bufsz);
  */
 uintptr_t efi_reserve_memory(u64 bytes);
 void efi_release_memory(uintptr_t addr, u64 bytes);
+/* Switches the machine off through the firmware (ResetSystem). */
+void efi_poweroff(void);
 /* Registers the UEFI text console as a printk console. */
 void efi_console_register(void);
 

@@ -6,6 +6,9 @@
 #include "types.h"
 
 struct platform_capture;
+struct acpi_power_ports;
+struct vcpu;
+struct vm_exit;
 
 /* What the loader needs to turn the CPU into the platform VM's guest. */
 struct platform_launch_args {
@@ -21,7 +24,18 @@ struct platform_launch_args {
  * Returns 0 and fills *out, or a negative error.
  */
 int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_idt_limit,
-		     unsigned int phys_bits, struct platform_launch_args *out);
+		     unsigned int phys_bits, const struct acpi_power_ports *power,
+		     struct platform_launch_args *out);
+
+/*
+ * An intercepted port of the platform VM: performed on the guest's behalf,
+ * after the statistics are printed when it powers the machine off or
+ * resets it.  Returns 0 or <0 (VM dead).
+ */
+int platform_io(struct vcpu *v, const struct vm_exit *e);
+/* A triple fault of the platform VM: the guest state, the statistics, and
+ * a reset of the machine (as the hardware would do). */
+void platform_triple_fault(struct vcpu *v);
 
 /*
  * vm/platform_rt.asm: records the caller's state with resume as its RIP,

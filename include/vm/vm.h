@@ -78,6 +78,7 @@ struct vm_stats {
 	u64 mmio_exits;
 	u64 mmio_marker_hits;	/* recognised without a slot lookup */
 	u64 mmio_slot_lookups;	/* slot lookups that found MMIO (no marker yet) */
+	u64 maps_by_level[4];	/* fixed TDP faults by the level they mapped at */
 	u64 slot_faults[VM_MAX_SLOTS];	/* fixed TDP faults per slot id */
 };
 
@@ -106,6 +107,8 @@ struct platform_capture {
 	u64 rip, rsp, rflags;
 	u64 gdt_base, idt_base;		/* the firmware's tables */
 	u16 gdt_limit, idt_limit;
+	u16 io_ports[6];		/* ports to intercept (power-off, reset) */
+	unsigned int nio;
 };
 
 /* The long-mode state a test vCPU starts in. */

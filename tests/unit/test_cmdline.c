@@ -53,6 +53,17 @@ KTEST(cmdline_takes_the_next_stage_and_its_quoted_options)
 	KT_EXPECT_STREQ(t, o.next, "");
 }
 
+KTEST(cmdline_knows_every_way_to_end_a_run)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "exit=poweroff"), 0);
+	KT_EXPECT_EQ(t, o.exit, EXIT_POWEROFF);
+	KT_EXPECT_EQ(t, parse(&o, "exit=qemu exit=return"), 0);
+	KT_EXPECT_EQ(t, o.exit, EXIT_RETURN);
+	KT_EXPECT_EQ(t, parse(&o, "exit=later"), 1);
+}
+
 KTEST(cmdline_keeps_defaults_for_an_empty_line)
 {
 	static struct hv_options o;

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+/* Reading the power-off and reset ports from the FADT (include/boot/acpi.h). */
+#include <efi.h>
+#include "boot/acpi.h"
+#include "errcode.h"
+#include "lib/string.h"
+
+#define RSDP_XSDT 24		/* u64 XSDT address (ACPI 2.0+) */
+#define SDT_LENGTH 4
+#define SDT_HEADER 36
+#define FADT_PM1A_CNT 64	/* u32 I/O port */
+#define FADT_PM1B_CNT 68
+#define FADT_RESET_REG 116	/* generic address structure */
+#define FADT_RESET_VALUE 128
+#define GAS_SPACE_IO 1
+
+static bool checksum_ok(const u8 *p, u32 len)
+{
+	u8 sum = 0;
+
+	while (len--)
+		sum += *p++;
+	return sum == 0;
+}
+
+/* A system description table at addr with signature sig, checked. */
+static const u8 *sdt(u64 addr, const char *sig)
+{
+	const u8 *t = (const u8 *)(uintptr_t)addr;
+	u32 len;
+
+	if (!addr || memcmp(t, sig, 4))
+		return NULL;
+	memcpy(&len, t + SDT_LENGTH, 4);
+	if (len < SDT_HEADER || len > (1U << 20) || !checksum_ok(t, len))
+		return NULL;
+	return t;
+}
+
+int acpi_find_power_ports(void *systab, struct acpi_power_ports *p)
+{
+	EFI_SYSTEM_TABLE *st = systab;
+	EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
+	const u8 *rsdp = NULL, *xsdt, *fadt = NULL;
+	u32 len, i;
+	u64 xaddr;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < st->NumberOfTableEntries; i++)
+		if (!memcmp(&st->ConfigurationTable[i].VendorGuid, &acpi20, sizeof(acpi20)))
+			rsdp = st->ConfigurationTable[i].VendorTable;
+	if (!rsdp || memcmp(rsdp, "RSD PTR ", 8) || !checksum_ok(rsdp, 36))
+		return -ENOENT;
+	memcpy(&xaddr, rsdp + RSDP_XSDT, 8);
+	xsdt = sdt(xaddr, "XSDT");
+	if (!xsdt)
+		return -ENOENT;
+	memcpy(&len, xsdt + SDT_LENGTH, 4);
+	for (i = SDT_HEADER; i + 8 <= len && !fadt; i += 8) {
+		u64 a;
+
+		memcpy(&a, xsdt + i, 8);
+		fadt = sdt(a, "FACP");
+	}
+	if (!fadt)
+		return -ENOENT;
+	memcpy(&len, fadt + SDT_LENGTH, 4);
+	if (len >= FADT_PM1B_CNT + 4) {
+		u32 a, b;
+
+		memcpy(&a, fadt + FADT_PM1A_CNT, 4);
+		memcpy(&b, fadt + FADT_PM1B_CNT, 4);
+		p->pm1a_cnt = a <= 0xffff ? (u16)a : 0;
+		p->pm1b_cnt = b <= 0xffff ? (u16)b : 0;
+	}
+	if (len > FADT_RESET_VALUE && fadt[FADT_RESET_REG] == GAS_SPACE_IO) {
+		u64 a;
+
+		memcpy(&a, fadt + FADT_RESET_REG + 4, 8);
+		p->reset_port = a <= 0xffff ? (u16)a : 0;
+		p->reset_value = fadt[FADT_RESET_VALUE];
+	}
+	return 0;
+}
