@@ -321,12 +321,8 @@ static int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture 
 	}
 	memset(s->iopm, 0, PAGE_SIZE << SVM_IOPM_ORDER);
 	memset(s->msrpm, 0, PAGE_SIZE << SVM_MSRPM_ORDER);
-	for (i = 0; i < cap->nio; i++) {	/* a 4-byte access at the port too */
-		u32 port = cap->io_ports[i], b;
-
-		for (b = port; b < port + 4 && b < 0x10000; b++)
-			((u8 *)s->iopm)[b / 8] |= (u8)(1 << (b % 8));
-	}
+	for (i = 0; i < cap->nio; i++)	/* any access touching the byte exits */
+		((u8 *)s->iopm)[cap->io_ports[i] / 8] |= (u8)(1 << (cap->io_ports[i] % 8));
 	for (i = 0; i < ARRAY_SIZE(hidden_msrs); i++)
 		msrpm_intercept(s->msrpm, hidden_msrs[i]);
 	vmcb = s->vmcb;

@@ -181,21 +181,36 @@ static void platform_host(struct platform_capture *c)
 	}
 }
 
-/* The ports the platform VM's I/O map intercepts. */
+/*
+ * The ports the platform VM's I/O map intercepts: each byte of the PM1
+ * control registers (16 bits) and of the reset register.  The keyboard
+ * controller's command port is left alone: an OS polls its status through
+ * the same port thousands of times, and the FADT reset register covers the
+ * reset path of every OS that reads ACPI.
+ */
+static void add_port(u16 port)
+{
+	unsigned int j;
+
+	for (j = 0; j < cap.nio; j++)
+		if (cap.io_ports[j] == port)
+			return;
+	if (port && cap.nio < ARRAY_SIZE(cap.io_ports))
+		cap.io_ports[cap.nio++] = port;
+}
+
 static void add_power_ports(void)
 {
-	const u16 ports[] = { power.pm1a_cnt, power.pm1b_cnt, power.reset_port,
-			      KBC_COMMAND, RESET_CONTROL };
-	unsigned int i, j;
-
-	for (i = 0; i < ARRAY_SIZE(ports); i++) {
-		bool dup = !ports[i];
-
-		for (j = 0; j < cap.nio; j++)
-			dup |= cap.io_ports[j] == ports[i];
-		if (!dup && cap.nio < ARRAY_SIZE(cap.io_ports))
-			cap.io_ports[cap.nio++] = ports[i];
+	if (power.pm1a_cnt) {
+		add_port(power.pm1a_cnt);
+		add_port(power.pm1a_cnt + 1);
 	}
+	if (power.pm1b_cnt) {
+		add_port(power.pm1b_cnt);
+		add_port(power.pm1b_cnt + 1);
+	}
+	add_port(power.reset_port);
+	add_port(RESET_CONTROL);
 }
 
 int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_idt_limit,

@@ -107,7 +107,7 @@ struct platform_capture {
 	u64 rip, rsp, rflags;
 	u64 gdt_base, idt_base;		/* the firmware's tables */
 	u16 gdt_limit, idt_limit;
-	u16 io_ports[6];		/* ports to intercept (power-off, reset) */
+	u16 io_ports[8];		/* port bytes to intercept (power-off, reset) */
 	unsigned int nio;
 };
 
