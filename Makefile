@@ -69,32 +69,41 @@ deps-emu: deps-build
 	$(Q)tools/deps.sh $(PKGS_EMU)
 
 # The USB image: BOOTX64.EFI plus hv.cfg with the command line for real
-# hardware (serial and the firmware's screen).
-USB_CMDLINE := loglevel=7 console=ttyS0,115200 console=efi
-# make run / run-bochs / debug: serial only (OVMF already mirrors its text
-# console onto the serial port).
-RUN_CMDLINE := loglevel=7 console=ttyS0,115200
+# hardware (serial and the firmware's screen): the firmware then boots its
+# next boot option -- the machine's own OS -- as the hypervisor's guest.
+USB_CMDLINE := loglevel=7 console=ttyS0,115200 console=efi bluepill
+# make run: serial only (OVMF already mirrors its text console onto the
+# serial port), and the default guest, a Debian kernel with a busybox shell.
+RUN_CMDLINE := loglevel=7 console=ttyS0,115200 bluepill next=\vmlinuz \
+	next_args="initrd=\initrd.img console=ttyS0"
+# make run-bochs: Bochs is too slow for Linux; it shows the boot and returns.
+RUN_BOCHS_CMDLINE := loglevel=7 console=ttyS0,115200
 
 $(BUILD)/hv-usb.img: $(BUILD)/hv.efi tools/mkimage.sh
 	@echo "  IMAGE   $@"
-	$(Q)tools/mkimage.sh $@ --efi $< --cfg "$(USB_CMDLINE)"
+	$(Q)tools/mkimage.sh $@ --efi $< --cfg '$(USB_CMDLINE)'
 
-$(BUILD)/hv-run.img: $(BUILD)/hv.efi tools/mkimage.sh
+$(BUILD)/hv-run.img: $(BUILD)/hv.efi tools/mkimage.sh $(BUILD)/guest/vmlinuz $(BUILD)/guest/initrd.img
 	@echo "  IMAGE   $@"
-	$(Q)tools/mkimage.sh $@ --efi $< --cfg "$(RUN_CMDLINE)"
+	$(Q)tools/mkimage.sh $@ --efi $< --cfg '$(RUN_CMDLINE)' \
+		--add '$(BUILD)/guest/vmlinuz=\vmlinuz' --add '$(BUILD)/guest/initrd.img=\initrd.img'
+
+$(BUILD)/hv-run-bochs.img: $(BUILD)/hv.efi tools/mkimage.sh
+	@echo "  IMAGE   $@"
+	$(Q)tools/mkimage.sh $@ --efi $< --cfg '$(RUN_BOCHS_CMDLINE)'
 
 $(BUILD)/hv-debug.img: $(BUILD)/hv.efi tools/mkimage.sh
 	@echo "  IMAGE   $@"
-	$(Q)tools/mkimage.sh $@ --efi $< --cfg "$(RUN_CMDLINE) debugwait"
+	$(Q)tools/mkimage.sh $@ --efi $< --cfg "$(RUN_BOCHS_CMDLINE) debugwait"
 
 usb: deps-emu $(BUILD)/hv-usb.img
 	@echo "Wrote $(BUILD)/hv-usb.img; see README.md for writing it to a stick."
 
 run: deps-emu $(BUILD)/hv-run.img
-	$(Q)tests/emu/run-qemu.sh --image $(BUILD)/hv-run.img --interactive
+	$(Q)tests/emu/run-qemu.sh --image $(BUILD)/hv-run.img --mem 1024 --interactive
 
-run-bochs: deps-emu $(BUILD)/hv-run.img
-	$(Q)tests/emu/run-bochs.sh --image $(BUILD)/hv-run.img --interactive
+run-bochs: deps-emu $(BUILD)/hv-run-bochs.img
+	$(Q)tests/emu/run-bochs.sh --image $(BUILD)/hv-run-bochs.img --interactive
 
 debug: deps-emu $(BUILD)/hv-debug.img
 	$(Q)tools/debug.sh $(BUILD)/hv-debug.img $(BUILD)/hv.debug.elf

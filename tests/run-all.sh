@@ -5,8 +5,10 @@
 #             MMU's ktests) in one ASan+UBSan binary, and the TDP MMU's own
 #             host suites (model, threads) from tests/host/build.mk
 #   qemu      hv.efi booted by OVMF in QEMU (AMD SVM, TCG): the in-hypervisor
-#             tests, the USB image as `make usb` writes it, a CPU without
-#             SVM, the panic reports, bad options, and `make debug`
+#             tests and selftests, the USB image as `make usb` writes it, the
+#             firmware and then a second hv.efi and Debian's Linux running as
+#             guests (bluepill), power-off statistics, a CPU without SVM, the
+#             panic reports, bad options, and `make debug`
 #   bochs     hv.efi booted by OVMF in Bochs: Intel VMX (tigerlake) and AMD
 #             SVM with NRIPS and flush-by-ASID (ryzen)
 #
@@ -185,6 +187,42 @@ run_qemu() {
 	expect qemu "power-off: page-size split of the mapped RAM" "$log" \
 		'platform: mapped on demand: [0-9]+ GiB in 1 GiB pages, [0-9]+ MiB in 2 MiB pages'
 
+	# The default guest: Debian's Linux boots to userspace under hv.efi, sees
+	# the hypervisor bit, tests most of its RAM and switches off.
+	tools/mkimage.sh "$OUT/qemu-linux.img" --efi build/hv.efi \
+		--cfg 'loglevel=7 hvmem=64M bluepill next=\vmlinuz next_args="initrd=\initrd.img console=ttyS0 tdpvisor.test=1"' \
+		--add 'build/guest/vmlinuz=\vmlinuz' --add 'build/guest/initrd.img=\initrd.img' > /dev/null
+	log=$OUT/qemu-linux.log
+	tests/emu/run-qemu.sh --image "$OUT/qemu-linux.img" --log "$log" --cpu EPYC --mem 1024 \
+		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
+	st=$?
+	expect_status qemu "Linux: switches the machine off at the end" "$st" 2 "$log"
+	expect qemu "Linux: reaches userspace under hv.efi" "$log" 'tdpvisor default guest: Linux [^ ]+ up'
+	expect qemu "Linux: sees the hypervisor bit" "$log" 'hypervisor bit: yes'
+	mib=$(grep -a -o 'memcheck: [0-9]* MiB ok' "$log" | grep -o '[0-9]*' | head -1)
+	if [ "${mib:-0}" -ge 512 ]; then
+		result qemu "Linux: memcheck over at least 512 MiB passes ($mib MiB)" 1
+	else
+		result qemu "Linux: memcheck over at least 512 MiB passes" 0 \
+			"$(grep -a 'memcheck' "$log" | head -2 | tr '\n' ' ')"
+	fi
+	expect qemu "Linux: statistics with the page-size split at power-off" "$log" \
+		'platform: mapped on demand: [0-9]+ GiB in 1 GiB pages, [0-9]+ MiB in 2 MiB pages, [0-9]+ KiB in 4 KiB pages'
+	range=$(grep -a -o 'mem: reserved [0-9]* MiB at \[0x[0-9a-f]*-0x[0-9a-f]*\]' "$log" | head -1 |
+		sed 's/.*\[0x\([0-9a-f]*\)-0x\([0-9a-f]*\)\]/\1 \2/')
+	if [ -n "$range" ]; then
+		set -- $range
+		e820=$(printf 'BIOS-e820: [mem 0x%016x-0x%016x] reserved' "0x$1" "0x$2")
+		if grep -aqF "$e820" "$log"; then
+			result qemu "Linux: the hypervisor's pool is reserved in Linux's memory map" 1
+		else
+			result qemu "Linux: the hypervisor's pool is reserved in Linux's memory map" 0 \
+				"no line '$e820'"
+		fi
+	else
+		result qemu "Linux: the hypervisor's pool is reserved in Linux's memory map" 0 "no pool line"
+	fi
+
 	# A CPU without SVM: a clear message and a clean return.
 	image qemu-nosvm "loglevel=7 exit=qemu"
 	log=$OUT/qemu-nosvm.log
@@ -269,7 +307,7 @@ run_bochs() {
 }
 
 echo "make test: building" >&2
-if ! make --no-print-directory -s all build/host/unit-tests build/hv-usb.img > "$OUT/build.log" 2>&1; then
+if ! make --no-print-directory -s all build/host/unit-tests build/hv-usb.img guest > "$OUT/build.log" 2>&1; then
 	cat "$OUT/build.log"
 	echo "not ok - build: make all"
 	echo "0 passed, 1 failed"
