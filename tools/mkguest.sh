@@ -76,7 +76,7 @@ chmod 0755 "$tmp"
 kernel_pkg() {
 	apt-cache depends --important "$META_PKG" 2>/dev/null |
 		sed -n 's/^ *Depends: <\{0,1\}\(linux-image-[0-9][^ >]*-amd64\)>\{0,1\}$/\1/p' |
-		head -n1
+		head -n1 || true
 }
 
 # candidate PKG: the version apt would download, or nothing.
