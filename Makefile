@@ -62,7 +62,7 @@ all: $(BUILD)/hv.efi
 # Debian packages, installed when run as root, else the apt-get line is shown.
 PKGS_BUILD := gcc make binutils nasm gnu-efi
 PKGS_EMU := qemu-system-x86 ovmf bochs bochsbios bochs-term seabios mtools \
-	dosfstools fdisk gdb
+	dosfstools fdisk gdb bc
 deps-build:
 	$(Q)tools/deps.sh $(PKGS_BUILD)
 deps-emu: deps-build
