@@ -218,6 +218,12 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 		else
 			cmdline_complain(o, "crashtest: expected ud, pf or bug, got '%s'",
 					 val ? val : "");
+	} else if (!strcmp(key, "tdp_dirty")) {
+		if (val && (!strcmp(val, "pml") || !strcmp(val, "dbit") || !strcmp(val, "wp")))
+			strscpy(o->tdp_dirty, val, sizeof(o->tdp_dirty));
+		else
+			cmdline_complain(o, "tdp_dirty: expected pml, dbit or wp, got '%s'",
+					 val ? val : "");
 	} else if (!strcmp(key, "exit")) {
 		if (val && !strcmp(val, "qemu"))
 			o->exit = EXIT_QEMU;

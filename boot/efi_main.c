@@ -201,6 +201,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 
 	cpu_caps_read(&caps);
 	cpu_caps_print(&caps, 0);
+	virt_request_dirty_mode(opts.tdp_dirty);
 	why = cpu_caps_unusable_reason(&caps);
 	if (why) {
 		pr_err("cpu0: %s\n", why);

@@ -4,6 +4,89 @@
 #include "vm/virt.h"
 #include "errcode.h"
 #include "lib/printk.h"
+#include "lib/string.h"
+
+static const char *const dirty_mode_names[TDP_DIRTY_NR] = {
+	[TDP_DIRTY_WP] = "write-protect",
+	[TDP_DIRTY_DBIT] = "dirty bits",
+	[TDP_DIRTY_PML] = "PML",
+};
+static const char *const dirty_mode_options[TDP_DIRTY_NR] = {
+	[TDP_DIRTY_WP] = "wp",
+	[TDP_DIRTY_DBIT] = "dbit",
+	[TDP_DIRTY_PML] = "pml",
+};
+static char dirty_request[8];
+static u32 dirty_offered = BIT(TDP_DIRTY_WP);
+static enum tdp_dirty_mode dirty_mode = TDP_DIRTY_WP;
+static bool dirty_forced;
+
+const char *tdp_dirty_mode_name(enum tdp_dirty_mode m)
+{
+	return (unsigned int)m < TDP_DIRTY_NR ? dirty_mode_names[m] : "?";
+}
+
+void virt_request_dirty_mode(const char *name)
+{
+	strscpy(dirty_request, name ? name : "", sizeof(dirty_request));
+}
+
+enum tdp_dirty_mode virt_dirty_mode(void)
+{
+	return dirty_mode;
+}
+
+bool virt_dirty_mode_forced(void)
+{
+	return dirty_forced;
+}
+
+bool virt_dirty_mode_offered(enum tdp_dirty_mode m)
+{
+	return (unsigned int)m < TDP_DIRTY_NR && (dirty_offered & BIT(m));
+}
+
+/*
+ * The modes the vendor's TDP format and CPU support.  PML needs EPT A/D
+ * bits (the CPU logs when it sets a dirty bit); NPT always has them.
+ */
+static u32 dirty_modes_of(const struct cpu_caps *caps, const struct virt_ops *ops)
+{
+	u32 m = BIT(TDP_DIRTY_WP);
+
+	if (ops == &svm_ops)
+		return m | BIT(TDP_DIRTY_DBIT);
+	if (caps->ept_ad)
+		m |= BIT(TDP_DIRTY_DBIT);
+	if (caps->ept_ad && caps->pml)
+		m |= BIT(TDP_DIRTY_PML);
+	return m;
+}
+
+/* Picks the mode: the one asked for when offered, else the best offered. */
+static void choose_dirty_mode(const struct cpu_caps *caps, const struct virt_ops *ops)
+{
+	enum tdp_dirty_mode m;
+	int want = -1;
+
+	dirty_offered = dirty_modes_of(caps, ops);
+	for (m = TDP_DIRTY_WP; m < TDP_DIRTY_NR; m++)
+		if (dirty_offered & BIT(m))
+			dirty_mode = m;		/* the last one offered is the best */
+	for (m = TDP_DIRTY_WP; m < TDP_DIRTY_NR; m++)
+		if (!strcmp(dirty_request, dirty_mode_options[m]))
+			want = (int)m;
+	dirty_forced = false;
+	if (want >= 0 && !(dirty_offered & BIT(want))) {
+		pr_warn("cpu0: %s: tdp_dirty=%s: this CPU has no %s dirty logging, "
+			"falling back\n", ops->name, dirty_request, dirty_mode_names[want]);
+	} else if (want >= 0) {
+		dirty_mode = (enum tdp_dirty_mode)want;
+		dirty_forced = true;
+	}
+	pr_info("cpu0: %s: dirty logging uses %s%s\n", ops->name, dirty_mode_names[dirty_mode],
+		dirty_forced ? " (tdp_dirty=)" : "");
+}
 
 int virt_enable(const struct cpu_caps *caps)
 {
@@ -23,6 +106,7 @@ int virt_enable(const struct cpu_caps *caps)
 	if (err)
 		return err;
 	virt = ops;
+	choose_dirty_mode(caps, ops);
 	return 0;
 }
 

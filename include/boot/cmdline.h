@@ -50,6 +50,8 @@ struct hv_options {
 	char next_args[256];	/* CHAINLOAD_MAX_ARGS */
 	/* debugwait: stop after the banner until a debugger clears hv_debug_wait. */
 	bool debugwait;
+	/* tdp_dirty=pml|dbit|wp: the dirty-logging mode to use; "" = the best offered. */
+	char tdp_dirty[8];
 	/* A deliberate hypervisor crash, to test the panic path: "ud", "pf", "bug". */
 	char crashtest[8];
 	/* What was wrong with the input, for the caller to log. */

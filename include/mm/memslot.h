@@ -19,6 +19,8 @@
 enum tdp_dirty_mode {
 	TDP_DIRTY_WP,	/* write-protect leaves; a write faults and is logged */
 	TDP_DIRTY_DBIT,	/* clear hardware dirty bits; harvest them later */
+	TDP_DIRTY_PML,	/* clear dirty bits; the CPU logs each one it sets (Intel PML) */
+	TDP_DIRTY_NR
 };
 
 struct mm_slot {

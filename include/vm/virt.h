@@ -4,11 +4,28 @@
 #define TDPVISOR_VM_VIRT_H
 
 #include "arch/cpu.h"
+#include "mm/memslot.h"
 
 /* Chooses svm_ops/vmx_ops for caps and enables it; sets `virt`.  Returns 0,
  * or <0 after logging why guests cannot run. */
 int virt_enable(const struct cpu_caps *caps);
 /* Leaves the CPU as virt_enable() found it. */
 void virt_disable(void);
+
+/*
+ * Dirty logging: virt_enable() picks the best mode the CPU offers (Intel:
+ * PML, else EPT dirty bits, else write protection; AMD: NPT dirty bits),
+ * or the one tdp_dirty= asked for when the CPU has it, and logs the choice.
+ * Call virt_request_dirty_mode() ("pml", "dbit", "wp" or "") before it.
+ */
+void virt_request_dirty_mode(const char *name);
+/* The mode chosen for new dirty logs (TDP_DIRTY_WP before virt_enable()). */
+enum tdp_dirty_mode virt_dirty_mode(void);
+/* True when tdp_dirty= chose the mode and the CPU had it. */
+bool virt_dirty_mode_forced(void);
+/* True when this CPU and vendor can log in mode m. */
+bool virt_dirty_mode_offered(enum tdp_dirty_mode m);
+/* "write-protect", "dirty bits", "PML". */
+const char *tdp_dirty_mode_name(enum tdp_dirty_mode m);
 
 #endif

@@ -159,6 +159,23 @@ KTEST(load_options_as_bytes_keep_the_first_token)
 	KT_EXPECT_STREQ(t, out, "loglevel=3 exit=qemu");
 }
 
+KTEST(cmdline_forces_a_dirty_logging_mode_by_name)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, ""), 0);
+	KT_EXPECT_STREQ(t, o.tdp_dirty, "");
+	KT_EXPECT_EQ(t, parse(&o, "tdp_dirty=pml"), 0);
+	KT_EXPECT_STREQ(t, o.tdp_dirty, "pml");
+	KT_EXPECT_EQ(t, parse(&o, "tdp_dirty=wp tdp_dirty=dbit"), 0);
+	KT_EXPECT_STREQ(t, o.tdp_dirty, "dbit");
+	/* a bad value is reported by name and leaves the choice as it was */
+	KT_EXPECT_EQ(t, parse(&o, "tdp_dirty=wp tdp_dirty=PML tdp_dirty tdp_dirty=pmlx"), 3);
+	KT_EXPECT_STREQ(t, o.tdp_dirty, "wp");
+	KT_EXPECT_STREQ(t, o.msgs[0], "tdp_dirty: expected pml, dbit or wp, got 'PML'");
+	KT_EXPECT_STREQ(t, o.msgs[1], "tdp_dirty: expected pml, dbit or wp, got ''");
+}
+
 KTEST(load_options_replace_non_ascii_and_cut_overlong_input)
 {
 	static const u16 wide[] = { 'a', 0x00e9, 'b', '\t', 0x4e2d, 0 };
