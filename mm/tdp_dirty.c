@@ -18,6 +18,15 @@
  *    replaced logs itself (handle_changed_spte), and the harvest waits for
  *    such transfers that began before its walk ended (tdp_dirty_sync()), so
  *    a write cannot be in neither the tree nor the bitmap when it looks.
+ *  - TDP_DIRTY_PML: leaves are prepared as in D-bit mode, and the CPU
+ *    appends the GPA to the vCPU's page-modification log whenever it sets a
+ *    dirty bit.  A harvest first has the vendor drain those logs into the
+ *    bitmap (ops->flush_dirty_logs), then reads the bitmap, then clears the
+ *    dirty bits of the pages it reported (so their next write is logged
+ *    again), then flushes before it reports, as in D-bit mode.  A page
+ *    whose dirty bit stays set was reported and not yet cleared, or its GPA
+ *    still waits in a log that the next harvest drains; so the walk covers
+ *    only reported pages, not the whole slot.
  *
  * Huge leaves: logging maps 4K only; huge leaves are write-protected at
  * enable (or split eagerly), so a write splits them in the fault path.
@@ -55,13 +64,27 @@ void tdp_mark_dirty_dbit(struct tdp_mmu *mmu, gfn_t gfn, u64 npages)
 	}
 }
 
+void tdp_dirty_log_mark(struct tdp_mmu *mmu, gfn_t gfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < TDP_MAX_LOG_SLOTS; i++) {
+		struct mm_slot *slot = __atomic_load_n(&mmu->log_slots[i], __ATOMIC_ACQUIRE);
+
+		if (slot && slot->dirty_mode == TDP_DIRTY_PML && mm_slot_contains(slot, gfn)) {
+			tdp_slot_mark_dirty(slot, gfn, 1);
+			return;
+		}
+	}
+}
+
 /* The leaf as logging in mode wants it after a clear. */
 static u64 protected_leaf(const struct spte_format *fmt, u64 leaf, int level,
 			  enum tdp_dirty_mode mode)
 {
 	if (mode == TDP_DIRTY_WP || level > TDP_LEVEL_4K)
 		leaf = spte_clear_writable(fmt, leaf);
-	if (mode == TDP_DIRTY_DBIT)
+	if (mode == TDP_DIRTY_DBIT || mode == TDP_DIRTY_PML)
 		leaf &= ~fmt->dirty;
 	return leaf;
 }
@@ -148,6 +171,8 @@ static int log_slot_register(struct tdp_mmu *mmu, struct mm_slot *slot,
 		mmu->log_slots[i] = slot;
 		if (mode == TDP_DIRTY_DBIT)
 			__atomic_add_fetch(&mmu->nr_dbit_slots, 1, __ATOMIC_RELAXED);
+		if (mode == TDP_DIRTY_PML)
+			__atomic_add_fetch(&mmu->nr_pml_slots, 1, __ATOMIC_RELAXED);
 		ret = 0;
 		break;
 	}
@@ -163,7 +188,11 @@ int tdp_dirty_log_enable(struct tdp_vcpu *v, struct mm_slot *slot,
 	u64 *bm;
 	int ret;
 
-	if (mode == TDP_DIRTY_DBIT && !(v->mmu->fmt->flags & SPTE_FMT_AD))
+	if (mode >= TDP_DIRTY_NR)
+		return -EINVAL;
+	if (mode != TDP_DIRTY_WP && !(v->mmu->fmt->flags & SPTE_FMT_AD))
+		return -EOPNOTSUPP;
+	if (mode == TDP_DIRTY_PML && !v->mmu->ops->flush_dirty_logs)
 		return -EOPNOTSUPP;
 	if (mm_slot_flags(slot) & MM_SLOT_DIRTY_LOG)
 		return -EBUSY;
@@ -208,7 +237,7 @@ static void harvest_dirty_bits(struct tdp_op *op, struct mm_slot *slot)
 	}
 }
 
-/* Write-protects (WP mode) the pages of 64-page word w set in m. */
+/* Re-protects (WP: clears W; DBIT, PML: clears D) the pages of word w set in m. */
 static void protect_word(struct tdp_op *op, struct mm_slot *slot, u64 w,
 			 const u64 *m)
 {
@@ -234,6 +263,8 @@ int tdp_dirty_log_get(struct tdp_vcpu *v, struct mm_slot *slot, u64 *out,
 	tdp_vcpu_read_lock(v);
 	if (slot->dirty_mode == TDP_DIRTY_DBIT)
 		harvest_dirty_bits(&op, slot);
+	if (slot->dirty_mode == TDP_DIRTY_PML)
+		v->mmu->ops->flush_dirty_logs(v->mmu);
 	tdp_dirty_sync(v->mmu);
 	for (w = 0; w < words; w++) {
 		if (!clear) {
@@ -241,7 +272,7 @@ int tdp_dirty_log_get(struct tdp_vcpu *v, struct mm_slot *slot, u64 *out,
 			continue;
 		}
 		out[w] = xchg64(&slot->dirty_bitmap[w], 0);
-		if (slot->dirty_mode == TDP_DIRTY_WP)
+		if (slot->dirty_mode != TDP_DIRTY_DBIT)	/* DBIT: the walk cleaned */
 			protect_word(&op, slot, w, &out[w]);
 	}
 	tdp_op_flush_and_retire(&op);	/* before the report: see the top */
@@ -288,6 +319,8 @@ static u64 *log_slot_unregister(struct tdp_mmu *mmu, struct mm_slot *slot)
 		mmu->log_slots[i] = NULL;
 		if (slot->dirty_mode == TDP_DIRTY_DBIT)
 			__atomic_sub_fetch(&mmu->nr_dbit_slots, 1, __ATOMIC_RELAXED);
+		if (slot->dirty_mode == TDP_DIRTY_PML)
+			__atomic_sub_fetch(&mmu->nr_pml_slots, 1, __ATOMIC_RELAXED);
 		__atomic_and_fetch(&slot->flags, ~MM_SLOT_DIRTY_LOG, __ATOMIC_RELAXED);
 		bm = slot->dirty_bitmap;
 		slot->dirty_bitmap = NULL;

@@ -9,6 +9,12 @@
  * refuses VMX with the reason logged.  TLB flushes of the TDP MMU are
  * INVEPT single-context on the vCPU's EPTP before its next entry; all test
  * vCPUs run on the CPU that asks, between their entries.
+ *
+ * PML: while one of a VM's slots logs in TDP_DIRTY_PML mode, its vCPUs run
+ * with "enable PML", and the CPU stores the GPA of every write that sets an
+ * EPT dirty bit into the vCPU's 4 KiB log, from entry 511 down.  A full
+ * log exits (reason 62) and is drained into the slots' bitmaps; a harvest
+ * drains every vCPU's log first (tdp_mmu_ops.flush_dirty_logs).
  */
 #include "vmx/vmx.h"
 #include "vmx/vmcs.h"
@@ -38,6 +44,8 @@
 #define GUEST_PAT 0x0007040600070406ULL
 #define GUEST_DR7_RESET 0x400
 #define VMX_MAX_VPID 0xffff
+#define PML_ENTRIES 512
+#define PML_INDEX_START (PML_ENTRIES - 1)
 
 /* IA32_VMX_EPT_VPID_CAP bits besides those arch/msr.h names */
 #define EPT_CAP_INVEPT_SINGLE BIT_ULL(25)
@@ -64,6 +72,7 @@ struct vmx_cpu {
 	void *current;		/* the VMCS VMPTRLD made current, or NULL */
 	struct vmx_ctls ctls;
 	bool vpid, ept_ad, load_efer, load_pat;
+	bool pml;		/* "enable PML" allowed, with EPT A/D bits */
 	u32 next_vpid;
 	struct cpu_caps caps;
 	struct desc_ptr gdtr, idtr;	/* VM exits leave 0xffff limits: put back */
@@ -71,6 +80,7 @@ struct vmx_cpu {
 
 struct vmx_vm {
 	u64 flush_gen;		/* bumped by every TDP flush request */
+	struct vcpu *vcpus[TDP_MAX_VCPUS];	/* whose PML logs a harvest drains */
 };
 
 struct vmx_vcpu {
@@ -80,6 +90,8 @@ struct vmx_vcpu {
 	bool flush_vpid;	/* INVVPID before the next entry */
 	u64 eptp;		/* the EPTP of the last entry, 0 before the first */
 	u64 flushed_gen;	/* the vmx_vm flush_gen this vCPU's TLB reflects */
+	u64 *pml;		/* the page-modification log, when cpu0.pml */
+	bool pml_on;		/* "enable PML" is set in the VMCS */
 };
 
 static struct vmx_cpu cpu0;
@@ -278,6 +290,8 @@ static int read_caps(struct vmx_cpu *c)
 		return -EOPNOTSUPP;
 	}
 	c->ept_ad = c->ept_cap & VMX_EPT_CAP_AD;
+	c->pml = c->ept_ad && c->caps.pml &&
+		 (ctl_may(MSR_IA32_VMX_PROCBASED_CTLS2) & SEC_ENABLE_PML);
 	c->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
 	c->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
 	c->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
@@ -304,8 +318,8 @@ static void print_on(const struct vmx_cpu *c)
 {
 	const struct vmx_ctls *k = &c->ctls;
 
-	pr_info("cpu0: VMX on: EPT 4 levels, VPID %s, A/D %s, 1G pages %s, PML %s (not used)\n",
-		yn(c->vpid), yn(c->ept_ad), yn(c->caps.ept_1g), yn(c->caps.pml));
+	pr_info("cpu0: VMX on: EPT 4 levels, VPID %s, A/D %s, 1G pages %s, PML %s\n",
+		yn(c->vpid), yn(c->ept_ad), yn(c->caps.ept_1g), yn(c->pml));
 	pr_info("cpu0: VMX: VMCS revision 0x%x, %s capability MSRs\n", c->revision,
 		(c->basic & VMX_BASIC_TRUE_CTLS) ? "TRUE_*" : "plain");
 	pr_info("cpu0: VMX controls: pin 0x%08x, cpu 0x%08x, secondary 0x%08x\n",
@@ -409,7 +423,70 @@ static void vmx_flush_tlbs(struct tdp_mmu *mmu)
 	x->flush_gen++;
 }
 
+/* ---- PML ---- */
+
+static void vmcs_load(struct vmx_vcpu *s);
+
+/*
+ * Moves the GPAs in s's log into the PML-mode slots' bitmaps and empties
+ * the log.  s's VMCS must be current; the caller is on the MMU's read side.
+ * The CPU writes entry INDEX, then decrements INDEX (wrapping to 0xffff
+ * after entry 0), so the valid entries are INDEX+1 .. 511.
+ */
+static void pml_drain(struct tdp_mmu *mmu, struct vmx_vcpu *s)
+{
+	u16 idx = vmcs_read16(GUEST_PML_INDEX);
+	unsigned int i = idx >= PML_ENTRIES ? 0 : idx + 1u;
+
+	for (; i < PML_ENTRIES; i++)
+		tdp_dirty_log_mark(mmu, gpa_to_gfn(s->pml[i]));
+	vmcs_write16(GUEST_PML_INDEX, PML_INDEX_START);
+}
+
+/* The harvest's hook: drains every vCPU's log (they are not running). */
+static void vmx_flush_pml(struct tdp_mmu *mmu)
+{
+	struct vmx_vm *x = ((struct vm *)mmu->priv)->arch;
+	unsigned int i;
+
+	for (i = 0; i < TDP_MAX_VCPUS; i++) {
+		struct vmx_vcpu *s = x->vcpus[i] ? x->vcpus[i]->arch : NULL;
+
+		if (s && s->pml_on) {
+			vmcs_load(s);
+			pml_drain(mmu, s);
+		}
+	}
+}
+
+/*
+ * Sets "enable PML" exactly while the VM has a PML-mode logging slot; a
+ * log turned on starts empty.  s's VMCS is current.
+ */
+static void pml_update(struct vcpu *v, struct vmx_vcpu *s)
+{
+	bool want = s->pml && tdp_mmu_wants_pml(&v->vm->mmu);
+
+	if (want == s->pml_on)
+		return;
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, cpu0.ctls.sec | (want ? SEC_ENABLE_PML : 0));
+	if (want)
+		vmcs_write16(GUEST_PML_INDEX, PML_INDEX_START);
+	s->pml_on = want;
+}
+
+/* A "page-modification log full" exit: drain, and let the write retry. */
+static void pml_full(struct vcpu *v)
+{
+	tdp_vcpu_read_lock(&v->tdp);
+	pml_drain(&v->vm->mmu, v->arch);
+	tdp_vcpu_read_unlock(&v->tdp);
+}
+
 static const struct tdp_mmu_ops vmx_mmu_ops = { .flush_tlbs = vmx_flush_tlbs };
+static const struct tdp_mmu_ops vmx_mmu_ops_pml = {
+	.flush_tlbs = vmx_flush_tlbs, .flush_dirty_logs = vmx_flush_pml,
+};
 
 /* ---- VMs and vCPUs ---- */
 
@@ -421,7 +498,7 @@ static int vmx_vm_init(struct vm *vm)
 	if (!x)
 		return -ENOMEM;
 	err = tdp_mmu_init(&vm->mmu, cpu0.ept_ad ? &spte_fmt_ept : &spte_fmt_ept_noad, 4,
-			   &vmx_mmu_ops, vm);
+			   cpu0.pml ? &vmx_mmu_ops_pml : &vmx_mmu_ops, vm);
 	if (err) {
 		free_page(x);
 		return err;
@@ -588,6 +665,8 @@ static void free_vcpu_pages(struct vmx_vcpu *s)
 {
 	free_page(s->vmcs);
 	free_page(s->msr_bitmap);
+	if (s->pml)
+		free_page(s->pml);
 	free_page(s);
 }
 
@@ -599,7 +678,9 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
 		return -ENOMEM;
 	s->vmcs = alloc_vmcs_page();
 	s->msr_bitmap = alloc_page();
-	if (!s->vmcs || !s->msr_bitmap) {
+	s->pml = cpu0.pml ? alloc_zeroed_page() : NULL;
+	if (!s->vmcs || !s->msr_bitmap || (cpu0.pml && !s->pml) ||
+	    v->id >= TDP_MAX_VCPUS) {
 		free_vcpu_pages(s);
 		return -ENOMEM;
 	}
@@ -613,7 +694,10 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
 	set_long_mode_state(b);
 	s->flush_vpid = cpu0.vpid;	/* the VPID may have been another VM's */
 	s->flushed_gen = ~0ULL;
+	if (s->pml)
+		vmcs_write64(PML_ADDRESS, pa_of(s->pml));
 	v->arch = s;
+	((struct vmx_vm *)v->vm->arch)->vcpus[v->id] = v;
 	return 0;
 }
 
@@ -627,6 +711,7 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 		vmx_insn_failed("vmclear", VMCS_NO_FIELD);
 	if (cpu0.current == s->vmcs)
 		cpu0.current = NULL;
+	((struct vmx_vm *)v->vm->arch)->vcpus[v->id] = NULL;
 	free_vcpu_pages(s);
 	v->arch = NULL;
 }
@@ -762,6 +847,10 @@ static void decode_reason(struct vcpu *v, u32 r, struct vm_exit *e)
 	case EXIT_EPT_VIOLATION:
 		decode_ept_violation(e);
 		return;
+	case EXIT_PML_FULL:		/* nothing for vm/ to do: resume */
+		pml_full(v);
+		e->reason = VMEXIT_INTR;
+		return;
 	case EXIT_EPT_MISCONFIG:	/* only an MMIO marker may look like one */
 		e->reason = VMEXIT_TDP_FAULT;
 		e->tdp.gpa = e->hw_info2;
@@ -870,6 +959,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	int status;
 
 	vmcs_load(s);
+	pml_update(v, s);
 	flush_before_entry(v, s, make_eptp(v));
 	vmcs_writel(GUEST_RSP, v->gpr[GPR_RSP]);
 	status = vmx_enter(v->gpr, s->launched);

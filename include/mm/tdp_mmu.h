@@ -35,6 +35,14 @@ struct tdp_mmu_ops {
 	 * (INVEPT single-context, an NPT ASID flush, IPIs and waiting).
 	 */
 	void (*flush_tlbs)(struct tdp_mmu *mmu);
+	/*
+	 * TDP_DIRTY_PML only (NULL: the vendor has no such log): move every
+	 * GPA the CPUs have logged so far (each vCPU's page-modification log)
+	 * into the slots' bitmaps with tdp_dirty_log_mark(), and reset the
+	 * logs.  A harvest calls it on the read side, before it reads a
+	 * bitmap, so a write logged before the harvest began is reported.
+	 */
+	void (*flush_dirty_logs)(struct tdp_mmu *mmu);
 };
 
 struct tdp_root {
@@ -85,6 +93,7 @@ struct tdp_mmu {
 	 * harvest can wait for those that began before it looked.
 	 */
 	u32 nr_dbit_slots;		/* D-bit-mode slots (write lock) */
+	u32 nr_pml_slots;		/* PML-mode slots (write lock) */
 	u64 dbit_epoch;
 	u64 dbit_xfer[2];
 	/* Quiescent-state reclaim of unlinked tables (mm/tdp_mmu.c). */
@@ -214,13 +223,26 @@ bool tdp_mmu_zap_all(struct tdp_vcpu *v);
 /*
  * Starts logging writes to slot: allocates its zeroed bitmap, then
  * write-protects every leaf (TDP_DIRTY_WP) or clears the dirty bits of 4K
- * leaves and write-protects huge ones (TDP_DIRTY_DBIT), after splitting
- * huge leaves if flags asks for it.  Returns 0, -ENOMEM, -EBUSY (already
- * logging), -ENOSPC (too many logging slots), -EOPNOTSUPP (DBIT on a format
- * without dirty bits).
+ * leaves and write-protects huge ones (TDP_DIRTY_DBIT, TDP_DIRTY_PML),
+ * after splitting huge leaves if flags asks for it.  Returns 0, -ENOMEM,
+ * -EBUSY (already logging), -ENOSPC (too many logging slots), -EOPNOTSUPP
+ * (DBIT or PML on a format without dirty bits, PML without
+ * ops->flush_dirty_logs).
  */
 int tdp_dirty_log_enable(struct tdp_vcpu *v, struct mm_slot *slot,
 			 enum tdp_dirty_mode mode, u32 flags);
+/*
+ * Logs gfn dirty in the PML-mode logging slot that holds it; a gfn outside
+ * every such slot is ignored.  For the vendor's page-modification-log
+ * drain; the caller is on the MMU's read side (flush_dirty_logs runs
+ * there, or it takes tdp_vcpu_read_lock() itself).
+ */
+void tdp_dirty_log_mark(struct tdp_mmu *mmu, gfn_t gfn);
+/* True while a slot of mmu logs in TDP_DIRTY_PML mode (the CPU must log). */
+static inline bool tdp_mmu_wants_pml(struct tdp_mmu *mmu)
+{
+	return __atomic_load_n(&mmu->nr_pml_slots, __ATOMIC_RELAXED) != 0;
+}
 /*
  * Copies into out (mm_slot_bitmap_bytes(npages)) the pages written since
  * they were last cleared.  With clear, also clears them and re-protects

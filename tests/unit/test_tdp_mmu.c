@@ -33,19 +33,46 @@ static void env_flush(struct tdp_mmu *mmu)
 	e->tables_at_flush = stat_read(&mmu->stats.tables);
 }
 
+/*
+ * A stand-in for the CPU's page-modification log: hw_write() sets a leaf's
+ * dirty bit and, when it was clear, appends the gfn here, as the CPU does;
+ * the MMU's flush_dirty_logs hook drains it.
+ */
+static gfn_t fake_pml[16];
+static unsigned int fake_pml_n, fake_pml_drains;
+
+static void env_drain_pml(struct tdp_mmu *mmu)
+{
+	unsigned int i;
+
+	for (i = 0; i < fake_pml_n; i++)
+		tdp_dirty_log_mark(mmu, fake_pml[i]);
+	fake_pml_n = 0;
+	fake_pml_drains++;
+}
+
 static const struct tdp_mmu_ops env_ops = { .flush_tlbs = env_flush };
+static const struct tdp_mmu_ops env_pml_ops = {
+	.flush_tlbs = env_flush, .flush_dirty_logs = env_drain_pml,
+};
 static struct env the_env;
 
-static struct env *env_up(struct ktest_ctx *t, const struct spte_format *fmt)
+static struct env *env_up_ops(struct ktest_ctx *t, const struct spte_format *fmt,
+			      const struct tdp_mmu_ops *ops)
 {
 	struct env *e = &the_env;
 
 	memset(e, 0, sizeof(*e));
-	if (!KT_EXPECT_EQ(t, tdp_mmu_init(&e->mmu, fmt, 4, &env_ops, NULL), 0) ||
+	if (!KT_EXPECT_EQ(t, tdp_mmu_init(&e->mmu, fmt, 4, ops, NULL), 0) ||
 	    !KT_EXPECT_EQ(t, tdp_vcpu_init(&e->v, &e->mmu, 0), 0) ||
 	    !KT_EXPECT_EQ(t, tdp_vcpu_load_root(&e->v), 0))
 		return NULL;
 	return e;
+}
+
+static struct env *env_up(struct ktest_ctx *t, const struct spte_format *fmt)
+{
+	return env_up_ops(t, fmt, &env_ops);
 }
 
 /* Tears down and checks that every table page came back. */
@@ -71,6 +98,38 @@ static u64 lookup(struct env *e, gfn_t gfn, int *level)
 		pt = mm_phys_to_virt(spte_hpa(spte));
 	}
 	return spte;
+}
+
+/* The entry that maps gfn (its address), by a plain walk. */
+static u64 *leaf_ptr(struct env *e, gfn_t gfn)
+{
+	const struct spte_format *fmt = e->mmu.fmt;
+	u64 *pt = e->v.root->pt;
+	int l;
+
+	for (l = e->v.root->level; l > 1; l--) {
+		u64 spte = pt[tdp_level_index(gfn, l)];
+
+		if (!spte_is_table(fmt, spte, l))
+			break;
+		pt = mm_phys_to_virt(spte_hpa(spte));
+	}
+	return &pt[tdp_level_index(gfn, l)];
+}
+
+/* A guest write that the leaf allows, as a PML-logging CPU performs it. */
+static bool hw_write(struct env *e, gfn_t gfn)
+{
+	const struct spte_format *fmt = e->mmu.fmt;
+	u64 *p = leaf_ptr(e, gfn);
+
+	if (!spte_is_writable(fmt, *p))
+		return false;
+	if (!(*p & fmt->dirty)) {
+		*p |= fmt->dirty;
+		fake_pml[fake_pml_n++] = gfn;
+	}
+	return true;
 }
 
 static int fault(struct env *e, struct mm_slot *slot, gfn_t gfn, u32 access,
@@ -226,6 +285,67 @@ KTEST(write_to_write_protected_page_is_fixed_and_logged)
 	KT_EXPECT_EQ(t, fault(e, &slot, 0x1005, TDP_ACC_W, 0), TDP_FAULT_FIXED);
 	lookup(e, 0x1005, &level);
 	KT_EXPECT_EQ(t, level, TDP_LEVEL_2M);
+	env_down(t, e);
+}
+
+KTEST(pml_mode_needs_dirty_bits_and_a_log_drain)
+{
+	struct env *e = env_up(t, &spte_fmt_ept);
+	struct mm_slot slot = { .base_gfn = 0x1000, .npages = 0x400, .host_pfn = 0x9000 };
+
+	KT_ASSERT(t, e != NULL);
+	KT_EXPECT_EQ(t, tdp_dirty_log_enable(&e->v, &slot, TDP_DIRTY_PML, 0), -EOPNOTSUPP);
+	env_down(t, e);
+	e = env_up_ops(t, &spte_fmt_ept_noad, &env_pml_ops);
+	KT_ASSERT(t, e != NULL);
+	KT_EXPECT_EQ(t, tdp_dirty_log_enable(&e->v, &slot, TDP_DIRTY_PML, 0), -EOPNOTSUPP);
+	KT_EXPECT(t, !tdp_mmu_wants_pml(&e->mmu));
+	env_down(t, e);
+}
+
+KTEST(pml_harvest_drains_the_log_then_cleans_only_the_reported_pages)
+{
+	struct env *e = env_up_ops(t, &spte_fmt_ept, &env_pml_ops);
+	struct mm_slot slot = { .base_gfn = 0x1000, .npages = 0x400, .host_pfn = 0x9000 };
+	const u64 D = spte_fmt_ept.dirty;
+	u64 bm[16];
+	int level;
+
+	KT_ASSERT(t, e != NULL);
+	fake_pml_n = fake_pml_drains = 0;
+	KT_EXPECT_EQ(t, fault(e, &slot, 0x1005, TDP_ACC_W, 0), TDP_FAULT_FIXED);
+	*leaf_ptr(e, 0x1005) |= D;		/* written before logging began */
+	KT_EXPECT_EQ(t, tdp_dirty_log_enable(&e->v, &slot, TDP_DIRTY_PML, 0), 0);
+	KT_EXPECT(t, tdp_mmu_wants_pml(&e->mmu));
+	KT_EXPECT_EQ(t, lookup(e, 0x1005, &level) & D, 0);
+	KT_EXPECT_EQ(t, level, TDP_LEVEL_2M);	/* huge: write-protected, not logged */
+	KT_EXPECT(t, !hw_write(e, 0x1005));
+	/* The write fault splits the page and logs it; the CPU logs the writes. */
+	KT_EXPECT_EQ(t, fault(e, &slot, 0x1005, TDP_ACC_W, 0), TDP_FAULT_FIXED);
+	KT_EXPECT(t, hw_write(e, 0x1005));
+	KT_EXPECT_EQ(t, fault(e, &slot, 0x1007, TDP_ACC_W, 0), TDP_FAULT_FIXED);
+	KT_EXPECT(t, hw_write(e, 0x1007));
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&e->v, &slot, bm, true), 0);
+	KT_EXPECT_EQ(t, bm[0], BIT_ULL(5) | BIT_ULL(7));
+	KT_EXPECT_EQ(t, fake_pml_drains, 1);
+	/* Reported pages are cleaned but stay writable: the next write logs. */
+	KT_EXPECT_EQ(t, lookup(e, 0x1005, &level) & D, 0);
+	KT_EXPECT(t, spte_is_writable(e->mmu.fmt, lookup(e, 0x1005, &level)));
+	KT_EXPECT(t, hw_write(e, 0x1007));
+	KT_EXPECT_EQ(t, fake_pml_n, 1);
+	KT_EXPECT(t, hw_write(e, 0x1007));	/* dirty already: not logged twice */
+	KT_EXPECT_EQ(t, fake_pml_n, 1);
+	fake_pml[fake_pml_n++] = 0x5000;	/* outside every PML slot: ignored */
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&e->v, &slot, bm, false), 0);
+	KT_EXPECT_EQ(t, bm[0], BIT_ULL(7));
+	/* Manual protect: the GET left the page dirty; CLEAR cleans it. */
+	KT_EXPECT(t, lookup(e, 0x1007, &level) & D);
+	KT_EXPECT_EQ(t, tdp_dirty_log_clear(&e->v, &slot, 0, 64, bm), 0);
+	KT_EXPECT_EQ(t, lookup(e, 0x1007, &level) & D, 0);
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&e->v, &slot, bm, true), 0);
+	KT_EXPECT_EQ(t, bm[0], 0);
+	KT_EXPECT_EQ(t, tdp_dirty_log_disable(&e->v, &slot, NULL), 0);
+	KT_EXPECT(t, !tdp_mmu_wants_pml(&e->mmu));
 	env_down(t, e);
 }
 
