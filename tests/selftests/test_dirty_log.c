@@ -4,9 +4,11 @@
  * iterations the guest writes the iteration number into random pages of an
  * 8 MiB slot and syncs; the host then gets and clears the dirty log and
  * checks that every page holding the current iteration number -- written
- * since the previous clear -- is reported.  Run with write protection, with
- * hardware dirty bits where the format has them, and on a huge-page slot
- * that logging splits at enable and that faults rebuild after disable.
+ * since the previous clear -- is reported.  Run in every mode the CPU
+ * offers (write protection, hardware dirty bits, PML), so that each is
+ * exercised on one CPU whatever tdp_dirty= chose, and on a huge-page slot
+ * (in the chosen mode and with write protection) that logging splits at
+ * enable and that faults rebuild after disable.
  */
 #include "errcode.h"
 #include "lib/ktest.h"
@@ -14,6 +16,7 @@
 #include "lib/string.h"
 #include "mm/page_alloc.h"
 #include "vm/test_vm.h"
+#include "vm/virt.h"
 
 #define DL_GPA (8ULL << 30)
 #define DL_BYTES (8ULL << 20)
@@ -70,9 +73,10 @@ static u64 run_dirty_log(struct ktest_ctx *t, enum tdp_dirty_mode mode, bool hug
 		goto out;
 	KT_EXPECT_EQ(t, tvm.vm.stats.slot_faults[slot->id], huge ? DL_PAGES / 512 : DL_PAGES);
 	err = tdp_dirty_log_enable(&tvm.vcpu.tdp, slot, mode, huge ? TDP_DIRTY_EAGER_SPLIT : 0);
-	if (err == -EOPNOTSUPP && mode == TDP_DIRTY_DBIT) {
-		printk("    # dirty_log: %s has no dirty bits: D-bit mode not run\n",
-		       tvm.vm.mmu.fmt->name);
+	if (err == -EOPNOTSUPP && mode != TDP_DIRTY_WP) {
+		printk("    # dirty_log: %s has no %s: %s mode not run\n",
+		       tvm.vm.mmu.fmt->name, mode == TDP_DIRTY_PML ? "PML" : "dirty bits",
+		       tdp_dirty_mode_name(mode));
 		goto out;
 	}
 	if (!KT_EXPECT_EQ(t, err, 0))
@@ -91,7 +95,7 @@ static u64 run_dirty_log(struct ktest_ctx *t, enum tdp_dirty_mode mode, bool hug
 	}
 	KT_EXPECT(t, reported >= DL_ITERS);
 	printk("    # dirty_log: %s, %s pages: %llu dirty pages reported over %d iterations, "
-	       "%llu writes missed\n", mode == TDP_DIRTY_WP ? "write-protect" : "dirty bits",
+	       "%llu writes missed\n", tdp_dirty_mode_name(mode),
 	       huge ? "2 MiB" : "4 KiB", (unsigned long long)reported, DL_ITERS,
 	       (unsigned long long)missed);
 	KT_EXPECT_EQ(t, tdp_dirty_log_disable(&tvm.vcpu.tdp, slot, &tvm.vm.policy), 0);
@@ -108,11 +112,17 @@ out:
 KTEST(dirty_log)
 {
 	u64 used = page_pool_used(&hv_pool);
+	enum tdp_dirty_mode m, chosen = virt_dirty_mode();
 
 	if (!virt)
 		KT_SKIP(t, "no hardware virtualization");
-	KT_EXPECT_EQ(t, run_dirty_log(t, TDP_DIRTY_WP, false), 0);
-	KT_EXPECT_EQ(t, run_dirty_log(t, TDP_DIRTY_DBIT, false), 0);
-	KT_EXPECT_EQ(t, run_dirty_log(t, TDP_DIRTY_WP, true), 0);
+	printk("    # dirty_log: %s chose %s\n", virt->name, tdp_dirty_mode_name(chosen));
+	KT_EXPECT_EQ(t, run_dirty_log(t, chosen, false), 0);
+	for (m = TDP_DIRTY_WP; m < TDP_DIRTY_NR; m++)
+		if (m != chosen && virt_dirty_mode_offered(m))
+			KT_EXPECT_EQ(t, run_dirty_log(t, m, false), 0);
+	KT_EXPECT_EQ(t, run_dirty_log(t, chosen, true), 0);
+	if (chosen != TDP_DIRTY_WP)
+		KT_EXPECT_EQ(t, run_dirty_log(t, TDP_DIRTY_WP, true), 0);
 	KT_EXPECT_EQ(t, page_pool_used(&hv_pool), used);
 }
