@@ -13,6 +13,7 @@
 #include "boot/acpi.h"
 #include "boot/cmdline.h"
 #include "boot/efi.h"
+#include "boot/hvprobe.h"
 #include "boot/relocate.h"
 #include "bug.h"
 #include "lib/console.h"
@@ -202,6 +203,9 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	cpu_caps_read(&caps);
 	cpu_caps_print(&caps, 0);
 	virt_request_dirty_mode(opts.tdp_dirty);
+	if (opts.hvprobe && hvprobe(&caps))
+		failed = 1;
+
 	why = cpu_caps_unusable_reason(&caps);
 	if (why) {
 		pr_err("cpu0: %s\n", why);
@@ -215,8 +219,10 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 
 	if (opts.ktest[0]) {
 		ktest_set_skips(opts.ktest_skip);
-		failed = ktest_run(opts.ktest, &passed);
-		pr_info("ktest: %u passed, %u failed\n", passed, failed);
+		unsigned int kfailed = ktest_run(opts.ktest, &passed);
+
+		pr_info("ktest: %u passed, %u failed\n", passed, kfailed);
+		failed += kfailed;
 	}
 
 	if (opts.bench[0])

@@ -9,7 +9,8 @@
 #             firmware and then a second hv.efi and Debian's Linux running as
 #             guests (bluepill), power-off statistics, a CPU without SVM, the
 #             panic reports, bad options, and `make debug`
-#   bochs     hv.efi booted by OVMF in Bochs: Intel VMX (tigerlake) and AMD
+#   bochs     hv.efi booted by OVMF in Bochs: Intel VMX (tigerlake, once per
+#             dirty-logging mode; sandy bridge for the fallbacks) and AMD
 #             SVM with NRIPS and flush-by-ASID (ryzen)
 #
 # The QEMU and Bochs boots run side by side (one of each: the machines have
@@ -182,6 +183,25 @@ run_qemu() {
 	expect qemu "next stage: SVM is hidden from it" "$log" \
 		'cpu0: this CPU has no hardware virtualization'
 
+	# From inside the guest: where the hypervisor lives (a hypercall tells)
+	# is out of reach -- reads give all ones, writes vanish, both logged.
+	tools/mkimage.sh "$OUT/qemu-hvprobe.img" --efi build/hv.efi \
+		--cfg 'loglevel=7 hvmem=64M bluepill next=\EFI\tdpvisor\hv2.efi next_args="loglevel=7 hvprobe exit=qemu"' \
+		--add 'build/hv.efi=\EFI\tdpvisor\hv2.efi' > /dev/null
+	log=$OUT/qemu-hvprobe.log
+	tests/emu/run-qemu.sh --image "$OUT/qemu-hvprobe.img" --log "$log" --cpu EPYC,hypervisor=off \
+		--mem 1024 --timeout "$QEMU_TIMEOUT" 2> "$log.err"
+	st=$?
+	expect_status qemu "hvprobe: the guest finds the hypervisor out of reach" "$st" 0 "$log"
+	n=$(grep -a -c 'hvprobe: hypervisor memory \[0x[0-9a-f]*-0x[0-9a-f]*\]: reads as all ones' "$log")
+	if [ "$n" -eq 2 ]; then
+		result qemu "hvprobe: the pool and the image are both out of reach" 1
+	else
+		result qemu "hvprobe: the pool and the image are both out of reach" 0 "$n of 2 ranges"
+	fi
+	expect qemu "hvprobe: the hypervisor logs the refused accesses" "$log" \
+		'platform: guest write to hypervisor memory at 0x[0-9a-f]+ refused'
+
 	# The guest switches the machine off: the hypervisor notices the ACPI
 	# PM1 write and prints its statistics first.
 	tools/mkimage.sh "$OUT/qemu-poweroff.img" --efi build/hv.efi \
@@ -297,7 +317,40 @@ run_bochs() {
 		'cpu0: VMX: EPT yes, VPID yes, unrestricted guest yes, 1G pages yes, A/D bits yes, PML yes'
 	expect bochs "host descriptor tables with a non-zero TR" "$log" 'desc: .*TR 0x[1-9a-f]'
 	expect bochs "returns to the firmware" "$log" 'returning to the firmware'
+	expect bochs "tigerlake: dirty logging uses PML" "$log" 'cpu0: VMX: dirty logging uses PML'
 	ktap bochs bochs "$log"
+
+	# The whole suite again with each other dirty-logging mode forced.
+	local mode name
+	for mode in dbit wp; do
+		image "bochs-$mode" "$TEST_CMDLINE tdp_dirty=$mode exit=bochs"
+		log=$OUT/bochs-$mode.log
+		tests/emu/run-bochs.sh --image "$OUT/bochs-$mode.img" --log "$log" \
+			--model tigerlake --timeout "$BOCHS_TIMEOUT" 2> "$log.err"
+		st=$?
+		[ "$mode" = wp ] && name=write-protect || name="dirty bits"
+		expect_status bochs "tigerlake tdp_dirty=$mode boot ends with a passing status" \
+			"$st" 0 "$log"
+		expect bochs "tigerlake tdp_dirty=$mode: dirty logging uses $name" "$log" \
+			"cpu0: VMX: dirty logging uses $name \\(tdp_dirty=\\)"
+		ktap bochs "bochs-$mode" "$log"
+	done
+
+	# The fallbacks: no EPT A/D bits, no 1G pages, no PML.  PML is asked
+	# for and refused by name.
+	image bochs-sandy "$TEST_CMDLINE tdp_dirty=pml exit=bochs"
+	log=$OUT/bochs-sandy.log
+	tests/emu/run-bochs.sh --image "$OUT/bochs-sandy.img" --log "$log" \
+		--model corei7_sandy_bridge_2600k --timeout "$BOCHS_TIMEOUT" 2> "$log.err"
+	st=$?
+	expect_status bochs "sandy bridge boot ends with a passing status" "$st" 0 "$log"
+	expect bochs "sandy bridge: VMX without A/D bits, 1G pages or PML" "$log" \
+		'cpu0: VMX on: EPT 4 levels, VPID yes, A/D no, 1G pages no, PML no'
+	expect bochs "sandy bridge: tdp_dirty=pml refused by name" "$log" \
+		'tdp_dirty=pml: this CPU has no PML dirty logging, falling back'
+	expect bochs "sandy bridge: dirty logging uses write-protect" "$log" \
+		'cpu0: VMX: dirty logging uses write-protect'
+	ktap bochs bochs-sandy "$log"
 
 	# AMD SVM under Bochs' ryzen: the NRIPS and flush-by-ASID paths.
 	# Bochs 2.7 panics on a guest triple fault instead of delivering the

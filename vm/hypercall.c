@@ -46,6 +46,24 @@ static s64 hc_stats(struct vcpu *v, gpa_t gpa)
 	return vm_write_gpa(v->vm, gpa, &out, sizeof(out)) ? -EFAULT : 0;
 }
 
+/* The platform VM may learn where the hypervisor is (it cannot reach it). */
+static s64 hc_hv_memory(struct vcpu *v, gpa_t gpa)
+{
+	struct hc_hv_memory out = { 0 };
+	unsigned int i;
+
+	if (!v->vm->is_platform)
+		return -ENOSYS;
+	for (i = 0; i < v->vm->nmmio && out.count < ARRAY_SIZE(out.range); i++) {
+		if (!v->vm->mmio[i]->hv_memory)
+			continue;
+		out.range[out.count].base = v->vm->mmio[i]->base;
+		out.range[out.count].size = v->vm->mmio[i]->size;
+		out.count++;
+	}
+	return vm_write_gpa(v->vm, gpa, &out, sizeof(out)) ? -EFAULT : 0;
+}
+
 /* The HC_TEST_* calls: events for the host-side test.  Returns 1. */
 static int hc_test(struct vcpu *v, u64 nr, struct vcpu_event *ev)
 {
@@ -90,6 +108,9 @@ int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *e
 		break;
 	case HC_STATS:
 		ret = hc_stats(v, v->gpr[GPR_RBX]);
+		break;
+	case HC_HV_MEMORY:
+		ret = hc_hv_memory(v, v->gpr[GPR_RBX]);
 		break;
 	case HC_TEST_SYNC:
 	case HC_TEST_DONE:

@@ -133,8 +133,8 @@ static void hole_write(struct vm_mmio_dev *d, u64 off, unsigned int size, u64 va
 }
 
 static struct vm_mmio_dev holes[2] = {
-	{ .name = "hv-pool", .read = hole_read, .write = hole_write },
-	{ .name = "hv-image", .read = hole_read, .write = hole_write },
+	{ .name = "hv-pool", .read = hole_read, .write = hole_write, .hv_memory = true },
+	{ .name = "hv-image", .read = hole_read, .write = hole_write, .hv_memory = true },
 };
 
 /* Identity slots for [0, end) around the two holes (sorted by address). */

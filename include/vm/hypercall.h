@@ -15,6 +15,7 @@
 #define HC_VERSION 0x0		/* -> (major << 16) | minor */
 #define HC_LOG_READ 0x1		/* RBX gpa, RCX len, RDX offset -> bytes copied */
 #define HC_STATS 0x2		/* RBX gpa of struct hc_stats -> 0 */
+#define HC_HV_MEMORY 0x3	/* RBX gpa of struct hc_hv_memory -> 0 (platform VM) */
 
 /* Test VMs only: how guest code reports to its host-side test. */
 #define HC_TEST_SYNC 0x100	/* RBX value */
@@ -26,6 +27,14 @@
 
 #ifndef __ASSEMBLER__
 #include "types.h"
+
+/* Where the hypervisor's own memory is: ranges the guest cannot reach. */
+struct hc_hv_memory {
+	u64 count;
+	struct {
+		u64 base, size;
+	} range[4];
+};
 
 struct hc_stats {
 	u64 exits;

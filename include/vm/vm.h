@@ -27,6 +27,7 @@ struct vm_mmio_dev {
 	void (*write)(struct vm_mmio_dev *d, u64 off, unsigned int size, u64 val);
 	void *priv;
 	u64 reads, writes;
+	bool hv_memory;		/* a hole over the hypervisor's own memory */
 };
 
 enum vm_exit_reason {
