@@ -202,6 +202,11 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 					 sizeof(o->next_args) - 1);
 		else
 			strscpy(o->next_args, val, sizeof(o->next_args));
+	} else if (!strcmp(key, "hvprobe")) {
+		if (val)
+			cmdline_complain(o, "hvprobe takes no value, got '%s'", val);
+		else
+			o->hvprobe = true;
 	} else if (!strcmp(key, "bluepill")) {
 		if (val)
 			cmdline_complain(o, "bluepill takes no value, got '%s'", val);

@@ -43,6 +43,8 @@ struct hv_options {
 	char bench[64];		/* in-hypervisor benchmarks to run; "" = none */
 	char ktest_skip[64];	/* comma-separated sub-cases the tests leave out */
 	enum exit_mode exit;
+	/* hvprobe: as a guest of tdpvisor, try to reach the hypervisor's memory */
+	bool hvprobe;
 	/* bluepill: stay resident and run the firmware as a guest */
 	bool bluepill;
 	/* next=\path\image.efi and its load options: the stage booted next */

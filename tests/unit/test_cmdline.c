@@ -64,6 +64,16 @@ KTEST(cmdline_knows_every_way_to_end_a_run)
 	KT_EXPECT_EQ(t, parse(&o, "exit=later"), 1);
 }
 
+KTEST(cmdline_flags_take_no_value)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "hvprobe bluepill debugwait"), 0);
+	KT_EXPECT(t, o.hvprobe && o.bluepill && o.debugwait);
+	KT_EXPECT_EQ(t, parse(&o, "hvprobe=1 bluepill=yes"), 2);
+	KT_EXPECT(t, !o.hvprobe && !o.bluepill);
+}
+
 KTEST(cmdline_keeps_defaults_for_an_empty_line)
 {
 	static struct hv_options o;
