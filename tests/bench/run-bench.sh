@@ -45,7 +45,7 @@ for ((r = 0; r < RUNS; r++)); do
 	t=
 	for ((i = 0; i < 3000; i++)); do
 		if grep -aq 'tdpvisor default guest: Linux .* up' "$log" 2> /dev/null; then
-			t=$(echo "$(date +%s.%N) - $t0" | bc)
+			t=$(printf "%.1f" "$(echo "$(date +%s.%N) - $t0" | bc)")
 			break
 		fi
 		kill -0 "$pid" 2> /dev/null || break
