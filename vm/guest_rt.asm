@@ -63,6 +63,25 @@ GUEST_INSN guest_exec_clgi, clgi
 GUEST_INSN guest_exec_invlpga, invlpga
 GUEST_INSN guest_exec_skinit, skinit
 
+; The VMX instructions, each with operands that pass the CPU's own checks
+; (RAX = 0: a page-aligned address, a valid VMCS field; ECX = 1: INVEPT
+; single-context), so that in VMX non-root operation the intercept fires.
+; Their lengths are in include/vm/guest.h.
+%macro GUEST_VMX_INSN 2+
+global %1:function hidden
+%1:
+	xor eax, eax
+	mov ecx, 1
+	%2
+	ret
+%endmacro
+GUEST_VMX_INSN guest_exec_vmxon, vmxon [rax]		; F3 0F C7 30
+GUEST_VMX_INSN guest_exec_vmptrld, vmptrld [rax]	; 0F C7 30
+GUEST_VMX_INSN guest_exec_vmread, vmread rcx, rax	; 0F 78 C1
+GUEST_VMX_INSN guest_exec_vmwrite, vmwrite rax, rcx	; 0F 79 C1
+GUEST_VMX_INSN guest_exec_vmlaunch, vmlaunch		; 0F 01 C2
+GUEST_VMX_INSN guest_exec_invept, invept rcx, [rax]	; 66 0F 38 80 08
+
 global guest_triple_fault:function hidden
 guest_triple_fault:
 	lidt [empty_idtr]

@@ -39,6 +39,19 @@ void guest_exec_stgi(void);
 void guest_exec_clgi(void);
 void guest_exec_invlpga(void);
 void guest_exec_skinit(void);
+/* Each executes one VMX instruction of the length named here and returns. */
+void guest_exec_vmxon(void);
+void guest_exec_vmptrld(void);
+void guest_exec_vmread(void);
+void guest_exec_vmwrite(void);
+void guest_exec_vmlaunch(void);
+void guest_exec_invept(void);
+#define GUEST_VMXON_LEN 4
+#define GUEST_VMPTRLD_LEN 3
+#define GUEST_VMREAD_LEN 3
+#define GUEST_VMWRITE_LEN 3
+#define GUEST_VMLAUNCH_LEN 3
+#define GUEST_INVEPT_LEN 5
 /* Loads an empty IDT and raises #UD: the guest triple-faults. */
 void guest_triple_fault(void);
 /* Makes hypercall nr from CPL 3; returns once it raised #UD (recorded in

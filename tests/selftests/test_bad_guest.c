@@ -2,7 +2,9 @@
 /*
  * bad_guest: what a guest does wrong ends as specified, and the hypervisor
  * goes on with the next test.
- *   - SVM instructions raise #UD in the guest (caught by its own IDT);
+ *   - SVM and VMX instructions raise #UD in the guest (caught by its own
+ *     IDT), intercepted under one vendor and refused by the CPU under the
+ *     other;
  *   - a triple fault kills the VM with the reason logged;
  *   - an access outside every slot and device kills the VM, GPA logged;
  *   - a write to a read-only slot kills the VM with the GPA reported;
@@ -49,6 +51,25 @@ static void guest_svm_insns(struct guest_shared *sh)
 	guest_exec_skinit();
 	sh->ud_skip = 0;
 	GUEST_ASSERT_EQ(sh->ud_count, 7);
+	GUEST_ASSERT_EQ(sh->last_vector, 6);
+}
+
+static void guest_vmx_insns(struct guest_shared *sh)
+{
+	sh->ud_skip = GUEST_VMXON_LEN;
+	guest_exec_vmxon();
+	sh->ud_skip = GUEST_VMPTRLD_LEN;
+	guest_exec_vmptrld();
+	sh->ud_skip = GUEST_VMREAD_LEN;
+	guest_exec_vmread();
+	sh->ud_skip = GUEST_VMWRITE_LEN;
+	guest_exec_vmwrite();
+	sh->ud_skip = GUEST_VMLAUNCH_LEN;
+	guest_exec_vmlaunch();
+	sh->ud_skip = GUEST_INVEPT_LEN;
+	guest_exec_invept();
+	sh->ud_skip = 0;
+	GUEST_ASSERT_EQ(sh->ud_count, 6);
 	GUEST_ASSERT_EQ(sh->last_vector, 6);
 }
 
@@ -99,6 +120,12 @@ KTEST(bad_guest)
 	if (make_vm(t, "bad_guest_svm", guest_svm_insns)) {
 		KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_DONE);
 		KT_EXPECT_EQ(t, tvm.shared->ud_count, 7);
+		test_vm_destroy(&tvm);
+	}
+
+	if (make_vm(t, "bad_guest_vmx", guest_vmx_insns)) {
+		KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_DONE);
+		KT_EXPECT_EQ(t, tvm.shared->ud_count, 6);
 		test_vm_destroy(&tvm);
 	}
 
