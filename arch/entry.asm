@@ -4,6 +4,7 @@
 ; set-up can compute entry addresses from exception_stubs.
 
 %include "asm-offsets.inc"
+%include "arch/exc_frame.inc"
 
 default rel
 bits 64
@@ -12,62 +13,13 @@ extern exception_handler
 
 section .text
 
-; Vectors that push an error code: 8, 10-14, 17, 21, 29, 30.
-%define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
-
-align 16
-global exception_stubs:function hidden
-exception_stubs:
-%assign vec 0
-%rep 32
-	align 16
-%if HAS_ERRCODE(vec) == 0
-	push qword 0
-%endif
-	push qword vec
-	jmp exception_common
-%assign vec vec + 1
-%endrep
+EXC_STUBS exception_stubs, exception_common
 
 ; Builds struct exc_frame on the stack, calls exception_handler(frame) and
 ; returns from the exception with whatever the handler left in the frame
 ; (a fixup changes the saved RIP).
 exception_common:
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
-	mov rdi, rsp
-	cld
-	call exception_handler
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rbp
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rbx
-	pop rax
-	add rsp, EXC_FRAME_RIP - EXC_FRAME_VECTOR	; vector and error code
-	iretq
+	EXC_FRAME_CALL exception_handler
 
 ; bool rdmsr_safe(u32 msr, u64 *val): false if RDMSR raised #GP.
 global rdmsr_safe:function hidden

@@ -188,31 +188,50 @@ static void set_long_mode_state(void *vmcb, const struct vcpu_boot *b)
 	vmcb_write8(vmcb, VMCB_CPL, 0);
 }
 
-static int svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
+static void svm_vcpu_free(struct svm_vcpu *s)
+{
+	free_page(s->vmcb);
+	free_pages(s->iopm, SVM_IOPM_ORDER);
+	free_pages(s->msrpm, SVM_MSRPM_ORDER);
+	free_page(s);
+}
+
+/*
+ * A vCPU's VMCB and permission maps, every map byte set to fill (0xff: all
+ * ports and MSRs intercepted), wired into the VMCB with the VM's ASID.
+ * Returns NULL when the pool ran out.
+ */
+static struct svm_vcpu *svm_vcpu_alloc(struct vcpu *v, u8 fill)
 {
 	struct svm_vcpu *s = alloc_zeroed_page();
-	void *vmcb;
 
 	if (!s)
-		return -ENOMEM;
+		return NULL;
 	s->vmcb = alloc_zeroed_page();
 	s->iopm = alloc_pages(SVM_IOPM_ORDER);
 	s->msrpm = alloc_pages(SVM_MSRPM_ORDER);
 	if (!s->vmcb || !s->iopm || !s->msrpm) {
-		free_page(s->vmcb);
-		free_pages(s->iopm, SVM_IOPM_ORDER);
-		free_pages(s->msrpm, SVM_MSRPM_ORDER);
-		free_page(s);
-		return -ENOMEM;
+		svm_vcpu_free(s);
+		return NULL;
 	}
-	/* Test VMs reach no host port or MSR: intercept them all. */
-	memset(s->iopm, 0xff, PAGE_SIZE << SVM_IOPM_ORDER);
-	memset(s->msrpm, 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
+	memset(s->iopm, fill, PAGE_SIZE << SVM_IOPM_ORDER);
+	memset(s->msrpm, fill, PAGE_SIZE << SVM_MSRPM_ORDER);
+	vmcb_write64(s->vmcb, VMCB_IOPM_BASE_PA, (u64)(uintptr_t)s->iopm);
+	vmcb_write64(s->vmcb, VMCB_MSRPM_BASE_PA, (u64)(uintptr_t)s->msrpm);
+	vmcb_write32(s->vmcb, VMCB_GUEST_ASID, v->vm->asid);
+	return s;
+}
+
+/* A test VM's vCPU: it reaches no host port or MSR. */
+static int svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
+{
+	struct svm_vcpu *s = svm_vcpu_alloc(v, 0xff);
+	void *vmcb;
+
+	if (!s)
+		return -ENOMEM;
 	vmcb = s->vmcb;
 	set_intercepts(vmcb);
-	vmcb_write64(vmcb, VMCB_IOPM_BASE_PA, (u64)(uintptr_t)s->iopm);
-	vmcb_write64(vmcb, VMCB_MSRPM_BASE_PA, (u64)(uintptr_t)s->msrpm);
-	vmcb_write32(vmcb, VMCB_GUEST_ASID, v->vm->asid);
 	vmcb_write64(vmcb, VMCB_INT_CTL, V_INTR_MASKING);
 	vmcb_write64(vmcb, VMCB_NP_CTL, 1);
 	set_long_mode_state(vmcb, b);
@@ -303,24 +322,12 @@ static int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture 
 {
 	static const u32 hidden_msrs[] = { MSR_EFER, MSR_VM_CR, 0xc0010115, 0xc0010116,
 					   MSR_VM_HSAVE_PA };
-	struct svm_vcpu *s = alloc_zeroed_page();
+	struct svm_vcpu *s = svm_vcpu_alloc(v, 0);
 	unsigned int i;
 	void *vmcb;
 
 	if (!s)
 		return -ENOMEM;
-	s->vmcb = alloc_zeroed_page();
-	s->iopm = alloc_pages(SVM_IOPM_ORDER);
-	s->msrpm = alloc_pages(SVM_MSRPM_ORDER);
-	if (!s->vmcb || !s->iopm || !s->msrpm) {
-		free_page(s->vmcb);
-		free_pages(s->iopm, SVM_IOPM_ORDER);
-		free_pages(s->msrpm, SVM_MSRPM_ORDER);
-		free_page(s);
-		return -ENOMEM;
-	}
-	memset(s->iopm, 0, PAGE_SIZE << SVM_IOPM_ORDER);
-	memset(s->msrpm, 0, PAGE_SIZE << SVM_MSRPM_ORDER);
 	for (i = 0; i < cap->nio; i++)	/* any access touching the byte exits */
 		((u8 *)s->iopm)[cap->io_ports[i] / 8] |= (u8)(1 << (cap->io_ports[i] % 8));
 	for (i = 0; i < ARRAY_SIZE(hidden_msrs); i++)
@@ -331,9 +338,6 @@ static int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture 
 	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC2,
 		     VMCB_I2_VMRUN | VMCB_I2_VMMCALL | VMCB_I2_VMLOAD | VMCB_I2_VMSAVE |
 		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT);
-	vmcb_write64(vmcb, VMCB_IOPM_BASE_PA, (u64)(uintptr_t)s->iopm);
-	vmcb_write64(vmcb, VMCB_MSRPM_BASE_PA, (u64)(uintptr_t)s->msrpm);
-	vmcb_write32(vmcb, VMCB_GUEST_ASID, v->vm->asid);
 	vmcb_write64(vmcb, VMCB_NP_CTL, 1);
 	platform_state(vmcb, cap);
 	s->flushed_gen = ~0ULL;
@@ -368,10 +372,7 @@ static void svm_vcpu_destroy(struct vcpu *v)
 
 	if (!s)
 		return;
-	free_page(s->vmcb);
-	free_pages(s->iopm, SVM_IOPM_ORDER);
-	free_pages(s->msrpm, SVM_MSRPM_ORDER);
-	free_page(s);
+	svm_vcpu_free(s);
 	v->arch = NULL;
 }
 

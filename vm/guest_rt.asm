@@ -4,6 +4,7 @@
 ; address), never in the hypervisor.
 
 %include "asm-offsets.inc"
+%include "arch/exc_frame.inc"
 
 default rel
 bits 64
@@ -140,57 +141,10 @@ uhc_back:
 
 ; Exception stubs for the guest's IDT: the same frame as the host's
 ; (struct exc_frame), handled by guest_exception_dispatch().
-%define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
-align 16
-global guest_exception_stubs:function hidden
-guest_exception_stubs:
-%assign vec 0
-%rep 32
-	align 16
-%if HAS_ERRCODE(vec) == 0
-	push qword 0
-%endif
-	push qword vec
-	jmp guest_exception_common
-%assign vec vec + 1
-%endrep
+EXC_STUBS guest_exception_stubs, guest_exception_common
 
 guest_exception_common:
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
-	mov rdi, rsp
-	cld
-	call guest_exception_dispatch
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rbp
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rbx
-	pop rax
-	add rsp, EXC_FRAME_RIP - EXC_FRAME_VECTOR
-	iretq
+	EXC_FRAME_CALL guest_exception_dispatch
 
 section .data
 empty_idtr:
