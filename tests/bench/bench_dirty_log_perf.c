@@ -5,7 +5,8 @@
  * run iterations in which the guest dirties every page and the host gets
  * and clears the log, then disable.  For each phase it prints TSC cycles,
  * VM exits, TDP faults and pages per fault.  Under emulation the figure of
- * merit is the exit count, not the time.
+ * merit is the exit count, not the time.  Runs the mode tdp_dirty= forced,
+ * else every mode the CPU offers.
  */
 #include "arch/x86.h"
 #include "errcode.h"
@@ -14,6 +15,7 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "vm/test_vm.h"
+#include "vm/virt.h"
 
 #define DLP_GPA (16ULL << 30)
 #define DLP_BYTES (64ULL << 20)
@@ -62,8 +64,9 @@ static void phase_end(struct phase *p, const char *name, u64 pages)
 			(unsigned long long)tsc, (unsigned long long)exits, 0ULL, "-");
 }
 
-static void run_mode(enum tdp_dirty_mode mode, const char *mode_name)
+static void run_mode(enum tdp_dirty_mode mode)
 {
+	const char *mode_name = tdp_dirty_mode_name(mode);
 	struct mm_slot *slot;
 	struct phase p;
 	char name[24];
@@ -123,10 +126,17 @@ out:
 
 KBENCH(dirty_log_perf)
 {
+	enum tdp_dirty_mode m;
+
 	if (!virt) {
 		pr_info("bench: dirty_log_perf: no hardware virtualization\n");
 		return;
 	}
-	run_mode(TDP_DIRTY_WP, "write-protect");
-	run_mode(TDP_DIRTY_DBIT, "dirty-bits");
+	if (virt_dirty_mode_forced()) {
+		run_mode(virt_dirty_mode());
+		return;
+	}
+	for (m = TDP_DIRTY_WP; m < TDP_DIRTY_NR; m++)
+		if (virt_dirty_mode_offered(m))
+			run_mode(m);
 }

@@ -3,6 +3,8 @@
 #   1. the TDP MMU on the host (make bench-mm: optimized build, fake arch)
 #   2. in-hypervisor benchmarks (bench=all) in QEMU (AMD SVM, TCG); the
 #      exit and fault counts are the figures of merit under emulation
+#   3. the same in Bochs tigerlake (Intel VMX), once per dirty-logging mode
+#      forced with tdp_dirty= (PML, EPT dirty bits, write protection)
 #   3. the platform VM's overhead: the default guest (Debian's Linux) from
 #      QEMU's start to its userspace banner, without and with hv.efi, in the
 #      same run, as a ratio; plus hv.efi's exits and TDP faults per GiB
@@ -72,3 +74,16 @@ if [ -n "$mib" ] && [ -n "$exits" ]; then
 	printf 'per GiB touched (memcheck %s MiB): %.0f exits, %.0f TDP faults\n' "$mib" \
 		"$(echo "$1 * 1024 / $mib" | bc -l)" "$(echo "$2 * 1024 / $mib" | bc -l)"
 fi
+
+for mode in pml dbit wp; do
+	echo
+	echo "== In the hypervisor: Bochs tigerlake (Intel VMX + EPT), tdp_dirty=$mode"
+	tools/mkimage.sh "$OUT/bench-$mode.img" --efi build/hv.efi \
+		--cfg "loglevel=7 hvmem=256M bench=dirty_log_perf tdp_dirty=$mode exit=bochs" > /dev/null
+	tests/emu/run-bochs.sh --image "$OUT/bench-$mode.img" --log "$OUT/bochs-bench-$mode.log" \
+		--model tigerlake --timeout 900 2> "$OUT/bochs-bench-$mode.err"
+	st=$?
+	grep -a 'dirty logging uses\|bench:' "$OUT/bochs-bench-$mode.log" |
+		sed 's/^\[[ 0-9.]*\] //; s/^bench: //'
+	[ "$st" -eq 0 ] || echo "(the Bochs run ended with status $st; log: $OUT/bochs-bench-$mode.log)"
+done
