@@ -12,6 +12,7 @@
 ; delivered to the host's handler right there.
 
 %include "asm-offsets.inc"
+%include "vm/guest_gprs.inc"
 
 default rel
 bits 64
@@ -36,20 +37,7 @@ vmx_enter:
 
 	test rsi, rsi			; ZF survives the loads below
 	mov rax, [rdi + GPR_RAX * 8]
-	mov rbx, [rdi + GPR_RBX * 8]
-	mov rcx, [rdi + GPR_RCX * 8]
-	mov rdx, [rdi + GPR_RDX * 8]
-	mov rsi, [rdi + GPR_RSI * 8]
-	mov rbp, [rdi + GPR_RBP * 8]
-	mov r8, [rdi + GPR_R8 * 8]
-	mov r9, [rdi + GPR_R9 * 8]
-	mov r10, [rdi + GPR_R10 * 8]
-	mov r11, [rdi + GPR_R11 * 8]
-	mov r12, [rdi + GPR_R12 * 8]
-	mov r13, [rdi + GPR_R13 * 8]
-	mov r14, [rdi + GPR_R14 * 8]
-	mov r15, [rdi + GPR_R15 * 8]
-	mov rdi, [rdi + GPR_RDI * 8]
+	LOAD_GUEST_GPRS
 	jnz .resume
 	vmlaunch
 	jmp .failed
@@ -68,19 +56,7 @@ vmx_vmexit:
 	push rdi			; the guest's RDI; gprs now at [rsp + 8]
 	mov rdi, [rsp + 8]
 	mov [rdi + GPR_RAX * 8], rax
-	mov [rdi + GPR_RBX * 8], rbx
-	mov [rdi + GPR_RCX * 8], rcx
-	mov [rdi + GPR_RDX * 8], rdx
-	mov [rdi + GPR_RSI * 8], rsi
-	mov [rdi + GPR_RBP * 8], rbp
-	mov [rdi + GPR_R8 * 8], r8
-	mov [rdi + GPR_R9 * 8], r9
-	mov [rdi + GPR_R10 * 8], r10
-	mov [rdi + GPR_R11 * 8], r11
-	mov [rdi + GPR_R12 * 8], r12
-	mov [rdi + GPR_R13 * 8], r13
-	mov [rdi + GPR_R14 * 8], r14
-	mov [rdi + GPR_R15 * 8], r15
+	STORE_GUEST_GPRS
 	pop rax
 	mov [rdi + GPR_RDI * 8], rax
 	xor eax, eax
