@@ -82,6 +82,24 @@ pool_reserved() {
 	return 1
 }
 
+# qemu_run NAME RUNNER-ARGS...: boots $OUT/NAME.img in QEMU; sets log and st.
+qemu_run() {
+	local name=$1
+	shift
+	log=$OUT/$name.log
+	tests/emu/run-qemu.sh --image "$OUT/$name.img" --log "$log" --timeout "$QEMU_TIMEOUT" \
+		"$@" 2> "$log.err"
+	st=$?
+}
+
+# bochs_run NAME MODEL: boots $OUT/NAME.img in Bochs; sets log and st.
+bochs_run() {
+	log=$OUT/$1.log
+	tests/emu/run-bochs.sh --image "$OUT/$1.img" --log "$log" --model "$2" \
+		--timeout "$BOCHS_TIMEOUT" 2> "$log.err"
+	st=$?
+}
+
 # image NAME CMDLINE: a boot image whose hv.cfg holds CMDLINE.
 image() {
 	tools/mkimage.sh "$OUT/$1.img" --efi build/hv.efi --cfg "$2" > /dev/null
@@ -123,10 +141,7 @@ run_qemu() {
 
 	# The in-hypervisor tests, SVM selftests included.
 	image qemu-main "$TEST_CMDLINE exit=qemu"
-	log=$OUT/qemu-main.log
-	tests/emu/run-qemu.sh --image "$OUT/qemu-main.img" --log "$log" --cpu EPYC \
-		--mem 1024 --timeout "$QEMU_TIMEOUT" 2> "$log.err"
-	st=$?
+	qemu_run qemu-main --cpu EPYC --mem 1024
 	expect_status qemu "main boot ends with a passing status" "$st" 0 "$log"
 	expect qemu "banner" "$log" '\] tdpvisor [0-9.]+ .* starting'
 	expect qemu "capability report: SVM with NPT" "$log" 'cpu0: SVM: NPT yes'
@@ -169,10 +184,7 @@ run_qemu() {
 	tools/mkimage.sh "$OUT/qemu-next.img" --efi build/hv.efi \
 		--cfg 'loglevel=7 hvmem=64M bluepill next=\EFI\tdpvisor\hv2.efi next_args="loglevel=7 ktest=cmdline exit=qemu"' \
 		--add 'build/hv.efi=\EFI\tdpvisor\hv2.efi' > /dev/null
-	log=$OUT/qemu-next.log
-	tests/emu/run-qemu.sh --image "$OUT/qemu-next.img" --log "$log" --cpu EPYC,hypervisor=off --mem 1024 \
-		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
-	st=$?
+	qemu_run qemu-next --cpu EPYC,hypervisor=off --mem 1024
 	expect_status qemu "next stage: the guest hv.efi ends the run with a pass" "$st" 0 "$log"
 	expect qemu "next stage: started from \EFI\tdpvisor with its load options" "$log" \
 		'path \\EFI\\tdpvisor\\hv2.efi'
@@ -188,10 +200,7 @@ run_qemu() {
 	tools/mkimage.sh "$OUT/qemu-hvprobe.img" --efi build/hv.efi \
 		--cfg 'loglevel=7 hvmem=64M bluepill next=\EFI\tdpvisor\hv2.efi next_args="loglevel=7 hvprobe exit=qemu"' \
 		--add 'build/hv.efi=\EFI\tdpvisor\hv2.efi' > /dev/null
-	log=$OUT/qemu-hvprobe.log
-	tests/emu/run-qemu.sh --image "$OUT/qemu-hvprobe.img" --log "$log" --cpu EPYC,hypervisor=off \
-		--mem 1024 --timeout "$QEMU_TIMEOUT" 2> "$log.err"
-	st=$?
+	qemu_run qemu-hvprobe --cpu EPYC,hypervisor=off --mem 1024
 	expect_status qemu "hvprobe: the guest finds the hypervisor out of reach" "$st" 0 "$log"
 	n=$(grep -a -c 'hvprobe: hypervisor memory \[0x[0-9a-f]*-0x[0-9a-f]*\]: reads as all ones' "$log")
 	if [ "$n" -eq 2 ]; then
@@ -207,10 +216,7 @@ run_qemu() {
 	tools/mkimage.sh "$OUT/qemu-poweroff.img" --efi build/hv.efi \
 		--cfg 'loglevel=7 hvmem=64M bluepill next=\EFI\tdpvisor\hv2.efi next_args="loglevel=7 exit=poweroff"' \
 		--add 'build/hv.efi=\EFI\tdpvisor\hv2.efi' > /dev/null
-	log=$OUT/qemu-poweroff.log
-	tests/emu/run-qemu.sh --image "$OUT/qemu-poweroff.img" --log "$log" --cpu EPYC --mem 1024 \
-		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
-	st=$?
+	qemu_run qemu-poweroff --cpu EPYC --mem 1024
 	expect_status qemu "power-off: QEMU ends without a debug-exit verdict" "$st" 2 "$log"
 	expect qemu "power-off: found in the ACPI FADT" "$log" 'platform: power-off ports 0x[0-9a-f]+'
 	expect qemu "power-off: statistics printed first" "$log" \
@@ -224,11 +230,8 @@ run_qemu() {
 	tools/mkimage.sh "$OUT/qemu-linux.img" --efi build/hv.efi \
 		--cfg 'loglevel=7 hvmem=64M bluepill next=\vmlinuz next_args="initrd=\initrd.img console=ttyS0 tdpvisor.test=1"' \
 		--add 'build/guest/vmlinuz=\vmlinuz' --add 'build/guest/initrd.img=\initrd.img' > /dev/null
-	log=$OUT/qemu-linux.log
 	# QEMU's EPYC sets the hypervisor bit itself: off, so the bit is ours.
-	tests/emu/run-qemu.sh --image "$OUT/qemu-linux.img" --log "$log" --cpu EPYC,hypervisor=off --mem 1024 \
-		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
-	st=$?
+	qemu_run qemu-linux --cpu EPYC,hypervisor=off --mem 1024
 	expect_status qemu "Linux: switches the machine off at the end" "$st" 2 "$log"
 	expect qemu "Linux: reaches userspace under hv.efi" "$log" 'tdpvisor default guest: Linux [^ ]+ up'
 	expect qemu "Linux: sees the hypervisor bit" "$log" 'hypervisor bit: yes'
@@ -252,20 +255,14 @@ run_qemu() {
 
 	# A CPU without SVM: a clear message and a clean return.
 	image qemu-nosvm "loglevel=7 exit=qemu"
-	log=$OUT/qemu-nosvm.log
-	tests/emu/run-qemu.sh --image "$OUT/qemu-nosvm.img" --log "$log" --cpu qemu64,-svm \
-		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
-	st=$?
+	qemu_run qemu-nosvm --cpu qemu64,-svm
 	expect_status qemu "no SVM: exits cleanly" "$st" 0 "$log"
 	expect qemu "no SVM: says why" "$log" 'cpu0: this CPU has no hardware virtualization'
 	expect qemu "no SVM: returns EFI_UNSUPPORTED" "$log" 'returning to the firmware \(status 0x8000000000000003\)'
 
 	# Hypervisor faults: registers, a symbolized backtrace, a failure status.
 	image qemu-crash-ud "loglevel=7 crashtest=ud exit=qemu"
-	log=$OUT/qemu-crash-ud.log
-	tests/emu/run-qemu.sh --image "$OUT/qemu-crash-ud.img" --log "$log" --cpu EPYC \
-		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
-	st=$?
+	qemu_run qemu-crash-ud --cpu EPYC
 	expect_status qemu "crash #UD: failure status" "$st" 1 "$log"
 	expect qemu "crash #UD: vector named" "$log" 'host exception 6 \(#UD invalid opcode\)'
 	expect qemu "crash #UD: registers dumped" "$log" 'RAX: [0-9a-f]{16} RBX'
@@ -274,20 +271,14 @@ run_qemu() {
 	expect qemu "crash #UD: panic line" "$log" 'Kernel panic - not syncing: unhandled host exception 6'
 
 	image qemu-crash-bug "loglevel=7 crashtest=bug exit=qemu"
-	log=$OUT/qemu-crash-bug.log
-	tests/emu/run-qemu.sh --image "$OUT/qemu-crash-bug.img" --log "$log" --cpu EPYC \
-		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
-	st=$?
+	qemu_run qemu-crash-bug --cpu EPYC
 	expect_status qemu "BUG_ON: failure status" "$st" 1 "$log"
 	expect qemu "BUG_ON: file and line" "$log" 'BUG: failure at boot/efi_main.c:[0-9]+'
 	expect qemu "BUG_ON: backtrace" "$log" 'crashtest_run'
 
 	# Garbage options are reported by name and ignored.
 	image qemu-badopts 'loglevel=7 frobnicate=1 hvmem=huge console=ttyS9 =x exit=qemu'
-	log=$OUT/qemu-badopts.log
-	tests/emu/run-qemu.sh --image "$OUT/qemu-badopts.img" --log "$log" --cpu EPYC \
-		--timeout "$QEMU_TIMEOUT" 2> "$log.err"
-	st=$?
+	qemu_run qemu-badopts --cpu EPYC
 	expect_status qemu "bad options: exits cleanly" "$st" 0 "$log"
 	expect qemu "bad options: unknown one named" "$log" "cmdline: unknown option 'frobnicate'"
 	expect qemu "bad options: bad value named" "$log" "cmdline: hvmem: expected a size"
@@ -307,10 +298,7 @@ run_qemu() {
 run_bochs() {
 	local st log
 	image bochs-main "$TEST_CMDLINE exit=bochs"
-	log=$OUT/bochs-main.log
-	tests/emu/run-bochs.sh --image "$OUT/bochs-main.img" --log "$log" --model tigerlake \
-		--timeout "$BOCHS_TIMEOUT" 2> "$log.err"
-	st=$?
+	bochs_run bochs-main tigerlake
 	expect_status bochs "tigerlake boot ends with a passing status" "$st" 0 "$log"
 	expect bochs "banner" "$log" '\] tdpvisor [0-9.]+ .* starting'
 	expect bochs "capability report: VMX with EPT, A/D bits and PML" "$log" \
@@ -324,10 +312,7 @@ run_bochs() {
 	local mode name
 	for mode in dbit wp; do
 		image "bochs-$mode" "$TEST_CMDLINE tdp_dirty=$mode exit=bochs"
-		log=$OUT/bochs-$mode.log
-		tests/emu/run-bochs.sh --image "$OUT/bochs-$mode.img" --log "$log" \
-			--model tigerlake --timeout "$BOCHS_TIMEOUT" 2> "$log.err"
-		st=$?
+		bochs_run "bochs-$mode" tigerlake
 		[ "$mode" = wp ] && name=write-protect || name="dirty bits"
 		expect_status bochs "tigerlake tdp_dirty=$mode boot ends with a passing status" \
 			"$st" 0 "$log"
@@ -339,10 +324,7 @@ run_bochs() {
 	# The fallbacks: no EPT A/D bits, no 1G pages, no PML.  PML is asked
 	# for and refused by name.
 	image bochs-sandy "$TEST_CMDLINE tdp_dirty=pml exit=bochs"
-	log=$OUT/bochs-sandy.log
-	tests/emu/run-bochs.sh --image "$OUT/bochs-sandy.img" --log "$log" \
-		--model corei7_sandy_bridge_2600k --timeout "$BOCHS_TIMEOUT" 2> "$log.err"
-	st=$?
+	bochs_run bochs-sandy corei7_sandy_bridge_2600k
 	expect_status bochs "sandy bridge boot ends with a passing status" "$st" 0 "$log"
 	expect bochs "sandy bridge: VMX without A/D bits, 1G pages or PML" "$log" \
 		'cpu0: VMX on: EPT 4 levels, VPID yes, A/D no, 1G pages no, PML no'
@@ -356,10 +338,7 @@ run_bochs() {
 	# Bochs 2.7 panics on a guest triple fault instead of delivering the
 	# SHUTDOWN intercept, so that one sub-case runs only under QEMU.
 	image bochs-ryzen "$TEST_CMDLINE ktest_skip=triple_fault exit=bochs"
-	log=$OUT/bochs-ryzen.log
-	tests/emu/run-bochs.sh --image "$OUT/bochs-ryzen.img" --log "$log" --model ryzen \
-		--timeout "$BOCHS_TIMEOUT" 2> "$log.err"
-	st=$?
+	bochs_run bochs-ryzen ryzen
 	expect_status bochs "ryzen boot ends with a passing status" "$st" 0 "$log"
 	expect bochs "ryzen: SVM with NRIPS and flush-by-ASID" "$log" \
 		'cpu0: SVM on: NPT 4 levels, [0-9]+ ASIDs, NRIPS yes, flush-by-ASID yes'
