@@ -100,13 +100,6 @@ bochs_run() {
 	st=$?
 }
 
-# kernel_warnings LOG: the guest's "kernel warning:" lines with numbers
-# masked (addresses and counts differ between boots), sorted and unique.
-kernel_warnings() {
-	grep -a '^kernel warning: ' "$1" | tr -d '\r' | sed 's/0x[0-9a-f]*/N/g; s/[0-9][0-9]*/N/g' |
-		sort -u
-}
-
 # image NAME CMDLINE: a boot image whose hv.cfg holds CMDLINE.
 image() {
 	tools/mkimage.sh "$OUT/$1.img" --efi build/hv.efi --cfg "$2" > /dev/null
@@ -258,20 +251,6 @@ run_qemu() {
 	else
 		result qemu "Linux: the hypervisor's pool is reserved in Linux's memory map" 0 \
 			"no reserved BIOS-e820 range covers [0x${range% *}-0x${range#* }]"
-	fi
-
-	# Linux's warnings under hv.efi, against the same boot without it.
-	tests/guest-linux/run-direct.sh --dir build/guest --log "$OUT/linux-direct.log" \
-		--cpu EPYC,hypervisor=off > "$OUT/linux-direct.out" 2>&1
-	st=$?
-	expect_status qemu "Linux without hv.efi (the baseline) boots" "$st" 0 "$OUT/linux-direct.log"
-	new_warnings=$(comm -13 <(kernel_warnings "$OUT/linux-direct.log") \
-		<(kernel_warnings "$OUT/qemu-linux.log"))
-	if grep -aq 'kernel warning\|powering off' "$OUT/qemu-linux.log" && [ -z "$new_warnings" ]; then
-		result qemu "Linux: no kernel warning that the boot without hv.efi does not have" 1
-	else
-		result qemu "Linux: no kernel warning that the boot without hv.efi does not have" 0 \
-			"$(echo "$new_warnings" | head -3 | tr '\n' '|')"
 	fi
 
 	# A CPU without SVM: a clear message and a clean return.
