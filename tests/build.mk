@@ -1,6 +1,6 @@
 # tests/: the host test binary's own sources and the unit tests that run
 # both on the host and inside hv.efi (ktest=... on its command line).
-host-test-y += tests/host/host_main.o
+host-test-y += tests/host/host_main.o tests/host/host_rt.o
 
 # Unit tests that run on both sides (host binary and hv.efi with ktest=).
 unit-tests := tests/unit/test_vsprintf.o tests/unit/test_page_alloc.o \

@@ -18,13 +18,13 @@ FUZZ_SECONDS ?= 60
 
 mm-core-src := mm/spte.c mm/tdp_iter.c mm/tdp_mmu.c mm/tdp_fault.c mm/tdp_dirty.c \
 	tests/host/fake_arch.c lib/vsprintf.c lib/string.c
-mm-ktest-src := $(mm-core-src) lib/ktest.c mm/page_alloc.c tests/host/host_main.c
+mm-ktest-src := $(mm-core-src) lib/ktest.c mm/page_alloc.c tests/host/host_main.c tests/host/host_rt.c
 mm-test-src := $(mm-ktest-src) tests/unit/test_tdp_iter.c tests/unit/test_tdp_mmu.c \
 	tests/host/mm/tdp_model.c tests/host/mm/test_tdp_model.c
 mm-thread-src := $(mm-ktest-src) tests/host/mm/test_tdp_threads.c
-mm-fuzz-src := $(mm-core-src) tests/host/mm/mm_rt.c tests/host/mm/tdp_model.c \
+mm-fuzz-src := $(mm-core-src) tests/host/host_rt.c tests/host/mm/tdp_model.c \
 	tests/host/mm/fuzz_tdp.c
-mm-bench-src := $(mm-core-src) tests/host/mm/mm_rt.c tests/host/mm/bench_tdp.c
+mm-bench-src := $(mm-core-src) tests/host/host_rt.c tests/host/mm/bench_tdp.c
 
 MM_HOST_CFLAGS := $(HOST_CFLAGS) -Itests/host/mm
 MM_BENCH_CFLAGS := $(filter-out -O1,$(MM_HOST_CFLAGS)) -O2

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The hypervisor services lib/ and mm/ call (printk, __bug, __warn, panic)
- * for the stand-alone host binaries that have their own main(): the
- * fuzzer and the benchmark.  (The ktest binaries use tests/host/host_main.c.)
+ * The few hypervisor services that lib/ and mm/ call (printk, __bug, __warn,
+ * panic), implemented on top of libc for every host binary: the unit tests,
+ * the TDP MMU suites, the fuzzer and the benchmark.  A broken invariant
+ * aborts the binary with file:line so the sanitizers' and the runner's
+ * output point at it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@ int vprintk(const char *fmt, va_list ap)
 		fmt += 2;
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	fputs(buf, stdout);
+	fflush(stdout);
 	return n;
 }
 
