@@ -9,6 +9,7 @@
 ; half-switched state; interrupts that arrive meanwhile are taken after STGI.
 
 %include "asm-offsets.inc"
+%include "arch/callee_saved.inc"
 %include "vm/guest_gprs.inc"
 
 default rel
@@ -18,13 +19,7 @@ section .text
 ; void svm_vmrun(u64 *gprs, u64 guest_vmcb_pa, u64 host_vmcb_pa)
 global svm_vmrun:function hidden
 svm_vmrun:
-	push rbp
-	mov rbp, rsp
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_CALLEE_SAVED
 	push rdi			; [rsp + 16] after the two below: gprs
 	push rdx			; [rsp + 8]: host VMCB
 	push rsi			; [rsp]: guest VMCB
@@ -51,12 +46,7 @@ svm_vmrun:
 	vmload
 	stgi
 	pop rdi
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
+	POP_CALLEE_SAVED
 	ret
 
 ; void svm_vmsave(u64 vmcb_pa): stores the CPU's current FS/GS/TR/LDTR

@@ -14,6 +14,7 @@
 ; caller platform_enter() simply returns 0, as a guest.
 
 %include "asm-offsets.inc"
+%include "arch/callee_saved.inc"
 
 default rel
 bits 64
@@ -21,13 +22,7 @@ section .text
 
 global platform_enter:function hidden
 platform_enter:
-	push rbp
-	mov rbp, rsp
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_CALLEE_SAVED
 	pushfq
 	pop rax
 	mov [rdi + CAPTURE_RFLAGS], rax
@@ -38,11 +33,6 @@ platform_enter:
 	ud2				; host() never returns
 global platform_resume:function hidden
 platform_resume:
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
+	POP_CALLEE_SAVED
 	xor eax, eax
 	ret

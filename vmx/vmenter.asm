@@ -12,6 +12,7 @@
 ; delivered to the host's handler right there.
 
 %include "asm-offsets.inc"
+%include "arch/callee_saved.inc"
 %include "vm/guest_gprs.inc"
 
 default rel
@@ -22,13 +23,7 @@ section .text
 ; Returns 0 after a VM exit, 1 for VMfailValid, 2 for VMfailInvalid.
 global vmx_enter:function hidden
 vmx_enter:
-	push rbp
-	mov rbp, rsp
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_CALLEE_SAVED
 	pushfq
 	push rdi			; [rsp]: gprs, found again at the exit
 
@@ -64,12 +59,7 @@ vmx_vmexit:
 enter_done:
 	add rsp, 8			; gprs
 	popfq				; the host's interrupt flag
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
+	POP_CALLEE_SAVED
 	ret
 
 ; void vmx_host_nmi(void)
