@@ -174,6 +174,13 @@ static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
 	}
 }
 
+void vcpu_io_in_result(struct vcpu *v, unsigned int size, u64 val)
+{
+	u64 mask = size == 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
+
+	v->gpr[GPR_RAX] = (size == 4 ? 0 : v->gpr[GPR_RAX] & ~mask) | (val & mask);
+}
+
 /* I/O ports of test VMs lead nowhere: reads float high, writes vanish. */
 static int handle_io(struct vcpu *v, const struct vm_exit *e)
 {
@@ -183,11 +190,8 @@ static int handle_io(struct vcpu *v, const struct vm_exit *e)
 		vm_kill(v->vm, "string I/O on port 0x%x is not emulated", e->io.port);
 		return -EOPNOTSUPP;
 	}
-	if (e->io.in) {
-		u64 mask = e->io.size == 4 ? 0xffffffffULL : (1ULL << (8 * e->io.size)) - 1;
-
-		v->gpr[GPR_RAX] = (e->io.size == 4 ? 0 : v->gpr[GPR_RAX] & ~mask) | mask;
-	}
+	if (e->io.in)
+		vcpu_io_in_result(v, e->io.size, ~0ULL);
 	return vcpu_skip_insn(v, e);
 }
 

@@ -90,10 +90,8 @@ int platform_io(struct vcpu *v, const struct vm_exit *e)
 	if (vcpu_skip_insn(v, e))
 		return -EFAULT;
 	if (e->io.in) {
-		u64 got = e->io.size == 1 ? inb(port) : e->io.size == 2 ? inw(port) : inl(port);
-		u64 mask = e->io.size == 4 ? 0xffffffffULL : (1ULL << (8 * e->io.size)) - 1;
-
-		v->gpr[GPR_RAX] = (e->io.size == 4 ? 0 : v->gpr[GPR_RAX] & ~mask) | got;
+		vcpu_io_in_result(v, e->io.size, e->io.size == 1 ? inb(port) :
+				  e->io.size == 2 ? inw(port) : inl(port));
 		return 0;
 	}
 	if (is_power_off(port, val))

@@ -37,6 +37,9 @@ int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *e
 /* Length of an intercepted instruction (CPUID, HLT, VMCALL ...) at bytes,
  * prefixes included; -EINVAL when it is not one of them. */
 int intercepted_insn_length(const u8 *bytes, unsigned int n, bool long_mode);
+/* Puts an IN instruction's size-byte result into the guest's RAX: AL/AX
+ * keep RAX's other bits, EAX clears bits 63:32, as the hardware does. */
+void vcpu_io_in_result(struct vcpu *v, unsigned int size, u64 val);
 /* Moves the guest's RIP past the intercepted instruction of exit e. */
 int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e);
 
