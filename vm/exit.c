@@ -128,7 +128,8 @@ static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
 	struct vm_mmio_dev *dev;
 	int r;
 
-	if (tdp_mmu_is_mmio_fault(&v->tdp, gfn)) {
+	/* Markers exist only where a device is: without one, skip the walk. */
+	if (vm->nmmio && tdp_mmu_is_mmio_fault(&v->tdp, gfn)) {
 		vm->stats.mmio_marker_hits++;
 		dev = vm_find_mmio(vm, e->tdp.gpa);
 		if (dev)
