@@ -6,5 +6,6 @@ host-y += mm/page_alloc.o
 # The TDP MMU (include/mm/tdp_mmu.h); hooks_hv.c is the hypervisor's side of
 # include/mm/mm_hooks.h (the host's is tests/host/fake_arch.c).
 tdp-mmu-y := mm/spte.o mm/tdp_iter.o mm/tdp_mmu.o mm/tdp_fault.o mm/tdp_dirty.o
+tdp-mmu-y += mm/tdp_lookup.o
 hv-y += $(tdp-mmu-y) mm/hooks_hv.o
 host-y += $(tdp-mmu-y)

@@ -203,6 +203,25 @@ int tdp_mmu_mark_mmio(struct tdp_vcpu *v, gfn_t start, gfn_t end);
 /* Makes every MMIO marker stale (call on any memory-slot change). */
 void tdp_mmu_mmio_gen_bump(struct tdp_mmu *mmu);
 
+/* ---- lookup (mm/tdp_lookup.c) ---- */
+
+/* What a root maps one GFN to, as tdp_mmu_lookup() found it. */
+struct tdp_mapping {
+	bool present;		/* a leaf of this MMU maps the GFN */
+	int level;		/* the leaf's level; else the level of the empty entry */
+	hpa_t hpa;		/* the GFN's page (not the leaf's base); 0 if absent */
+	u32 access;		/* TDP_ACC_* of the leaf, access tracking undone */
+	enum tdp_memtype memtype;	/* MT_NR: an encoding the format lacks */
+	u64 spte;		/* the entry as read */
+};
+
+/*
+ * Reads what v's current root maps gfn to, on the read side, and changes
+ * nothing: no fault, no table, no marker.  Returns 0 (out filled; absent is
+ * out->present false), or -EINVAL when v has no root or gfn lies beyond it.
+ */
+int tdp_mmu_lookup(struct tdp_vcpu *v, gfn_t gfn, struct tdp_mapping *out);
+
 /* ---- zapping ---- */
 
 /*
