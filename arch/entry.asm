@@ -41,6 +41,46 @@ section ex_table progbits alloc noexec nowrite align=4
 	dd rdmsr_safe.fixup - $
 
 section .text
+; bool wrmsr_safe(u32 msr, u64 val): false if WRMSR raised #GP.
+global wrmsr_safe:function hidden
+wrmsr_safe:
+	mov ecx, edi
+	mov eax, esi
+	mov rdx, rsi
+	shr rdx, 32
+.insn:
+	wrmsr
+	mov eax, 1
+	ret
+.fixup:
+	xor eax, eax
+	ret
+
+section ex_table
+	dd wrmsr_safe.insn - $
+	dd wrmsr_safe.fixup - $
+
+section .text
+; bool xsetbv_safe(u32 xcr, u64 val): false if XSETBV raised #GP or #UD.
+global xsetbv_safe:function hidden
+xsetbv_safe:
+	mov ecx, edi
+	mov eax, esi
+	mov rdx, rsi
+	shr rdx, 32
+.insn:
+	xsetbv
+	mov eax, 1
+	ret
+.fixup:
+	xor eax, eax
+	ret
+
+section ex_table
+	dd xsetbv_safe.insn - $
+	dd xsetbv_safe.fixup - $
+
+section .text
 ; int exception_fixup_selftest(void): executes UD2 under an exception-table
 ; fixup.  Returns 0 when the fixup resumed execution (the expected path), 1 if
 ; no exception happened at all.

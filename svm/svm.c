@@ -332,12 +332,14 @@ static int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture 
 		((u8 *)s->iopm)[cap->io_ports[i] / 8] |= (u8)(1 << (cap->io_ports[i] % 8));
 	for (i = 0; i < ARRAY_SIZE(hidden_msrs); i++)
 		msrpm_intercept(s->msrpm, hidden_msrs[i]);
+	for (i = 0; i < cap->nmsr_writes; i++)	/* reads too: passed on */
+		msrpm_intercept(s->msrpm, cap->msr_writes[i]);
 	vmcb = s->vmcb;
-	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC1, VMCB_I1_CPUID | VMCB_I1_INVLPGA |
+	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC1, VMCB_I1_CPUID | VMCB_I1_INVD | VMCB_I1_INVLPGA |
 		     VMCB_I1_MSR_PROT | VMCB_I1_IOIO_PROT | VMCB_I1_SHUTDOWN);
 	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC2,
 		     VMCB_I2_VMRUN | VMCB_I2_VMMCALL | VMCB_I2_VMLOAD | VMCB_I2_VMSAVE |
-		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT);
+		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT | VMCB_I2_XSETBV);
 	vmcb_write64(vmcb, VMCB_NP_CTL, 1);
 	platform_state(vmcb, cap);
 	s->flushed_gen = ~0ULL;
@@ -442,6 +444,12 @@ static void decode_exit(struct vcpu *v, void *vmcb, struct vm_exit *e)
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = VMEXIT_SHUTDOWN;
+		break;
+	case SVM_EXIT_XSETBV:
+		e->reason = VMEXIT_XSETBV;
+		break;
+	case SVM_EXIT_INVD:
+		e->reason = VMEXIT_INVD;
 		break;
 	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:

@@ -8,6 +8,7 @@
 #include "vm/hypercall.h"
 #include "vm/platform.h"
 #include "arch/x86.h"
+#include "arch/xsave.h"
 #include "errcode.h"
 #include "lib/printk.h"
 #include "lib/string.h"
@@ -107,6 +108,8 @@ static void emulate_cpuid(struct vcpu *v)
 		} else if (leaf == 0x80000001) {
 			r.ecx &= ~CPUID81_ECX_SVM;
 		}
+		if (virt->cpuid_fixup)
+			virt->cpuid_fixup(v, leaf, sub, &r);
 	}
 	v->gpr[GPR_RAX] = r.eax;
 	v->gpr[GPR_RBX] = r.ebx;
@@ -196,6 +199,50 @@ static int handle_io(struct vcpu *v, const struct vm_exit *e)
 	return vcpu_skip_insn(v, e);
 }
 
+/*
+ * XSETBV: the platform VM sets the real XCR0 (the hypervisor uses no
+ * extended state), but only to a value the CPU accepts -- one that would
+ * #GP on hardware gets #GP here rather than in the host.  The CPU raises
+ * #UD (CR4.OSXSAVE clear) and #GP (CPL > 0) before the exit itself.
+ */
+static int handle_xsetbv(struct vcpu *v, const struct vm_exit *e)
+{
+	u32 xcr = (u32)v->gpr[GPR_RCX];
+	u64 val = ((u64)(u32)v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
+	struct cpuid_regs r = cpuid_count(0xd, 0);
+	u64 supported = ((u64)r.edx << 32) | r.eax;
+
+	if (!v->vm->is_platform) {
+		virt->inject_exception(v, UD_VECTOR, false, 0);
+		return 0;
+	}
+	if (xcr != 0 || virt->get_cpl(v) || !xcr0_valid(val, supported) || !xsetbv_safe(0, val)) {
+		pr_debug("vm %s: XSETBV(%u, 0x%llx) refused: #GP\n", v->vm->name, xcr,
+			 (unsigned long long)val);
+		virt->inject_exception(v, GP_VECTOR, true, 0);
+		return 0;
+	}
+	return vcpu_skip_insn(v, e);
+}
+
+/* A guarded CR bit: the vendor performs the access or asks for #GP. */
+static int handle_cr_access(struct vcpu *v, const struct vm_exit *e)
+{
+	int r = virt->cr_access ? virt->cr_access(v, e) : -EOPNOTSUPP;
+
+	if (r == -EPERM) {
+		virt->inject_exception(v, GP_VECTOR, true, 0);
+		return 0;
+	}
+	if (r < 0) {
+		if (!v->vm->dead)
+			vm_kill(v->vm, "control-register access at RIP 0x%llx not handled (%d)",
+				(unsigned long long)virt->get_rip(v), r);
+		return r;
+	}
+	return vcpu_skip_insn(v, e);
+}
+
 /* Handles one exit.  Returns 1 with *ev filled for the owner, 0 to go on. */
 static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *ev)
 {
@@ -218,11 +265,18 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 		return vcpu_hypercall(v, e, ev);
 	case VMEXIT_MSR_READ:
 	case VMEXIT_MSR_WRITE:
-		if (vm->is_platform && virt->platform_msr &&
-		    !virt->platform_msr(v, e->msr, e->reason == VMEXIT_MSR_WRITE))
+		if (vm->is_platform && !platform_msr(v, e->msr, e->reason == VMEXIT_MSR_WRITE))
 			return vcpu_skip_insn(v, e) < 0;
 		virt->inject_exception(v, GP_VECTOR, true, 0);
 		return 0;
+	case VMEXIT_XSETBV:
+		return handle_xsetbv(v, e) < 0;
+	case VMEXIT_INVD:
+		/* Dropping the caches would drop the hypervisor's dirty lines too. */
+		wbinvd();
+		return vcpu_skip_insn(v, e) < 0;
+	case VMEXIT_CR_ACCESS:
+		return handle_cr_access(v, e) < 0;
 	case VMEXIT_IO:
 		return handle_io(v, e) < 0;
 	case VMEXIT_VIRT_INSN:

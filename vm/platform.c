@@ -32,6 +32,7 @@ extern char __image_base[], __image_end[];
 #define RESET_CONTROL 0xcf9
 #define RESET_CONTROL_RESET BIT(2)
 #define PM1_SLP_EN BIT(13)
+#define CPUID1_ECX_XSAVE BIT(26)
 
 static struct vm pvm;
 static struct vcpu pvcpu;
@@ -45,6 +46,7 @@ static const char *const exit_names[VMEXIT_NR] = {
 	[VMEXIT_MSR_WRITE] = "wrmsr", [VMEXIT_IO] = "io", [VMEXIT_VIRT_INSN] = "virt-insn",
 	[VMEXIT_EXCEPTION] = "exception", [VMEXIT_SHUTDOWN] = "shutdown",
 	[VMEXIT_INTR] = "interrupt", [VMEXIT_ENTRY_FAILED] = "entry-failed",
+	[VMEXIT_XSETBV] = "xsetbv", [VMEXIT_INVD] = "invd", [VMEXIT_CR_ACCESS] = "cr-access",
 	[VMEXIT_UNKNOWN] = "unknown",
 };
 
@@ -106,6 +108,11 @@ int platform_io(struct vcpu *v, const struct vm_exit *e)
 	else
 		outl(port, val);
 	return 0;
+}
+
+int platform_msr(struct vcpu *v, u32 msr, bool write)
+{
+	return virt->platform_msr ? virt->platform_msr(v, msr, write) : -EPERM;
 }
 
 void platform_triple_fault(struct vcpu *v)
@@ -171,6 +178,9 @@ static void platform_host(struct platform_capture *c)
 	if (vcpu_create_platform(&pvcpu, &pvm, c))
 		panic("platform: cannot create the vCPU");
 	write_cr3(host_cr3);
+	/* The guest's XSETBV is performed here: the host needs CR4.OSXSAVE. */
+	if (cpuid(1).ecx & CPUID1_ECX_XSAVE)
+		write_cr4(read_cr4() | X86_CR4_OSXSAVE);
 	pr_info("platform: cpu0 now runs the firmware as a guest\n");
 	for (;;) {
 		vcpu_run(&pvcpu, &ev);

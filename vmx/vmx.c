@@ -21,6 +21,7 @@
 #include "arch/cpu.h"
 #include "arch/msr.h"
 #include "arch/x86.h"
+#include "arch/xsave.h"
 #include "bug.h"
 #include "errcode.h"
 #include "lib/printk.h"
@@ -33,6 +34,9 @@
 #define MSR_IA32_SYSENTER_ESP 0x00000175
 #define MSR_IA32_SYSENTER_EIP 0x00000176
 #define MSR_IA32_PAT 0x00000277
+#define MSR_IA32_DEBUGCTL 0x000001d9
+#define MSR_IA32_VMX_FIRST 0x00000480	/* IA32_VMX_BASIC */
+#define MSR_IA32_VMX_LAST 0x00000493	/* IA32_VMX_PROCBASED_CTLS3 */
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 
@@ -40,7 +44,11 @@
 #define X86_CR0_MP BIT_ULL(1)
 #define X86_CR0_ET BIT_ULL(4)
 #define X86_CR0_NE BIT_ULL(5)
+#define X86_CR0_TS BIT_ULL(3)
 #define X86_CR0_WP BIT_ULL(16)
+#define X86_CR0_NW BIT_ULL(29)
+#define X86_CR0_CD BIT_ULL(30)
+#define X86_CR4_PCIDE BIT_ULL(17)
 #define GUEST_PAT 0x0007040600070406ULL
 #define GUEST_DR7_RESET 0x400
 #define VMX_MAX_VPID 0xffff
@@ -86,6 +94,10 @@ struct vmx_vm {
 struct vmx_vcpu {
 	void *vmcs;
 	void *msr_bitmap;
+	void *io_bitmap[2];	/* the platform VM's: ports 0-0x7fff, 0x8000-0xffff */
+	bool platform;		/* continues the CPU's own state (vm/platform.c) */
+	u32 sec;		/* its secondary controls, without "enable PML" */
+	u64 cr0_mask, cr4_mask;	/* CR bits the guest cannot change unseen */
 	bool launched;
 	bool flush_vpid;	/* INVVPID before the next entry */
 	u64 eptp;		/* the EPTP of the last entry, 0 before the first */
@@ -469,7 +481,7 @@ static void pml_update(struct vcpu *v, struct vmx_vcpu *s)
 
 	if (want == s->pml_on)
 		return;
-	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, cpu0.ctls.sec | (want ? SEC_ENABLE_PML : 0));
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, s->sec | (want ? SEC_ENABLE_PML : 0));
 	if (want)
 		vmcs_write16(GUEST_PML_INDEX, PML_INDEX_START);
 	s->pml_on = want;
@@ -577,10 +589,8 @@ static void set_host_state(void)
 	/* HOST_RSP: vmx_enter() writes it right before each entry. */
 }
 
-static void set_controls(struct vmx_vcpu *s, u16 vpid)
+static void set_controls(struct vmx_vcpu *s, u16 vpid, const struct vmx_ctls *k)
 {
-	const struct vmx_ctls *k = &cpu0.ctls;
-
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, k->pin);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, k->cpu);
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, k->sec);
@@ -598,8 +608,9 @@ static void set_controls(struct vmx_vcpu *s, u16 vpid)
 	if (cpu0.vpid)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, vpid);
 	/* The bits the guest may not change: a write that would, exits. */
-	vmcs_writel(CR0_GUEST_HOST_MASK, cpu0.cr0_fixed0 | ~cpu0.cr0_fixed1);
-	vmcs_writel(CR4_GUEST_HOST_MASK, cpu0.cr4_fixed0 | ~cpu0.cr4_fixed1);
+	s->sec = k->sec;
+	vmcs_writel(CR0_GUEST_HOST_MASK, s->cr0_mask);
+	vmcs_writel(CR4_GUEST_HOST_MASK, s->cr4_mask);
 }
 
 static void set_seg(enum vmcs_field sel, u16 s, u32 ar, u32 limit, u64 base)
@@ -665,6 +676,10 @@ static void free_vcpu_pages(struct vmx_vcpu *s)
 {
 	free_page(s->vmcs);
 	free_page(s->msr_bitmap);
+	if (s->io_bitmap[0])
+		free_page(s->io_bitmap[0]);
+	if (s->io_bitmap[1])
+		free_page(s->io_bitmap[1]);
 	if (s->pml)
 		free_page(s->pml);
 	free_page(s);
@@ -689,7 +704,9 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
 	if (__vmclear(pa_of(s->vmcs)))
 		vmx_insn_failed("vmclear", VMCS_NO_FIELD);
 	vmcs_load(s);
-	set_controls(s, (u16)v->vm->asid);
+	s->cr0_mask = cpu0.cr0_fixed0 | ~cpu0.cr0_fixed1;
+	s->cr4_mask = cpu0.cr4_fixed0 | ~cpu0.cr4_fixed1;
+	set_controls(s, (u16)v->vm->asid, &cpu0.ctls);
 	set_host_state();
 	set_long_mode_state(b);
 	s->flush_vpid = cpu0.vpid;	/* the VPID may have been another VM's */
@@ -699,6 +716,339 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
 	v->arch = s;
 	((struct vmx_vm *)v->vm->arch)->vcpus[v->id] = v;
 	return 0;
+}
+
+/* ---- the platform VM: the CPU's own state as a guest ---- */
+
+/*
+ * The platform VM's controls: interrupts, NMIs, HLT, I/O and MSRs pass
+ * through (bitmaps name the exceptions), instructions the OS may use are
+ * enabled where the CPU lets us (CPUID hides the rest), and EFER, PAT and
+ * the debug controls are switched both ways.
+ */
+static int platform_controls(struct vmx_ctls *k)
+{
+	bool true_ctls = cpu0.basic & VMX_BASIC_TRUE_CTLS;
+	int err;
+
+	err = ctl_adjust("platform pin-based", true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+			 MSR_IA32_VMX_PINBASED_CTLS, 0, 0, &k->pin);
+	if (!err)
+		err = ctl_adjust("platform processor-based", true_ctls ?
+				 MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS, 0,
+				 CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
+				 &k->cpu);
+	if (!err)
+		err = ctl_adjust("platform secondary", MSR_IA32_VMX_PROCBASED_CTLS2,
+				 SEC_ENABLE_VPID | SEC_UNRESTRICTED_GUEST | SEC_ENABLE_RDTSCP |
+				 SEC_ENABLE_INVPCID | SEC_ENABLE_XSAVES | SEC_ENABLE_USER_WAIT_PAUSE,
+				 SEC_ENABLE_EPT, &k->sec);
+	if (!err)
+		err = ctl_adjust("platform VM-exit", true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+				 MSR_IA32_VMX_EXIT_CTLS, 0,
+				 EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_DEBUG_CONTROLS |
+				 EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER |
+				 EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT, &k->exit);
+	if (!err)
+		err = ctl_adjust("platform VM-entry", true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+				 MSR_IA32_VMX_ENTRY_CTLS, 0,
+				 ENTRY_LOAD_DEBUG_CONTROLS | ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT,
+				 &k->entry);
+	if (err)
+		return err;
+	if (!cpu0.vpid)
+		k->sec &= ~SEC_ENABLE_VPID;
+	if (k->exit & EXIT_ACK_INTR_ON_EXIT) {
+		pr_err("cpu0: VMX: the CPU insists on acknowledging interrupts on exit\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static void msr_bitmap_intercept(u8 *bm, u32 msr, bool read, bool write)
+{
+	u32 half;
+
+	if (msr <= 0x1fff)
+		half = 0;
+	else if (msr - 0xc0000000u <= 0x1fff)
+		half = 1024;
+	else
+		return;		/* outside both ranges: always exits */
+	if (read)
+		bm[half + (msr & 0x1fff) / 8] |= (u8)(1 << (msr & 7));
+	if (write)
+		bm[2048 + half + (msr & 0x1fff) / 8] |= (u8)(1 << (msr & 7));
+}
+
+/* The VMX form of the descriptor sel in the GDT at gdt (null: unusable). */
+static void seg_from_gdt(enum vmcs_field f, u16 sel, const u8 *gdt)
+{
+	u64 d, limit, base;
+	u32 ar;
+
+	if (!(sel & ~3)) {
+		set_seg(f, sel, VMX_AR_UNUSABLE, 0, 0);
+		return;
+	}
+	memcpy(&d, gdt + (sel & ~7), 8);
+	limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
+	base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
+	/* Loaded, so accessed: the CPU set the bit in the firmware's copy. */
+	ar = (u32)((d >> 40) & 0xff) | (u32)(((d >> 52) & 0xf) << 12) | 1;
+	if (ar & VMX_AR_G)
+		limit = (limit << 12) | 0xfff;
+	set_seg(f, sel, ar, (u32)limit, base);
+}
+
+/* The live CPU as the guest: the firmware's segments, CRs, MSRs and stack. */
+static void platform_guest_state(struct vmx_vcpu *s, const struct platform_capture *cap)
+{
+	struct desc_ptr gdtr;
+	const u8 *gdt;
+	u64 cr0 = read_cr0(), cr4 = read_cr4(), efer = rdmsr(MSR_EFER);
+
+	sgdt(&gdtr);	/* ours: the firmware's descriptors at their selectors */
+	gdt = (const u8 *)(uintptr_t)gdtr.base;
+	seg_from_gdt(GUEST_CS_SELECTOR, read_cs(), gdt);
+	seg_from_gdt(GUEST_SS_SELECTOR, read_ss(), gdt);
+	seg_from_gdt(GUEST_DS_SELECTOR, read_ds(), gdt);
+	seg_from_gdt(GUEST_ES_SELECTOR, read_es(), gdt);
+	seg_from_gdt(GUEST_FS_SELECTOR, read_fs(), gdt);
+	seg_from_gdt(GUEST_GS_SELECTOR, read_gs(), gdt);
+	vmcs_writel(GUEST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vmcs_writel(GUEST_GS_BASE, rdmsr(MSR_GS_BASE));
+	/* The firmware ran with TR = 0: a minimal busy TSS, as SVM gets. */
+	set_seg(GUEST_TR_SELECTOR, 0, 0xb | VMX_AR_P, 0x67, 0);
+	set_seg(GUEST_LDTR_SELECTOR, 0, VMX_AR_UNUSABLE, 0, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, cap->gdt_limit);
+	vmcs_writel(GUEST_GDTR_BASE, cap->gdt_base);
+	vmcs_write32(GUEST_IDTR_LIMIT, cap->idt_limit);
+	vmcs_writel(GUEST_IDTR_BASE, cap->idt_base);
+	/* CR4.VMXE (and any CR0 bit VMXON forced) is ours: the guest reads its own. */
+	vmcs_writel(GUEST_CR0, cr0);
+	vmcs_writel(GUEST_CR4, cr4);
+	vmcs_writel(CR0_READ_SHADOW, (cr0 & ~s->cr0_mask) | (cpu0.cr0_before & s->cr0_mask));
+	vmcs_writel(CR4_READ_SHADOW, (cr4 & ~s->cr4_mask) | (cpu0.cr4_before & s->cr4_mask));
+	vmcs_writel(GUEST_CR3, read_cr3());
+	vmcs_write64(GUEST_IA32_EFER, efer);
+	vmcs_write64(GUEST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_write64(GUEST_IA32_DEBUGCTL, rdmsr(MSR_IA32_DEBUGCTL));
+	vmcs_writel(GUEST_DR7, GUEST_DR7_RESET);
+	vmcs_write32(GUEST_SYSENTER_CS, (u32)rdmsr(MSR_IA32_SYSENTER_CS));
+	vmcs_writel(GUEST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
+	vmcs_writel(GUEST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
+	if (efer & EFER_LMA)
+		vmcs_write32(VM_ENTRY_CONTROLS, vmcs_read32(VM_ENTRY_CONTROLS) | ENTRY_IA32E_MODE);
+	vmcs_writel(GUEST_RFLAGS, cap->rflags | 0x2);
+	vmcs_writel(GUEST_RIP, cap->rip);
+	vmcs_writel(GUEST_RSP, cap->rsp);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
+}
+
+/*
+ * The firmware (and the OS after it) as a guest.  Exits: CPUID, the VMX
+ * instructions, XSETBV, INVD, triple fault (all unconditional), EPT
+ * faults, the ports in cap, IA32_FEATURE_CONTROL and the VMX capability
+ * MSRs (a CPU without VMX shows neither), and writes to CR bits VMX fixes.
+ */
+static int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
+{
+	struct vmx_vcpu *s = alloc_zeroed_page();
+	struct vmx_ctls k;
+	unsigned int i;
+	u32 msr;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = platform_controls(&k);
+	s->vmcs = alloc_vmcs_page();
+	s->msr_bitmap = alloc_zeroed_page();
+	s->io_bitmap[0] = alloc_zeroed_page();
+	s->io_bitmap[1] = alloc_zeroed_page();
+	s->pml = cpu0.pml ? alloc_zeroed_page() : NULL;
+	if (err || !s->vmcs || !s->msr_bitmap || !s->io_bitmap[0] || !s->io_bitmap[1] ||
+	    (cpu0.pml && !s->pml) || v->id >= TDP_MAX_VCPUS) {
+		free_vcpu_pages(s);
+		return err ? err : -ENOMEM;
+	}
+	for (i = 0; i < cap->nio; i++) {	/* any access touching the byte exits */
+		u16 port = cap->io_ports[i];
+
+		((u8 *)s->io_bitmap[port >> 15])[(port & 0x7fff) / 8] |= (u8)(1 << (port % 8));
+	}
+	msr_bitmap_intercept(s->msr_bitmap, MSR_IA32_FEATURE_CONTROL, true, true);
+	for (msr = MSR_IA32_VMX_FIRST; msr <= MSR_IA32_VMX_LAST; msr++)
+		msr_bitmap_intercept(s->msr_bitmap, msr, true, true);
+	for (i = 0; i < cap->nmsr_writes; i++)
+		msr_bitmap_intercept(s->msr_bitmap, cap->msr_writes[i], false, true);
+	s->platform = true;
+	/* With "unrestricted guest" the guest may leave paging and protected mode. */
+	s->cr0_mask = (cpu0.cr0_fixed0 | ~cpu0.cr0_fixed1) &
+		      ~((k.sec & SEC_UNRESTRICTED_GUEST) ? X86_CR0_PE | X86_CR0_PG : 0);
+	s->cr4_mask = cpu0.cr4_fixed0 | ~cpu0.cr4_fixed1;
+	if (__vmclear(pa_of(s->vmcs)))
+		vmx_insn_failed("vmclear", VMCS_NO_FIELD);
+	vmcs_load(s);
+	set_controls(s, (u16)v->vm->asid, &k);
+	vmcs_write64(IO_BITMAP_A, pa_of(s->io_bitmap[0]));
+	vmcs_write64(IO_BITMAP_B, pa_of(s->io_bitmap[1]));
+	set_host_state();
+	platform_guest_state(s, cap);
+	s->flush_vpid = cpu0.vpid;
+	s->flushed_gen = ~0ULL;
+	if (s->pml)
+		vmcs_write64(PML_ADDRESS, pa_of(s->pml));
+	v->arch = s;
+	((struct vmx_vm *)v->vm->arch)->vcpus[v->id] = v;
+	pr_info("cpu0: VMX platform controls: pin 0x%08x cpu 0x%08x secondary 0x%08x "
+		"exit 0x%08x entry 0x%08x\n", k.pin, k.cpu, k.sec, k.exit, k.entry);
+	if (!(k.sec & SEC_UNRESTRICTED_GUEST))
+		pr_warn("cpu0: VMX: no unrestricted guest: the platform VM must stay in "
+			"paged protected mode\n");
+	return 0;
+}
+
+/* IA32_FEATURE_CONTROL without the VMX enables; no VMX capability MSRs. */
+static int vmx_platform_msr(struct vcpu *v, u32 msr, bool write)
+{
+	u64 val = ((u64)(u32)v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
+
+	if (msr == MSR_IA32_FEATURE_CONTROL) {
+		if (write)	/* it is locked: hardware refuses writes too */
+			return -EPERM;
+		val = rdmsr(msr) & ~(FEATURE_CONTROL_VMXON_IN_SMX |
+				     FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
+	} else if (msr >= MSR_IA32_VMX_FIRST && msr <= MSR_IA32_VMX_LAST) {
+		return -EPERM;
+	} else if (write) {	/* outside the bitmap's ranges: passed on */
+		return wrmsr_safe(msr, val) ? 0 : -EPERM;
+	} else if (!rdmsr_safe(msr, &val)) {
+		return -EPERM;
+	}
+	v->gpr[GPR_RAX] = (u32)val;
+	v->gpr[GPR_RDX] = val >> 32;
+	return 0;
+}
+
+/*
+ * MOV to CR0: checked as the CPU would, the VMX-fixed bits forced
+ * underneath, the guest's own value in the read shadow.  Turning paging on
+ * or off with EFER.LME set moves EFER.LMA and the "IA-32e mode guest"
+ * control with it.
+ */
+static int platform_set_cr0(struct vmx_vcpu *s, u64 val)
+{
+	u64 old = vmcs_readl(CR0_READ_SHADOW), efer = vmcs_read64(GUEST_IA32_EFER);
+	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
+	u64 fixed0 = cpu0.cr0_fixed0 &
+		     ~((s->sec & SEC_UNRESTRICTED_GUEST) ? X86_CR0_PE | X86_CR0_PG : 0);
+
+	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+		return -EPERM;
+	if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME) &&
+	    !(vmcs_readl(CR4_READ_SHADOW) & X86_CR4_PAE))
+		return -EPERM;
+	if (!(val & X86_CR0_PG) && (efer & EFER_LMA) &&
+	    (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L))
+		return -EPERM;	/* leaving paging from 64-bit code */
+	if (!(s->sec & SEC_UNRESTRICTED_GUEST) && (~val & (X86_CR0_PE | X86_CR0_PG)))
+		return -EOPNOTSUPP;	/* the VM-entry checks would refuse it */
+	if ((val ^ old) & X86_CR0_PG && (efer & EFER_LME)) {
+		if (val & X86_CR0_PG) {
+			efer |= EFER_LMA;
+			entry |= ENTRY_IA32E_MODE;
+		} else {
+			efer &= ~EFER_LMA;
+			entry &= ~ENTRY_IA32E_MODE;
+		}
+		vmcs_write64(GUEST_IA32_EFER, efer);
+		vmcs_write32(VM_ENTRY_CONTROLS, entry);
+	}
+	vmcs_writel(GUEST_CR0, (val | fixed0) & cpu0.cr0_fixed1);
+	vmcs_writel(CR0_READ_SHADOW, val);
+	s->flush_vpid = cpu0.vpid;	/* as the CPU flushes on a paging change */
+	return 0;
+}
+
+/* MOV to CR4: VMXE and bits this CPU lacks #GP, as without VMX. */
+static int platform_set_cr4(struct vmx_vcpu *s, u64 val)
+{
+	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+
+	if ((val & X86_CR4_VMXE) || (val & ~(cpu0.cr4_fixed1 & ~X86_CR4_VMXE)))
+		return -EPERM;
+	if ((efer & EFER_LMA) && !(val & X86_CR4_PAE))
+		return -EPERM;
+	vmcs_writel(GUEST_CR4, (val | cpu0.cr4_fixed0) & cpu0.cr4_fixed1);
+	vmcs_writel(CR4_READ_SHADOW, val);
+	s->flush_vpid = cpu0.vpid;
+	return 0;
+}
+
+static int vmx_cr_access(struct vcpu *v, const struct vm_exit *e)
+{
+	struct vmx_vcpu *s = v->arch;
+	u64 q = e->hw_info1, val;
+	unsigned int cr = q & CR_QUAL_CR_MASK, reg = (q >> CR_QUAL_GPR_SHIFT) & CR_QUAL_GPR_MASK;
+	int r;
+
+	vmcs_load(s);
+	switch ((q >> CR_QUAL_TYPE_SHIFT) & CR_QUAL_TYPE_MASK) {
+	case CR_QUAL_MOV_TO_CR:
+		val = v->gpr[reg];
+		if (cr == 0)
+			r = platform_set_cr0(s, val);
+		else if (cr == 4)
+			r = platform_set_cr4(s, val);
+		else if (cr == 3) {	/* CR3-load exiting the CPU insists on */
+			vmcs_writel(GUEST_CR3, val & ~BIT_ULL(63));
+			s->flush_vpid = cpu0.vpid && !(val & BIT_ULL(63));
+			r = 0;
+		} else
+			r = -EOPNOTSUPP;
+		break;
+	case CR_QUAL_MOV_FROM_CR:
+		if (cr != 3)
+			return -EOPNOTSUPP;
+		v->gpr[reg] = vmcs_readl(GUEST_CR3);
+		return 0;
+	case CR_QUAL_CLTS:
+		r = platform_set_cr0(s, vmcs_readl(CR0_READ_SHADOW) & ~X86_CR0_TS);
+		break;
+	default:	/* LMSW: bits 3:0 only, and it cannot clear PE */
+		val = vmcs_readl(CR0_READ_SHADOW);
+		r = platform_set_cr0(s, (val & ~0xeULL) | ((q >> CR_QUAL_LMSW_SRC_SHIFT) & 0xf));
+		break;
+	}
+	if (r == -EOPNOTSUPP)
+		vm_kill(v->vm, "CR%u access 0x%llx at RIP 0x%llx: the CPU cannot run it as a guest",
+			cr, (unsigned long long)q, (unsigned long long)vmcs_readl(GUEST_RIP));
+	return r;
+}
+
+/* Instructions that #UD without their "enable" control are not offered. */
+static void vmx_cpuid_fixup(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	u32 sec = ((struct vmx_vcpu *)v->arch)->sec;
+
+	if (leaf == 7 && sub == 0) {
+		if (!(sec & SEC_ENABLE_INVPCID))
+			r->ebx &= ~BIT(10);
+		if (!(sec & SEC_ENABLE_USER_WAIT_PAUSE))
+			r->ecx &= ~BIT(5);	/* WAITPKG */
+		if (!(sec & SEC_ENABLE_RDTSCP))
+			r->ecx &= ~BIT(22);	/* RDPID */
+	} else if (leaf == 0xd && sub == 1 && !(sec & SEC_ENABLE_XSAVES)) {
+		r->eax &= ~BIT(3);
+	} else if (leaf == 0x80000001 && !(sec & SEC_ENABLE_RDTSCP)) {
+		r->edx &= ~BIT(27);
+	}
 }
 
 static void vmx_vcpu_destroy(struct vcpu *v)
@@ -876,6 +1226,15 @@ static void decode_reason(struct vcpu *v, u32 r, struct vm_exit *e)
 	case EXIT_IO_INSTRUCTION:
 		decode_io(e);
 		break;
+	case EXIT_XSETBV:
+		e->reason = VMEXIT_XSETBV;
+		break;
+	case EXIT_INVD:
+		e->reason = VMEXIT_INVD;
+		break;
+	case EXIT_CR_ACCESS:
+		e->reason = VMEXIT_CR_ACCESS;
+		break;
 	default:
 		if (r < EXIT_REASON_MAX && virt_insn_names[r]) {
 			e->reason = VMEXIT_VIRT_INSN;
@@ -959,6 +1318,12 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	int status;
 
 	vmcs_load(s);
+	if (!s->launched) {
+		/* The platform VM's host switches to its own page tables
+		 * after the vCPU is made: take them as they are now. */
+		vmcs_writel(HOST_CR3, read_cr3());
+		vmcs_writel(HOST_CR4, read_cr4());
+	}
 	pml_update(v, s);
 	flush_before_entry(v, s, make_eptp(v));
 	vmcs_writel(GUEST_RSP, v->gpr[GPR_RSP]);
@@ -1039,4 +1404,8 @@ const struct virt_ops vmx_ops = {
 	.get_cpl = vmx_get_cpl,
 	.long_mode = vmx_long_mode,
 	.inject_exception = vmx_inject_exception,
+	.vcpu_init_platform = vmx_vcpu_init_platform,
+	.platform_msr = vmx_platform_msr,
+	.cr_access = vmx_cr_access,
+	.cpuid_fixup = vmx_cpuid_fixup,
 };

@@ -44,6 +44,14 @@ static inline void wrmsr(u32 msr, u64 v)
 /* rdmsr that survives a #GP: returns false (and leaves *v alone) on fault.
  * Implemented in arch/entry.asm with an exception fixup. */
 bool rdmsr_safe(u32 msr, u64 *v);
+/* wrmsr and xsetbv that survive a #GP (or #UD): false when they fault. */
+bool wrmsr_safe(u32 msr, u64 v);
+bool xsetbv_safe(u32 xcr, u64 v);
+
+static inline void wbinvd(void)
+{
+	__asm__ volatile("wbinvd" ::: "memory");
+}
 
 static inline u64 rdtsc(void)
 {
@@ -139,6 +147,7 @@ static inline void bochs_magic_break(void) { __asm__ volatile("xchg %%bx, %%bx" 
 #define X86_CR4_PAE BIT_ULL(5)
 #define X86_CR4_VMXE BIT_ULL(13)
 #define X86_CR4_LA57 BIT_ULL(12)
+#define X86_CR4_OSXSAVE BIT_ULL(18)
 #define X86_RFLAGS_IF BIT_ULL(9)
 
 #endif

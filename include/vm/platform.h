@@ -33,6 +33,12 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
  * resets it.  Returns 0 or <0 (VM dead).
  */
 int platform_io(struct vcpu *v, const struct vm_exit *e);
+/*
+ * An intercepted MSR of the platform VM: MTRR writes (performed, then the
+ * range they retype is zapped so it refaults with the new type), then the
+ * vendor's hidden MSRs.  Returns 0 (done) or -EPERM (inject #GP).
+ */
+int platform_msr(struct vcpu *v, u32 msr, bool write);
 /* A triple fault of the platform VM: the guest state, the statistics, and
  * a reset of the machine (as the hardware would do). */
 void platform_triple_fault(struct vcpu *v);

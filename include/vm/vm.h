@@ -17,6 +17,7 @@
 
 struct vm;
 struct vcpu;
+struct cpuid_regs;
 
 /* An emulated device: accesses are 1, 2, 4 or 8 bytes at an offset. */
 struct vm_mmio_dev {
@@ -44,6 +45,9 @@ enum vm_exit_reason {
 	VMEXIT_SHUTDOWN,	/* triple fault */
 	VMEXIT_INTR,		/* a host interrupt arrived: just resume */
 	VMEXIT_ENTRY_FAILED,	/* the hardware refused the guest state */
+	VMEXIT_XSETBV,		/* XCR[ECX] = EDX:EAX */
+	VMEXIT_INVD,
+	VMEXIT_CR_ACCESS,	/* a guarded control-register bit: the vendor decodes */
 	VMEXIT_UNKNOWN,
 	VMEXIT_NR
 };
@@ -110,6 +114,8 @@ struct platform_capture {
 	u16 gdt_limit, idt_limit;
 	u16 io_ports[8];		/* port bytes to intercept (power-off, reset) */
 	unsigned int nio;
+	u32 msr_writes[48];		/* MSRs whose writes exit (the MTRRs) */
+	unsigned int nmsr_writes;
 };
 
 /* The long-mode state a test vCPU starts in. */
@@ -156,6 +162,15 @@ struct virt_ops {
 	int (*vcpu_init_platform)(struct vcpu *v, const struct platform_capture *cap);
 	/* The platform VM's MSR exits: 0, or -EPERM to inject #GP. */
 	int (*platform_msr)(struct vcpu *v, u32 msr, bool write);
+	/*
+	 * A VMEXIT_CR_ACCESS: performs the guest's control-register access
+	 * (the hardware guards some bits).  0: done, skip the instruction;
+	 * -EPERM: inject #GP; other <0: the VM is dead.  NULL: no such exits.
+	 */
+	int (*cr_access)(struct vcpu *v, const struct vm_exit *e);
+	/* Hides CPUID features the guest cannot use under this vendor's
+	 * controls (instructions that would #UD).  NULL: nothing to hide. */
+	void (*cpuid_fixup)(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r);
 };
 
 /* The vendor in use (svm/ or vmx/), chosen by virt_select(). */

@@ -38,8 +38,12 @@
 /* Secondary processor-based VM-execution controls */
 #define SEC_ENABLE_EPT BIT(1)
 #define SEC_ENABLE_VPID BIT(5)
+#define SEC_ENABLE_RDTSCP BIT(3)	/* also RDPID */
 #define SEC_UNRESTRICTED_GUEST BIT(7)
+#define SEC_ENABLE_INVPCID BIT(12)
 #define SEC_ENABLE_PML BIT(17)
+#define SEC_ENABLE_XSAVES BIT(20)
+#define SEC_ENABLE_USER_WAIT_PAUSE BIT(26)
 
 /* VM-exit controls */
 #define EXIT_SAVE_DEBUG_CONTROLS BIT(2)
@@ -111,6 +115,18 @@ enum vmx_exit_reason {
 #define EPT_QUAL_PERM_MASK GENMASK_ULL(5, 3)	/* R/W/X of the entry that was there */
 #define EPT_QUAL_GLA_VALID BIT_ULL(7)
 #define EPT_QUAL_GLA_TRANSLATED BIT_ULL(8)	/* 0: during the guest's page walk */
+
+/* Exit qualification of a control-register access */
+#define CR_QUAL_CR_MASK 0xfULL
+#define CR_QUAL_TYPE_SHIFT 4
+#define CR_QUAL_TYPE_MASK 3ULL
+#define CR_QUAL_MOV_TO_CR 0
+#define CR_QUAL_MOV_FROM_CR 1
+#define CR_QUAL_CLTS 2
+#define CR_QUAL_LMSW 3
+#define CR_QUAL_GPR_SHIFT 8
+#define CR_QUAL_GPR_MASK 0xfULL
+#define CR_QUAL_LMSW_SRC_SHIFT 16
 
 /* Exit qualification of an I/O instruction */
 #define IO_QUAL_SIZE_MASK GENMASK_ULL(2, 0)	/* size minus one */
