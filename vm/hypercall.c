@@ -8,10 +8,17 @@
 #include "vm/run.h"
 #include "vm/hypercall.h"
 #include "errcode.h"
+#include "mm/tdp_mmu.h"
 #include "lib/console.h"
 #include "lib/string.h"
 
 #define UD_VECTOR 6
+
+_Static_assert(MT_UC == HC_MT_UC && MT_WC == HC_MT_WC && MT_WT == HC_MT_WT &&
+	       MT_WP == HC_MT_WP && MT_WB == HC_MT_WB,
+	       "HC_GPA_MAPPING reports enum tdp_memtype as it is");
+_Static_assert(TDP_LEVEL_4K == HC_LEVEL_4K && TDP_LEVEL_2M == HC_LEVEL_2M &&
+	       TDP_LEVEL_1G == HC_LEVEL_1G, "HC_GPA_MAPPING reports TDP levels as they are");
 
 static s64 hc_log_read(struct vcpu *v, gpa_t gpa, u64 len, u64 off)
 {
@@ -64,6 +71,32 @@ static s64 hc_hv_memory(struct vcpu *v, gpa_t gpa)
 	return vm_write_gpa(v->vm, gpa, &out, sizeof(out)) ? -EFAULT : 0;
 }
 
+/*
+ * What v's TDP root maps gpa to, as struct hc_gpa_mapping (a read-only
+ * lookup: nothing is faulted in).  The output is checked whole first.
+ */
+static s64 hc_gpa_mapping(struct vcpu *v, gpa_t gpa, gpa_t out_gpa)
+{
+	struct hc_gpa_mapping out = { .gpa = gpa };
+	struct tdp_mapping m;
+
+	if (!vm_gpa_range_ok(v->vm, out_gpa, sizeof(out), true))
+		return -EFAULT;
+	if (tdp_mmu_lookup(&v->tdp, gpa_to_gfn(gpa), &m))
+		return -EINVAL;
+	out.level = (u64)m.level;
+	if (m.present) {
+		out.present = 1;
+		out.perms = ((m.access & TDP_ACC_R) ? HC_PERM_R : 0) |
+			    ((m.access & TDP_ACC_W) ? HC_PERM_W : 0) |
+			    ((m.access & TDP_ACC_X) ? HC_PERM_X : 0);
+		/* enum tdp_memtype uses the architectural numbering. */
+		out.memtype = m.memtype < MT_NR ? (u64)m.memtype : HC_MT_UNKNOWN;
+		out.hpa = m.hpa + (gpa & (PAGE_SIZE - 1));
+	}
+	return vm_write_gpa(v->vm, out_gpa, &out, sizeof(out)) ? -EFAULT : 0;
+}
+
 /* The HC_TEST_* calls: events for the host-side test.  Returns 1. */
 static int hc_test(struct vcpu *v, u64 nr, struct vcpu_event *ev)
 {
@@ -111,6 +144,9 @@ int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *e
 		break;
 	case HC_HV_MEMORY:
 		ret = hc_hv_memory(v, v->gpr[GPR_RBX]);
+		break;
+	case HC_GPA_MAPPING:
+		ret = hc_gpa_mapping(v, v->gpr[GPR_RBX], v->gpr[GPR_RCX]);
 		break;
 	case HC_TEST_SYNC:
 	case HC_TEST_DONE:

@@ -16,6 +16,7 @@
 #define HC_LOG_READ 0x1		/* RBX gpa, RCX len, RDX offset -> bytes copied */
 #define HC_STATS 0x2		/* RBX gpa of struct hc_stats -> 0 */
 #define HC_HV_MEMORY 0x3	/* RBX gpa of struct hc_hv_memory -> 0 (platform VM) */
+#define HC_GPA_MAPPING 0x4	/* RBX gpa to look up, RCX gpa of struct hc_gpa_mapping -> 0 */
 
 /* Test VMs only: how guest code reports to its host-side test. */
 #define HC_TEST_SYNC 0x100	/* RBX value */
@@ -35,6 +36,41 @@ struct hc_hv_memory {
 		u64 base, size;
 	} range[4];
 };
+
+/*
+ * HC_GPA_MAPPING: what the calling vCPU's TDP root (EPT/NPT) maps a
+ * guest-physical address to right now.  A lookup only: nothing is faulted
+ * in, so an address the guest has not touched reads as absent.  -EINVAL for
+ * an address beyond the root's reach; -EFAULT (nothing written) when the
+ * output struct is not wholly writable guest memory.
+ */
+struct hc_gpa_mapping {
+	u64 gpa;	/* the address asked about */
+	u64 present;	/* 1: a leaf maps it; 0: the other fields but level are 0 */
+	u64 level;	/* HC_LEVEL_*: the leaf's size, or the empty entry's */
+	u64 perms;	/* HC_PERM_*: what the leaf allows the guest */
+	u64 memtype;	/* HC_MT_*: the leaf's memory type (IA32_PAT/MTRR numbering) */
+	u64 hpa;	/* the host-physical address gpa maps to */
+};
+
+#define HC_LEVEL_4K 1
+#define HC_LEVEL_2M 2
+#define HC_LEVEL_1G 3
+#define HC_PERM_R (1ULL << 0)
+#define HC_PERM_W (1ULL << 1)
+#define HC_PERM_X (1ULL << 2)
+/*
+ * The leaf's memory type.  EPT holds it in bits 5:3; an NPT leaf holds PAT
+ * index bits (PWT, PCD) that select WB (neither), WT (PWT), UC (both) or
+ * UC-minus (PCD alone, reported as WC); the MTRRs apply on top of an NPT
+ * leaf's type in hardware, not in the leaf.
+ */
+#define HC_MT_UC 0
+#define HC_MT_WC 1
+#define HC_MT_WT 4
+#define HC_MT_WP 5
+#define HC_MT_WB 6
+#define HC_MT_UNKNOWN 0xff	/* an encoding the format does not define */
 
 struct hc_stats {
 	u64 exits;
