@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: MIT
+/*
+ * probe.efi: booted by hv.efi as the platform VM's next stage
+ * (`bluepill next=\probe.efi`), it checks from the inside that tdpvisor
+ * shows what it should and hides what it must:
+ *   a. CPUID: leaf 0x40000000 says "tdpvisor", the hypervisor bit is set,
+ *      VMX and SVM are hidden;
+ *   b. MSRs: EFER.SVME reads 0 and the SVM MSRs raise #GP (AMD);
+ *      IA32_FEATURE_CONTROL shows no VMX and the VMX capability MSRs raise
+ *      #GP (Intel) -- what a CPU without virtualization shows;
+ *   c. the hypervisor's memory (HC_HV_MEMORY) reads as all ones, writes do
+ *      not land, no TDP leaf maps it, and the hypervisor answers afterwards;
+ *   d. the TDP leaves' memory types agree with the MTRRs (probe_mtrr.c);
+ *   e. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
+ *      goes on.
+ * One line per check on COM1 ("probe: ok ..." or "probe: FAIL ..."), then
+ * "probe: N passed, M failed".  Load options: exit=return (default),
+ * exit=qemu or exit=bochs (end the emulator with the verdict instead of
+ * returning); conout (also print on the firmware's text console).
+ */
+#include <efi.h>
+#include <stdarg.h>
+#include "arch/x86.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+#include "probe.h"
+
+#define COM1 0x3f8
+#define UART_LSR 5
+#define UART_LSR_THRE BIT(5)
+#define QEMU_DEBUG_EXIT_PORT 0xf4
+#define BOCHS_SHUTDOWN_PORT 0x8900
+#define GP_VECTOR 13
+#define IDT_GATE_INTR64 0x8eULL
+#define MSR_VM_HSAVE_PA 0xc0010117
+#define MSR_VM_CR 0xc0010114
+#define MSR_EFER 0xc0000080
+#define  EFER_SVME BIT_ULL(12)
+#define MSR_IA32_FEATURE_CONTROL 0x3a
+#define  FEATURE_CONTROL_VMX_ANY (BIT_ULL(1) | BIT_ULL(2))
+#define MSR_IA32_VMX_BASIC 0x480
+#define HV_SAMPLE_PAGES 4
+
+enum probe_exit { EXIT_RETURN, EXIT_QEMU, EXIT_BOCHS };
+
+static struct {
+	unsigned int passed, failed;
+	bool intel, amd, conout;
+	enum probe_exit exit;
+	SIMPLE_TEXT_OUTPUT_INTERFACE *con;
+} pr;
+
+/* ---- the report ---- */
+
+static void serial_puts(const char *s)
+{
+	unsigned int spin;
+
+	for (; *s; s++) {
+		for (spin = 0; spin < 100000 && !(inb(COM1 + UART_LSR) & UART_LSR_THRE); spin++)
+			cpu_relax();
+		outb(COM1, (u8)*s);
+	}
+}
+
+static void con_puts(const char *s)
+{
+	static CHAR16 wide[256];
+	unsigned int n = 0;
+
+	for (; *s && n < ARRAY_SIZE(wide) - 1; s++)
+		wide[n++] = (CHAR16)(u8)*s;
+	wide[n] = 0;
+	pr.con->OutputString(pr.con, wide);
+}
+
+/* Prints "probe: " + the formatted text as one line, written in one go. */
+static void probe_vline(const char *prefix, const char *fmt, va_list ap)
+{
+	static char line[256];
+	int n = snprintf(line, sizeof(line), "probe: %s", prefix);
+
+	vsnprintf(line + n, sizeof(line) - n - 2, fmt, ap);
+	n = (int)strlen(line);
+	line[n++] = '\r';
+	line[n++] = '\n';
+	line[n] = 0;
+	serial_puts(line);
+	if (pr.conout && pr.con)
+		con_puts(line);
+}
+
+bool probe_check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	probe_vline(ok ? "ok " : "FAIL ", fmt, ap);
+	va_end(ap);
+	if (ok)
+		pr.passed++;
+	else
+		pr.failed++;
+	return ok;
+}
+
+void probe_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	probe_vline("# ", fmt, ap);
+	va_end(ap);
+}
+
+/* A line without the check or comment marker (the summary). */
+static __printf(1, 2) void probe_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	probe_vline("", fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the machine ---- */
+
+long probe_hypercall(u64 nr, u64 a0, u64 a1)
+{
+	return pr.intel ? probe_vmcall(nr, a0, a1, 0, 0) : probe_vmmcall(nr, a0, a1, 0, 0);
+}
+
+u64 probe_peek(u64 addr)
+{
+	return probe_read64(addr & ~7ULL);
+}
+
+/*
+ * RDMSR with a #GP handler of our own: a copy of the firmware's IDT whose
+ * #GP gate points to probe_gp_entry is loaded, interrupts off, for the one
+ * instruction; the firmware's IDT is back before this returns.
+ */
+int probe_rdmsr(u32 msr, u64 *val)
+{
+	static u64 idt[512] __aligned(16);
+	struct desc_ptr fw, ours;
+	u64 flags = read_rflags(), h = (u64)(uintptr_t)probe_gp_entry, *gate;
+	int ret;
+
+	irq_disable();
+	sidt(&fw);
+	if (fw.limit < GP_VECTOR * 16 + 15 || fw.limit >= sizeof(idt)) {
+		if (flags & BIT(9))
+			irq_enable();
+		return -1;	/* an IDT we cannot copy: do not risk the read */
+	}
+	memcpy(idt, (const void *)(uintptr_t)fw.base, fw.limit + 1);
+	gate = (u64 *)(uintptr_t)fw.base + 2 * GP_VECTOR;
+	probe_old_gp = (gate[0] & 0xffff) | ((gate[0] >> 32) & 0xffff0000ULL) | (gate[1] << 32);
+	idt[2 * GP_VECTOR] = (h & 0xffff) | ((u64)read_cs() << 16) | (IDT_GATE_INTR64 << 40) |
+			     ((h >> 16) & 0xffff) << 48;
+	idt[2 * GP_VECTOR + 1] = h >> 32;
+	ours.limit = fw.limit;
+	ours.base = (u64)(uintptr_t)idt;
+	lidt(&ours);
+	ret = probe_rdmsr_safe(msr, val);
+	lidt(&fw);
+	if (flags & BIT(9))
+		irq_enable();
+	return ret;
+}
+
+/* ---- a: CPUID ---- */
+
+static bool check_cpuid(void)
+{
+	struct cpuid_regs r = cpuid(0x40000000), ext = cpuid(0x80000000);
+	char sig[13] = { 0 };
+	bool ours;
+
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	ours = !memcmp(sig, "tdpvisor", 8);
+	probe_check(ours, "CPUID 0x40000000 signature 'tdpvisor' (seen '%.8s')", sig);
+	r = cpuid(1);
+	probe_check(r.ecx & BIT(31), "CPUID.1:ECX.hypervisor (bit 31) set");
+	probe_check(!(r.ecx & BIT(5)), "CPUID.1:ECX.VMX (bit 5) clear");
+	probe_check(ext.eax < 0x80000001 || !(cpuid(0x80000001).ecx & BIT(2)),
+		    "CPUID.80000001:ECX.SVM (bit 2) clear");
+	return ours;
+}
+
+/* ---- b: MSRs ---- */
+
+static void check_msrs(void)
+{
+	u64 v = 0;
+
+	if (pr.amd) {
+		probe_check(!probe_rdmsr(MSR_EFER, &v) && !(v & EFER_SVME),
+			    "EFER.SVME reads 0 (EFER 0x%llx)", (unsigned long long)v);
+		probe_check(probe_rdmsr(MSR_VM_CR, &v) < 0, "rdmsr VM_CR (0xc0010114) raises #GP");
+		probe_check(probe_rdmsr(MSR_VM_HSAVE_PA, &v) < 0,
+			    "rdmsr VM_HSAVE_PA (0xc0010117) raises #GP");
+	}
+	if (pr.intel) {
+		int r = probe_rdmsr(MSR_IA32_FEATURE_CONTROL, &v);
+
+		probe_check(r < 0 || !(v & FEATURE_CONTROL_VMX_ANY),
+			    "IA32_FEATURE_CONTROL shows no VMX enabled (%s 0x%llx)",
+			    r < 0 ? "#GP," : "reads", (unsigned long long)(r < 0 ? 0 : v));
+		probe_check(probe_rdmsr(MSR_IA32_VMX_BASIC, &v) < 0,
+			    "rdmsr IA32_VMX_BASIC (0x480) raises #GP");
+	}
+}
+
+/* ---- c: the hypervisor's memory ---- */
+
+static struct hc_hv_memory hvmem;
+static struct hc_gpa_mapping hvmap;
+
+/* HV_SAMPLE_PAGES pages spread over [base, base + size): first and last
+ * word of each read as all ones.  Returns the number that did not. */
+static unsigned int sample_reads(u64 base, u64 size)
+{
+	u64 pages = size >> PAGE_SHIFT, i, bad = 0;
+
+	for (i = 0; i < HV_SAMPLE_PAGES; i++) {
+		u64 page = base + ((i * (pages - 1)) / (HV_SAMPLE_PAGES - 1) << PAGE_SHIFT);
+
+		bad += probe_read64(page) != ~0ULL;
+		bad += probe_read64(page + PAGE_SIZE - 8) != ~0ULL;
+	}
+	return (unsigned int)bad;
+}
+
+static void check_hv_range(u64 base, u64 size)
+{
+	u64 mid = base + ((size / 2) & ~(PAGE_SIZE - 1));
+	unsigned int bad = sample_reads(base, size);
+	long r;
+
+	probe_check(!bad, "hypervisor memory [0x%llx-0x%llx]: %u pages sampled read as all ones",
+		    (unsigned long long)base, (unsigned long long)(base + size - 1), HV_SAMPLE_PAGES);
+	probe_write64(base, 0x600dc0de);
+	probe_write64(mid + 8, 0x600dc0de);
+	probe_check(probe_read64(base) == ~0ULL && probe_read64(mid + 8) == ~0ULL,
+		    "hypervisor memory [0x%llx-0x%llx]: writes do not land",
+		    (unsigned long long)base, (unsigned long long)(base + size - 1));
+	r = probe_hypercall(HC_GPA_MAPPING, base, (u64)(uintptr_t)&hvmap);
+	probe_check(r == 0 && !hvmap.present,
+		    "hypervisor memory [0x%llx-0x%llx]: no TDP leaf maps it (HC_GPA_MAPPING %ld, present %llu)",
+		    (unsigned long long)base, (unsigned long long)(base + size - 1), r,
+		    (unsigned long long)hvmap.present);
+}
+
+static void check_hv_memory(void)
+{
+	long r = probe_hypercall(HC_VERSION, 0, 0);
+	u64 i;
+
+	probe_check(r == HC_ABI_VERSION, "HC_VERSION answers 0x%lx", r);
+	r = probe_hypercall(HC_HV_MEMORY, (u64)(uintptr_t)&hvmem, 0);
+	if (!probe_check(r == 0 && hvmem.count >= 1 && hvmem.count <= ARRAY_SIZE(hvmem.range),
+			 "HC_HV_MEMORY names the hidden ranges (%ld, %llu ranges)", r,
+			 (unsigned long long)hvmem.count))
+		return;
+	for (i = 0; i < hvmem.count; i++)
+		check_hv_range(hvmem.range[i].base, hvmem.range[i].size);
+	r = probe_hypercall(HC_VERSION, 0, 0);
+	probe_check(r == HC_ABI_VERSION, "the hypervisor still answers after the writes");
+}
+
+/* ---- the firmware's side ---- */
+
+/* The last page of the highest free RAM in the firmware's memory map, or 0. */
+static u64 high_ram(EFI_BOOT_SERVICES *bs)
+{
+	static u8 map[32768];
+	UINTN size = sizeof(map), key, dsize;
+	UINT32 ver;
+	u64 top = 0, off;
+
+	if (EFI_ERROR(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &dsize, &ver)) ||
+	    !dsize)
+		return 0;
+	for (off = 0; off + dsize <= size; off += dsize) {
+		const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(map + off);
+		u64 end = d->PhysicalStart + (d->NumberOfPages << PAGE_SHIFT);
+
+		if (d->Type == EfiConventionalMemory && d->NumberOfPages && end > top)
+			top = end;
+	}
+	return top ? top - PAGE_SIZE : 0;
+}
+
+/* exit= and conout from the load options (UCS-2, any order). */
+static void read_options(EFI_HANDLE image, EFI_BOOT_SERVICES *bs)
+{
+	EFI_GUID li_guid = LOADED_IMAGE_PROTOCOL;
+	EFI_LOADED_IMAGE *li = NULL;
+	static char opts[256];
+	unsigned int i, n;
+
+	if (EFI_ERROR(bs->HandleProtocol(image, &li_guid, (void **)&li)) || !li ||
+	    !li->LoadOptions)
+		return;
+	n = MIN(li->LoadOptionsSize / 2, (UINT32)sizeof(opts) - 1);
+	for (i = 0; i < n; i++) {
+		CHAR16 c = ((const CHAR16 *)li->LoadOptions)[i];
+
+		opts[i] = c >= 0x20 && c < 0x7f ? (char)c : ' ';
+	}
+	opts[n] = 0;
+	for (i = 0; i < n; i++) {
+		if (i && opts[i - 1] != ' ')
+			continue;
+		if (!strncmp(opts + i, "exit=qemu", 9))
+			pr.exit = EXIT_QEMU;
+		else if (!strncmp(opts + i, "exit=bochs", 10))
+			pr.exit = EXIT_BOCHS;
+		else if (!strncmp(opts + i, "exit=return", 11))
+			pr.exit = EXIT_RETURN;
+		else if (!strncmp(opts + i, "conout", 6))
+			pr.conout = true;
+	}
+}
+
+static void emulator_exit(void)
+{
+	const char *s = "Shutdown";
+
+	if (pr.exit == EXIT_QEMU) {
+		outb(QEMU_DEBUG_EXIT_PORT, pr.failed ? 1 : 0);
+	} else if (pr.exit == EXIT_BOCHS) {
+		if (!pr.failed)
+			bochs_magic_break();
+		else
+			while (*s)
+				outb(BOCHS_SHUTDOWN_PORT, (u8)*s++);
+	}
+}
+
+static void read_vendor(void)
+{
+	struct cpuid_regs r = cpuid(0);
+	char v[13] = { 0 };
+
+	memcpy(v, &r.ebx, 4);
+	memcpy(v + 4, &r.edx, 4);
+	memcpy(v + 8, &r.ecx, 4);
+	pr.intel = !strcmp(v, "GenuineIntel");
+	pr.amd = !strcmp(v, "AuthenticAMD") || !strcmp(v, "HygonGenuine");
+	probe_info("CPU vendor %s: hypercalls by %s", v, pr.intel ? "VMCALL" : "VMMCALL");
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	EFI_BOOT_SERVICES *bs = systab->BootServices;
+	EFI_STATUS status;
+
+	pr.con = systab->ConOut;
+	read_options(image, bs);
+	probe_info("probe.efi starting, image at 0x%llx",
+		   (unsigned long long)(uintptr_t)efi_main);
+	read_vendor();
+	if (check_cpuid()) {
+		check_msrs();
+		check_hv_memory();
+		probe_memtypes(pr.intel, (u64)(uintptr_t)efi_main, high_ram(bs));
+	} else {
+		probe_info("not under tdpvisor: no hypercalls, no further checks");
+	}
+	status = pr.failed ? EFI_ABORTED : EFI_SUCCESS;
+	probe_line("%u passed, %u failed", pr.passed, pr.failed);
+	emulator_exit();
+	probe_line("returning %s to the firmware", status ? "EFI_ABORTED" : "EFI_SUCCESS");
+	return status;
+}

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Check d of probe.efi: memory types.  The probe reads the MTRRs itself,
+ * works out the MTRR type of a few addresses with its own decoder (Intel
+ * SDM vol. 3 "Memory type range registers"; AMD APM vol. 2 agrees for the
+ * fixed and variable ranges), touches each address so the hypervisor maps
+ * it, and asks HC_GPA_MAPPING what the TDP leaf says:
+ *   - EPT (Intel): the leaf's type is the effective type the hypervisor
+ *     chose, so it must equal the MTRR type of every 4 KiB page the leaf
+ *     covers (one type across a 2 MiB or 1 GiB leaf);
+ *   - NPT (AMD): the hardware applies the MTRRs on top of the leaf, so the
+ *     leaf must stay WB (no restriction of its own).
+ * The platform VM maps guest-physical = host-physical: hpa must equal gpa.
+ */
+#include "arch/x86.h"
+#include "lib/string.h"
+#include "probe.h"
+
+#define MSR_MTRRCAP 0xfe
+#define  MTRRCAP_VCNT_MASK 0xffULL
+#define  MTRRCAP_FIX BIT_ULL(8)
+#define MSR_MTRR_DEF_TYPE 0x2ff
+#define  MTRR_DEF_TYPE_MASK 0xffULL
+#define  MTRR_DEF_FE BIT_ULL(10)
+#define  MTRR_DEF_E BIT_ULL(11)
+#define MSR_MTRR_PHYS_BASE(n) (0x200 + 2 * (n))
+#define MSR_MTRR_PHYS_MASK(n) (0x201 + 2 * (n))
+#define  MTRR_PHYS_MASK_VALID BIT_ULL(11)
+#define  MTRR_TYPE_MASK 0xffULL
+#define MTRR_FIXED_END 0x100000ULL
+
+/* The eleven fixed-range MSRs: first address and bytes per type byte. */
+static const struct {
+	u32 msr;
+	u32 start, step;
+} fixed_ranges[11] = {
+	{ 0x250, 0x00000, 0x10000 }, { 0x258, 0x80000, 0x4000 },
+	{ 0x259, 0xa0000, 0x4000 },  { 0x268, 0xc0000, 0x1000 },
+	{ 0x269, 0xc8000, 0x1000 },  { 0x26a, 0xd0000, 0x1000 },
+	{ 0x26b, 0xd8000, 0x1000 },  { 0x26c, 0xe0000, 0x1000 },
+	{ 0x26d, 0xe8000, 0x1000 },  { 0x26e, 0xf0000, 0x1000 },
+	{ 0x26f, 0xf8000, 0x1000 },
+};
+
+const char *probe_mt_name(u64 mt)
+{
+	switch (mt) {
+	case HC_MT_UC: return "UC";
+	case HC_MT_WC: return "WC";
+	case HC_MT_WT: return "WT";
+	case HC_MT_WP: return "WP";
+	case HC_MT_WB: return "WB";
+	case PROBE_MT_MIXED: return "mixed";
+	default: return "reserved";
+	}
+}
+
+void probe_mtrr_read(struct probe_mtrrs *m)
+{
+	struct cpuid_regs r = cpuid(0x80000000);
+	unsigned int i, bits = 36;
+	bool ok;
+
+	memset(m, 0, sizeof(*m));
+	if (r.eax >= 0x80000008)
+		bits = cpuid(0x80000008).eax & 0xff;
+	m->phys_mask = GENMASK_ULL(bits - 1, 12);
+	ok = !probe_rdmsr(MSR_MTRRCAP, &m->cap) &&
+	     !probe_rdmsr(MSR_MTRR_DEF_TYPE, &m->def_type);
+	m->nvar = MIN((unsigned int)(m->cap & MTRRCAP_VCNT_MASK), 16u);
+	for (i = 0; ok && (m->cap & MTRRCAP_FIX) && i < ARRAY_SIZE(fixed_ranges); i++)
+		ok = !probe_rdmsr(fixed_ranges[i].msr, &m->fixed[i]);
+	for (i = 0; ok && i < m->nvar; i++)
+		ok = !probe_rdmsr(MSR_MTRR_PHYS_BASE(i), &m->var_base[i]) &&
+		     !probe_rdmsr(MSR_MTRR_PHYS_MASK(i), &m->var_mask[i]);
+	m->readable = ok;
+}
+
+void probe_mtrr_print(const struct probe_mtrrs *m)
+{
+	unsigned int i;
+
+	probe_info("MTRRs: cap 0x%llx (%u variable, fixed %s), default %s, %s, fixed ranges %s",
+		   (unsigned long long)m->cap, m->nvar, (m->cap & MTRRCAP_FIX) ? "yes" : "no",
+		   probe_mt_name(m->def_type & MTRR_DEF_TYPE_MASK),
+		   (m->def_type & MTRR_DEF_E) ? "enabled" : "disabled",
+		   (m->def_type & MTRR_DEF_FE) ? "enabled" : "disabled");
+	for (i = 0; i < m->nvar; i++) {
+		if (!(m->var_mask[i] & MTRR_PHYS_MASK_VALID))
+			continue;
+		probe_info("MTRR var%u: base 0x%llx mask 0x%llx %s", i,
+			   (unsigned long long)(m->var_base[i] & m->phys_mask),
+			   (unsigned long long)(m->var_mask[i] & m->phys_mask),
+			   probe_mt_name(m->var_base[i] & MTRR_TYPE_MASK));
+	}
+}
+
+static unsigned int fixed_type(const struct probe_mtrrs *m, u64 pa)
+{
+	unsigned int i;
+
+	for (i = ARRAY_SIZE(fixed_ranges); i-- > 0;)
+		if (pa >= fixed_ranges[i].start)
+			return (m->fixed[i] >> (8 * ((pa - fixed_ranges[i].start) /
+						     fixed_ranges[i].step))) & 0xff;
+	return HC_MT_UC;
+}
+
+/* Two overlapping variable ranges: UC wins, WT beats WB, else undefined. */
+static unsigned int combine(unsigned int a, unsigned int b)
+{
+	if (a == b)
+		return a;
+	if (a == HC_MT_UC || b == HC_MT_UC)
+		return HC_MT_UC;
+	if ((a == HC_MT_WT && b == HC_MT_WB) || (a == HC_MT_WB && b == HC_MT_WT))
+		return HC_MT_WT;
+	return PROBE_MT_MIXED;
+}
+
+unsigned int probe_mtrr_type(const struct probe_mtrrs *m, u64 pa)
+{
+	unsigned int i, type = ~0u;
+
+	if (!(m->def_type & MTRR_DEF_E))
+		return HC_MT_UC;
+	if (pa < MTRR_FIXED_END && (m->cap & MTRRCAP_FIX) && (m->def_type & MTRR_DEF_FE))
+		return fixed_type(m, pa);
+	for (i = 0; i < m->nvar; i++) {
+		u64 mask = m->var_mask[i] & m->phys_mask;
+
+		if (!(m->var_mask[i] & MTRR_PHYS_MASK_VALID) ||
+		    (pa & mask) != (m->var_base[i] & mask))
+			continue;
+		type = type == ~0u ? (unsigned int)(m->var_base[i] & MTRR_TYPE_MASK) :
+				     combine(type, m->var_base[i] & MTRR_TYPE_MASK);
+	}
+	return type == ~0u ? (unsigned int)(m->def_type & MTRR_DEF_TYPE_MASK) : type;
+}
+
+static const char *level_name(u64 level)
+{
+	return level == HC_LEVEL_1G ? "1G" : level == HC_LEVEL_2M ? "2M" :
+	       level == HC_LEVEL_4K ? "4K" : "?";
+}
+
+/*
+ * The first 4 KiB page in [base, base + bytes) whose MTRR type is not mt,
+ * or ~0 when every page has type mt.
+ */
+static u64 first_page_not(const struct probe_mtrrs *m, u64 base, u64 bytes,
+			  unsigned int mt)
+{
+	u64 pa;
+
+	for (pa = base; pa < base + bytes; pa += PAGE_SIZE)
+		if (probe_mtrr_type(m, pa) != mt)
+			return pa;
+	return ~0ULL;
+}
+
+static struct hc_gpa_mapping gm;
+
+/* Touches gpa, asks for its leaf, and checks it against the MTRRs. */
+static void check_one(const struct probe_mtrrs *m, bool intel, const char *what, u64 gpa)
+{
+	unsigned int mtrr = probe_mtrr_type(m, gpa);
+	u64 bytes, base, bad;
+	long r;
+
+	(void)probe_peek(gpa);
+	r = probe_hypercall(HC_GPA_MAPPING, gpa, (u64)(uintptr_t)&gm);
+	if (!probe_check(r == 0 && gm.present, "memtype %s 0x%llx: mapped after a read",
+			 what, (unsigned long long)gpa)) {
+		probe_info("HC_GPA_MAPPING returned %ld, present %llu", r,
+			   (unsigned long long)gm.present);
+		return;
+	}
+	bytes = PAGE_SIZE << (9 * (gm.level - 1));
+	base = gpa & ~(bytes - 1);
+	probe_info("memtype %s 0x%llx: %s leaf at 0x%llx, perms %c%c%c, leaf %s, MTRR %s",
+		   what, (unsigned long long)gpa, level_name(gm.level),
+		   (unsigned long long)base, (gm.perms & HC_PERM_R) ? 'r' : '-',
+		   (gm.perms & HC_PERM_W) ? 'w' : '-', (gm.perms & HC_PERM_X) ? 'x' : '-',
+		   probe_mt_name(gm.memtype), probe_mt_name(mtrr));
+	probe_check(gm.hpa == gpa, "memtype %s 0x%llx: identity mapped (hpa 0x%llx)", what,
+		    (unsigned long long)gpa, (unsigned long long)gm.hpa);
+	if (!intel) {
+		probe_check(gm.memtype == HC_MT_WB,
+			    "memtype %s 0x%llx: NPT leaf is WB (the MTRRs' %s applies on top), is %s",
+			    what, (unsigned long long)gpa, probe_mt_name(mtrr),
+			    probe_mt_name(gm.memtype));
+		return;
+	}
+	bad = first_page_not(m, base, bytes, (unsigned int)gm.memtype);
+	if (!probe_check(bad == ~0ULL, "memtype %s 0x%llx: EPT leaf type %s is the MTRR type of all its %s",
+			 what, (unsigned long long)gpa, probe_mt_name(gm.memtype), level_name(gm.level)))
+		probe_info("page 0x%llx of that leaf has MTRR type %s", (unsigned long long)bad,
+			   probe_mt_name(probe_mtrr_type(m, bad)));
+}
+
+void probe_memtypes(bool intel, u64 code_addr, u64 high_ram)
+{
+	static struct probe_mtrrs m;
+
+	probe_mtrr_read(&m);
+	if (!probe_check(m.readable, "MTRRs readable (MTRRCAP, DEF_TYPE, fixed, variable)"))
+		return;
+	probe_mtrr_print(&m);
+	check_one(&m, intel, "low RAM", 0x8000);
+	check_one(&m, intel, "legacy VGA", 0xa0000);
+	check_one(&m, intel, "probe code", code_addr & ~(PAGE_SIZE - 1));
+	check_one(&m, intel, "IOAPIC", 0xfec00000);
+	check_one(&m, intel, "LAPIC", 0xfee00030);
+	if (high_ram)
+		check_one(&m, intel, "high RAM", high_ram);
+}

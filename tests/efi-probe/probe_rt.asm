@@ -1,0 +1,81 @@
+; SPDX-License-Identifier: MIT
+;
+; probe.efi's few instructions that C cannot say: the two hypercall
+; instructions, MMIO-safe loads and stores (one plain MOV each, which the
+; hypervisor's MMIO emulation decodes), and RDMSR under a #GP fixup.
+; All functions follow the SysV ABI (gnu-efi's crt0 calls efi_main so).
+default rel
+bits 64
+
+section .data
+align 8
+global probe_old_gp
+probe_old_gp:	dq 0		; the firmware's #GP handler, for faults not ours
+
+section .text
+
+; long probe_vmcall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3)
+; long probe_vmmcall(...): the hypercall ABI of include/vm/hypercall.h,
+; RAX nr, RBX RCX RDX RSI a0..a3, RAX the result.
+%macro HYPERCALL 2
+global %1
+%1:
+	push rbx
+	mov rax, rdi
+	mov rbx, rsi
+	mov r9, rcx
+	mov rcx, rdx
+	mov rdx, r9
+	mov rsi, r8
+	%2
+	pop rbx
+	ret
+%endmacro
+HYPERCALL probe_vmcall, vmcall
+HYPERCALL probe_vmmcall, vmmcall
+
+; u64 probe_read64(u64 addr); void probe_write64(u64 addr, u64 v)
+global probe_read64
+probe_read64:
+	mov rax, [rdi]
+	ret
+
+global probe_write64
+probe_write64:
+	mov [rdi], rsi
+	ret
+
+; int probe_rdmsr_safe(u32 msr, u64 *val): 0, or -1 when RDMSR raised #GP
+; (with probe_gp_entry in the IDT; *val is then left alone).
+global probe_rdmsr_safe
+probe_rdmsr_safe:
+	mov ecx, edi
+probe_rdmsr_insn:
+	rdmsr
+	shl rdx, 32
+	mov eax, eax
+	or rax, rdx
+	mov [rsi], rax
+	xor eax, eax
+	ret
+probe_rdmsr_fixup:
+	mov eax, -1
+	ret
+
+; The #GP handler while the probe's IDT is loaded: a #GP at the RDMSR above
+; resumes at its fixup; any other goes to the firmware's handler unchanged.
+; Stack: error code, RIP, CS, RFLAGS, RSP, SS.
+global probe_gp_entry
+probe_gp_entry:
+	push rax
+	lea rax, [probe_rdmsr_insn]
+	cmp [rsp + 16], rax
+	jne .not_ours
+	lea rax, [probe_rdmsr_fixup]
+	mov [rsp + 16], rax
+	pop rax
+	add rsp, 8
+	iretq
+.not_ours:
+	pop rax
+	jmp [probe_old_gp]
