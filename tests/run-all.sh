@@ -6,9 +6,10 @@
 #             host suites (model, threads) from tests/host/build.mk
 #   qemu      hv.efi booted by OVMF in QEMU (AMD SVM, TCG): the in-hypervisor
 #             tests and selftests, the USB image as `make usb` writes it, the
-#             firmware and then a second hv.efi and Debian's Linux running as
-#             guests (bluepill), power-off statistics, a CPU without SVM, the
-#             panic reports, bad options, and `make debug`
+#             firmware and then a second hv.efi, probe.efi (checks from
+#             inside) and Debian's Linux running as guests (bluepill),
+#             power-off statistics, a CPU without SVM, the panic reports, bad
+#             options, and `make debug`
 #   bochs     hv.efi booted by OVMF in Bochs: Intel VMX (tigerlake, once per
 #             dirty-logging mode; sandy bridge for the fallbacks) and AMD
 #             SVM with NRIPS and flush-by-ASID (ryzen)
@@ -125,6 +126,55 @@ boot_until() {
 	return 1
 }
 
+# probe_checks LOG: each line probe.efi (tests/efi-probe/) must print under
+# QEMU's SVM, its summary, and its clean return.
+probe_checks() {
+	local log=$1 c n what ok
+	for c in "CPUID 0x40000000 signature 'tdpvisor'" 'CPUID.1:ECX.hypervisor \(bit 31\) set' \
+		'CPUID.1:ECX.VMX \(bit 5\) clear' 'CPUID.80000001:ECX.SVM \(bit 2\) clear' \
+		'EFER.SVME reads 0' 'rdmsr VM_CR \(0xc0010114\) raises #GP' \
+		'rdmsr VM_HSAVE_PA \(0xc0010117\) raises #GP' 'HC_VERSION answers 0x10000' \
+		'HC_HV_MEMORY names the hidden ranges' 'the hypervisor still answers after the writes' \
+		'MTRRs readable'; do
+		expect qemu "probe: ${c//\\/}" "$log" "probe: ok $c"
+	done
+	for c in 'read as all ones' 'writes do not land' 'no TDP leaf maps it'; do
+		n=$(grep -a -c "probe: ok hypervisor memory \[0x[0-9a-f]*-0x[0-9a-f]*\]: .*$c" "$log")
+		if [ "$n" -eq 2 ]; then
+			result qemu "probe: hypervisor pool and image: $c" 1
+		else
+			result qemu "probe: hypervisor pool and image: $c" 0 "$n of 2 ranges"
+		fi
+	done
+	for what in 'low RAM' 'legacy VGA' 'probe code' 'IOAPIC' 'LAPIC' 'high RAM'; do
+		for c in 'mapped after a read' 'identity mapped' 'NPT leaf is WB'; do
+			expect qemu "probe: memtype $what: $c" "$log" \
+				"probe: ok memtype $what 0x[0-9a-f]+: $c"
+		done
+	done
+	expect qemu "probe: the high RAM sample lies above 4 GiB" "$log" \
+		'probe: ok memtype high RAM 0x[1-9a-f][0-9a-f]{8}: mapped'
+	ok=$(grep -a -c 'probe: ok ' "$log")
+	if grep -aEq "probe: $ok passed, 0 failed" "$log" && [ "$ok" -ge 35 ]; then
+		result qemu "probe: $ok passed, 0 failed" 1
+	else
+		result qemu "probe: every check passes" 0 \
+			"$(grep -a -E 'probe: (FAIL|[0-9]+ passed)' "$log" | head -4 | tr -d '\r' | tr '\n' ' ')"
+	fi
+	if sed -n '/probe: returning EFI_SUCCESS to the firmware/,$p' "$log" |
+		grep -aEq 'Boot0000 "UiApp"|Shell>'; then
+		result qemu "probe: returns EFI_SUCCESS, and the firmware goes on" 1
+	else
+		result qemu "probe: returns EFI_SUCCESS, and the firmware goes on" 0 \
+			"no boot manager after 'probe: returning EFI_SUCCESS' in $log"
+	fi
+	if grep -aq 'Kernel panic' "$log"; then
+		result qemu "probe: no panic" 0 "$(grep -a 'Kernel panic' "$log" | head -1)"
+	else
+		result qemu "probe: no panic" 1
+	fi
+}
+
 run_host() {
 	local st
 	build/host/unit-tests > "$OUT/host-unit.log" 2>&1
@@ -210,6 +260,17 @@ run_qemu() {
 	fi
 	expect qemu "hvprobe: the hypervisor logs the refused accesses" "$log" \
 		'platform: guest write to hypervisor memory at 0x[0-9a-f]+ refused'
+
+	# probe.efi as the next stage checks the hypervisor from inside: CPUID,
+	# MSRs, the hidden memory, TDP memory types against the MTRRs; one
+	# "probe: ok|FAIL" line per check, then it returns EFI_SUCCESS and the
+	# firmware goes on to its boot manager.  3 GiB puts RAM above 4 GiB.
+	tests/efi-probe/mkprobe-img.sh "$OUT/qemu-probe.img" --exit return > /dev/null
+	log=$OUT/qemu-probe.log
+	if boot_until "$log" 'Boot0000 "UiApp"|Shell>' 90 --image "$OUT/qemu-probe.img" \
+		--cpu EPYC,hypervisor=off --mem 3072; then st=0; else st=1; fi
+	probe_checks "$log"
+	expect_status qemu "probe: the firmware's boot manager runs after it returns" "$st" 0 "$log"
 
 	# The guest switches the machine off: the hypervisor notices the ACPI
 	# PM1 write and prints its statistics first.

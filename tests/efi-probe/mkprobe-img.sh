@@ -16,10 +16,10 @@
 #
 # Builds them with `make` first only if they are missing; exit 0 on success.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+root=$(cd "$(dirname "$0")/../.." && pwd)
 
 prog=${0##*/}
-out= exit_opt=return hv_args= hv=build/hv.efi probe=build/tests/probe.efi
+out= exit_opt=return hv_args= hv=$root/build/hv.efi probe=$root/build/tests/probe.efi
 usage() {
 	sed -n '4,7p' "$0" | sed 's/^# *//' >&2
 	exit 1
@@ -40,8 +40,8 @@ case $exit_opt in
 return|qemu|bochs) ;;
 *) echo "$prog: --exit must be return, qemu or bochs" >&2; exit 1 ;;
 esac
-[[ -f $hv && -f $probe ]] || make --no-print-directory -s all
+[[ -f $hv && -f $probe ]] || make -C "$root" --no-print-directory -s all
 
-exec tools/mkimage.sh "$out" --efi "$hv" \
+exec "$root/tools/mkimage.sh" "$out" --efi "$hv" \
 	--cfg "loglevel=7 hvmem=64M bluepill${hv_args:+ $hv_args} next=\\probe.efi next_args=\"exit=$exit_opt\"" \
 	--add "$probe=\\probe.efi"
