@@ -198,8 +198,10 @@ static void check_msrs(void)
 	u64 v = 0;
 
 	if (pr.amd) {
-		probe_check(!probe_rdmsr(MSR_EFER, &v) && !(v & EFER_SVME),
-			    "EFER.SVME reads 0 (EFER 0x%llx)", (unsigned long long)v);
+		int r = probe_rdmsr(MSR_EFER, &v);
+
+		probe_check(!r && !(v & EFER_SVME), "EFER.SVME reads 0 (EFER 0x%llx)",
+			    (unsigned long long)v);
 		probe_check(probe_rdmsr(MSR_VM_CR, &v) < 0, "rdmsr VM_CR (0xc0010114) raises #GP");
 		probe_check(probe_rdmsr(MSR_VM_HSAVE_PA, &v) < 0,
 			    "rdmsr VM_HSAVE_PA (0xc0010117) raises #GP");
@@ -360,18 +362,20 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	EFI_BOOT_SERVICES *bs = systab->BootServices;
 	EFI_STATUS status;
+	bool ours;
 
 	pr.con = systab->ConOut;
 	read_options(image, bs);
 	probe_info("probe.efi starting, image at 0x%llx",
 		   (unsigned long long)(uintptr_t)efi_main);
 	read_vendor();
-	if (check_cpuid()) {
-		check_msrs();
+	ours = check_cpuid();
+	check_msrs();
+	if (ours) {
 		check_hv_memory();
 		probe_memtypes(pr.intel, (u64)(uintptr_t)efi_main, high_ram(bs));
 	} else {
-		probe_info("not under tdpvisor: no hypercalls, no further checks");
+		probe_info("not under tdpvisor: no hypercalls, no memory checks");
 	}
 	status = pr.failed ? EFI_ABORTED : EFI_SUCCESS;
 	probe_line("%u passed, %u failed", pr.passed, pr.failed);
