@@ -1,3 +1,7 @@
 # arch/: x86 machinery both vendors share.
 hv-y += arch/entry.o arch/desc.o arch/traps.o arch/stacktrace.o arch/tsc.o \
 	arch/serial.o arch/cpu_caps.o arch/host_pt.o
+# MTRR snapshots: the pure queries also run in the host tests; the MSR
+# reading (arch/mtrr_msr.c) is hv.efi's only.
+hv-y += arch/mtrr.o arch/mtrr_msr.o
+host-y += arch/mtrr.o
