@@ -12,4 +12,4 @@ host-test-y += $(unit-tests)
 hv-y += $(unit-tests)
 
 # ktests that need the real machine: hv.efi only.
-hv-y += tests/hv/test_arch.o
+hv-y += tests/hv/test_arch.o tests/hv/test_mtrr_hw.o
