@@ -81,6 +81,22 @@ section ex_table
 	dd xsetbv_safe.fixup - $
 
 section .text
+; bool write_cr4_safe(u64 val): false if the MOV to CR4 raised #GP.
+global write_cr4_safe:function hidden
+write_cr4_safe:
+.insn:
+	mov cr4, rdi
+	mov eax, 1
+	ret
+.fixup:
+	xor eax, eax
+	ret
+
+section ex_table
+	dd write_cr4_safe.insn - $
+	dd write_cr4_safe.fixup - $
+
+section .text
 ; int exception_fixup_selftest(void): executes UD2 under an exception-table
 ; fixup.  Returns 0 when the fixup resumed execution (the expected path), 1 if
 ; no exception happened at all.

@@ -156,7 +156,8 @@ static void set_intercepts(void *vmcb)
 		     VMCB_I1_MSR_PROT | VMCB_I1_SHUTDOWN);
 	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC2,
 		     VMCB_I2_VMRUN | VMCB_I2_VMMCALL | VMCB_I2_VMLOAD | VMCB_I2_VMSAVE |
-		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT | VMCB_I2_XSETBV);
+		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT | VMCB_I2_WBINVD |
+		     VMCB_I2_XSETBV);
 }
 
 static void set_long_mode_state(void *vmcb, const struct vcpu_boot *b)
@@ -339,7 +340,8 @@ static int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture 
 		     VMCB_I1_MSR_PROT | VMCB_I1_IOIO_PROT | VMCB_I1_SHUTDOWN);
 	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC2,
 		     VMCB_I2_VMRUN | VMCB_I2_VMMCALL | VMCB_I2_VMLOAD | VMCB_I2_VMSAVE |
-		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT | VMCB_I2_XSETBV);
+		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT | VMCB_I2_WBINVD |
+		     VMCB_I2_XSETBV);
 	vmcb_write64(vmcb, VMCB_NP_CTL, 1);
 	platform_state(vmcb, cap);
 	s->flushed_gen = ~0ULL;
@@ -449,6 +451,7 @@ static void decode_exit(struct vcpu *v, void *vmcb, struct vm_exit *e)
 		e->reason = VMEXIT_XSETBV;
 		break;
 	case SVM_EXIT_INVD:
+	case SVM_EXIT_WBINVD:	/* QEMU checks INVD against this intercept */
 		e->reason = VMEXIT_INVD;
 		break;
 	case SVM_EXIT_INTR:

@@ -79,8 +79,11 @@ int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
 	n = vcpu_fetch_insn(v, bytes, sizeof(bytes));
 	len = n > 0 ? intercepted_insn_length(bytes, (unsigned int)n, virt->long_mode(v)) : n;
 	if (len < 0) {
-		vm_kill(v->vm, "cannot decode the intercepted instruction at RIP 0x%llx",
-			(unsigned long long)virt->get_rip(v));
+		vm_kill(v->vm, "cannot decode the intercepted instruction at RIP 0x%llx "
+			"(exit 0x%llx, bytes %02x %02x %02x %02x)",
+			(unsigned long long)virt->get_rip(v), (unsigned long long)e->hw_code,
+			n > 0 ? bytes[0] : 0, n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0,
+			n > 3 ? bytes[3] : 0);
 		return len;
 	}
 	virt->set_rip(v, virt->get_rip(v) + (u64)len);
@@ -272,7 +275,9 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 	case VMEXIT_XSETBV:
 		return handle_xsetbv(v, e) < 0;
 	case VMEXIT_INVD:
-		/* Dropping the caches would drop the hypervisor's dirty lines too. */
+		/* INVD, and on SVM also WBINVD (QEMU's TCG checks INVD against the
+		 * WBINVD intercept).  Dropping the caches would drop the
+		 * hypervisor's dirty lines too: both write back. */
 		wbinvd();
 		return vcpu_skip_insn(v, e) < 0;
 	case VMEXIT_CR_ACCESS:

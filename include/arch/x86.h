@@ -47,6 +47,20 @@ bool rdmsr_safe(u32 msr, u64 *v);
 /* wrmsr and xsetbv that survive a #GP (or #UD): false when they fault. */
 bool wrmsr_safe(u32 msr, u64 v);
 bool xsetbv_safe(u32 xcr, u64 v);
+bool write_cr4_safe(u64 v);
+
+static inline u64 xgetbv(u32 xcr)
+{
+	u32 lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void invd(void)
+{
+	__asm__ volatile("invd" ::: "memory");
+}
 
 static inline void wbinvd(void)
 {

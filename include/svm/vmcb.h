@@ -99,6 +99,7 @@ enum vmcb_field {
 #define VMCB_I2_STGI BIT(4)
 #define VMCB_I2_CLGI BIT(5)
 #define VMCB_I2_SKINIT BIT(6)
+#define VMCB_I2_WBINVD BIT(9)
 #define VMCB_I2_XSETBV BIT(13)
 
 /* VMCB_TLB_CONTROL */
@@ -133,6 +134,7 @@ enum vmcb_field {
 #define SVM_EXIT_STGI 0x084
 #define SVM_EXIT_CLGI 0x085
 #define SVM_EXIT_SKINIT 0x086
+#define SVM_EXIT_WBINVD 0x089
 #define SVM_EXIT_XSETBV 0x08d
 #define SVM_EXIT_NPF 0x400
 #define SVM_EXIT_INVALID 0xffffffffULL	/* compare the low 32 bits */
