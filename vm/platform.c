@@ -14,6 +14,7 @@
 #include "vm/platform.h"
 #include "vm/run.h"
 #include "arch/host_pt.h"
+#include "arch/mtrr.h"
 #include "arch/x86.h"
 #include "boot/acpi.h"
 #include "lib/console.h"
@@ -39,6 +40,9 @@ static struct vcpu pvcpu;
 static struct platform_capture cap;
 static u64 host_cr3;
 static struct acpi_power_ports power;
+/* The MTRRs as the guest last wrote them (it owns them: writes pass on). */
+static struct mtrr_state mtrr;
+static bool ept_memtypes;	/* TDP leaves carry the MTRR type (EPT) */
 
 static const char *const exit_names[VMEXIT_NR] = {
 	[VMEXIT_TDP_FAULT] = "tdp-fault", [VMEXIT_CPUID] = "cpuid", [VMEXIT_HLT] = "hlt",
@@ -66,6 +70,10 @@ static void platform_stats(const char *why)
 		"%llu KiB in 4 KiB pages\n", (unsigned long long)s->maps_by_level[3],
 		(unsigned long long)s->maps_by_level[2] * 2,
 		(unsigned long long)s->maps_by_level[1] * 4);
+	if (s->mtrr_writes)
+		pr_info("platform: %llu MTRR writes by the guest, %llu of them retyped a range "
+			"(zapped, refaulted)\n", (unsigned long long)s->mtrr_writes,
+			(unsigned long long)s->mtrr_zaps);
 }
 
 static bool is_power_off(u16 port, u32 val)
@@ -110,9 +118,71 @@ int platform_io(struct vcpu *v, const struct vm_exit *e)
 	return 0;
 }
 
+/*
+ * A guest write to an MTRR: performed when the CPU would accept it, then
+ * the range whose type it can change is zapped so that it refaults with
+ * the new type (and page size).  Reads pass on.
+ */
+static int platform_mtrr(struct vcpu *v, u32 msr, bool write)
+{
+	u64 val = ((u64)(u32)v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX], start, end;
+
+	if (!write) {
+		if (!rdmsr_safe(msr, &val))
+			return -EPERM;
+		v->gpr[GPR_RAX] = (u32)val;
+		v->gpr[GPR_RDX] = val >> 32;
+		return 0;
+	}
+	if (!mtrr_msr_valid(&mtrr, msr, val) || !wrmsr_safe(msr, val))
+		return -EPERM;
+	mtrr_msr_range(&mtrr, msr, val, &start, &end);
+	mtrr_state_write(&mtrr, msr, val);
+	pvm.stats.mtrr_writes++;
+	if (start < end) {
+		tdp_mmu_zap_range(&v->tdp, gpa_to_gfn(start), gpa_to_gfn(end));
+		pvm.stats.mtrr_zaps++;
+		pr_debug("platform: MTRR 0x%x = 0x%llx: [0x%llx-0x%llx) refaults with its new type\n",
+			 msr, (unsigned long long)val, (unsigned long long)start,
+			 (unsigned long long)end);
+	}
+	return 0;
+}
+
 int platform_msr(struct vcpu *v, u32 msr, bool write)
 {
+	if (mtrr_is_mtrr_msr(&mtrr, msr))
+		return platform_mtrr(v, msr, write);
 	return virt->platform_msr ? virt->platform_msr(v, msr, write) : -EPERM;
+}
+
+/*
+ * The memory type and largest page of a TDP fault: a page may only span
+ * one MTRR type.  EPT leaves carry that type (the CPU combines it with the
+ * guest's PAT); NPT leaves stay WB, as the CPU applies the MTRRs itself.
+ */
+static bool platform_memtype(void *ctx, gfn_t gfn, u64 npages, enum tdp_memtype *mt)
+{
+	if (!mtrr_tdp_memtype(ctx, gfn, npages, mt))
+		return false;
+	if (!ept_memtypes)
+		*mt = MT_WB;
+	return true;
+}
+
+/* The MSRs whose writes exit: this CPU's MTRRs. */
+static void add_mtrr_msrs(void)
+{
+	static const u32 fixed[] = { 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b,
+				     0x26c, 0x26d, 0x26e, 0x26f, 0x2ff };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fixed); i++)
+		if (mtrr_is_mtrr_msr(&mtrr, fixed[i]))
+			cap.msr_writes[cap.nmsr_writes++] = fixed[i];
+	for (i = 0x200; i < 0x220 && cap.nmsr_writes < ARRAY_SIZE(cap.msr_writes); i++)
+		if (mtrr_is_mtrr_msr(&mtrr, i))
+			cap.msr_writes[cap.nmsr_writes++] = i;
 }
 
 void platform_triple_fault(struct vcpu *v)
@@ -237,6 +307,12 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 		return err;
 	pvm.is_platform = true;
 	pvm.policy.max_level = TDP_LEVEL_1G;
+	mtrr_snapshot_read(&mtrr, phys_bits);
+	mtrr_snapshot_print(&mtrr);
+	ept_memtypes = virt == &vmx_ops;
+	pvm.policy.memtype = platform_memtype;
+	pvm.policy.memtype_ctx = &mtrr;
+	add_mtrr_msrs();
 	holes[0].base = hv_pool.base;
 	holes[0].size = hv_pool.npages << PAGE_SHIFT;
 	holes[1].base = (uintptr_t)__image_base;
