@@ -183,6 +183,50 @@ probe_checks() {
 	fi
 }
 
+# bochs_until NAME MODEL REGEX SECS: boots $OUT/NAME.img in Bochs and stops
+# it once the log matches REGEX; sets log, and st (0 matched, 1 not).
+bochs_until() {
+	local pid i
+	log=$OUT/$1.log
+	tests/emu/run-bochs.sh --image "$OUT/$1.img" --log "$log" --model "$2" \
+		--timeout "$4" 2> "$log.err" &
+	pid=$!
+	st=1
+	for ((i = 0; i < $4 * 5; i++)); do
+		if grep -aEq -- "$3" "$log" 2> /dev/null; then
+			st=0
+			break
+		fi
+		kill -0 "$pid" 2> /dev/null || break
+		sleep 0.2
+	done
+	pkill -KILL -P "$pid" 2> /dev/null
+	kill -KILL "$pid" 2> /dev/null
+	wait "$pid" 2> /dev/null
+	return 0
+}
+
+# hvprobe_checks SUITE LOG amd|intel: what hv.efi's hvprobe option, run as
+# the platform VM's guest, must find: a CPU without VMX or SVM, XSETBV
+# validated, INVD intercepted.
+hvprobe_checks() {
+	local suite=$1 log=$2 c checks
+	checks=('CPUID hides VMX' 'CPUID hides SVM' 'CR4.VMXE reads 0'
+		'XSETBV of the XCR0 in use is accepted' 'XSETBV without x87 gets #GP'
+		'XSETBV of AVX without SSE gets #GP' 'XSETBV of XCR1 gets #GP'
+		'XCR0 is unchanged after the refused values' 'INVD exits to the hypervisor')
+	if [ "$3" = intel ]; then
+		checks+=('setting CR4.VMXE gets #GP' 'CR4.VMXE still reads 0'
+			'IA32_VMX_BASIC gets #GP' 'IA32_FEATURE_CONTROL shows VMX disabled'
+			'IA32_FEATURE_CONTROL cannot be written')
+	else
+		checks+=('EFER.SVME reads 0' 'setting EFER.SVME gets #GP' 'VM_CR gets #GP')
+	fi
+	for c in "${checks[@]}"; do
+		expect "$suite" "hvprobe: $c" "$log" "hvprobe: ${c//./\\.}: ok"
+	done
+}
+
 run_host() {
 	local st
 	build/host/unit-tests > "$OUT/host-unit.log" 2>&1
@@ -268,6 +312,7 @@ run_qemu() {
 	fi
 	expect qemu "hvprobe: the hypervisor logs the refused accesses" "$log" \
 		'platform: guest write to hypervisor memory at 0x[0-9a-f]+ refused'
+	hvprobe_checks qemu "$log" amd
 
 	# probe.efi as the next stage checks the hypervisor from inside: CPUID,
 	# MSRs, the hidden memory, TDP memory types against the MTRRs; one
@@ -404,6 +449,29 @@ run_bochs() {
 	expect bochs "sandy bridge: dirty logging uses write-protect" "$log" \
 		'cpu0: VMX: dirty logging uses write-protect'
 	ktap bochs bochs-sandy "$log"
+
+	# The Intel platform VM: the firmware goes on as a VMX guest and runs
+	# probe.efi, which checks the hypervisor from inside (CPUID, the VMX
+	# MSRs, the hidden pool, EPT memory types against the MTRRs), returns,
+	# and the firmware reaches its boot manager.
+	tests/efi-probe/mkprobe-img.sh "$OUT/bochs-probe.img" --exit return > /dev/null
+	bochs_until bochs-probe tigerlake 'Boot0000 "UiApp"|Shell>' 240
+	expect_status bochs "probe: the firmware's boot manager runs after it returns" "$st" 0 "$log"
+	expect bochs "bluepill: VMX runs the firmware as a guest" "$log" \
+		'platform: cpu0 now runs the firmware as a guest'
+	expect bochs "bluepill: the MTRRs are logged" "$log" 'mtrr: enabled, default [A-Z]+'
+	probe_checks bochs "$log" intel
+
+	# hv.efi as the Intel platform VM's guest: the CR4 shadow, the hidden
+	# VMX MSRs, XSETBV and INVD, and the hypervisor's memory out of reach.
+	tools/mkimage.sh "$OUT/bochs-hvprobe.img" --efi build/hv.efi \
+		--cfg 'loglevel=7 hvmem=64M bluepill next=\EFI\tdpvisor\hv2.efi next_args="loglevel=7 hvprobe exit=bochs"' \
+		--add 'build/hv.efi=\EFI\tdpvisor\hv2.efi' > /dev/null
+	bochs_run bochs-hvprobe tigerlake
+	expect_status bochs "hvprobe: the guest hv.efi finds the hypervisor out of reach" "$st" 0 "$log"
+	expect bochs "hvprobe: it runs under tdpvisor without VMX" "$log" \
+		"running under a hypervisor, CPUID 0x40000000 signature 'tdpvisor'"
+	hvprobe_checks bochs "$log" intel
 
 	# AMD SVM under Bochs' ryzen: the NRIPS and flush-by-ASID paths.
 	# Bochs 2.7 panics on a guest triple fault instead of delivering the
