@@ -339,7 +339,7 @@ bool tdp_set_spte_atomic(struct tdp_op *op, struct tdp_iter *it, u64 new)
 	BUG_ON(spte_is_frozen(old));
 	if (xfer)
 		e = tdp_dirty_xfer_begin(op->mmu);
-	if (!try_cmpxchg64(it->sptep, &it->old_spte, new)) {
+	if (!try_cmpxchg64(tdp_iter_sptep(it), &it->old_spte, new)) {
 		if (xfer)
 			tdp_dirty_xfer_end(op->mmu, e);
 		stat_add(&op->mmu->stats.retries, 1);
@@ -372,7 +372,7 @@ void tdp_op_flush_and_retire(struct tdp_op *op)
 
 bool tdp_op_cond_resched(struct tdp_op *op, struct tdp_iter *it)
 {
-	if (op->exclusive || it->next_gfn == it->yielded_gfn)
+	if (op->exclusive || tdp_iter_next_gfn(it) == it->yielded_gfn)
 		return false;
 	if (!__atomic_load_n(&op->mmu->writer, __ATOMIC_RELAXED) && !mm_should_yield())
 		return false;
@@ -381,7 +381,7 @@ bool tdp_op_cond_resched(struct tdp_op *op, struct tdp_iter *it)
 	cpu_relax();
 	tdp_vcpu_read_lock(op->v);
 	stat_add(&op->mmu->stats.yields, 1);
-	it->yielded = true;
+	tdp_iter_yield(it);
 	return true;
 }
 

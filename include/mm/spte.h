@@ -181,10 +181,23 @@ static inline gfn_t tdp_max_gfn(int root_level)
 
 /* ---- reading entries ---- */
 
-/* Every read of a live entry goes through here (other CPUs change them). */
+/*
+ * Every read of a live entry goes through here (other CPUs and the
+ * hardware walker change them).  A volatile read: one untorn 64-bit load
+ * that the compiler neither repeats, merges nor caches.  No fence: on x86
+ * every load is ordered like an acquire, and a table is reached only
+ * through the entry that points to it.  Unlike an __atomic load, which
+ * the compiler treats as a barrier to all code motion, it leaves a walk's
+ * own state in registers around it.  ThreadSanitizer does not see
+ * volatile reads as atomic, so its build uses an acquire load.
+ */
 static inline u64 spte_read(u64 *sptep)
 {
+#ifdef __SANITIZE_THREAD__
 	return load_acquire64(sptep);
+#else
+	return *(volatile u64 *)sptep;
+#endif
 }
 
 static inline bool spte_is_frozen(u64 spte)

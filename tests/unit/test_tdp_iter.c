@@ -129,7 +129,7 @@ static void iter_walk(const struct tree *t, struct walk *w)
 				   w->min_level, w->start, w->end) {
 		if (w->n == MAX_VISITS)
 			return;
-		w->v[w->n++] = (struct visit){ it.sptep, it.gfn, it.level };
+		w->v[w->n++] = (struct visit){ tdp_iter_sptep(&it), it.gfn, it.level };
 	}
 }
 
@@ -237,6 +237,44 @@ KTEST(tdp_iter_visits_like_recursive_walk_5level)
 	iter_matches_reference(t, &spte_fmt_npt, 5, 200);
 }
 
+/*
+ * A break in the body leaves the walk at that entry, whether the walk got
+ * there by the common step (inside a table at min_level) or not.
+ */
+KTEST(tdp_iter_break_leaves_the_walk_at_that_entry)
+{
+	u64 seed = 0x9e3779b97f4a7c15ULL;
+	unsigned int k;
+
+	for (k = 0; k < 50; k++) {
+		struct tree tr;
+		struct tdp_iter it;
+		u64 s = rnd(&seed);
+		unsigned int stop_at, n = 0;
+		bool stop = false;
+
+		KT_ASSERT(t, tree_build(&tr, &spte_fmt_ept, 4, s));
+		ref_w.start = 0;
+		ref_w.end = tdp_max_gfn(4);
+		ref_w.min_level = 1 + k % 3;
+		ref_w.n = 0;
+		ref_walk(&tr, &ref_w, tr.root, 4, 0, &stop);
+		KT_ASSERT(t, ref_w.n > 0);
+		stop_at = rnd(&s) % ref_w.n;
+		for_each_tdp_pte_min_level(it, tr.fmt, tr.root, 4, ref_w.min_level, 0,
+					   tdp_max_gfn(4)) {
+			if (n == stop_at)
+				break;
+			n++;
+		}
+		KT_EXPECT_EQ(t, n, stop_at);
+		KT_EXPECT_EQ(t, tdp_iter_sptep(&it), ref_w.v[stop_at].sptep);
+		KT_EXPECT_EQ(t, it.gfn, ref_w.v[stop_at].gfn);
+		KT_EXPECT_EQ(t, it.level, ref_w.v[stop_at].level);
+		tree_free(&tr);
+	}
+}
+
 KTEST(tdp_iter_stops_at_end_of_address_space)
 {
 	u64 *root = mm_alloc_table_page();
@@ -246,7 +284,7 @@ KTEST(tdp_iter_stops_at_end_of_address_space)
 	KT_ASSERT(t, root != NULL);
 	root[SPTE_PER_TABLE - 1] = spte_make_leaf(&spte_fmt_ept, 7, 4, TDP_ACC_R, MT_WB, false);
 	for_each_tdp_pte(it, &spte_fmt_ept, root, 4, tdp_max_gfn(4) - 1, ~0ULL) {
-		KT_EXPECT_EQ(t, it.sptep, &root[SPTE_PER_TABLE - 1]);
+		KT_EXPECT_EQ(t, tdp_iter_sptep(&it), &root[SPTE_PER_TABLE - 1]);
 		n++;
 	}
 	KT_EXPECT_EQ(t, n, 1);
@@ -271,19 +309,19 @@ KTEST(tdp_iter_restart_resumes_where_it_stopped_and_progresses)
 	ref_leaves(&tr, &ref_w, tr.root, 4, 0);
 	/* Restart every third step: the same leaves, in order, none lost. */
 	for_each_tdp_pte(it, tr.fmt, tr.root, 4, 0, tdp_max_gfn(4)) {
-		gfn_t before = it.next_gfn;
+		gfn_t before = tdp_iter_next_gfn(&it);
 
-		if (++steps % 3 == 0 && it.next_gfn != it.yielded_gfn) {
-			it.yielded = true;
+		if (++steps % 3 == 0 && tdp_iter_next_gfn(&it) != it.yielded_gfn) {
+			tdp_iter_yield(&it);
 			continue;
 		}
-		KT_EXPECT(t, it.next_gfn >= before);
+		KT_EXPECT(t, tdp_iter_next_gfn(&it) >= before);
 		if (!it.old_spte || tdp_spte_to_child(tr.fmt, it.old_spte, it.level))
 			continue;
-		if (got_w.n && got_w.v[got_w.n - 1].sptep == it.sptep)
+		if (got_w.n && got_w.v[got_w.n - 1].sptep == tdp_iter_sptep(&it))
 			continue;	/* the entry it resumed at */
 		if (got_w.n < MAX_VISITS)
-			got_w.v[got_w.n++] = (struct visit){ it.sptep, it.gfn, it.level };
+			got_w.v[got_w.n++] = (struct visit){ tdp_iter_sptep(&it), it.gfn, it.level };
 	}
 	KT_EXPECT(t, ref_w.n > 10);
 	same_walk(t, &ref_w, &got_w, 0x1234567);
