@@ -146,15 +146,15 @@ static int install_target(struct tdp_op *op, struct tdp_iter *it,
 		   !(spte_is_present_leaf(fmt, old, it->level) && spte_is_writable(fmt, old));
 
 	if (log)
-		e = tdp_dirty_xfer_begin(op->mmu);
+		e = tdp_dirty_xfer_begin(op->v);
 	if (!tdp_set_spte_atomic(op, it, new)) {
 		if (log)
-			tdp_dirty_xfer_end(op->mmu, e);
+			tdp_dirty_xfer_end(op->v, e);
 		return -EAGAIN;
 	}
 	if (log) {
 		tdp_slot_mark_dirty(f->slot, f->gfn, 1);
-		tdp_dirty_xfer_end(op->mmu, e);
+		tdp_dirty_xfer_end(op->v, e);
 	}
 	if (spte_is_present_leaf(fmt, old, it->level) &&
 	    (!spte_is_mmu_present(new) || spte_pfn(old) != spte_pfn(new)))

@@ -81,10 +81,12 @@ void tdp_cache_push(struct tdp_vcpu *v, void *page);
  * ended; a harvest calls it after its walk and before it reads the bitmap,
  * so a write cannot be in neither the tree nor the bitmap when it looks.
  * Transfers never wait, so neither does the sync for long (two epochs, as
- * in a sequence-counter RCU: new transfers go to the other counter).
+ * in a sequence-counter RCU: new transfers go to the other counters).
+ * Each vCPU counts its own transfers, in its own cache line: a logging
+ * fault writes nothing that other vCPUs' faults read.
  */
-u64 tdp_dirty_xfer_begin(struct tdp_mmu *mmu);
-void tdp_dirty_xfer_end(struct tdp_mmu *mmu, u64 epoch);
+u64 tdp_dirty_xfer_begin(struct tdp_vcpu *v);
+void tdp_dirty_xfer_end(struct tdp_vcpu *v, u64 epoch);
 void tdp_dirty_sync(struct tdp_mmu *mmu);
 
 /* Logs [gfn, gfn + npages) dirty in the D-bit-mode slots that hold it. */

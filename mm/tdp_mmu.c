@@ -295,29 +295,39 @@ static void handle_changed_spte(struct tdp_op *op, gfn_t gfn, int level,
 		tdp_mark_dirty_dbit(op->mmu, gfn, tdp_level_pages(level));
 }
 
-u64 tdp_dirty_xfer_begin(struct tdp_mmu *mmu)
+/*
+ * The counter goes up before the epoch is checked again (both sequentially
+ * consistent), so a transfer that counted itself in an epoch a sync has
+ * already flipped away from sees the flip, backs off and counts again.
+ */
+u64 tdp_dirty_xfer_begin(struct tdp_vcpu *v)
 {
+	struct tdp_mmu *mmu = v->mmu;
+	u64 *xfer = mmu->qs_cpu[v->id].xfer;
+
 	for (;;) {
 		u64 e = __atomic_load_n(&mmu->dbit_epoch, __ATOMIC_SEQ_CST) & 1;
 
-		atomic64_add_return(&mmu->dbit_xfer[e], 1);
+		atomic64_add_return(&xfer[e], 1);
 		if ((__atomic_load_n(&mmu->dbit_epoch, __ATOMIC_SEQ_CST) & 1) == e)
 			return e;
-		atomic64_sub_return(&mmu->dbit_xfer[e], 1);
+		atomic64_sub_return(&xfer[e], 1);
 	}
 }
 
-void tdp_dirty_xfer_end(struct tdp_mmu *mmu, u64 e)
+void tdp_dirty_xfer_end(struct tdp_vcpu *v, u64 e)
 {
-	__atomic_sub_fetch(&mmu->dbit_xfer[e], 1, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&v->mmu->qs_cpu[v->id].xfer[e], 1, __ATOMIC_RELEASE);
 }
 
 void tdp_dirty_sync(struct tdp_mmu *mmu)
 {
 	u64 old = __atomic_fetch_xor(&mmu->dbit_epoch, 1, __ATOMIC_SEQ_CST) & 1;
+	u32 i, n = load_acquire32(&mmu->nr_vcpus);
 
-	while (__atomic_load_n(&mmu->dbit_xfer[old], __ATOMIC_ACQUIRE))
-		cpu_relax();
+	for (i = 0; i < n; i++)
+		while (__atomic_load_n(&mmu->qs_cpu[i].xfer[old], __ATOMIC_ACQUIRE))
+			cpu_relax();
 }
 
 /* Can replacing old drop a hardware dirty bit a harvest has not seen? */
@@ -334,20 +344,21 @@ static bool may_drop_dirty(struct tdp_mmu *mmu, u64 old, int level)
 bool tdp_set_spte_atomic(struct tdp_op *op, struct tdp_iter *it, u64 new)
 {
 	u64 old = it->old_spte, e = 0;
-	bool xfer = may_drop_dirty(op->mmu, old, it->level);
+	/* Under the write side no harvest runs: the bit is logged before it. */
+	bool xfer = !op->exclusive && may_drop_dirty(op->mmu, old, it->level);
 
 	BUG_ON(spte_is_frozen(old));
 	if (xfer)
-		e = tdp_dirty_xfer_begin(op->mmu);
+		e = tdp_dirty_xfer_begin(op->v);
 	if (!try_cmpxchg64(tdp_iter_sptep(it), &it->old_spte, new)) {
 		if (xfer)
-			tdp_dirty_xfer_end(op->mmu, e);
+			tdp_dirty_xfer_end(op->v, e);
 		stat_add(&op->mmu->stats.retries, 1);
 		return false;
 	}
 	handle_changed_spte(op, it->gfn, it->level, old, new);
 	if (xfer)
-		tdp_dirty_xfer_end(op->mmu, e);
+		tdp_dirty_xfer_end(op->v, e);
 	it->old_spte = new;
 	return true;
 }

@@ -64,8 +64,10 @@ struct tdp_mmu_stats {
 	u64 retries;		/* lost compare-and-exchange races */
 };
 
+/* What one vCPU writes often, in a cache line of its own. */
 struct tdp_qs_cpu {
 	u64 ctr;		/* odd while the owner is on the read side */
+	u64 xfer[2];		/* its dirty transfers in progress, per epoch */
 } __aligned(64);
 
 struct tdp_mmu {
@@ -89,13 +91,13 @@ struct tdp_mmu {
 	u64 mmio_gen;
 	/*
 	 * Dirty bits in transit: a change that drops a hardware dirty bit from
-	 * the tree counts itself here until it has logged the bit, so that a
-	 * harvest can wait for those that began before it looked.
+	 * the tree counts itself in its vCPU's qs_cpu[].xfer[dbit_epoch & 1]
+	 * until it has logged the bit, so that a harvest can wait for those
+	 * that began before it looked.
 	 */
 	u32 nr_dbit_slots;		/* D-bit-mode slots (write lock) */
 	u32 nr_pml_slots;		/* PML-mode slots (write lock) */
 	u64 dbit_epoch;
-	u64 dbit_xfer[2];
 	/* Quiescent-state reclaim of unlinked tables (mm/tdp_mmu.c). */
 	spinlock_t qs_lock;
 	u32 qs_pending;
