@@ -468,6 +468,37 @@ static void decode_exit(struct vcpu *v, void *vmcb, struct vm_exit *e)
 	}
 }
 
+/*
+ * An exit that interrupted the delivery of an event through the guest's IDT
+ * (a nested page fault on its IDT, GDT or stack, say) loses that event
+ * unless it is injected again on the next VMRUN: a lost external interrupt
+ * leaves its vector in service at the local APIC forever, and the guest's
+ * timer stops.  A software interrupt is not injected again: RIP still
+ * points at the INTn, which runs again.  An exception the exit handler
+ * injects replaces it.
+ */
+static void reinject_exitintinfo(void *vmcb)
+{
+	u64 info = vmcb_read64(vmcb, VMCB_EXITINTINFO), type = info & VMCB_EVT_TYPE_MASK;
+	u64 vector = info & VMCB_EVT_VECTOR_MASK;
+
+	if (!(info & VMCB_EVT_VALID) || type == VMCB_EVT_TYPE_SOFT_INT)
+		return;
+	/*
+	 * QEMU's TCG reports every hardware event as an exception; an
+	 * "exception" with vector 2 or >= 32 can only be an NMI or an
+	 * external interrupt, and VMRUN refuses to inject it as an exception.
+	 */
+	if (type == VMCB_EVT_TYPE_EXCEPTION && vector == 2)
+		type = VMCB_EVT_TYPE_NMI;
+	else if (type == VMCB_EVT_TYPE_EXCEPTION && vector >= 32)
+		type = VMCB_EVT_TYPE_INTR;
+	if (type != VMCB_EVT_TYPE_EXCEPTION)
+		info &= ~(VMCB_EVT_ERROR_VALID | (0xffffffffULL << VMCB_EVT_ERROR_SHIFT));
+	vmcb_write64(vmcb, VMCB_EVENTINJ, vector | type | VMCB_EVT_VALID |
+		     (info & (VMCB_EVT_ERROR_VALID | (0xffffffffULL << VMCB_EVT_ERROR_SHIFT))));
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct svm_vcpu *s = v->arch;
@@ -488,6 +519,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	vmcb_write8(vmcb, VMCB_TLB_CONTROL, VMCB_TLB_NONE);
 	vmcb_write64(vmcb, VMCB_EVENTINJ, 0);
 	decode_exit(v, vmcb, e);
+	reinject_exitintinfo(vmcb);
 }
 
 static u64 svm_get_rip(struct vcpu *v)
