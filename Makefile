@@ -56,7 +56,8 @@ include boot/build.mk arch/build.mk lib/build.mk mm/build.mk tests/build.mk
 HV_OBJS := $(addprefix $(BUILD)/hv/,$(hv-y))
 HOST_OBJS := $(addprefix $(BUILD)/host/,$(host-y) $(host-test-y))
 
-.PHONY: all clean test host-test run run-bochs debug usb bench deps-build deps-emu
+.PHONY: all clean test host-test run run-bochs debug usb bench deps-build deps-emu \
+	test-linux-bochs
 all: $(BUILD)/hv.efi
 
 # Debian packages, installed when run as root, else the apt-get line is shown.
@@ -113,6 +114,10 @@ test: deps-emu
 
 bench: deps-emu
 	$(Q)tests/bench/run-bench.sh
+
+# Linux under the Intel platform VM in Bochs: slow, so not in make test.
+test-linux-bochs: deps-emu
+	$(Q)tests/guest-linux/run-bochs-linux.sh
 
 # ---- generated headers -------------------------------------------------
 $(BUILD)/include/asm-offsets.inc: arch/asm-offsets.c $(wildcard include/*.h include/*/*.h)
