@@ -200,8 +200,7 @@ bochs_until() {
 		kill -0 "$pid" 2> /dev/null || break
 		sleep 0.2
 	done
-	pkill -KILL -P "$pid" 2> /dev/null
-	kill -KILL "$pid" 2> /dev/null
+	kill -TERM "$pid" 2> /dev/null	# run-bochs.sh kills Bochs and cleans up
 	wait "$pid" 2> /dev/null
 	return 0
 }
