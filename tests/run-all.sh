@@ -226,6 +226,11 @@ hvprobe_checks() {
 	done
 }
 
+# Kernel warnings whose presence depends on emulation timing, in boots with
+# and without hv.efi alike (QEMU TCG runs the APIC timer and the PIT
+# against the host's clock).
+TIMING_WARNINGS='APIC: Stale IRR|tsc: Unable to calibrate against PIT|tsc: Marking TSC unstable|clocksource: .* (skew|unstable)|timekeeping watchdog'
+
 run_host() {
 	local st
 	build/host/unit-tests > "$OUT/host-unit.log" 2>&1
@@ -366,6 +371,29 @@ run_qemu() {
 	else
 		result qemu "Linux: the hypervisor's pool is reserved in Linux's memory map" 0 \
 			"no reserved BIOS-e820 range covers [0x${range% *}-0x${range#* }]"
+	fi
+
+	# Linux's warnings (its init prints dmesg's levels 0-4) against the same
+	# boot without hv.efi.  Numbers are masked (the map differs by the
+	# pool).  TIMING_WARNINGS are warnings that QEMU's TCG timing produces
+	# in either kind of boot, run to run: they are listed, not counted.
+	local lw=$log new ign
+	tests/guest-linux/run-direct.sh --dir build/guest --cpu EPYC,hypervisor=off \
+		--log "$OUT/qemu-linux-direct.log" > "$OUT/qemu-linux-direct.out" 2>&1
+	expect_status qemu "Linux without hv.efi (the baseline) passes memcheck" "$?" 0 \
+		"$OUT/qemu-linux-direct.log"
+	kwarn() { grep -a -o 'kernel warning: .*' "$1" | tr -d '\r' | sed 's/[0-9]\+/#/g' | sort -u; }
+	new=$(comm -23 <(kwarn "$lw") <(kwarn "$OUT/qemu-linux-direct.log"))
+	ign=$(echo "$new" | grep -E "$TIMING_WARNINGS")
+	new=$(echo "$new" | grep -vE "$TIMING_WARNINGS" | grep -v '^$')
+	[ -z "$ign" ] || echo "# Linux: timing warnings seen only under hv.efi this run: $(echo $ign)" \
+		>> "$OUT/qemu.tap"
+	if grep -aq 'kernel warning: ' "$lw" || grep -aq 'tdpvisor default guest: powering off' "$lw"; then
+		result qemu "Linux: no kernel warning that the boot without hv.efi lacks" \
+			"$([ -z "$new" ] && echo 1 || echo 0)" "new: $(echo $new)"
+	else
+		result qemu "Linux: no kernel warning that the boot without hv.efi lacks" 0 \
+			"the guest printed no warning list"
 	fi
 
 	# A CPU without SVM: a clear message and a clean return.
