@@ -162,6 +162,17 @@ probe_checks() {
 		expect "$suite" "probe: memtype $what: $leaf_name" "$log" \
 			"probe: ok memtype $what 0x[0-9a-f]+: $leaf"
 	done
+	# A guest MTRR write retypes the map (a free variable pair, then cleared).
+	expect "$suite" "probe: an MTRR write retypes the map: the leaf no longer spans two types" \
+		"$log" 'probe: ok MTRR write: the leaf no longer spans two types'
+	expect "$suite" "probe: an MTRR write retypes the map: mapped again after the pair is cleared" \
+		"$log" 'probe: ok MTRR write: 0x[0-9a-f]+ mapped after var[0-9]+ is cleared'
+	if [ "$vendor" = intel ]; then
+		expect "$suite" "probe: an MTRR write retypes the map: the EPT leaf is WT" "$log" \
+			'probe: ok MTRR write: the EPT leaf is WT'
+		expect "$suite" "probe: an MTRR write retypes the map: the old type is back" "$log" \
+			'probe: ok MTRR write: the EPT leaf is [A-Z]+ again'
+	fi
 	ok=$(grep -a -c 'probe: ok ' "$log")
 	if grep -aEq "probe: $ok passed, 0 failed" "$log" && [ "$ok" -ge 30 ]; then
 		result "$suite" "probe: $ok passed, 0 failed" 1

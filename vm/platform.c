@@ -42,6 +42,8 @@ static u64 host_cr3;
 static struct acpi_power_ports power;
 /* The MTRRs as the guest last wrote them (it owns them: writes pass on). */
 static struct mtrr_state mtrr;
+/* The configuration the TDP leaves follow: mtrr as of its last enabled state. */
+static struct mtrr_state mtrr_map;
 static bool ept_memtypes;	/* TDP leaves carry the MTRR type (EPT) */
 
 static const char *const exit_names[VMEXIT_NR] = {
@@ -71,7 +73,7 @@ static void platform_stats(const char *why)
 		(unsigned long long)s->maps_by_level[2] * 2,
 		(unsigned long long)s->maps_by_level[1] * 4);
 	if (s->mtrr_writes)
-		pr_info("platform: %llu MTRR writes by the guest, %llu of them retyped a range "
+		pr_info("platform: %llu MTRR writes by the guest, %llu ranges retyped "
 			"(zapped, refaulted)\n", (unsigned long long)s->mtrr_writes,
 			(unsigned long long)s->mtrr_zaps);
 }
@@ -118,14 +120,64 @@ int platform_io(struct vcpu *v, const struct vm_exit *e)
 	return 0;
 }
 
+/* The value of an MTRR MSR in a snapshot. */
+static u64 mtrr_value(const struct mtrr_state *m, u32 msr)
+{
+	unsigned int i;
+
+	if (msr == MSR_IA32_MTRR_DEF_TYPE)
+		return m->def_type;
+	for (i = 0; i < MTRR_NR_FIXED; i++)
+		if (msr == mtrr_fixed_msr[i])
+			return m->fixed[i];
+	i = (msr - MSR_IA32_MTRR_PHYSBASE(0)) / 2;
+	return msr & 1 ? m->var[i].mask : m->var[i].base;
+}
+
 /*
- * A guest write to an MTRR: performed when the CPU would accept it, then
- * the range whose type it can change is zapped so that it refaults with
- * the new type (and page size).  Reads pass on.
+ * Brings the TDP map from mtrr_map to mtrr: every MSR that differs is
+ * applied to mtrr_map in turn, and the range its write can retype is
+ * zapped so that it refaults with the new type and page size.  Returns
+ * the number of ranges zapped.
+ */
+static unsigned int mtrr_retype(struct vcpu *v)
+{
+	unsigned int i, n = 0;
+	u64 start, end, val;
+	u32 msr;
+
+	for (i = 0; i < cap.nmsr_writes; i++) {
+		msr = cap.msr_writes[i];
+		val = mtrr_value(&mtrr, msr);
+		if (mtrr_value(&mtrr_map, msr) == val)
+			continue;
+		mtrr_msr_range(&mtrr_map, msr, val, &start, &end);
+		mtrr_state_write(&mtrr_map, msr, val);
+		if (start < end) {
+			tdp_mmu_zap_range(&v->tdp, gpa_to_gfn(start), gpa_to_gfn(end));
+			pr_debug("platform: MTRR 0x%x = 0x%llx: [0x%llx-0x%llx) refaults with its "
+				 "new type\n", msr, (unsigned long long)val,
+				 (unsigned long long)start, (unsigned long long)end);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * A guest write to an MTRR: performed when the CPU would accept it (#GP
+ * otherwise); reads pass on.  The TDP map follows the MTRRs' *enabled*
+ * configurations: while the guest has them disabled (DEF_TYPE.E clear) --
+ * which an OS does only inside its MTRR update protocol, with CR0.CD set,
+ * so its accesses are uncached anyway -- the leaves keep their types, and
+ * when it enables them again only what differs from the last enabled
+ * configuration is zapped.  Linux rewrites its MTRRs with the same values
+ * at boot: nothing is zapped then, and no mapping of the running kernel
+ * (its stacks, its IDT) disappears under it.
  */
 static int platform_mtrr(struct vcpu *v, u32 msr, bool write)
 {
-	u64 val = ((u64)(u32)v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX], start, end;
+	u64 val = ((u64)(u32)v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
 
 	if (!write) {
 		if (!rdmsr_safe(msr, &val))
@@ -136,16 +188,10 @@ static int platform_mtrr(struct vcpu *v, u32 msr, bool write)
 	}
 	if (!mtrr_msr_valid(&mtrr, msr, val) || !wrmsr_safe(msr, val))
 		return -EPERM;
-	mtrr_msr_range(&mtrr, msr, val, &start, &end);
 	mtrr_state_write(&mtrr, msr, val);
 	pvm.stats.mtrr_writes++;
-	if (start < end) {
-		tdp_mmu_zap_range(&v->tdp, gpa_to_gfn(start), gpa_to_gfn(end));
-		pvm.stats.mtrr_zaps++;
-		pr_debug("platform: MTRR 0x%x = 0x%llx: [0x%llx-0x%llx) refaults with its new type\n",
-			 msr, (unsigned long long)val, (unsigned long long)start,
-			 (unsigned long long)end);
-	}
+	if (mtrr.def_type & MTRR_DEF_E)
+		pvm.stats.mtrr_zaps += mtrr_retype(v);
 	return 0;
 }
 
@@ -309,9 +355,10 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	pvm.policy.max_level = TDP_LEVEL_1G;
 	mtrr_snapshot_read(&mtrr, phys_bits);
 	mtrr_snapshot_print(&mtrr);
+	mtrr_map = mtrr;
 	ept_memtypes = virt == &vmx_ops;
 	pvm.policy.memtype = platform_memtype;
-	pvm.policy.memtype_ctx = &mtrr;
+	pvm.policy.memtype_ctx = &mtrr_map;
 	add_mtrr_msrs();
 	holes[0].base = hv_pool.base;
 	holes[0].size = hv_pool.npages << PAGE_SHIFT;

@@ -86,7 +86,7 @@ struct vm_stats {
 	u64 maps_by_level[4];	/* fixed TDP faults by the level they mapped at */
 	u64 slot_faults[VM_MAX_SLOTS];	/* fixed TDP faults per slot id */
 	u64 mtrr_writes;	/* guest MTRR writes performed (platform VM) */
-	u64 mtrr_zaps;		/* ... that retyped a range: zapped to refault */
+	u64 mtrr_zaps;		/* ranges their net changes retyped: zapped to refault */
 };
 
 struct vm {

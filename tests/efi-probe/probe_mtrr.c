@@ -199,6 +199,59 @@ static void check_one(const struct probe_mtrrs *m, bool intel, const char *what,
 			   probe_mt_name(probe_mtrr_type(m, bad)));
 }
 
+static void mtrr_wrmsr(u32 msr, u64 v)
+{
+	__asm__ volatile("wbinvd; wrmsr; wbinvd" ::"c"(msr), "a"((u32)v), "d"((u32)(v >> 32))
+			 : "memory");
+}
+
+/* Touches gpa and asks for its leaf; false when it is not mapped. */
+static bool leaf_of(u64 gpa)
+{
+	(void)probe_peek(gpa);
+	return probe_hypercall(HC_GPA_MAPPING, gpa, (u64)(uintptr_t)&gm) == 0 && gm.present;
+}
+
+/*
+ * A guest MTRR write retypes the map: a free variable pair makes the 2 MiB
+ * around gpa WT; the leaf there must then be WT (EPT) or at least no larger
+ * than 2 MiB (NPT, where the CPU applies the MTRRs), and after the pair is
+ * cleared again the EPT leaf is back to the type it had.
+ */
+static void check_retype(const struct probe_mtrrs *m, bool intel, u64 gpa)
+{
+	const u64 size = 2ULL << 20, base = gpa & ~(size - 1);
+	unsigned int i, before;
+
+	for (i = 0; i < m->nvar && (m->var_mask[i] & (1ULL << 11)); i++)
+		;
+	if (i == m->nvar || !(m->def_type & (1ULL << 11))) {
+		probe_info("MTRR write: no free variable pair (or MTRRs off): not checked");
+		return;
+	}
+	if (!probe_check(leaf_of(gpa), "MTRR write: 0x%llx mapped before", (unsigned long long)gpa))
+		return;
+	before = (unsigned int)gm.memtype;
+	mtrr_wrmsr(0x200 + 2 * i, base | HC_MT_WT);
+	mtrr_wrmsr(0x201 + 2 * i, (~(size - 1) & m->phys_mask) | (1ULL << 11));
+	if (probe_check(leaf_of(gpa), "MTRR write: 0x%llx mapped again after var%u = [0x%llx, +2 MiB) WT",
+			(unsigned long long)gpa, i, (unsigned long long)base)) {
+		probe_info("MTRR write: now a %s leaf, type %s", level_name(gm.level),
+			   probe_mt_name(gm.memtype));
+		probe_check(gm.level <= 2, "MTRR write: the leaf no longer spans two types (%s)",
+			    level_name(gm.level));
+		if (intel)
+			probe_check(gm.memtype == HC_MT_WT, "MTRR write: the EPT leaf is WT (is %s)",
+				    probe_mt_name(gm.memtype));
+	}
+	mtrr_wrmsr(0x201 + 2 * i, 0);
+	mtrr_wrmsr(0x200 + 2 * i, 0);
+	if (probe_check(leaf_of(gpa), "MTRR write: 0x%llx mapped after var%u is cleared",
+			(unsigned long long)gpa, i) && intel)
+		probe_check(gm.memtype == before, "MTRR write: the EPT leaf is %s again (is %s)",
+			    probe_mt_name(before), probe_mt_name(gm.memtype));
+}
+
 void probe_memtypes(bool intel, u64 code_addr, u64 high_ram)
 {
 	static struct probe_mtrrs m;
@@ -214,4 +267,5 @@ void probe_memtypes(bool intel, u64 code_addr, u64 high_ram)
 	check_one(&m, intel, "LAPIC", 0xfee00030);
 	if (high_ram)
 		check_one(&m, intel, "high RAM", high_ram);
+	check_retype(&m, intel, (u64)(uintptr_t)&gm);
 }
