@@ -120,7 +120,9 @@ static inline struct tdp_iter_run tdp_iter_begin(struct tdp_iter *it,
 						 u64 *root_pt, int root_level,
 						 int min_level, gfn_t start, gfn_t end)
 {
-	struct tdp_iter_run r = { .pages = tdp_level_pages(min_level), .end = end };
+	/* An empty range meets no entry (not even the one holding start). */
+	struct tdp_iter_run r = { .pages = tdp_level_pages(min_level),
+				  .end = start < end ? end : 0 };
 
 	tdp_iter_start(it, fmt, root_pt, root_level, min_level, start);
 	tdp_iter_run_load(it, &r);
