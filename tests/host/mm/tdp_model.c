@@ -6,16 +6,35 @@
  * The model knows nothing of tables: it holds, per level, which leaves
  * exist with their write permission and young state, an MMIO marker
  * generation per page, and a dirty bit per page meaning "written since it
- * was last cleared".  Each operation is applied to both; then the MMU's
- * leaves in the 2 MiB regions the operation touched are compared with the
- * model in both directions, the page accounting is checked, and every
- * full_check_every steps the whole tree is compared.
+ * was last cleared".  Each operation is applied to both.  Then the whole
+ * state is compared:
+ *
+ *  - every table of the tree is read and compared with a shadow copy of
+ *    the tree as it was after the previous step (by position: level and
+ *    GFN); each entry that differs is marked, its shadow updated, and the
+ *    shadow below an upper entry that changed is forgotten;
+ *  - the model marks each entry position (level, index) whose state it
+ *    changed;
+ *  - each marked position is compared with the model: the tree's entry at
+ *    that level (or the leaf or hole above it) must be what the model says.
+ *
+ * An unmarked entry is bit for bit what it was after the previous step,
+ * where the model held the same, so after every step the whole tree
+ * matches the model.  The page accounting is checked after every step, and
+ * every full_check_every steps a walk of the whole tree counts its leaves
+ * and markers against the model as well.
+ *
+ * The guest's writes go through the hardware stand-in (tdp_hw.h) with a
+ * page-modification log, so that TDP_DIRTY_PML slots work as with VMX; a
+ * GFN the log hands to the MMU counts as written for the model too.
  *
  * Guest memory (gfn):  slot 0  [0, 0x40000)        1 GiB, 1G-aligned frames
  *                      slot 1  [0x40037, 0x42400)  unaligned bounds, one UC page
  *                      slot 2  [0x42800, 0x43000)  read-only, misaligned frames
  *                      the rest of [0, 0x44000) is emulated MMIO
  */
+#undef memcmp	/* the C library's, vectorised: the whole tree is read every step */
+#undef memset
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +50,10 @@
 #define UC_GFN 0x41001ULL
 #define NR_SLOTS 3
 #define BM_WORDS (0x40000 / 64)
+#define ROOT_MAX 5
+
+/* Guest memory lies inside the first entry of a level-4 table. */
+_Static_assert(U <= (1ULL << 27), "U must fit one level-4 entry");
 
 struct mleaf {
 	u8 present, w, young;
@@ -47,9 +70,18 @@ struct run {
 	/* the model */
 	struct mleaf *leaf[4];		/* [level][gfn >> shift] */
 	u32 *small[4];			/* [L][region]: leaves below L inside */
+	u32 *msmall[4];			/* [L][region]: markers below L inside */
 	u32 *mmio;			/* gen + 1, or 0 */
 	u64 *dirty;			/* bit per gfn */
 	u64 gen, nleaves, nmmio;
+	/* the comparison */
+	u64 *shadow[ROOT_MAX + 1];	/* [L]: 512 entries per table position */
+	u64 ntables[ROOT_MAX + 1];	/* table positions of level L inside U */
+	u8 *marked[ROOT_MAX + 1];	/* [L][index]: compare this step */
+	u64 *marks, nmarks, cap_marks;	/* the marked positions, as L << 56 | i */
+	u64 *last_pt;			/* a 4K table found by check_at() ... */
+	gfn_t last_region;		/* ... for this 2 MiB region, this step */
+	struct hw_pml pml;		/* the vCPU's page-modification log */
 	/* the operation stream */
 	u64 rng, pos;
 	bool exhausted;
@@ -61,6 +93,27 @@ struct run {
 static u64 shift_of(int level)
 {
 	return SPTE_LEVEL_BITS * (level - 1);
+}
+
+/* Entry positions of level L that start inside guest memory. */
+static u64 nr_entries(int level)
+{
+	return ((U - 1) >> shift_of(level)) + 1;
+}
+
+/* Marks position (level, idx) for comparison after this step. */
+static void mark(struct run *r, int level, u64 idx)
+{
+	if (r->marked[level][idx])
+		return;
+	r->marked[level][idx] = 1;
+	if (r->nmarks == r->cap_marks) {
+		r->cap_marks = r->cap_marks ? 2 * r->cap_marks : 1024;
+		r->marks = realloc(r->marks, r->cap_marks * sizeof(u64));
+		if (!r->marks)
+			abort();
+	}
+	r->marks[r->nmarks++] = (u64)level << 56 | idx;
 }
 
 /* ---- the operation stream ---- */
@@ -177,6 +230,7 @@ static void m_add(struct run *r, int level, gfn_t base, u8 w, u8 young)
 	if (!l->present)
 		m_count(r, level, base, 1);
 	*l = (struct mleaf){ 1, w, young };
+	mark(r, level, base >> shift_of(level));
 }
 
 static void m_del(struct run *r, int level, u64 idx)
@@ -187,6 +241,31 @@ static void m_del(struct run *r, int level, u64 idx)
 		return;
 	l->present = 0;
 	m_count(r, level, idx << shift_of(level), -1);
+	mark(r, level, idx);
+}
+
+/* Changes leaf l (at level, mapping g) in place to w, young. */
+static void m_set(struct run *r, struct mleaf *l, int level, gfn_t g, u8 w, u8 young)
+{
+	if (l->w == w && l->young == young)
+		return;
+	l->w = w;
+	l->young = young;
+	mark(r, level, g >> shift_of(level));
+}
+
+/* Sets the marker of g: generation + 1, or 0 for none. */
+static void m_mmio(struct run *r, gfn_t g, u32 v)
+{
+	int L, delta = !!v - !!r->mmio[g];
+
+	if (r->mmio[g] == v)
+		return;
+	r->mmio[g] = v;
+	r->nmmio += delta;
+	for (L = 2; L <= 3; L++)
+		r->msmall[L][g >> shift_of(L)] += delta;
+	mark(r, 1, g);
 }
 
 /* The leaf mapping g, and its level, or NULL. */
@@ -231,8 +310,11 @@ static void m_zap(struct run *r, gfn_t start, gfn_t end)
 		}
 	}
 	for (g = start; g < end; g++) {
-		r->nmmio -= r->mmio[g] != 0;
-		r->mmio[g] = 0;
+		if (!r->msmall[2][g >> 9]) {
+			g |= 511;	/* no marker in this 2 MiB region */
+			continue;
+		}
+		m_mmio(r, g, 0);
 	}
 }
 
@@ -278,10 +360,7 @@ static int m_fault(struct run *r, gfn_t g, u32 acc, int maxl)
 	bool ro;
 
 	if (!s) {
-		if (r->mmio[g] != r->gen + 1) {
-			r->nmmio += !r->mmio[g];
-			r->mmio[g] = r->gen + 1;
-		}
+		m_mmio(r, g, r->gen + 1);
 		return TDP_FAULT_MMIO;
 	}
 	ro = s->flags & MM_SLOT_READONLY;
@@ -293,11 +372,9 @@ static int m_fault(struct run *r, gfn_t g, u32 acc, int maxl)
 	if (cur && lc == L) {
 		bool changed = !cur->young || ((acc & TDP_ACC_W) && !cur->w);
 
-		cur->young = 1;
-		if ((acc & TDP_ACC_W) && !cur->w) {
-			cur->w = 1;
+		if ((acc & TDP_ACC_W) && !cur->w)
 			m_mark_dirty(r, s, g);
-		}
+		m_set(r, cur, L, g, cur->w || (acc & TDP_ACC_W), 1);
 		return changed ? TDP_FAULT_FIXED : TDP_FAULT_SPURIOUS;
 	}
 	m_zap(r, g & ~(tdp_level_pages(L) - 1),
@@ -376,29 +453,6 @@ static bool check_walk(struct run *r, gfn_t start, gfn_t end, u64 *nl, u64 *nm)
 	return true;
 }
 
-/* Both directions over the 2 MiB region holding g. */
-static bool check_region(struct run *r, gfn_t g)
-{
-	gfn_t base = g & ~511ULL, i;
-	u64 nl = 0, nm = 0, ml = 0, mm = 0;
-
-	if (base >= U)
-		return true;
-	if (!check_walk(r, base, base + 512, &nl, &nm))
-		return false;
-	ml += r->leaf[3][base >> 18].present + r->leaf[2][base >> 9].present;
-	for (i = base; i < base + 512; i++) {
-		ml += r->leaf[1][i].present;
-		mm += r->mmio[i] != 0;
-	}
-	if (nl != ml || nm != mm)
-		return fail(r, "region 0x%llx: expected %llu leaves %llu markers, seen %llu, %llu",
-			    (unsigned long long)base, (unsigned long long)ml,
-			    (unsigned long long)mm, (unsigned long long)nl,
-			    (unsigned long long)nm);
-	return true;
-}
-
 static bool check_all(struct run *r)
 {
 	u64 nl = 0, nm = 0;
@@ -410,6 +464,139 @@ static bool check_all(struct run *r)
 			    (unsigned long long)r->nleaves, (unsigned long long)r->nmmio,
 			    (unsigned long long)nl, (unsigned long long)nm);
 	return true;
+}
+
+/* Does the model hold a leaf or a marker at or below (level, idx)? */
+static bool m_anything(struct run *r, int level, u64 idx)
+{
+	if (idx >= nr_entries(level))
+		return false;
+	if (level == 1)
+		return r->leaf[1][idx].present || r->mmio[idx];
+	if (level <= 3)
+		return r->leaf[level][idx].present || r->small[level][idx] ||
+		       r->msmall[level][idx];
+	return r->nleaves || r->nmmio;	/* U lies inside entry 0 */
+}
+
+/*
+ * Compares position (level, idx) with the model: the tree's entry there, or
+ * the leaf or hole above it that the walk stops at.  A table must stand
+ * where the model has no leaf; a hole where it has nothing at or below; a
+ * leaf or marker must be the model's (check_entry()).
+ */
+static bool check_at(struct run *r, int level, u64 idx)
+{
+	gfn_t g = idx << shift_of(level), base;
+	u64 *pt = r->v.root->pt, spte, nl = 0, nm = 0;
+	int at;
+
+	/*
+	 * The tree's own walk, table by table (the iterator is tested
+	 * elsewhere).  Marks come in runs inside one 4K table: it is found once.
+	 */
+	at = r->v.root->level;
+	if (level == 1 && r->last_pt && r->last_region == g >> 9) {
+		pt = r->last_pt;
+		at = 1;
+	}
+	for (;; at--) {
+		spte = pt[tdp_level_index(g, at)];
+		if (at == level || !spte_is_table(r->fmt, spte, at))
+			break;
+		pt = mm_phys_to_virt(spte_hpa(spte));
+		if (at == 2) {
+			r->last_pt = pt;
+			r->last_region = g >> 9;
+		}
+	}
+	base = tdp_level_base(g, at);
+	if (spte_is_table(r->fmt, spte, at)) {
+		if (at <= 3 && r->leaf[at][base >> shift_of(at)].present)
+			return fail(r, "gfn 0x%llx: MMU has a table at level %d, the model a leaf",
+				    (unsigned long long)base, at);
+		return true;
+	}
+	if (!spte) {
+		if (m_anything(r, at, base >> shift_of(at)))
+			return fail(r, "gfn 0x%llx: MMU has nothing at level %d, the model has",
+				    (unsigned long long)base, at);
+		return true;
+	}
+	if (base + tdp_level_pages(at) > U)
+		return fail(r, "gfn 0x%llx: entry outside guest memory", (unsigned long long)base);
+	return check_entry(r, spte, at, base, &nl, &nm);
+}
+
+/* Forgets the shadow of the table at (level, t) and of every table below it. */
+static void shadow_forget(struct run *r, int level, u64 t)
+{
+	unsigned int i;
+
+	if (t >= r->ntables[level])
+		return;
+	memset(r->shadow[level] + t * SPTE_PER_TABLE, 0, PAGE_SIZE);
+	for (i = 0; level > 1 && i < SPTE_PER_TABLE; i++)
+		shadow_forget(r, level - 1, t * SPTE_PER_TABLE + i);
+}
+
+/*
+ * Reads the table pt (entries at level, mapping from base) and the tables
+ * below it, compares each with its shadow, marks what differs and updates
+ * the shadow.  Returns false (failed) for anything outside guest memory.
+ */
+static bool scan_table(struct run *r, u64 *pt, int level, gfn_t base)
+{
+	u64 t = base >> shift_of(level + 1), *sh;
+	unsigned int i;
+
+	if (t >= r->ntables[level])
+		return fail(r, "a level-%d table at gfn 0x%llx, outside guest memory", level,
+			    (unsigned long long)base);
+	sh = r->shadow[level] + t * SPTE_PER_TABLE;
+	for (i = memcmp(pt, sh, PAGE_SIZE) ? 0 : SPTE_PER_TABLE; i < SPTE_PER_TABLE; i++) {
+		gfn_t g = base + i * tdp_level_pages(level);
+
+		if (pt[i] == sh[i])
+			continue;
+		if (g >= U)
+			return fail(r, "gfn 0x%llx level %d: entry 0x%llx outside guest memory",
+				    (unsigned long long)g, level, (unsigned long long)pt[i]);
+		if (level > 1)
+			shadow_forget(r, level - 1, g >> shift_of(level));
+		sh[i] = pt[i];
+		mark(r, level, g >> shift_of(level));
+	}
+	for (i = 0; level > 1 && i < SPTE_PER_TABLE; i++) {
+		u64 *child = tdp_spte_to_child(r->fmt, pt[i], level);
+
+		if (child && !scan_table(r, child, level - 1,
+					 base + i * tdp_level_pages(level)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The comparison after every step: reads the whole tree against its shadow,
+ * then compares every position that the tree or the model changed.
+ */
+static bool check_changes(struct run *r)
+{
+	bool ok = scan_table(r, r->v.root->pt, r->v.root->level, 0);
+	u64 i;
+
+	r->last_pt = NULL;
+	for (i = 0; i < r->nmarks; i++) {
+		int level = r->marks[i] >> 56;
+		u64 idx = r->marks[i] & GENMASK_ULL(55, 0);
+
+		r->marked[level][idx] = 0;
+		if (ok && !check_at(r, level, idx))
+			ok = false;
+	}
+	r->nmarks = 0;
+	return ok;
 }
 
 /* Every page the fake arch handed out is a table, a cached page or retired. */
@@ -464,7 +651,30 @@ static bool op_fault(struct run *r)
 	if (got != expect)
 		return fail(r, "fault gfn 0x%llx acc %u max %d: expected result %d, seen %d",
 			    (unsigned long long)g, acc, maxl, expect, got);
-	return check_region(r, g);
+	return true;
+}
+
+/*
+ * A GFN the page-modification log hands to the MMU: the MMU logs it in the
+ * PML-mode slot that holds it (tdp_dirty_log_mark()), and so does the
+ * model.  It may have been written before the page was last cleared: the
+ * next harvest reports it all the same, as with VMX.
+ */
+static void model_pml_seen(void *ctx, gfn_t g)
+{
+	struct run *r = ctx;
+	struct mm_slot *s = g < U ? slot_of(r, g) : NULL;
+
+	if (logging(s) && s->dirty_mode == TDP_DIRTY_PML)
+		r->dirty[g / 64] |= BIT_ULL(g % 64);
+}
+
+/* The MMU's flush_dirty_logs hook: the vendor drains the vCPU's log. */
+static void model_flush_dirty_logs(struct tdp_mmu *mmu)
+{
+	struct run *r = mmu->priv;
+
+	hw_pml_drain(&r->pml, model_pml_seen, r);
 }
 
 /* A guest access through the hardware stand-in, faulting as needed. */
@@ -485,25 +695,30 @@ static bool op_access(struct run *r)
 		if (!cur || !(cur->young || (r->fmt->flags & SPTE_FMT_AD)) || (write && !cur->w))
 			m_fault(r, g, write ? TDP_ACC_W : TDP_ACC_R, 3);
 		cur = m_find(r, g, &lc);
-		cur->young = 1;
+		m_set(r, cur, lc, g, cur->w, 1);
 		if (write)
 			m_mark_dirty(r, s, g);
 	}
-	for (tries = 0; tries < 3; tries++) {
+	for (tries = 0; tries < 3;) {
 		struct tdp_fault f = { .gfn = g, .slot = s, .policy = r->policy,
 				       .access = write ? TDP_ACC_W : TDP_ACC_R };
 		enum hw_result hr;
 		int ret;
 
 		tdp_vcpu_read_lock(&r->v);
-		hr = hw_access(r->fmt, r->v.root, g, write, &pfn);
+		hr = hw_access_pml(r->fmt, r->v.root, g, write, &pfn, &r->pml);
+		if (hr == HW_PML_FULL)		/* the "log full" exit */
+			hw_pml_drain(&r->pml, model_pml_seen, r);
 		tdp_vcpu_read_unlock(&r->v);
+		if (hr == HW_PML_FULL)
+			continue;
 		if (hr == HW_OK) {
 			if (!s || pfn != mm_slot_gfn_to_pfn(s, g))
 				return fail(r, "access gfn 0x%llx reached pfn 0x%llx",
 					    (unsigned long long)g, (unsigned long long)pfn);
-			return check_region(r, g);
+			return true;
 		}
+		tries++;
 		if (tdp_mmu_is_mmio_fault(&r->v, g))
 			break;
 		ret = tdp_mmu_map(&r->v, &f);
@@ -514,12 +729,12 @@ static bool op_access(struct run *r)
 	}
 	if (tries == 3 || (s && !(write && (s->flags & MM_SLOT_READONLY))))
 		return fail(r, "access gfn 0x%llx: still faults", (unsigned long long)g);
-	return check_region(r, g);
+	return true;
 }
 
 static bool op_zap(struct run *r)
 {
-	gfn_t start = pick_gfn(r), g;
+	gfn_t start = pick_gfn(r);
 	u64 x = next(r), len = x % 20 < 14 ? 1 + (x >> 8) % 64 :
 			       x % 20 < 19 ? (x >> 8) % 4096 : (x >> 8) % (U + 0x4000);
 
@@ -527,11 +742,6 @@ static bool op_zap(struct run *r)
 	     (unsigned long long)(start + len));
 	m_zap(r, start, start + len);
 	tdp_mmu_zap_range(&r->v, start, start + len);
-	if (len > 4096)
-		return check_all(r);
-	for (g = start & ~511ULL; g < start + len; g += 512)
-		if (!check_region(r, g))
-			return false;
 	return true;
 }
 
@@ -562,9 +772,9 @@ static bool op_age(struct run *r)
 		struct mleaf *l = m_find(r, g, &lc);
 
 		if (l)
-			l->young = 0;
+			m_set(r, l, lc, g, l->w, 0);
 	}
-	return check_region(r, start) && check_region(r, end - 1);
+	return true;
 }
 
 /* What re-protecting page g does to its leaf in the model. */
@@ -574,7 +784,7 @@ static void m_protect(struct run *r, struct mm_slot *s, gfn_t g)
 	struct mleaf *l = m_find(r, g, &lc);
 
 	if (l && (s->dirty_mode == TDP_DIRTY_WP || lc > 1))
-		l->w = 0;
+		m_set(r, l, lc, g, 0, l->young);
 }
 
 /* Splits (eager) and protects every leaf of s, as enabling logging does. */
@@ -589,25 +799,34 @@ static void m_enable(struct run *r, struct mm_slot *s, bool eager)
 				m_split(r, L, g << shift_of(L));
 	for (L = 3; L >= 2; L--)
 		for (g = s->base_gfn >> shift_of(L); g <= (end - 1) >> shift_of(L); g++)
-			r->leaf[L][g].w = 0;
+			if (r->leaf[L][g].present)
+				m_set(r, &r->leaf[L][g], L, g << shift_of(L), 0,
+				      r->leaf[L][g].young);
 	for (g = s->base_gfn; g < end; g++) {
-		d_clr(r, g);
-		if (!r->small[2][g >> 9])
+		if (g % 64 == 0 && g + 64 <= end)
+			r->dirty[g / 64] = 0;
+		else
+			d_clr(r, g);
+		if (!r->small[2][g >> 9] || s->dirty_mode != TDP_DIRTY_WP ||
+		    !r->leaf[1][g].present)
 			continue;
-		if (s->dirty_mode == TDP_DIRTY_WP)
-			r->leaf[1][g].w = 0;
+		m_set(r, &r->leaf[1][g], 1, g, 0, r->leaf[1][g].young);
 	}
 }
 
 static bool op_enable(struct run *r, struct mm_slot *s)
 {
+	static const enum tdp_dirty_mode modes[3] = {
+		TDP_DIRTY_WP, TDP_DIRTY_DBIT, TDP_DIRTY_PML,
+	};
 	u64 x = next(r);
-	enum tdp_dirty_mode mode = x & 1 ? TDP_DIRTY_DBIT : TDP_DIRTY_WP;
-	u32 flags = x & 2 ? TDP_DIRTY_EAGER_SPLIT : 0;
+	enum tdp_dirty_mode mode = modes[x % 3];
+	/* Not too often: eagerly splitting a 1 GiB leaf makes 2^18 leaves. */
+	u32 flags = (x >> 2) % 4 == 0 ? TDP_DIRTY_EAGER_SPLIT : 0;
 	int expect = 0, got;
 
 	note(r, "enable slot %u mode %d flags %u", s->id, mode, flags);
-	if (mode == TDP_DIRTY_DBIT && !(r->fmt->flags & SPTE_FMT_AD))
+	if (mode != TDP_DIRTY_WP && !(r->fmt->flags & SPTE_FMT_AD))
 		expect = -EOPNOTSUPP;
 	else if (logging(s))
 		expect = -EBUSY;
@@ -617,7 +836,7 @@ static bool op_enable(struct run *r, struct mm_slot *s)
 	if (expect)
 		return true;
 	m_enable(r, s, flags);
-	return check_region(r, s->base_gfn) && check_region(r, pick_gfn(r));
+	return true;
 }
 
 static bool op_disable(struct run *r, struct mm_slot *s)
@@ -638,7 +857,7 @@ static bool op_disable(struct run *r, struct mm_slot *s)
 			if (m_max_level(s, b, maxl) >= L && r->small[L][b >> shift_of(L)])
 				m_zap(r, b, b + n);
 	}
-	return check_region(r, s->base_gfn) && check_region(r, pick_gfn(r));
+	return true;
 }
 
 static bool op_get(struct run *r, struct mm_slot *s)
@@ -669,7 +888,7 @@ static bool op_get(struct run *r, struct mm_slot *s)
 			m_protect(r, s, g);
 		}
 	}
-	return check_region(r, pick_gfn(r));
+	return true;
 }
 
 static bool op_clear(struct run *r, struct mm_slot *s)
@@ -696,7 +915,7 @@ static bool op_clear(struct run *r, struct mm_slot *s)
 		d_clr(r, g);
 		m_protect(r, s, g);
 	}
-	return check_region(r, s->base_gfn + first);
+	return true;
 }
 
 static bool op_invalidate(struct run *r)
@@ -747,7 +966,9 @@ static void flush_noop(struct tdp_mmu *mmu)
 {
 }
 
-static const struct tdp_mmu_ops model_ops = { .flush_tlbs = flush_noop };
+static const struct tdp_mmu_ops model_ops = {
+	.flush_tlbs = flush_noop, .flush_dirty_logs = model_flush_dirty_logs,
+};
 
 static bool setup(struct run *r)
 {
@@ -764,14 +985,21 @@ static bool setup(struct run *r)
 	for (L = 1; L <= 3; L++) {
 		r->leaf[L] = calloc((U >> shift_of(L)) + 1, sizeof(struct mleaf));
 		r->small[L] = calloc((U >> shift_of(L)) + 1, sizeof(u32));
+		r->msmall[L] = calloc((U >> shift_of(L)) + 1, sizeof(u32));
+	}
+	for (L = 1; L <= r->cfg->root_level; L++) {
+		r->ntables[L] = L < r->cfg->root_level ? nr_entries(L + 1) : 1;
+		r->shadow[L] = calloc(r->ntables[L] * SPTE_PER_TABLE, sizeof(u64));
+		r->marked[L] = calloc(nr_entries(L), 1);
 	}
 	r->mmio = calloc(U, sizeof(u32));
 	r->dirty = calloc(U / 64 + 2, sizeof(u64));
 	r->base_pages = fake_pages_in_use();
 	r->base_bitmap = fake_bitmap_in_use();
-	if (tdp_mmu_init(&r->mmu, r->cfg->fmt, r->cfg->root_level, &model_ops, NULL) ||
+	if (tdp_mmu_init(&r->mmu, r->cfg->fmt, r->cfg->root_level, &model_ops, r) ||
 	    tdp_vcpu_init(&r->v, &r->mmu, 0) || tdp_vcpu_load_root(&r->v))
 		return fail(r, "setup failed");
+	hw_pml_init(&r->pml, &r->mmu);
 	return true;
 }
 
@@ -791,7 +1019,13 @@ static void teardown(struct run *r)
 	for (L = 1; L <= 3; L++) {
 		free(r->leaf[L]);
 		free(r->small[L]);
+		free(r->msmall[L]);
 	}
+	for (L = 1; L <= ROOT_MAX; L++) {
+		free(r->shadow[L]);
+		free(r->marked[L]);
+	}
+	free(r->marks);
 	free(r->mmio);
 	free(r->dirty);
 }
@@ -808,7 +1042,7 @@ int model_run(const struct model_cfg *cfg, struct model_result *res)
 	r->rng = cfg->seed;
 	if (setup(r)) {
 		for (r->step = 1; r->step <= cfg->nr_ops; r->step++) {
-			bool ok = step(r) && check_pages(r);
+			bool ok = step(r) && check_pages(r) && check_changes(r);
 
 			if (r->exhausted)
 				break;

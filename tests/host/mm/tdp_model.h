@@ -2,8 +2,9 @@
 /*
  * The randomized model test of the TDP MMU: a sequence of operations (map
  * at any level, guest accesses, zap, dirty logging, aging, MMIO markers,
- * root invalidation) applied both to the MMU and to a plain reference model
- * (per-level arrays of leaves, a dirty bit per page), compared after every
+ * root invalidation, dirty logging in every mode, PML included) applied
+ * both to the MMU and to a plain reference model (per-level arrays of
+ * leaves, a dirty bit per page), with the whole tree compared after every
  * step.  The operations come from a seeded generator, or from bytes (the
  * fuzzer).
  */
@@ -19,7 +20,7 @@ struct model_cfg {
 	const u8 *bytes;
 	u64 len;
 	u64 nr_ops;		/* stop after this many */
-	u32 full_check_every;	/* whole-tree comparison period */
+	u32 full_check_every;	/* period of the whole-tree leaf count (0: 1000) */
 	bool quiet;
 };
 

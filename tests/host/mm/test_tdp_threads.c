@@ -7,6 +7,8 @@
  * The dirty-log invariant of KVM's dirty_log_test: a write that began after
  * harvest n-1 returned, and ended before harvest k began, is reported by one
  * of harvests n..k.  At the end every table page and bitmap is returned.
+ * Each vCPU has a page-modification log (tdp_hw.h), which the harvest drains
+ * in TDP_DIRTY_PML mode, and which the vCPU drains itself when it is full.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@ struct shared {
 	u64 errors;
 	u64 writes;
 	u64 need[NPAGES];		/* latest round a write to the page began in */
+	struct hw_pml pml[VCPUS];	/* each vCPU thread's log */
 };
 
 static struct shared S;
@@ -38,7 +41,18 @@ static void flush_count(struct tdp_mmu *mmu)
 {
 }
 
-static const struct tdp_mmu_ops thread_ops = { .flush_tlbs = flush_count };
+/* The harvest's hook in PML mode: drains every vCPU's log. */
+static void drain_logs(struct tdp_mmu *mmu)
+{
+	unsigned int i;
+
+	for (i = 0; i < VCPUS; i++)
+		hw_pml_drain(&S.pml[i], NULL, NULL);
+}
+
+static const struct tdp_mmu_ops thread_ops = {
+	.flush_tlbs = flush_count, .flush_dirty_logs = drain_logs,
+};
 
 static u64 rnd(u64 *s)
 {
@@ -59,8 +73,11 @@ static void error(const char *what, u64 gfn)
 		fprintf(stderr, "thread error: %s gfn 0x%llx\n", what, (unsigned long long)gfn);
 }
 
-/* One guest write to gfn, faulting until the write goes through. */
-static void guest_write(struct tdp_vcpu *v, gfn_t gfn)
+/*
+ * One guest write to gfn by vCPU v (log pml), faulting until the write goes
+ * through, and draining the log when it is full.
+ */
+static void guest_write(struct tdp_vcpu *v, struct hw_pml *pml, gfn_t gfn)
 {
 	struct tdp_fault f = { .gfn = gfn, .access = TDP_ACC_W, .slot = &S.slot };
 	u64 started = __atomic_load_n(&S.round, __ATOMIC_ACQUIRE);
@@ -74,10 +91,14 @@ static void guest_write(struct tdp_vcpu *v, gfn_t gfn)
 		if (tdp_vcpu_load_root(v))
 			return error("load_root", gfn);
 		tdp_vcpu_read_lock(v);
-		hr = hw_access(S.mmu.fmt, v->root, gfn, true, &pfn);
+		hr = hw_access_pml(S.mmu.fmt, v->root, gfn, true, &pfn, pml);
+		if (hr == HW_PML_FULL)
+			hw_pml_drain(pml, NULL, NULL);
 		tdp_vcpu_read_unlock(v);
 		if (hr == HW_OK)
 			break;
+		if (hr == HW_PML_FULL)
+			continue;
 		ret = tdp_mmu_map(v, &f);
 		if (ret < 0 || ret == TDP_FAULT_MMIO)
 			return error("fault failed", gfn);
@@ -105,7 +126,7 @@ static void *vcpu_thread(void *arg)
 		/* Hot pages mostly, so writes race with harvests on the same page. */
 		gfn_t g = SLOT_BASE + ((x & 3) ? x % 512 : x % NPAGES);
 
-		guest_write(&v, g);
+		guest_write(&v, &S.pml[id], g);
 	}
 	tdp_vcpu_destroy(&v);
 	return NULL;
@@ -178,6 +199,8 @@ static void run_threads(struct ktest_ctx *t, const struct spte_format *fmt,
 	S.slot = (struct mm_slot){ .base_gfn = SLOT_BASE, .npages = NPAGES,
 				   .host_pfn = 0x80000 };
 	KT_ASSERT_EQ(t, tdp_mmu_init(&S.mmu, fmt, 4, &thread_ops, NULL), 0);
+	for (i = 0; i < VCPUS; i++)
+		hw_pml_init(&S.pml[i], &S.mmu);
 	KT_ASSERT_EQ(t, tdp_vcpu_init(&main_v, &S.mmu, VCPUS + 2), 0);
 	KT_ASSERT_EQ(t, tdp_vcpu_load_root(&main_v), 0);
 	/* Some huge pages first, so that logging has something to split. */
@@ -220,6 +243,13 @@ KTEST(threads_never_lose_a_write_after_clear_dirty_bit_mode)
 {
 	fake_yield_every = 64;
 	run_threads(t, &spte_fmt_npt, TDP_DIRTY_DBIT);
+	fake_yield_every = 0;
+}
+
+KTEST(threads_never_lose_a_write_after_clear_pml_mode)
+{
+	fake_yield_every = 64;
+	run_threads(t, &spte_fmt_ept, TDP_DIRTY_PML);
 	fake_yield_every = 0;
 }
 
