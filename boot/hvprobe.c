@@ -19,6 +19,7 @@
 
 #define CPUID1_ECX_VMX BIT(5)
 #define CPUID1_ECX_XSAVE BIT(26)
+#define CPUID1_ECX_OSXSAVE BIT(27)
 #define CPUID81_ECX_SVM BIT(2)
 
 static struct hc_hv_memory where;
@@ -43,8 +44,11 @@ static void probe_xsetbv(void)
 		pr_info("hvprobe: no XSAVE on this CPU: XSETBV not probed\n");
 		return;
 	}
-	if (!(cr4 & X86_CR4_OSXSAVE))
-		write_cr4(cr4 | X86_CR4_OSXSAVE);
+	/* CPUID's OSXSAVE is the guest's CR4 bit, not the host's. */
+	write_cr4(cr4 & ~X86_CR4_OSXSAVE);
+	check(!(cpuid(1).ecx & CPUID1_ECX_OSXSAVE), "CPUID.1:ECX.OSXSAVE reads 0 with CR4.OSXSAVE clear");
+	write_cr4(cr4 | X86_CR4_OSXSAVE);
+	check(cpuid(1).ecx & CPUID1_ECX_OSXSAVE, "CPUID.1:ECX.OSXSAVE reads 1 with CR4.OSXSAVE set");
 	xcr0 = xgetbv(0);
 	check(xsetbv_safe(0, xcr0), "XSETBV of the XCR0 in use is accepted");
 	check(!xsetbv_safe(0, 0), "XSETBV without x87 gets #GP");
@@ -52,8 +56,7 @@ static void probe_xsetbv(void)
 	      !xsetbv_safe(0, xcr0), "XSETBV of AVX without SSE gets #GP");
 	check(!xsetbv_safe(1, 1), "XSETBV of XCR1 gets #GP");
 	check(xgetbv(0) == xcr0, "XCR0 is unchanged after the refused values");
-	if (!(cr4 & X86_CR4_OSXSAVE))
-		write_cr4(cr4);
+	write_cr4(cr4);
 }
 
 /* What a CPU without VMX or SVM would show: checked from the inside. */

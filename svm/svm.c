@@ -537,6 +537,11 @@ static u64 svm_get_cr3(struct vcpu *v)
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CR3);
 }
 
+static u64 svm_get_cr4(struct vcpu *v)
+{
+	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CR4);
+}
+
 static unsigned int svm_get_cpl(struct vcpu *v)
 {
 	return vmcb_read8(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CPL) & 3;
@@ -568,6 +573,7 @@ const struct virt_ops svm_ops = {
 	.get_rip = svm_get_rip,
 	.set_rip = svm_set_rip,
 	.get_cr3 = svm_get_cr3,
+	.get_cr4 = svm_get_cr4,
 	.get_cpl = svm_get_cpl,
 	.long_mode = svm_long_mode,
 	.inject_exception = svm_inject_exception,

@@ -224,7 +224,9 @@ hvprobe_checks() {
 	checks=('CPUID hides VMX' 'CPUID hides SVM' 'CR4.VMXE reads 0'
 		'XSETBV of the XCR0 in use is accepted' 'XSETBV without x87 gets #GP'
 		'XSETBV of AVX without SSE gets #GP' 'XSETBV of XCR1 gets #GP'
-		'XCR0 is unchanged after the refused values' 'INVD exits to the hypervisor')
+		'XCR0 is unchanged after the refused values' 'INVD exits to the hypervisor'
+		'CPUID.1:ECX.OSXSAVE reads 0 with CR4.OSXSAVE clear'
+		'CPUID.1:ECX.OSXSAVE reads 1 with CR4.OSXSAVE set')
 	if [ "$3" = intel ]; then
 		checks+=('setting CR4.VMXE gets #GP' 'CR4.VMXE still reads 0'
 			'IA32_VMX_BASIC gets #GP' 'IA32_FEATURE_CONTROL shows VMX disabled'

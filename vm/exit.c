@@ -16,7 +16,10 @@
 #define UD_VECTOR 6
 #define GP_VECTOR 13
 #define CPUID1_ECX_VMX BIT(5)
+#define CPUID1_ECX_OSXSAVE BIT(27)
 #define CPUID1_ECX_HYPERVISOR BIT(31)
+#define CPUID7_ECX_OSPKE BIT(4)
+#define X86_CR4_PKE BIT_ULL(22)
 #define CPUID81_ECX_SVM BIT(2)
 #define CPUID_HV_BASE 0x40000000
 
@@ -105,9 +108,20 @@ static void emulate_cpuid(struct vcpu *v)
 		}
 	} else {
 		r = cpuid_count(leaf, sub);
+		/*
+		 * OSXSAVE and OSPKE mirror CR4 -- the host's, where CPUID runs:
+		 * the guest must see its own (user code checks OSXSAVE before
+		 * XGETBV, which #UDs without the guest's CR4.OSXSAVE).
+		 */
 		if (leaf == 1) {
-			r.ecx &= ~CPUID1_ECX_VMX;
+			r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
 			r.ecx |= CPUID1_ECX_HYPERVISOR;
+			if (virt->get_cr4(v) & X86_CR4_OSXSAVE)
+				r.ecx |= CPUID1_ECX_OSXSAVE;
+		} else if (leaf == 7 && sub == 0) {
+			r.ecx &= ~CPUID7_ECX_OSPKE;
+			if (virt->get_cr4(v) & X86_CR4_PKE)
+				r.ecx |= CPUID7_ECX_OSPKE;
 		} else if (leaf == 0x80000001) {
 			r.ecx &= ~CPUID81_ECX_SVM;
 		}

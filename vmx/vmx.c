@@ -1362,6 +1362,14 @@ static u64 vmx_get_cr3(struct vcpu *v)
 	return vmcs_readl(GUEST_CR3);
 }
 
+static u64 vmx_get_cr4(struct vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+
+	vmcs_load(s);
+	return (vmcs_readl(GUEST_CR4) & ~s->cr4_mask) | (vmcs_readl(CR4_READ_SHADOW) & s->cr4_mask);
+}
+
 static unsigned int vmx_get_cpl(struct vcpu *v)
 {
 	vmcs_load(v->arch);
@@ -1401,6 +1409,7 @@ const struct virt_ops vmx_ops = {
 	.get_rip = vmx_get_rip,
 	.set_rip = vmx_set_rip,
 	.get_cr3 = vmx_get_cr3,
+	.get_cr4 = vmx_get_cr4,
 	.get_cpl = vmx_get_cpl,
 	.long_mode = vmx_long_mode,
 	.inject_exception = vmx_inject_exception,

@@ -153,6 +153,8 @@ struct virt_ops {
 	u64 (*get_rip)(struct vcpu *v);
 	void (*set_rip)(struct vcpu *v, u64 rip);
 	u64 (*get_cr3)(struct vcpu *v);
+	/* CR4 as the guest reads it (its own value where the vendor masks bits). */
+	u64 (*get_cr4)(struct vcpu *v);
 	unsigned int (*get_cpl)(struct vcpu *v);
 	bool (*long_mode)(struct vcpu *v);
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error);
