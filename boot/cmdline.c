@@ -238,8 +238,10 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 			o->exit = EXIT_RETURN;
 		else if (val && !strcmp(val, "poweroff"))
 			o->exit = EXIT_POWEROFF;
+		else if (val && !strcmp(val, "reset"))
+			o->exit = EXIT_RESET;
 		else
-			cmdline_complain(o, "exit: expected qemu, bochs, poweroff or return, got '%s'",
+			cmdline_complain(o, "exit: expected qemu, bochs, poweroff, reset or return, got '%s'",
 				 val ? val : "");
 	} else {
 		cmdline_complain(o, "unknown option '%s'", key);

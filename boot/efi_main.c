@@ -52,6 +52,12 @@ static void emulator_exit(int failed)
 		pr_info("exit: switching the machine off (%s)\n", failed ? "failed" : "passed");
 		console_flush_all();
 		efi_poweroff();
+	} else if (opts.exit == EXIT_RESET) {
+		/* The PC's oldest reset: pulse the line through the keyboard controller. */
+		pr_info("exit: resetting the machine through the keyboard controller (%s)\n",
+			failed ? "failed" : "passed");
+		console_flush_all();
+		outb(0x64, 0xfe);
 	} else if (opts.exit == EXIT_BOCHS) {
 		pr_info("exit: bochs %s\n", failed ? "shutdown (failure)" : "magic break (success)");
 		console_flush_all();

@@ -358,6 +358,18 @@ run_qemu() {
 	expect qemu "power-off: page-size split of the mapped RAM" "$log" \
 		'platform: mapped on demand: [0-9]+ GiB in 1 GiB pages, [0-9]+ MiB in 2 MiB pages'
 
+	# ... and resets it through the keyboard controller (0xfe to port 0x64):
+	# the statistics again, then the reset (QEMU's -no-reboot ends the run).
+	tools/mkimage.sh "$OUT/qemu-reset.img" --efi build/hv.efi \
+		--cfg 'loglevel=7 hvmem=64M bluepill next=\EFI\tdpvisor\hv2.efi next_args="loglevel=7 exit=reset"' \
+		--add 'build/hv.efi=\EFI\tdpvisor\hv2.efi' > /dev/null
+	qemu_run qemu-reset --cpu EPYC --mem 1024
+	expect_status qemu "reset: QEMU ends without a debug-exit verdict" "$st" 2 "$log"
+	expect qemu "reset: the guest pulses the keyboard controller's reset line" "$log" \
+		'exit: resetting the machine through the keyboard controller'
+	expect qemu "reset: statistics printed first" "$log" \
+		'platform: the guest resets the machine: [0-9]+ exits, [0-9]+ TDP faults'
+
 	# The default guest: Debian's Linux boots to userspace under hv.efi, sees
 	# the hypervisor bit, tests most of its RAM and switches off.
 	tools/mkimage.sh "$OUT/qemu-linux.img" --efi build/hv.efi \

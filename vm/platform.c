@@ -307,10 +307,10 @@ static void platform_host(struct platform_capture *c)
 
 /*
  * The ports the platform VM's I/O map intercepts: each byte of the PM1
- * control registers (16 bits) and of the reset register.  The keyboard
- * controller's command port is left alone: an OS polls its status through
- * the same port thousands of times, and the FADT reset register covers the
- * reset path of every OS that reads ACPI.
+ * control registers (16 bits), of the reset register and 0xcf9, and the
+ * keyboard controller's command port (its 0xfe pulses the reset line).  An
+ * OS polls the controller's status through that port too: each poll is an
+ * exit, performed on the guest's behalf (a few hundred in a Linux boot).
  */
 static void add_port(u16 port)
 {
@@ -335,6 +335,7 @@ static void add_power_ports(void)
 	}
 	add_port(power.reset_port);
 	add_port(RESET_CONTROL);
+	add_port(KBC_COMMAND);
 }
 
 int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_idt_limit,

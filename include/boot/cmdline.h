@@ -32,7 +32,7 @@ struct console_spec {
 	u32 baud;
 };
 
-enum exit_mode { EXIT_RETURN, EXIT_QEMU, EXIT_BOCHS, EXIT_POWEROFF };
+enum exit_mode { EXIT_RETURN, EXIT_QEMU, EXIT_BOCHS, EXIT_POWEROFF, EXIT_RESET };
 
 struct hv_options {
 	int loglevel;

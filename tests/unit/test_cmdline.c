@@ -57,6 +57,8 @@ KTEST(cmdline_knows_every_way_to_end_a_run)
 {
 	static struct hv_options o;
 
+	KT_EXPECT_EQ(t, parse(&o, "exit=reset"), 0);
+	KT_EXPECT_EQ(t, o.exit, EXIT_RESET);
 	KT_EXPECT_EQ(t, parse(&o, "exit=poweroff"), 0);
 	KT_EXPECT_EQ(t, o.exit, EXIT_POWEROFF);
 	KT_EXPECT_EQ(t, parse(&o, "exit=qemu exit=return"), 0);
