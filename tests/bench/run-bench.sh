@@ -40,6 +40,7 @@ tools/mkimage.sh "$OUT/linux.img" --efi build/hv.efi \
 hv=
 for ((r = 0; r < RUNS; r++)); do
 	log=$OUT/linux-hv-$r.log
+	rm -f "$log"	# a banner left by an earlier run must not count
 	t0=$(date +%s.%N)
 	tests/emu/run-qemu.sh --image "$OUT/linux.img" --log "$log" --cpu EPYC,hypervisor=off \
 		--mem 1024 --timeout 300 2> /dev/null &
