@@ -21,80 +21,58 @@ EXC_STUBS exception_stubs, exception_common
 exception_common:
 	EXC_FRAME_CALL exception_handler
 
-; bool rdmsr_safe(u32 msr, u64 *val): false if RDMSR raised #GP.
-global rdmsr_safe:function hidden
-rdmsr_safe:
+; SAFE_BEGIN name ... SAFE_END name: bool name(...) runs the instructions in
+; between under an exception-table fixup: 1 when they complete, 0 when the
+; first one faults (#GP, #UD) and the handler resumes at the fixup.  The
+; arguments are set up for RDMSR/WRMSR/XSETBV first: ECX from EDI, EDX:EAX
+; from RSI.
+%macro SAFE_BEGIN 1
+global %1:function hidden
+%1:
 	mov ecx, edi
+	mov eax, esi
+	mov rdx, rsi
+	shr rdx, 32
 .insn:
+%endmacro
+
+%macro SAFE_END 1
+	mov eax, 1
+	ret
+.fixup:
+	xor eax, eax
+	ret
+section ex_table
+	dd %1.insn - $
+	dd %1.fixup - $
+section .text
+%endmacro
+
+section ex_table progbits alloc noexec nowrite align=4
+section .text
+
+; bool rdmsr_safe(u32 msr, u64 *val): false if RDMSR raised #GP.
+SAFE_BEGIN rdmsr_safe
 	rdmsr
 	shl rdx, 32
 	or rax, rdx
 	mov [rsi], rax
-	mov eax, 1
-	ret
-.fixup:
-	xor eax, eax
-	ret
+SAFE_END rdmsr_safe
 
-section ex_table progbits alloc noexec nowrite align=4
-	dd rdmsr_safe.insn - $
-	dd rdmsr_safe.fixup - $
-
-section .text
 ; bool wrmsr_safe(u32 msr, u64 val): false if WRMSR raised #GP.
-global wrmsr_safe:function hidden
-wrmsr_safe:
-	mov ecx, edi
-	mov eax, esi
-	mov rdx, rsi
-	shr rdx, 32
-.insn:
+SAFE_BEGIN wrmsr_safe
 	wrmsr
-	mov eax, 1
-	ret
-.fixup:
-	xor eax, eax
-	ret
+SAFE_END wrmsr_safe
 
-section ex_table
-	dd wrmsr_safe.insn - $
-	dd wrmsr_safe.fixup - $
-
-section .text
 ; bool xsetbv_safe(u32 xcr, u64 val): false if XSETBV raised #GP or #UD.
-global xsetbv_safe:function hidden
-xsetbv_safe:
-	mov ecx, edi
-	mov eax, esi
-	mov rdx, rsi
-	shr rdx, 32
-.insn:
+SAFE_BEGIN xsetbv_safe
 	xsetbv
-	mov eax, 1
-	ret
-.fixup:
-	xor eax, eax
-	ret
+SAFE_END xsetbv_safe
 
-section ex_table
-	dd xsetbv_safe.insn - $
-	dd xsetbv_safe.fixup - $
-
-section .text
 ; bool write_cr4_safe(u64 val): false if the MOV to CR4 raised #GP.
-global write_cr4_safe:function hidden
-write_cr4_safe:
-.insn:
+SAFE_BEGIN write_cr4_safe
 	mov cr4, rdi
-	mov eax, 1
-	ret
-.fixup:
-	xor eax, eax
-	ret
-
-section ex_table
-	dd write_cr4_safe.insn - $
-	dd write_cr4_safe.fixup - $
+SAFE_END write_cr4_safe
 
 section .text
 ; int exception_fixup_selftest(void): executes UD2 under an exception-table
