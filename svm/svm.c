@@ -268,19 +268,14 @@ static bool msrpm_intercept(u8 *msrpm, u32 msr)
 /* The VMCB form of the descriptor sel in the GDT at gdt (null: unusable). */
 static void seg_from_gdt(void *vmcb, enum vmcb_field f, u16 sel, const u8 *gdt)
 {
-	u64 d, limit, base, attr;
+	struct seg_desc s;
 
 	if (!(sel & ~3)) {
 		vmcb_set_seg(vmcb, f, sel, 0, 0, 0);
 		return;
 	}
-	memcpy(&d, gdt + (sel & ~7), 8);
-	limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
-	base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
-	attr = ((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8);
-	if (attr & VMCB_ATTR_G)
-		limit = (limit << 12) | 0xfff;
-	vmcb_set_seg(vmcb, f, sel, (u16)attr, (u32)limit, base);
+	s = gdt_seg_desc(gdt, sel);
+	vmcb_set_seg(vmcb, f, sel, (u16)(s.access | (s.flags << 8)), s.limit, s.base);
 }
 
 static void platform_state(void *vmcb, const struct platform_capture *cap)
@@ -350,23 +345,20 @@ static int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture 
 }
 
 /* EFER reads without SVME; writes are checked and keep SVME underneath. */
-static int svm_platform_msr(struct vcpu *v, u32 msr, bool write)
+static int svm_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
 	void *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
-	u64 efer = vmcb_read64(vmcb, VMCB_EFER), val;
+	u64 efer = vmcb_read64(vmcb, VMCB_EFER);
 
 	if (msr != MSR_EFER)
 		return -EPERM;
 	if (!write) {
-		val = efer & ~EFER_SVME;
-		v->gpr[GPR_RAX] = (u32)val;
-		v->gpr[GPR_RDX] = val >> 32;
+		*val = efer & ~EFER_SVME;
 		return 0;
 	}
-	val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
-	if (val & ~(EFER_GUEST_SETTABLE | EFER_LMA))
+	if (*val & ~(EFER_GUEST_SETTABLE | EFER_LMA))
 		return -EPERM;
-	vmcb_write64(vmcb, VMCB_EFER, (val & EFER_GUEST_SETTABLE) | (efer & EFER_LMA) | EFER_SVME);
+	vmcb_write64(vmcb, VMCB_EFER, (*val & EFER_GUEST_SETTABLE) | (efer & EFER_LMA) | EFER_SVME);
 	return 0;
 }
 

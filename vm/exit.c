@@ -225,7 +225,7 @@ static int handle_io(struct vcpu *v, const struct vm_exit *e)
 static int handle_xsetbv(struct vcpu *v, const struct vm_exit *e)
 {
 	u32 xcr = (u32)v->gpr[GPR_RCX];
-	u64 val = ((u64)(u32)v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
+	u64 val = vcpu_edx_eax(v);
 	struct cpuid_regs r = cpuid_count(0xd, 0);
 	u64 supported = ((u64)r.edx << 32) | r.eax;
 
@@ -264,6 +264,7 @@ static int handle_cr_access(struct vcpu *v, const struct vm_exit *e)
 static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *ev)
 {
 	struct vm *vm = v->vm;
+	u64 val;
 
 	vm->stats.exits++;
 	vm->stats.by_reason[e->reason]++;
@@ -282,8 +283,12 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 		return vcpu_hypercall(v, e, ev);
 	case VMEXIT_MSR_READ:
 	case VMEXIT_MSR_WRITE:
-		if (vm->is_platform && !platform_msr(v, e->msr, e->reason == VMEXIT_MSR_WRITE))
+		val = vcpu_edx_eax(v);
+		if (vm->is_platform && !platform_msr(v, e->msr, e->reason == VMEXIT_MSR_WRITE, &val)) {
+			if (e->reason == VMEXIT_MSR_READ)
+				vcpu_set_edx_eax(v, val);
 			return vcpu_skip_insn(v, e) < 0;
+		}
 		virt->inject_exception(v, GP_VECTOR, true, 0);
 		return 0;
 	case VMEXIT_XSETBV:

@@ -175,31 +175,24 @@ static unsigned int mtrr_retype(struct vcpu *v)
  * at boot: nothing is zapped then, and no mapping of the running kernel
  * (its stacks, its IDT) disappears under it.
  */
-static int platform_mtrr(struct vcpu *v, u32 msr, bool write)
+static int platform_mtrr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
-	u64 val = ((u64)(u32)v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
-
-	if (!write) {
-		if (!rdmsr_safe(msr, &val))
-			return -EPERM;
-		v->gpr[GPR_RAX] = (u32)val;
-		v->gpr[GPR_RDX] = val >> 32;
-		return 0;
-	}
-	if (!mtrr_msr_valid(&mtrr, msr, val) || !wrmsr_safe(msr, val))
+	if (!write)
+		return rdmsr_safe(msr, val) ? 0 : -EPERM;
+	if (!mtrr_msr_valid(&mtrr, msr, *val) || !wrmsr_safe(msr, *val))
 		return -EPERM;
-	mtrr_state_write(&mtrr, msr, val);
+	mtrr_state_write(&mtrr, msr, *val);
 	pvm.stats.mtrr_writes++;
 	if (mtrr.def_type & MTRR_DEF_E)
 		pvm.stats.mtrr_zaps += mtrr_retype(v);
 	return 0;
 }
 
-int platform_msr(struct vcpu *v, u32 msr, bool write)
+int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
 	if (mtrr_is_mtrr_msr(&mtrr, msr))
-		return platform_mtrr(v, msr, write);
-	return virt->platform_msr ? virt->platform_msr(v, msr, write) : -EPERM;
+		return platform_mtrr(v, msr, write, val);
+	return virt->platform_msr ? virt->platform_msr(v, msr, write, val) : -EPERM;
 }
 
 /*

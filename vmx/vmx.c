@@ -183,17 +183,53 @@ void vmx_insn_failed(const char *insn, u32 field)
  * required bits added and the impossible ones dropped; fails (-EOPNOTSUPP,
  * logged) when a bit of need is not allowed.
  */
-static int ctl_adjust(const char *name, u32 msr, u32 want, u32 need, u32 *out)
+static int ctl_adjust(const char *who, const char *name, u32 msr, u32 want, u32 need,
+		      u32 *out)
 {
 	u64 cap = rdmsr(msr);
 	u32 must = (u32)cap, may = (u32)(cap >> 32);
 
 	if (need & ~may) {
-		pr_err("cpu0: VMX: %s controls lack required bits 0x%x (allowed 0x%x)\n",
-		       name, need & ~may, may);
+		pr_err("cpu0: VMX: %s%s controls lack required bits 0x%x (allowed 0x%x)\n",
+		       who, name, need & ~may, may);
 		return -EOPNOTSUPP;
 	}
 	*out = ((want | need) & may) | must;
+	return 0;
+}
+
+/*
+ * All five control fields for a kind of vCPU (who: "" or "platform "):
+ * the bits in need or refused, those in want where the CPU allows, the
+ * bits it requires always.  A CPU that insists on acknowledging interrupts
+ * on exit is refused: the host would lose the vector.
+ */
+static int ctls_adjust(const char *who, const struct vmx_ctls *want,
+		       const struct vmx_ctls *need, struct vmx_ctls *k)
+{
+	bool t = cpu0.basic & VMX_BASIC_TRUE_CTLS;
+	int err;
+
+	err = ctl_adjust(who, "pin-based", t ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+			 MSR_IA32_VMX_PINBASED_CTLS, want->pin, need->pin, &k->pin);
+	if (!err)
+		err = ctl_adjust(who, "processor-based", t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				 MSR_IA32_VMX_PROCBASED_CTLS, want->cpu, need->cpu, &k->cpu);
+	if (!err)
+		err = ctl_adjust(who, "secondary", MSR_IA32_VMX_PROCBASED_CTLS2, want->sec,
+				 need->sec, &k->sec);
+	if (!err)
+		err = ctl_adjust(who, "VM-exit", t ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+				 MSR_IA32_VMX_EXIT_CTLS, want->exit, need->exit, &k->exit);
+	if (!err)
+		err = ctl_adjust(who, "VM-entry", t ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+				 MSR_IA32_VMX_ENTRY_CTLS, want->entry, need->entry, &k->entry);
+	if (err)
+		return err;
+	if (k->exit & EXIT_ACK_INTR_ON_EXIT) {
+		pr_err("cpu0: VMX: the CPU insists on acknowledging interrupts on exit\n");
+		return -EOPNOTSUPP;
+	}
 	return 0;
 }
 
@@ -209,41 +245,31 @@ static int compute_controls(struct vmx_cpu *c)
 	u32 exit_msr = true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS;
 	u32 entry_msr = true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS;
 	u32 exit_may = ctl_may(exit_msr), entry_may = ctl_may(entry_msr);
-	u32 want_exit = 0, want_entry = ENTRY_LOAD_DEBUG_CONTROLS;
 	struct vmx_ctls *k = &c->ctls;
+	struct vmx_ctls want = { .sec = SEC_ENABLE_VPID, .entry = ENTRY_LOAD_DEBUG_CONTROLS };
+	const struct vmx_ctls need = {
+		.pin = PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
+		.cpu = CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_MSR_BITMAPS |
+		       CPU_SECONDARY_CONTROLS,
+		.sec = SEC_ENABLE_EPT,
+		.exit = EXIT_HOST_ADDR_SPACE_SIZE,
+		.entry = ENTRY_IA32E_MODE,
+	};
 	int err;
 
 	/* EFER and PAT are switched both ways or not at all: half a switch
 	 * would leave the guest's value in the host. */
 	if ((exit_may & EXIT_LOAD_IA32_EFER) && (entry_may & ENTRY_LOAD_IA32_EFER)) {
-		want_exit |= EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_EFER;
-		want_entry |= ENTRY_LOAD_IA32_EFER;
+		want.exit |= EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_EFER;
+		want.entry |= ENTRY_LOAD_IA32_EFER;
 	}
 	if ((exit_may & EXIT_LOAD_IA32_PAT) && (entry_may & ENTRY_LOAD_IA32_PAT)) {
-		want_exit |= EXIT_LOAD_IA32_PAT | EXIT_SAVE_IA32_PAT;
-		want_entry |= ENTRY_LOAD_IA32_PAT;
+		want.exit |= EXIT_LOAD_IA32_PAT | EXIT_SAVE_IA32_PAT;
+		want.entry |= ENTRY_LOAD_IA32_PAT;
 	}
-	err = ctl_adjust("pin-based", true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
-			 MSR_IA32_VMX_PINBASED_CTLS, 0, PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
-			 &k->pin);
-	if (!err)
-		err = ctl_adjust("processor-based", true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
-				 MSR_IA32_VMX_PROCBASED_CTLS, 0,
-				 CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_MSR_BITMAPS |
-				 CPU_SECONDARY_CONTROLS, &k->cpu);
-	if (!err)
-		err = ctl_adjust("secondary", MSR_IA32_VMX_PROCBASED_CTLS2, SEC_ENABLE_VPID,
-				 SEC_ENABLE_EPT, &k->sec);
-	if (!err)
-		err = ctl_adjust("VM-exit", exit_msr, want_exit, EXIT_HOST_ADDR_SPACE_SIZE, &k->exit);
-	if (!err)
-		err = ctl_adjust("VM-entry", entry_msr, want_entry, ENTRY_IA32E_MODE, &k->entry);
+	err = ctls_adjust("", &want, &need, k);
 	if (err)
 		return err;
-	if (k->exit & EXIT_ACK_INTR_ON_EXIT) {
-		pr_err("cpu0: VMX: the CPU insists on acknowledging interrupts on exit\n");
-		return -EOPNOTSUPP;
-	}
 	c->load_efer = k->entry & ENTRY_LOAD_IA32_EFER;
 	c->load_pat = k->entry & ENTRY_LOAD_IA32_PAT;
 	c->vpid = k->sec & SEC_ENABLE_VPID;
@@ -728,41 +754,23 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
  */
 static int platform_controls(struct vmx_ctls *k)
 {
-	bool true_ctls = cpu0.basic & VMX_BASIC_TRUE_CTLS;
-	int err;
+	const struct vmx_ctls want = {
+		.sec = SEC_ENABLE_VPID | SEC_UNRESTRICTED_GUEST | SEC_ENABLE_RDTSCP |
+		       SEC_ENABLE_INVPCID | SEC_ENABLE_XSAVES | SEC_ENABLE_USER_WAIT_PAUSE,
+	};
+	const struct vmx_ctls need = {
+		.cpu = CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
+		.sec = SEC_ENABLE_EPT,
+		.exit = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_DEBUG_CONTROLS |
+			EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER |
+			EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT,
+		.entry = ENTRY_LOAD_DEBUG_CONTROLS | ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT,
+	};
+	int err = ctls_adjust("platform ", &want, &need, k);
 
-	err = ctl_adjust("platform pin-based", true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
-			 MSR_IA32_VMX_PINBASED_CTLS, 0, 0, &k->pin);
-	if (!err)
-		err = ctl_adjust("platform processor-based", true_ctls ?
-				 MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS, 0,
-				 CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
-				 &k->cpu);
-	if (!err)
-		err = ctl_adjust("platform secondary", MSR_IA32_VMX_PROCBASED_CTLS2,
-				 SEC_ENABLE_VPID | SEC_UNRESTRICTED_GUEST | SEC_ENABLE_RDTSCP |
-				 SEC_ENABLE_INVPCID | SEC_ENABLE_XSAVES | SEC_ENABLE_USER_WAIT_PAUSE,
-				 SEC_ENABLE_EPT, &k->sec);
-	if (!err)
-		err = ctl_adjust("platform VM-exit", true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
-				 MSR_IA32_VMX_EXIT_CTLS, 0,
-				 EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_DEBUG_CONTROLS |
-				 EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER |
-				 EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT, &k->exit);
-	if (!err)
-		err = ctl_adjust("platform VM-entry", true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
-				 MSR_IA32_VMX_ENTRY_CTLS, 0,
-				 ENTRY_LOAD_DEBUG_CONTROLS | ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT,
-				 &k->entry);
-	if (err)
-		return err;
-	if (!cpu0.vpid)
+	if (!err && !cpu0.vpid)
 		k->sec &= ~SEC_ENABLE_VPID;
-	if (k->exit & EXIT_ACK_INTR_ON_EXIT) {
-		pr_err("cpu0: VMX: the CPU insists on acknowledging interrupts on exit\n");
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	return err;
 }
 
 static void msr_bitmap_intercept(u8 *bm, u32 msr, bool read, bool write)
@@ -784,21 +792,15 @@ static void msr_bitmap_intercept(u8 *bm, u32 msr, bool read, bool write)
 /* The VMX form of the descriptor sel in the GDT at gdt (null: unusable). */
 static void seg_from_gdt(enum vmcs_field f, u16 sel, const u8 *gdt)
 {
-	u64 d, limit, base;
-	u32 ar;
+	struct seg_desc s;
 
 	if (!(sel & ~3)) {
 		set_seg(f, sel, VMX_AR_UNUSABLE, 0, 0);
 		return;
 	}
-	memcpy(&d, gdt + (sel & ~7), 8);
-	limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
-	base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
+	s = gdt_seg_desc(gdt, sel);
 	/* Loaded, so accessed: the CPU set the bit in the firmware's copy. */
-	ar = (u32)((d >> 40) & 0xff) | (u32)(((d >> 52) & 0xf) << 12) | 1;
-	if (ar & VMX_AR_G)
-		limit = (limit << 12) | 0xfff;
-	set_seg(f, sel, ar, (u32)limit, base);
+	set_seg(f, sel, s.access | ((u32)s.flags << 12) | 1, s.limit, s.base);
 }
 
 /* The live CPU as the guest: the firmware's segments, CRs, MSRs and stack. */
@@ -914,25 +916,21 @@ static int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture 
 }
 
 /* IA32_FEATURE_CONTROL without the VMX enables; no VMX capability MSRs. */
-static int vmx_platform_msr(struct vcpu *v, u32 msr, bool write)
+static int vmx_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
-	u64 val = ((u64)(u32)v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
-
 	if (msr == MSR_IA32_FEATURE_CONTROL) {
 		if (write)	/* it is locked: hardware refuses writes too */
 			return -EPERM;
-		val = rdmsr(msr) & ~(FEATURE_CONTROL_VMXON_IN_SMX |
-				     FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
-	} else if (msr >= MSR_IA32_VMX_FIRST && msr <= MSR_IA32_VMX_LAST) {
-		return -EPERM;
-	} else if (write) {	/* outside the bitmap's ranges: passed on */
-		return wrmsr_safe(msr, val) ? 0 : -EPERM;
-	} else if (!rdmsr_safe(msr, &val)) {
-		return -EPERM;
+		*val = rdmsr(msr) & ~(FEATURE_CONTROL_VMXON_IN_SMX |
+				      FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
+		return 0;
 	}
-	v->gpr[GPR_RAX] = (u32)val;
-	v->gpr[GPR_RDX] = val >> 32;
-	return 0;
+	if (msr >= MSR_IA32_VMX_FIRST && msr <= MSR_IA32_VMX_LAST)
+		return -EPERM;
+	/* outside the bitmap's ranges: passed on */
+	if (write)
+		return wrmsr_safe(msr, *val) ? 0 : -EPERM;
+	return rdmsr_safe(msr, val) ? 0 : -EPERM;
 }
 
 /*

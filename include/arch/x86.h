@@ -139,6 +139,33 @@ struct __attribute__((packed)) desc_ptr {
 	u64 base;
 };
 
+/*
+ * A code or data segment descriptor, decoded: base, limit in bytes (scaled
+ * by G), the access byte (type, S, DPL, P) and the flags nibble (AVL, L,
+ * D/B, G).  The vendors pack the last two into their own layouts.
+ */
+struct seg_desc {
+	u64 base;
+	u32 limit;
+	u8 access, flags;
+};
+
+/* Decodes the descriptor of selector sel in the GDT at gdt. */
+static inline struct seg_desc gdt_seg_desc(const u8 *gdt, u16 sel)
+{
+	struct seg_desc s;
+	u64 d;
+
+	__builtin_memcpy(&d, gdt + (sel & ~7u), 8);
+	s.base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
+	s.limit = (u32)((d & 0xffff) | ((d >> 32) & 0xf0000));
+	s.access = (u8)(d >> 40);
+	s.flags = (u8)((d >> 52) & 0xf);
+	if (s.flags & 0x8)	/* G: 4 KiB granularity */
+		s.limit = (s.limit << 12) | 0xfff;
+	return s;
+}
+
 static inline void sgdt(struct desc_ptr *d) { __asm__ volatile("sgdt %0" : "=m"(*d)); }
 static inline void sidt(struct desc_ptr *d) { __asm__ volatile("sidt %0" : "=m"(*d)); }
 static inline void lgdt(const struct desc_ptr *d) { __asm__ volatile("lgdt %0" ::"m"(*d)); }

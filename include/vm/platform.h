@@ -38,7 +38,7 @@ int platform_io(struct vcpu *v, const struct vm_exit *e);
  * range they retype is zapped so it refaults with the new type), then the
  * vendor's hidden MSRs.  Returns 0 (done) or -EPERM (inject #GP).
  */
-int platform_msr(struct vcpu *v, u32 msr, bool write);
+int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
 /* A triple fault of the platform VM: the guest state, the statistics, and
  * a reset of the machine (as the hardware would do). */
 void platform_triple_fault(struct vcpu *v);

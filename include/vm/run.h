@@ -40,6 +40,19 @@ int intercepted_insn_length(const u8 *bytes, unsigned int n, bool long_mode);
 /* Puts an IN instruction's size-byte result into the guest's RAX: AL/AX
  * keep RAX's other bits, EAX clears bits 63:32, as the hardware does. */
 void vcpu_io_in_result(struct vcpu *v, unsigned int size, u64 val);
+/* EDX:EAX, the operand of RDMSR/WRMSR and XSETBV. */
+static inline u64 vcpu_edx_eax(const struct vcpu *v)
+{
+	return ((u64)(u32)v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
+}
+
+/* Sets EDX:EAX as RDMSR does (the upper halves of RDX and RAX cleared). */
+static inline void vcpu_set_edx_eax(struct vcpu *v, u64 val)
+{
+	v->gpr[GPR_RAX] = (u32)val;
+	v->gpr[GPR_RDX] = val >> 32;
+}
+
 /* Moves the guest's RIP past the intercepted instruction of exit e. */
 int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e);
 

@@ -164,8 +164,9 @@ struct virt_ops {
 	 * NULL where the vendor does not support it yet.
 	 */
 	int (*vcpu_init_platform)(struct vcpu *v, const struct platform_capture *cap);
-	/* The platform VM's MSR exits: 0, or -EPERM to inject #GP. */
-	int (*platform_msr)(struct vcpu *v, u32 msr, bool write);
+	/* The platform VM's MSR exits: *val is the value written, or receives
+	 * the value read.  0, or -EPERM to inject #GP. */
+	int (*platform_msr)(struct vcpu *v, u32 msr, bool write, u64 *val);
 	/*
 	 * A VMEXIT_CR_ACCESS: performs the guest's control-register access
 	 * (the hardware guards some bits).  0: done, skip the instruction;
