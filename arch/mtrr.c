@@ -339,6 +339,28 @@ void mtrr_state_write(struct mtrr_state *s, u32 msr, u64 val)
 	*reg = val;
 }
 
+u64 mtrr_state_read(const struct mtrr_state *s, u32 msr)
+{
+	const u64 *reg = state_reg((struct mtrr_state *)s, msr);
+
+	BUG_ON(!reg);
+	return *reg;
+}
+
+unsigned int mtrr_msr_list(const struct mtrr_state *s, u32 *msrs, unsigned int max)
+{
+	unsigned int i, n = 0;
+
+	if (n < max && mtrr_is_mtrr_msr(s, MSR_IA32_MTRR_DEF_TYPE))
+		msrs[n++] = MSR_IA32_MTRR_DEF_TYPE;
+	for (i = 0; i < MTRR_NR_FIXED && n < max; i++)
+		if (mtrr_is_mtrr_msr(s, mtrr_fixed_msr[i]))
+			msrs[n++] = mtrr_fixed_msr[i];
+	for (i = 0; i < 2 * s->nr_var && n < max && s->supported; i++)
+		msrs[n++] = MSR_IA32_MTRR_PHYSBASE(0) + i;
+	return n;
+}
+
 /*
  * The range pair v covers, as [*lo, *hi): false when it covers nothing
  * (not valid); [0, 2^phys_bits) for a non-contiguous mask, whose blocks

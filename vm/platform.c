@@ -120,20 +120,6 @@ int platform_io(struct vcpu *v, const struct vm_exit *e)
 	return 0;
 }
 
-/* The value of an MTRR MSR in a snapshot. */
-static u64 mtrr_value(const struct mtrr_state *m, u32 msr)
-{
-	unsigned int i;
-
-	if (msr == MSR_IA32_MTRR_DEF_TYPE)
-		return m->def_type;
-	for (i = 0; i < MTRR_NR_FIXED; i++)
-		if (msr == mtrr_fixed_msr[i])
-			return m->fixed[i];
-	i = (msr - MSR_IA32_MTRR_PHYSBASE(0)) / 2;
-	return msr & 1 ? m->var[i].mask : m->var[i].base;
-}
-
 /*
  * Brings the TDP map from mtrr_map to mtrr: every MSR that differs is
  * applied to mtrr_map in turn, and the range its write can retype is
@@ -148,8 +134,8 @@ static unsigned int mtrr_retype(struct vcpu *v)
 
 	for (i = 0; i < cap.nmsr_writes; i++) {
 		msr = cap.msr_writes[i];
-		val = mtrr_value(&mtrr, msr);
-		if (mtrr_value(&mtrr_map, msr) == val)
+		val = mtrr_state_read(&mtrr, msr);
+		if (mtrr_state_read(&mtrr_map, msr) == val)
 			continue;
 		mtrr_msr_range(&mtrr_map, msr, val, &start, &end);
 		mtrr_state_write(&mtrr_map, msr, val);
@@ -207,21 +193,6 @@ static bool platform_memtype(void *ctx, gfn_t gfn, u64 npages, enum tdp_memtype 
 	if (!ept_memtypes)
 		*mt = MT_WB;
 	return true;
-}
-
-/* The MSRs whose writes exit: this CPU's MTRRs. */
-static void add_mtrr_msrs(void)
-{
-	static const u32 fixed[] = { 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b,
-				     0x26c, 0x26d, 0x26e, 0x26f, 0x2ff };
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(fixed); i++)
-		if (mtrr_is_mtrr_msr(&mtrr, fixed[i]))
-			cap.msr_writes[cap.nmsr_writes++] = fixed[i];
-	for (i = 0x200; i < 0x220 && cap.nmsr_writes < ARRAY_SIZE(cap.msr_writes); i++)
-		if (mtrr_is_mtrr_msr(&mtrr, i))
-			cap.msr_writes[cap.nmsr_writes++] = i;
 }
 
 void platform_triple_fault(struct vcpu *v)
@@ -353,7 +324,8 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	ept_memtypes = virt == &vmx_ops;
 	pvm.policy.memtype = platform_memtype;
 	pvm.policy.memtype_ctx = &mtrr_map;
-	add_mtrr_msrs();
+	/* The MSRs whose writes exit: this CPU's MTRRs. */
+	cap.nmsr_writes = mtrr_msr_list(&mtrr, cap.msr_writes, ARRAY_SIZE(cap.msr_writes));
 	holes[0].base = hv_pool.base;
 	holes[0].size = hv_pool.npages << PAGE_SHIFT;
 	holes[1].base = (uintptr_t)__image_base;

@@ -154,5 +154,13 @@ void mtrr_msr_range(const struct mtrr_state *s, u32 msr, u64 val, u64 *start,
 
 /* Stores val (checked with mtrr_msr_valid()) in s. */
 void mtrr_state_write(struct mtrr_state *s, u32 msr, u64 val);
+/* The value s holds for msr (one for which mtrr_is_mtrr_msr() is true). */
+u64 mtrr_state_read(const struct mtrr_state *s, u32 msr);
+/*
+ * Stores in msrs (at most max) every MSR for which mtrr_is_mtrr_msr(s) is
+ * true: IA32_MTRR_DEF_TYPE, the fixed ranges, the variable pairs.  Returns
+ * how many (2 * MTRR_MAX_VAR + MTRR_NR_FIXED + 1 at most).
+ */
+unsigned int mtrr_msr_list(const struct mtrr_state *s, u32 *msrs, unsigned int max);
 
 #endif

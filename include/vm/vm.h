@@ -116,7 +116,7 @@ struct platform_capture {
 	u16 gdt_limit, idt_limit;
 	u16 io_ports[8];		/* port bytes to intercept (power-off, reset) */
 	unsigned int nio;
-	u32 msr_writes[48];		/* MSRs whose writes exit (the MTRRs) */
+	u32 msr_writes[2 * 16 + 11 + 1];	/* MSRs whose writes exit: the MTRRs */
 	unsigned int nmsr_writes;
 };
 

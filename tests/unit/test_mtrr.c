@@ -487,6 +487,17 @@ KTEST(mtrr_is_mtrr_msr_knows_the_writable_type_msrs)
 	KT_EXPECT(t, mtrr_is_mtrr_msr(&s, MSR_IA32_MTRR_PHYSMASK(7)));
 	KT_EXPECT(t, !mtrr_is_mtrr_msr(&s, MSR_IA32_MTRR_PHYSBASE(8)));
 	KT_EXPECT(t, !mtrr_is_mtrr_msr(&s, 0x1ff));
+	{
+		u32 list[2 * MTRR_MAX_VAR + MTRR_NR_FIXED + 1];
+		unsigned int n = mtrr_msr_list(&s, list, ARRAY_SIZE(list));
+
+		KT_EXPECT_EQ(t, n, 1 + MTRR_NR_FIXED + 2 * 8);
+		for (i = 0; i < n; i++)
+			KT_EXPECT(t, mtrr_is_mtrr_msr(&s, list[i]));
+		KT_EXPECT_EQ(t, list[0], MSR_IA32_MTRR_DEF_TYPE);
+		KT_EXPECT_EQ(t, list[n - 1], MSR_IA32_MTRR_PHYSMASK(7));
+		KT_EXPECT_EQ(t, mtrr_msr_list(&s, list, 3), 3);
+	}
 	s.cap &= ~MTRRCAP_FIX;
 	KT_EXPECT(t, !mtrr_is_mtrr_msr(&s, MSR_IA32_MTRR_FIX64K_00000));
 	s.supported = false;
@@ -625,8 +636,12 @@ KTEST(mtrr_state_write_updates_the_snapshot)
 	ovmf_layout(&s);
 	mtrr_state_write(&s, MSR_IA32_MTRR_PHYSBASE(3), GiB(8) | MT_WT);
 	mtrr_state_write(&s, MSR_IA32_MTRR_PHYSMASK(3), GENMASK_ULL(45, 30) | MTRR_PHYSMASK_V);
+	KT_EXPECT_EQ(t, mtrr_state_read(&s, MSR_IA32_MTRR_PHYSBASE(3)), GiB(8) | MT_WT);
+	KT_EXPECT_EQ(t, mtrr_state_read(&s, MSR_IA32_MTRR_PHYSMASK(3)),
+		     GENMASK_ULL(45, 30) | MTRR_PHYSMASK_V);
 	EXPECT_RANGE(t, &s, GiB(8), GiB(9), MT_WT);
 	mtrr_state_write(&s, MSR_IA32_MTRR_FIX16K_A0000, 0x0101010101010101ULL);
+	KT_EXPECT_EQ(t, mtrr_state_read(&s, MSR_IA32_MTRR_FIX16K_A0000), 0x0101010101010101ULL);
 	EXPECT_RANGE(t, &s, 0xa0000, 0xc0000, MT_WC);
 	mtrr_state_write(&s, MSR_IA32_MTRR_DEF_TYPE, MTRR_DEF_E | MT_UC);
 	EXPECT_RANGE(t, &s, 0xa0000, 0xc0000, MT_UC);	/* FE off */
