@@ -106,12 +106,13 @@ image() {
 	tools/mkimage.sh "$OUT/$1.img" --efi build/hv.efi --cfg "$2" > /dev/null
 }
 
-# boot_until LOG REGEX SECS RUNNER-ARGS...: boots, and stops the emulator
-# once the log matches REGEX (for runs that return to the firmware).
+# boot_until qemu|bochs LOG REGEX SECS RUNNER-ARGS...: boots, and stops the
+# emulator once the log matches REGEX (for runs that return to the firmware
+# or halt); the runner cleans up on SIGTERM.
 boot_until() {
-	local log=$1 re=$2 secs=$3 pid i
-	shift 3
-	tests/emu/run-qemu.sh --log "$log" --timeout "$secs" "$@" 2> "$log.err" &
+	local emu=$1 log=$2 re=$3 secs=$4 pid i
+	shift 4
+	tests/emu/run-$emu.sh --log "$log" --timeout "$secs" "$@" 2> "$log.err" &
 	pid=$!
 	for ((i = 0; i < secs * 5; i++)); do
 		if grep -aEq -- "$re" "$log" 2> /dev/null; then
@@ -194,28 +195,6 @@ probe_checks() {
 	fi
 }
 
-# bochs_until NAME MODEL REGEX SECS: boots $OUT/NAME.img in Bochs and stops
-# it once the log matches REGEX; sets log, and st (0 matched, 1 not).
-bochs_until() {
-	local pid i
-	log=$OUT/$1.log
-	tests/emu/run-bochs.sh --image "$OUT/$1.img" --log "$log" --model "$2" \
-		--timeout "$4" 2> "$log.err" &
-	pid=$!
-	st=1
-	for ((i = 0; i < $4 * 5; i++)); do
-		if grep -aEq -- "$3" "$log" 2> /dev/null; then
-			st=0
-			break
-		fi
-		kill -0 "$pid" 2> /dev/null || break
-		sleep 0.2
-	done
-	kill -TERM "$pid" 2> /dev/null	# run-bochs.sh kills Bochs and cleans up
-	wait "$pid" 2> /dev/null
-	return 0
-}
-
 # hvprobe_checks SUITE LOG amd|intel: what hv.efi's hvprobe option, run as
 # the platform VM's guest, must find: a CPU without VMX or SVM, XSETBV
 # validated, INVD intercepted.
@@ -275,7 +254,7 @@ run_qemu() {
 	# The USB image exactly as `make usb` writes it: hv.efi runs, returns,
 	# and the firmware carries on to its boot manager.
 	log=$OUT/qemu-usb.log
-	if boot_until "$log" 'Boot0000 "UiApp"|Shell>' 60 --image build/hv-usb.img --cpu EPYC; then st=0; else st=1; fi
+	if boot_until qemu "$log" 'Boot0000 "UiApp"|Shell>' 60 --image build/hv-usb.img --cpu EPYC; then st=0; else st=1; fi
 	expect qemu "USB image: hv.efi boots from \\EFI\\BOOT\\BOOTX64.EFI" "$log" 'path \\EFI\\BOOT\\BOOTX64.EFI'
 	expect qemu "USB image: hv.cfg is read" "$log" 'Command line \(hv.cfg\): loglevel=7'
 	expect qemu "USB image: returns to the firmware" "$log" 'returning to the firmware'
@@ -284,7 +263,7 @@ run_qemu() {
 	# The platform VM: the firmware goes on as a guest of hv.efi (bluepill).
 	image qemu-bluepill "loglevel=7 hvmem=64M bluepill"
 	log=$OUT/qemu-bluepill.log
-	if boot_until "$log" 'Boot0000 "UiApp"|Shell>' 60 --image "$OUT/qemu-bluepill.img" \
+	if boot_until qemu "$log" 'Boot0000 "UiApp"|Shell>' 60 --image "$OUT/qemu-bluepill.img" \
 		--cpu EPYC,hypervisor=off --mem 1024; then st=0; else st=1; fi
 	expect qemu "bluepill: the CPU runs the firmware as a guest" "$log" \
 		'platform: cpu0 now runs the firmware as a guest'
@@ -337,7 +316,7 @@ run_qemu() {
 	# firmware goes on to its boot manager.  3 GiB puts RAM above 4 GiB.
 	tests/efi-probe/mkprobe-img.sh "$OUT/qemu-probe.img" --exit return > /dev/null
 	log=$OUT/qemu-probe.log
-	if boot_until "$log" 'Boot0000 "UiApp"|Shell>' 90 --image "$OUT/qemu-probe.img" \
+	if boot_until qemu "$log" 'Boot0000 "UiApp"|Shell>' 90 --image "$OUT/qemu-probe.img" \
 		--cpu EPYC,hypervisor=off --mem 3072; then st=0; else st=1; fi
 	probe_checks qemu "$log" amd
 	expect qemu "probe: the high RAM sample lies above 4 GiB" "$log" \
@@ -507,7 +486,9 @@ run_bochs() {
 	# MSRs, the hidden pool, EPT memory types against the MTRRs), returns,
 	# and the firmware reaches its boot manager.
 	tests/efi-probe/mkprobe-img.sh "$OUT/bochs-probe.img" --exit return > /dev/null
-	bochs_until bochs-probe tigerlake 'Boot0000 "UiApp"|Shell>' 240
+	log=$OUT/bochs-probe.log
+	if boot_until bochs "$log" 'Boot0000 "UiApp"|Shell>' 240 --image "$OUT/bochs-probe.img" \
+		--model tigerlake; then st=0; else st=1; fi
 	expect_status bochs "probe: the firmware's boot manager runs after it returns" "$st" 0 "$log"
 	expect bochs "bluepill: VMX runs the firmware as a guest" "$log" \
 		'platform: cpu0 now runs the firmware as a guest'
