@@ -943,8 +943,7 @@ static int platform_set_cr0(struct vmx_vcpu *s, u64 val)
 {
 	u64 old = vmcs_readl(CR0_READ_SHADOW), efer = vmcs_read64(GUEST_IA32_EFER);
 	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
-	u64 fixed0 = cpu0.cr0_fixed0 &
-		     ~((s->sec & SEC_UNRESTRICTED_GUEST) ? X86_CR0_PE | X86_CR0_PG : 0);
+	u64 fixed0 = cpu0.cr0_fixed0 & s->cr0_mask;	/* PE/PG free with unrestricted guest */
 
 	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
 	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
