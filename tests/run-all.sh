@@ -112,6 +112,7 @@ image() {
 boot_until() {
 	local emu=$1 log=$2 re=$3 secs=$4 pid i
 	shift 4
+	: > "$log"	# a match left by an earlier run must not count
 	tests/emu/run-$emu.sh --log "$log" --timeout "$secs" "$@" 2> "$log.err" &
 	pid=$!
 	for ((i = 0; i < secs * 5; i++)); do

@@ -36,7 +36,9 @@ tools/mkimage.sh "$img" --efi build/hv.efi \
 echo "test-linux-bochs: booting Linux ${pill:+under hv.efi }in Bochs $model (up to $timeout s; log $log)"
 t0=$(date +%s)
 # Linux halts at the end rather than switching Bochs off: watch the log
-# and stop Bochs (run-bochs.sh cleans up on SIGTERM) once it is done.
+# and stop Bochs (run-bochs.sh cleans up on SIGTERM) once it is done.  The
+# log starts empty: the last run's halt line must not end this one.
+: > "$log"
 tests/emu/run-bochs.sh --image "$img" --log "$log" --model "$model" --timeout "$timeout" \
 	2> "$log.err" &
 pid=$!
