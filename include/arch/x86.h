@@ -9,6 +9,7 @@
 
 #include "types.h"
 #include "atomic.h"	/* cpu_relax() */
+#include "arch/cr.h"
 
 struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;
@@ -182,13 +183,5 @@ static inline void write_cr3(u64 v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) 
 
 /* Bochs' magic breakpoint (magic_break: enabled=1 stops at it). */
 static inline void bochs_magic_break(void) { __asm__ volatile("xchg %%bx, %%bx" ::: "memory"); }
-
-#define X86_CR0_PE BIT_ULL(0)
-#define X86_CR0_PG BIT_ULL(31)
-#define X86_CR4_PAE BIT_ULL(5)
-#define X86_CR4_VMXE BIT_ULL(13)
-#define X86_CR4_LA57 BIT_ULL(12)
-#define X86_CR4_OSXSAVE BIT_ULL(18)
-#define X86_RFLAGS_IF BIT_ULL(9)
 
 #endif
