@@ -7,8 +7,8 @@
 #include "vm/guest.h"
 #include "vm/test_vm.h"
 #include "arch/exception.h"
+#include "arch/trapnr.h"
 
-#define UD_VECTOR 6
 #define KERNEL_CS 0x08
 #define KERNEL_SS 0x10
 

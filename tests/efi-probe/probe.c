@@ -20,6 +20,8 @@
  */
 #include <efi.h>
 #include <stdarg.h>
+#include "arch/msr.h"
+#include "arch/trapnr.h"
 #include "arch/x86.h"
 #include "lib/printk.h"
 #include "lib/string.h"
@@ -30,15 +32,8 @@
 #define UART_LSR_THRE BIT(5)
 #define QEMU_DEBUG_EXIT_PORT 0xf4
 #define BOCHS_SHUTDOWN_PORT 0x8900
-#define GP_VECTOR 13
 #define IDT_GATE_INTR64 0x8eULL
-#define MSR_VM_HSAVE_PA 0xc0010117
-#define MSR_VM_CR 0xc0010114
-#define MSR_EFER 0xc0000080
-#define  EFER_SVME BIT_ULL(12)
-#define MSR_IA32_FEATURE_CONTROL 0x3a
-#define  FEATURE_CONTROL_VMX_ANY (BIT_ULL(1) | BIT_ULL(2))
-#define MSR_IA32_VMX_BASIC 0x480
+#define FEATURE_CONTROL_VMX_ANY (FEATURE_CONTROL_VMXON_IN_SMX | FEATURE_CONTROL_VMXON_OUTSIDE_SMX)
 #define HV_SAMPLE_PAGES 4
 
 enum probe_exit { EXIT_RETURN, EXIT_QEMU, EXIT_BOCHS };
