@@ -11,7 +11,8 @@
  * Every function declared here is defined in a core file.  The core files
  * call only downward (tdp_reclaim.c <- tdp_core.c <- tdp_root.c, each also
  * using mm/spte.c and mm/tdp_iter.c); a feature calls the core and never
- * another feature, so it declares nothing here.
+ * another feature, so it declares nothing here.  docs/tdp-mmu.md describes
+ * the layers; tools/check-mm-layers.sh checks them on the objects.
  */
 #ifndef TDPVISOR_MM_TDP_INTERNAL_H
 #define TDPVISOR_MM_TDP_INTERNAL_H
