@@ -14,18 +14,11 @@
  * segments per variable pair, never one step per 4 KiB page.
  */
 #include "arch/mtrr.h"
-#include "mm/tdp_mmu.h"
 #include "lib/printk.h"
 #include "bug.h"
 #include "compiler.h"
 #include "errcode.h"
 
-_Static_assert(__builtin_types_compatible_p(__typeof__(&mtrr_tdp_memtype), tdp_memtype_fn),
-	       "mtrr_tdp_memtype must be a tdp_memtype_fn");
-_Static_assert(MT_UC == 0 && MT_WC == 1 && MT_WT == 4 && MT_WP == 5 && MT_WB == 6,
-	       "enum tdp_memtype must use the MTRR type encodings");
-
-#define MTRR_DEFINED_TYPES (BIT(MT_UC) | BIT(MT_WC) | BIT(MT_WT) | BIT(MT_WP) | BIT(MT_WB))
 /* AMD's RdMem/WrMem bits of a fixed-range byte (SYSCFG.MtrrFixDramModEn). */
 #define MTRR_FIXED_AMD_RW 0x18
 #define MTRR_FIXED_PER_MSR 8
@@ -42,30 +35,16 @@ const u32 mtrr_fixed_msr[MTRR_NR_FIXED] = {
 
 /* ---- types ---- */
 
-static bool type_defined(u64 t)
-{
-	return t < 8 && (MTRR_DEFINED_TYPES & BIT(t));
-}
-
 /* A type field as an effective type: reserved values count as UC. */
-static enum tdp_memtype type_decode(u64 t)
+static enum x86_memtype type_decode(u64 t)
 {
-	return type_defined(t) ? (enum tdp_memtype)t : MT_UC;
+	return x86_memtype_defined(t) ? (enum x86_memtype)t : X86_MT_UC;
 }
 
 /* Whether this CPU accepts t in a type field (WC only with MTRRCAP.WC). */
 static bool type_legal(const struct mtrr_state *s, u64 t)
 {
-	return type_defined(t) && (t != MT_WC || (s->cap & MTRRCAP_WC));
-}
-
-const char *mtrr_type_name(unsigned int type)
-{
-	static const char *const names[8] = {
-		[MT_UC] = "UC", [MT_WC] = "WC", [MT_WT] = "WT", [MT_WP] = "WP", [MT_WB] = "WB",
-	};
-
-	return type_defined(type) ? names[type] : "??";
+	return x86_memtype_defined(t) && (t != X86_MT_WC || (s->cap & MTRRCAP_WC));
 }
 
 /*
@@ -73,17 +52,17 @@ const char *mtrr_type_name(unsigned int type)
  * matching type) cover, with def for no match.  Mixes the SDM leaves
  * undefined are taken as UC.
  */
-static enum tdp_memtype var_combine(unsigned int seen, enum tdp_memtype def)
+static enum x86_memtype var_combine(unsigned int seen, enum x86_memtype def)
 {
 	if (!seen)
 		return def;
-	if (seen & BIT(MT_UC))
-		return MT_UC;
+	if (seen & BIT(X86_MT_UC))
+		return X86_MT_UC;
 	if (!(seen & (seen - 1)))
-		return (enum tdp_memtype)__builtin_ctz(seen);
-	if (seen == (BIT(MT_WT) | BIT(MT_WB)))
-		return MT_WT;
-	return MT_UC;
+		return (enum x86_memtype)__builtin_ctz(seen);
+	if (seen == (BIT(X86_MT_WT) | BIT(X86_MT_WB)))
+		return X86_MT_WT;
+	return X86_MT_UC;
 }
 
 /* ---- fixed ranges: MSR i holds 8 entries of 2^fixed_shift(i) bytes ---- */
@@ -214,7 +193,7 @@ static u64 var_last_same(const struct var_range *r, u64 a, unsigned int phys_bit
  * pair with a non-contiguous mask could change its match before limit.
  */
 static int type_at(const struct mtrr_state *s, u64 a, u64 limit,
-		   enum tdp_memtype *mt, u64 *last)
+		   enum x86_memtype *mt, u64 *last)
 {
 	unsigned int n, seen = 0;
 	struct var_range r;
@@ -244,16 +223,16 @@ static int type_at(const struct mtrr_state *s, u64 a, u64 limit,
 }
 
 int mtrr_range_type(const struct mtrr_state *s, u64 start, u64 end,
-		    enum tdp_memtype *mt)
+		    enum x86_memtype *mt)
 {
-	enum tdp_memtype first = MT_UC, t;
+	enum x86_memtype first = X86_MT_UC, t;
 	u64 a = start, last;
 	int ret;
 
 	if (start >= end || !IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(end, PAGE_SIZE))
 		return -EINVAL;
 	if (!s->supported || !(s->def_type & MTRR_DEF_E)) {
-		*mt = s->supported ? MT_UC : MT_WB;
+		*mt = s->supported ? X86_MT_UC : X86_MT_WB;
 		return 0;
 	}
 	for (;;) {
@@ -270,15 +249,6 @@ int mtrr_range_type(const struct mtrr_state *s, u64 start, u64 end,
 	}
 	*mt = first;
 	return 0;
-}
-
-bool mtrr_tdp_memtype(void *ctx, gfn_t gfn, u64 npages, enum tdp_memtype *mt)
-{
-	const struct mtrr_state *s = ctx;
-
-	if (!npages || gfn > (ADDR_LAST >> PAGE_SHIFT) - npages)
-		return false;
-	return mtrr_range_type(s, gfn_to_gpa(gfn), gfn_to_gpa(gfn + npages), mt) == 0;
 }
 
 /* ---- the MSRs ---- */
@@ -449,12 +419,12 @@ static void print_fixed(const struct mtrr_state *s)
 			if (!first)
 				pr_info("mtrr: fixed 0x%05llx-0x%05llx %s\n",
 					(unsigned long long)run_start,
-					(unsigned long long)(a - 1), mtrr_type_name(run_type));
+					(unsigned long long)(a - 1), x86_memtype_name(run_type));
 			run_start = a, run_type = t, first = false;
 		}
 	}
 	pr_info("mtrr: fixed 0x%05llx-0x%05llx %s\n", (unsigned long long)run_start,
-		MTRR_FIXED_END - 1, mtrr_type_name(run_type));
+		MTRR_FIXED_END - 1, x86_memtype_name(run_type));
 }
 
 void mtrr_snapshot_print(const struct mtrr_state *s)
@@ -469,7 +439,7 @@ void mtrr_snapshot_print(const struct mtrr_state *s)
 	}
 	pr_info("mtrr: %s, default %s, fixed ranges %s, %u variable pairs%s\n",
 		s->def_type & MTRR_DEF_E ? "enabled" : "disabled (all UC)",
-		mtrr_type_name(s->def_type & MTRR_DEF_TYPE_MASK),
+		x86_memtype_name(s->def_type & MTRR_DEF_TYPE_MASK),
 		!(s->cap & MTRRCAP_FIX) ? "absent" : fixed_enabled(s) ? "on" : "off",
 		s->nr_var, s->cap & MTRRCAP_WC ? ", WC" : "");
 	if (s->cap & MTRRCAP_FIX)
@@ -482,11 +452,11 @@ void mtrr_snapshot_print(const struct mtrr_state *s)
 			pr_info("mtrr: var%u 0x%llx size %s %s\n", n,
 				(unsigned long long)r.base,
 				size_str(buf, sizeof(buf), 1ULL << r.shift),
-				mtrr_type_name(r.type));
+				x86_memtype_name(r.type));
 		else
 			pr_info("mtrr: var%u base 0x%llx mask 0x%llx (not contiguous) %s\n",
 				n, (unsigned long long)r.base, (unsigned long long)r.mask,
-				mtrr_type_name(r.type));
+				x86_memtype_name(r.type));
 	}
 	if (!nvalid)
 		pr_info("mtrr: no valid variable range\n");

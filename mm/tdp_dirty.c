@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Dirty logging (KVM's GET/CLEAR_DIRTY_LOG semantics) and aging.
+ * Dirty logging (KVM's GET/CLEAR_DIRTY_LOG semantics).
  *
  * The promise: a page written after it was last cleared is reported by the
  * next tdp_dirty_log_get().  How each mode keeps it:
@@ -32,37 +32,16 @@
  * enable (or split eagerly), so a write splits them in the fault path.
  * Disabling zaps the tables under ranges that could map huge again.
  * Calls for one slot are serialised by the caller (vm/'s slot lock).
+ *
+ * A feature: it calls the core and no other feature (mm/tdp_internal.h).
+ * Pages whose dirty bit leaves the tree with a zap or a replacement are
+ * logged by the core (tdp_set_spte_atomic()), not here.
  */
 #include "mm/tdp_mmu.h"
 #include "mm/mm_hooks.h"
 #include "tdp_internal.h"
 #include "bug.h"
 #include "errcode.h"
-
-void tdp_slot_mark_dirty(struct mm_slot *slot, gfn_t gfn, u64 npages)
-{
-	gfn_t g = MAX(gfn, slot->base_gfn);
-	gfn_t end = MIN(gfn + npages, mm_slot_end(slot));
-
-	for (; g < end; g++) {
-		u64 i = g - slot->base_gfn;
-
-		fetch_or64(&slot->dirty_bitmap[i / 64], BIT_ULL(i % 64));
-	}
-}
-
-void tdp_mark_dirty_dbit(struct tdp_mmu *mmu, gfn_t gfn, u64 npages)
-{
-	unsigned int i;
-
-	for (i = 0; i < TDP_MAX_LOG_SLOTS; i++) {
-		struct mm_slot *slot = mmu->log_slots[i];
-
-		if (slot && slot->dirty_mode == TDP_DIRTY_DBIT &&
-		    gfn < mm_slot_end(slot) && gfn + npages > slot->base_gfn)
-			tdp_slot_mark_dirty(slot, gfn, npages);
-	}
-}
 
 void tdp_dirty_log_mark(struct tdp_mmu *mmu, gfn_t gfn)
 {
@@ -373,47 +352,4 @@ int tdp_dirty_log_disable(struct tdp_vcpu *v, struct mm_slot *slot,
 	tdp_op_flush_and_retire(&op);
 	tdp_vcpu_read_unlock(v);
 	return 0;
-}
-
-/* ---- aging ---- */
-
-/* Sets the bits of young for the pages of [g, g + n) inside [start, end). */
-static void mark_young(u64 *young, gfn_t start, gfn_t end, gfn_t g, u64 n)
-{
-	gfn_t a = MAX(g, start), b = MIN(g + n, end), i;
-
-	for (i = a; i < b; i++)
-		young[(i - start) / 64] |= BIT_ULL((i - start) % 64);
-}
-
-u64 tdp_mmu_age_range(struct tdp_vcpu *v, gfn_t start, gfn_t end, u64 *young)
-{
-	const struct spte_format *fmt = v->mmu->fmt;
-	struct tdp_root *root;
-	struct tdp_iter it;
-	struct tdp_op op;
-	u64 i, n = 0;
-
-	tdp_op_init(&op, v);
-	tdp_vcpu_read_lock(v);
-	for_each_tdp_root(v->mmu, root) {
-		for_each_tdp_pte(it, fmt, root->pt, root->level, start, end) {
-			if (tdp_op_cond_resched(&op, &it))
-				continue;
-			while (spte_is_present_leaf(fmt, it.old_spte, it.level) &&
-			       spte_is_young(fmt, it.old_spte)) {
-				if (!tdp_set_spte_atomic(&op, &it,
-							 spte_make_old(fmt, it.old_spte)))
-					continue;
-				mark_young(young, start, end, it.gfn,
-					   tdp_level_pages(it.level));
-			}
-		}
-	}
-	tdp_op_flush_and_retire(&op);
-	tdp_vcpu_read_unlock(v);
-	for (i = 0; i < (end - start + 63) / 64; i++)
-		for (u64 w = young[i]; w; w &= w - 1)	/* no libgcc popcount */
-			n++;
-	return n;
 }

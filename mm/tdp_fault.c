@@ -9,71 +9,15 @@
  * huge leaf that is in the way, and installs the leaf by compare-and-
  * exchange.  A lost race re-reads the entry and tries again; a frozen entry
  * (a table being torn down) ends the fault with TDP_FAULT_RETRY.
+ *
+ * A feature: it calls the core (tdp_max_mapping_level(), tdp_make_table(),
+ * tdp_set_spte_atomic() and the page cache) and no other feature
+ * (mm/tdp_internal.h).
  */
 #include "mm/tdp_mmu.h"
-#include "mm/mm_hooks.h"
 #include "tdp_internal.h"
-#include "lib/string.h"
 #include "bug.h"
 #include "errcode.h"
-
-int tdp_max_mapping_level(const struct mm_slot *slot, gfn_t gfn,
-			  const struct tdp_huge_policy *p, enum tdp_memtype *mt)
-{
-	int level = p && p->max_level ? p->max_level : TDP_MAX_HUGE_LEVEL;
-
-	for (level = MIN(level, TDP_MAX_HUGE_LEVEL); level > TDP_LEVEL_4K; level--) {
-		gfn_t base = tdp_level_base(gfn, level);
-		u64 n = tdp_level_pages(level);
-
-		if (base < slot->base_gfn || base + n > mm_slot_end(slot))
-			continue;
-		if (!IS_ALIGNED(mm_slot_gfn_to_pfn(slot, base), n))
-			continue;
-		if (!p || !p->memtype) {
-			*mt = MT_WB;
-			return level;
-		}
-		if (p->memtype(p->memtype_ctx, base, n, mt))
-			return level;
-	}
-	if (!p || !p->memtype || !p->memtype(p->memtype_ctx, gfn, 1, mt))
-		*mt = MT_WB;
-	return TDP_LEVEL_4K;
-}
-
-/*
- * The entry at it (above the target level) becomes a table: a new empty one
- * where there was nothing (or a marker), or the split of a huge leaf into
- * 512 leaves one level down with the same rights.  Returns 0 when it points
- * to a table, TDP_FAULT_RETRY when it is frozen.
- */
-int tdp_make_table(struct tdp_op *op, struct tdp_iter *it)
-{
-	const struct spte_format *fmt = op->mmu->fmt;
-
-	for (;;) {
-		u64 old = it->old_spte, *pt;
-		bool split = spte_is_present_leaf(fmt, old, it->level);
-		unsigned int i;
-
-		if (spte_is_frozen(old))
-			return TDP_FAULT_RETRY;
-		if (spte_is_table(fmt, old, it->level))
-			return 0;
-		pt = tdp_cache_pop(op->v);
-		for (i = 0; split && i < SPTE_PER_TABLE; i++)
-			pt[i] = spte_split_child(fmt, old, it->level, i);
-		if (tdp_set_spte_atomic(op, it, spte_make_table(fmt, mm_virt_to_phys(pt)))) {
-			stat_add(&op->mmu->stats.tables, 1);
-			stat_add(&op->mmu->stats.splits, split);
-			return 0;
-		}
-		if (split)
-			memset(pt, 0, PAGE_SIZE);
-		tdp_cache_push(op->v, pt);
-	}
-}
 
 /* Rights of a new leaf: read, execute unless NOEXEC, write unless logging holds it back. */
 static u32 new_leaf_access(const struct tdp_fault *f)

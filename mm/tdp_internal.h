@@ -1,13 +1,56 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What mm/tdp_mmu.c and mm/tdp_dirty.c share: the operation context of a
- * walk, the one function that changes a live entry, and the yield point.
+ * The TDP MMU's core as its features see it.  Who shares this header:
+ *
+ *   core      mm/tdp_reclaim.c  the MMU lock, quiescent-state reclaim
+ *             mm/tdp_core.c     changing live entries, tables, page cache
+ *             mm/tdp_root.c     setup, roots, the read side's unlock, yield
+ *   features  mm/tdp_fault.c, mm/tdp_zap.c, mm/tdp_dirty.c, mm/tdp_age.c,
+ *             mm/tdp_lookup.c
+ *
+ * Every function declared here is defined in a core file.  The core files
+ * call only downward (tdp_reclaim.c <- tdp_core.c <- tdp_root.c, each also
+ * using mm/spte.c and mm/tdp_iter.c); a feature calls the core and never
+ * another feature, so it declares nothing here.  docs/tdp-mmu.md describes
+ * the layers; tools/check-mm-layers.sh checks them on the objects.
  */
 #ifndef TDPVISOR_MM_TDP_INTERNAL_H
 #define TDPVISOR_MM_TDP_INTERNAL_H
 
 #include "mm/tdp_mmu.h"
 #include "mm/tdp_iter.h"
+#include "bug.h"
+
+/* ---- mm/tdp_reclaim.c: the read side and the freeing of unlinked tables ---- */
+
+/*
+ * Leaves the read side (v's counter becomes even) and, if tables wait to be
+ * freed, lets the reclaim advance.  Does not reap roots: callers above
+ * tdp_root.c use tdp_vcpu_read_unlock(), which does.
+ */
+void tdp_qs_poll(struct tdp_mmu *mmu);
+static inline void tdp_read_side_exit(struct tdp_vcpu *v)
+{
+	struct tdp_mmu *mmu = v->mmu;
+	u64 c = __atomic_add_fetch(&mmu->qs_cpu[v->id].ctr, 1, __ATOMIC_RELEASE);
+
+	BUG_ON(c & 1);
+	if (__atomic_load_n(&mmu->qs_pending, __ATOMIC_ACQUIRE))
+		tdp_qs_poll(mmu);
+}
+
+/*
+ * n tables, unlinked and flushed, chained from head through their first
+ * entry (tail is the last).  tdp_free_retired() frees them now (the caller
+ * holds the write side, so no walker can be in them); tdp_qs_retire() frees
+ * them once every vCPU on the read side now has left it.
+ */
+void tdp_free_retired(struct tdp_mmu *mmu, u64 *head, u64 n);
+void tdp_qs_retire(struct tdp_mmu *mmu, u64 *head, u64 *tail, u64 n);
+/* Frees every table the reclaim holds.  Only when no vCPU is left. */
+void tdp_reclaim_drain(struct tdp_mmu *mmu);
+
+/* ---- mm/tdp_core.c: changing live entries ---- */
 
 /*
  * One walk (or several, over all roots) under the MMU lock.  flush: a TLB
@@ -34,31 +77,13 @@ static inline void tdp_op_init(struct tdp_op *op, struct tdp_vcpu *v)
  * Replaces it->old_spte at it->sptep with new by compare-and-exchange.  On
  * success, accounts for what the old value held: a table that is no longer
  * linked is frozen entry by entry and retired (flush owed), a dirty leaf
- * that disappears is logged in its slot.  Returns false, with it->old_spte
- * refreshed, when the entry had changed.
+ * that disappears is logged in the D-bit-mode slots that hold it.  Returns
+ * false, with it->old_spte refreshed, when the entry had changed.
  */
 bool tdp_set_spte_atomic(struct tdp_op *op, struct tdp_iter *it, u64 new);
 
 /* Flushes if owed, then hands retired tables to the reclaim.  Keeps the lock. */
 void tdp_op_flush_and_retire(struct tdp_op *op);
-
-/*
- * At the top of a walk's loop: if a writer waits or the CPU should yield,
- * and the walk advanced since it last (re)started, settles the op's flush,
- * drops and retakes the read side, and marks it to restart.  Returns true
- * when it yielded (the caller must `continue`).
- */
-bool tdp_op_cond_resched(struct tdp_op *op, struct tdp_iter *it);
-
-/* Walk-all-roots: takes a reference on each root while it is walked. */
-struct tdp_root *tdp_next_root(struct tdp_mmu *mmu, struct tdp_root *prev);
-/* Drops what tdp_next_root() took when a walk leaves a root early. */
-void tdp_root_put_locked(struct tdp_mmu *mmu, struct tdp_root *root);
-/* Frees invalid roots that no one holds (takes the write side). */
-void tdp_mmu_reap_roots(struct tdp_mmu *mmu);
-
-#define for_each_tdp_root(mmu, root) \
-	for (root = tdp_next_root(mmu, NULL); root; root = tdp_next_root(mmu, root))
 
 /*
  * Makes the entry at it (above the walk's target) a table: links a new
@@ -89,9 +114,25 @@ u64 tdp_dirty_xfer_begin(struct tdp_vcpu *v);
 void tdp_dirty_xfer_end(struct tdp_vcpu *v, u64 epoch);
 void tdp_dirty_sync(struct tdp_mmu *mmu);
 
-/* Logs [gfn, gfn + npages) dirty in the D-bit-mode slots that hold it. */
-void tdp_mark_dirty_dbit(struct tdp_mmu *mmu, gfn_t gfn, u64 npages);
-/* Logs gfn dirty in slot's bitmap (atomic). */
+/* Logs [gfn, gfn + npages) dirty in slot's bitmap (atomic), within the slot. */
 void tdp_slot_mark_dirty(struct mm_slot *slot, gfn_t gfn, u64 npages);
+
+/* ---- mm/tdp_root.c: walks over roots, and yielding ---- */
+
+/*
+ * At the top of a walk's loop: if a writer waits or the CPU should yield,
+ * and the walk advanced since it last (re)started, settles the op's flush,
+ * drops and retakes the read side, and marks it to restart.  Returns true
+ * when it yielded (the caller must `continue`).
+ */
+bool tdp_op_cond_resched(struct tdp_op *op, struct tdp_iter *it);
+
+/* Walk-all-roots: takes a reference on each root while it is walked. */
+struct tdp_root *tdp_next_root(struct tdp_mmu *mmu, struct tdp_root *prev);
+/* Drops what tdp_next_root() took when a walk leaves a root early. */
+void tdp_root_put_locked(struct tdp_mmu *mmu, struct tdp_root *root);
+
+#define for_each_tdp_root(mmu, root) \
+	for (root = tdp_next_root(mmu, NULL); root; root = tdp_next_root(mmu, root))
 
 #endif

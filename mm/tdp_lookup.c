@@ -3,7 +3,8 @@
  * Read-only lookup of one GFN in a vCPU's current TDP root (contract in
  * include/mm/tdp_mmu.h).  It walks with tdp_iter under the read side of the
  * MMU lock and never writes an entry, allocates a table or installs a
- * marker: asking where a GFN is mapped does not fault it in.
+ * marker: asking where a GFN is mapped does not fault it in.  A feature:
+ * it needs only the public API of the core, and no other feature.
  */
 #include "mm/tdp_mmu.h"
 #include "mm/tdp_iter.h"

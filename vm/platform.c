@@ -14,6 +14,7 @@
 #include "vm/platform.h"
 #include "vm/run.h"
 #include "arch/host_pt.h"
+#include "arch/memtype.h"
 #include "arch/mtrr.h"
 #include "arch/x86.h"
 #include "boot/acpi.h"
@@ -182,16 +183,26 @@ int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 }
 
 /*
- * The memory type and largest page of a TDP fault: a page may only span
- * one MTRR type.  EPT leaves carry that type (the CPU combines it with the
- * guest's PAT); NPT leaves stay WB, as the CPU applies the MTRRs itself.
+ * The memory type and largest page of a TDP fault (a tdp_memtype_fn; ctx is
+ * the struct mtrr_state the leaves follow): a page may only span one MTRR
+ * type.  EPT leaves carry that type (the CPU combines it with the guest's
+ * PAT); NPT leaves stay WB, as the CPU applies the MTRRs itself.
+ * Guest-physical is host-physical here, so [gfn, gfn + npages) is asked of
+ * the host's MTRRs as it is.
  */
 static bool platform_memtype(void *ctx, gfn_t gfn, u64 npages, enum tdp_memtype *mt)
 {
-	if (!mtrr_tdp_memtype(ctx, gfn, npages, mt))
+	/* An MTRR type is a TDP leaf's type: both use the architectural encodings. */
+	_Static_assert(MT_UC == (int)X86_MT_UC && MT_WC == (int)X86_MT_WC &&
+		       MT_WT == (int)X86_MT_WT && MT_WP == (int)X86_MT_WP &&
+		       MT_WB == (int)X86_MT_WB, "enum tdp_memtype must use the x86 encodings");
+	enum x86_memtype t;
+
+	if (!npages || gfn > (~0ULL >> PAGE_SHIFT) - npages)
 		return false;
-	if (!ept_memtypes)
-		*mt = MT_WB;
+	if (mtrr_range_type(ctx, gfn_to_gpa(gfn), gfn_to_gpa(gfn + npages), &t))
+		return false;
+	*mt = ept_memtypes ? (enum tdp_memtype)t : MT_WB;
 	return true;
 }
 

@@ -34,7 +34,7 @@
 #define TDPVISOR_ARCH_MTRR_H
 
 #include "types.h"
-#include "mm/spte.h"	/* enum tdp_memtype: the MTRR type encodings */
+#include "arch/memtype.h"
 
 #define MSR_IA32_MTRRCAP 0x000000fe
 #define  MTRRCAP_VCNT_MASK GENMASK_ULL(7, 0)
@@ -98,8 +98,6 @@ void mtrr_snapshot_read(struct mtrr_state *s, unsigned int phys_bits);
 
 /* Logs s at info level: default type and enables, fixed runs, valid pairs. */
 void mtrr_snapshot_print(const struct mtrr_state *s);
-/* "UC", "WC", "WT", "WP", "WB" or "??" (a reserved value). */
-const char *mtrr_type_name(unsigned int type);
 
 /*
  * The effective MTRR type of the physical addresses [start, end) (both 4
@@ -113,14 +111,7 @@ const char *mtrr_type_name(unsigned int type);
  * 2^phys_bits alias lower ones, as the mask comparison does.
  */
 int mtrr_range_type(const struct mtrr_state *s, u64 start, u64 end,
-		    enum tdp_memtype *mt);
-
-/*
- * tdp_memtype_fn over a snapshot (ctx is the const struct mtrr_state *): true
- * and *mt when [gfn, gfn + npages) has one type.  Guest-physical must be
- * host-physical (the platform VM).
- */
-bool mtrr_tdp_memtype(void *ctx, gfn_t gfn, u64 npages, enum tdp_memtype *mt);
+		    enum x86_memtype *mt);
 
 /*
  * True for the MSRs of this CPU whose writes change memory types:

@@ -98,7 +98,7 @@ struct tdp_mmu {
 	u32 nr_dbit_slots;		/* D-bit-mode slots (write lock) */
 	u32 nr_pml_slots;		/* PML-mode slots (write lock) */
 	u64 dbit_epoch;
-	/* Quiescent-state reclaim of unlinked tables (mm/tdp_mmu.c). */
+	/* Quiescent-state reclaim of unlinked tables (mm/tdp_reclaim.c). */
 	spinlock_t qs_lock;
 	u32 qs_pending;
 	u64 *qs_wait_head, *qs_wait_tail, qs_wait_n;
@@ -146,7 +146,7 @@ enum tdp_fault_result {
 	TDP_FAULT_MMIO,		/* emulate: no slot, marker, or read-only write */
 };
 
-/* ---- the MMU and its users ---- */
+/* ---- the MMU and its users (mm/tdp_root.c, mm/tdp_core.c, mm/tdp_reclaim.c) ---- */
 
 /*
  * Sets mmu up for fmt with roots of root_level (4 or 5).  Returns 0, or
@@ -182,7 +182,7 @@ void tdp_mmu_write_unlock(struct tdp_mmu *mmu);
  */
 void tdp_mmu_invalidate_roots(struct tdp_mmu *mmu);
 
-/* ---- faults ---- */
+/* ---- faults and MMIO markers (mm/tdp_fault.c) ---- */
 
 /*
  * Maps f->gfn for f->access at the largest level that f->policy, the slot's
@@ -194,7 +194,10 @@ void tdp_mmu_invalidate_roots(struct tdp_mmu *mmu);
  */
 int tdp_mmu_map(struct tdp_vcpu *v, struct tdp_fault *f);
 
-/* The largest level (and its memory type) at which gfn may map in slot. */
+/*
+ * The largest level (and its memory type) at which gfn may map in slot
+ * (mm/tdp_core.c: faults and the end of dirty logging both ask).
+ */
 int tdp_max_mapping_level(const struct mm_slot *slot, gfn_t gfn,
 			  const struct tdp_huge_policy *p, enum tdp_memtype *mt);
 
@@ -224,7 +227,7 @@ struct tdp_mapping {
  */
 int tdp_mmu_lookup(struct tdp_vcpu *v, gfn_t gfn, struct tdp_mapping *out);
 
-/* ---- zapping ---- */
+/* ---- zapping (mm/tdp_zap.c) ---- */
 
 /*
  * Removes every mapping and marker that meets [start, end) in all roots (a
@@ -288,7 +291,7 @@ int tdp_dirty_log_clear(struct tdp_vcpu *v, struct mm_slot *slot, u64 first,
 int tdp_dirty_log_disable(struct tdp_vcpu *v, struct mm_slot *slot,
 			  const struct tdp_huge_policy *p);
 
-/* ---- access tracking ---- */
+/* ---- access tracking (mm/tdp_age.c) ---- */
 
 /*
  * Tests and clears the accessed state of the leaves meeting [start, end);

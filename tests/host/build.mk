@@ -16,8 +16,8 @@ HMM := $(BUILD)/host-mm
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 
-mm-core-src := mm/spte.c mm/tdp_iter.c mm/tdp_mmu.c mm/tdp_fault.c mm/tdp_dirty.c \
-	tests/host/fake_arch.c lib/vsprintf.c lib/string.c
+mm-core-src := $(patsubst %.o,%.c,$(tdp-mmu-y)) tests/host/fake_arch.c lib/vsprintf.c \
+	lib/string.c
 mm-ktest-src := $(mm-core-src) lib/ktest.c mm/page_alloc.c tests/host/host_main.c tests/host/host_rt.c
 mm-test-src := $(mm-ktest-src) tests/unit/test_tdp_iter.c tests/unit/test_tdp_mmu.c \
 	tests/host/mm/tdp_model.c tests/host/mm/test_tdp_model.c

@@ -14,6 +14,8 @@
 #define SZ_2M (2ULL << 20)
 #define SZ_1G (1ULL << 30)
 #define SZ_4G (4ULL << 30)
+/* A reserved encoding, which no answer is: "not written yet". */
+#define UNSET ((enum x86_memtype)2)
 
 static void read_snapshot(struct mtrr_state *s)
 {
@@ -23,26 +25,21 @@ static void read_snapshot(struct mtrr_state *s)
 	mtrr_snapshot_read(s, c.maxphyaddr);
 }
 
-static bool type_ok(enum tdp_memtype mt)
-{
-	return mt == MT_UC || mt == MT_WC || mt == MT_WT || mt == MT_WP || mt == MT_WB;
-}
-
 KTEST(mtrr_snapshot_gives_every_page_a_defined_type)
 {
 	static const u64 pages[] = { 0, 0x9f000, 0xa0000, 0xc0000, 0xff000, 0x100000,
 				     0x7ffff000, 0x80000000, 0xc0000000, 0xfee00000,
 				     0xfffff000, 0x100000000ULL };
 	struct mtrr_state s;
-	enum tdp_memtype mt;
+	enum x86_memtype mt;
 	unsigned int i;
 
 	read_snapshot(&s);
 	mtrr_snapshot_print(&s);
 	for (i = 0; i < ARRAY_SIZE(pages); i++) {
-		mt = MT_NR;
+		mt = UNSET;
 		KT_EXPECT_EQ(t, mtrr_range_type(&s, pages[i], pages[i] + PAGE_SIZE, &mt), 0);
-		KT_EXPECT(t, type_ok(mt));
+		KT_EXPECT(t, x86_memtype_defined(mt));
 	}
 	for (i = 0; i < s.nr_var; i++) {
 		u64 base = s.var[i].base & GENMASK_ULL(s.phys_bits - 1, PAGE_SHIFT);
@@ -50,7 +47,7 @@ KTEST(mtrr_snapshot_gives_every_page_a_defined_type)
 		if (!(s.var[i].mask & MTRR_PHYSMASK_V))
 			continue;
 		KT_EXPECT_EQ(t, mtrr_range_type(&s, base, base + PAGE_SIZE, &mt), 0);
-		KT_EXPECT(t, type_ok(mt));
+		KT_EXPECT(t, x86_memtype_defined(mt));
 	}
 }
 
@@ -62,7 +59,7 @@ KTEST(mtrr_snapshot_gives_every_page_a_defined_type)
 KTEST(mtrr_snapshot_answers_the_first_4g_consistently)
 {
 	unsigned int mixed_2m = 0, mixed_1g = 0;
-	enum tdp_memtype whole = MT_NR, big = MT_NR, small = MT_NR, first = MT_NR;
+	enum x86_memtype whole = UNSET, big = UNSET, small = UNSET, first = UNSET;
 	struct mtrr_state s;
 	u64 g, m;
 	int rw, rg, rm;
