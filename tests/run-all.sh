@@ -13,11 +13,15 @@
 #             platform VM with probe.efi and hvprobe) and AMD SVM with NRIPS
 #             and flush-by-ASID (ryzen)
 #
-# Each scenario is one file in tests/scenarios/, defining scenario_NAME; the
+# Each scenario is one file in tests/scenarios/ (see tests/README.md); the
 # chains below list them in order.  The QEMU chain and the Bochs chain run
 # side by side (one emulator each: the machines have two cores).  Each check
 # prints "ok - SUITE: what" or "not ok - SUITE: what" with the reason; logs
 # stay in build/test/ (emptied first).  Exit status 0 iff all passed.
+#
+# Usage: tests/run-all.sh [--list] [SCENARIO...]
+#   SCENARIO names a scenario or is a glob ('qemu-*'); with none, all run.
+#   The SCENARIOS environment variable adds more (make test SCENARIOS=...).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 # shellcheck source=tests/emu/lib.sh
@@ -29,15 +33,46 @@ QEMU_CHAIN=(qemu-ktest qemu-usb qemu-bluepill qemu-next qemu-hvprobe qemu-probe
 BOCHS_CHAIN=(bochs-vmx bochs-fallbacks bochs-probe bochs-hvprobe bochs-ryzen)
 ALL=("${HOST_CHAIN[@]}" "${QEMU_CHAIN[@]}" "${BOCHS_CHAIN[@]}")
 
-# run_chain NAME...: runs the scenarios NAME, in order.
+# usage [STATUS]: the synopsis on stderr; exits with STATUS (default 2).
+usage() {
+	echo "usage: $0 [--list] [SCENARIO|GLOB...]   (or SCENARIOS=\"...\")" >&2
+	exit "${1:-2}"
+}
+
+# selected NAME: NAME is one of the picked scenarios (all when none is picked).
+selected() {
+	local pat
+	((${#PICK[@]})) || return 0
+	for pat in "${PICK[@]}"; do
+		# shellcheck disable=SC2053  # a pick may be a glob
+		[[ $1 == $pat ]] && return 0
+	done
+	return 1
+}
+
+# run_chain NAME...: runs the selected scenarios among NAME, in order.
 run_chain() {
 	local s
 	for s; do
-		"scenario_${s//-/_}"
+		if selected "$s"; then "scenario_${s//-/_}"; fi
 	done
 }
 
-# Every scenario file is in a chain and defines its function.
+PICK=()
+while (($#)); do
+	case $1 in
+	--list) printf '%s\n' "${ALL[@]}"; exit 0 ;;
+	-h|--help) usage 0 ;;
+	-*) usage ;;
+	*) PICK+=("$1") ;;
+	esac
+	shift
+done
+read -ra more <<< "${SCENARIOS:-}"
+PICK+=("${more[@]}")
+
+# Every scenario file is in a chain and defines its function; every pick
+# names at least one scenario.
 for f in tests/scenarios/*.sh; do
 	# shellcheck source=/dev/null
 	. "$f"
@@ -46,6 +81,14 @@ for f in tests/scenarios/*.sh; do
 	[[ " ${ALL[*]} " == *" $s "* ]] || { echo "$0: $f is in no chain" >&2; exit 2; }
 	declare -F "scenario_${s//-/_}" > /dev/null ||
 		{ echo "$0: $f defines no function scenario_${s//-/_}" >&2; exit 2; }
+done
+for pat in "${PICK[@]}"; do
+	n=0
+	for s in "${ALL[@]}"; do
+		# shellcheck disable=SC2053
+		[[ $s == $pat ]] && n=$((n + 1))
+	done
+	((n)) || { echo "$0: no scenario '$pat' (--list shows them)" >&2; exit 2; }
 done
 
 rm -rf "$OUT"
