@@ -40,6 +40,8 @@ readonly TAIL_LINES=30
 readonly SHUTDOWN_PANIC='Shutdown port: shutdown requested'
 
 prog=${0##*/}
+# shellcheck source=tests/emu/verdict.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/verdict.sh"
 
 usage() {
 	cat >&2 <<EOF
@@ -48,11 +50,6 @@ usage: $prog --image IMG --log LOG [--model tigerlake] [--cpus 1]
 exit: 0 pass (magic breakpoint), 1 fail (port 0x8900 "Shutdown"),
       124 timeout, 2 error (panic, triple fault, Bochs failure)
 EOF
-	exit 2
-}
-
-die() {
-	echo "$prog: error: $*" >&2
 	exit 2
 }
 
@@ -83,17 +80,7 @@ command -v "$BOCHS" >/dev/null || die "$BOCHS missing (tools/deps.sh bochs bochs
 log=$(realpath -- "$log")
 
 # ---- private state ---------------------------------------------------------
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-bochs.XXXXXX")
-bpid= spid=
-cleanup() {
-	# Only our own children, by pid; Bochs needs SIGKILL.
-	[[ -z $bpid ]] || kill -KILL "$bpid" 2>/dev/null || true
-	[[ -z $spid ]] || kill "$spid" 2>/dev/null || true
-	rm -rf -- "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+private_dir run-bochs
 
 cp -- "$image" "$tmp/disk.img"
 
@@ -128,43 +115,12 @@ if ((interactive)); then
 	echo "$prog: serial output goes to $log (try: tail -f $log)" >&2
 	"${cmd[@]}" 2> "$tmp/stderr" || rc=$?
 else
-	# Bochs and a timer race; whichever ends first decides.
+	# Bochs (which ignores SIGTERM) and a timer race.
 	"${cmd[@]}" > "$tmp/screen" 2> "$tmp/stderr" < /dev/null &
-	bpid=$!
-	sleep "$timeout" &
-	spid=$!
-	done_pid=
-	wait -n -p done_pid "$bpid" "$spid" || rc=$?
-	if [[ $done_pid == "$spid" ]]; then
-		timed_out=1
-		spid=
-		kill -KILL "$bpid" 2>/dev/null || true
-		wait "$bpid" 2>/dev/null || true
-	else
-		kill "$spid" 2>/dev/null || true
-		wait "$spid" 2>/dev/null || true
-		spid=
-	fi
-	bpid=
+	emu_pid=$!
+	race "$timeout" KILL
 fi
-
-# print_tail: the last serial lines, for a reader who has only stderr.
-print_tail() {
-	[[ -s $log ]] || { echo "$prog: (serial log is empty)" >&2; return; }
-	echo "$prog: last $TAIL_LINES serial lines of $log:" >&2
-	# Firmware clears the screen with ANSI sequences and its setup menu
-	# paints screens of blanks: drop the sequences and CRs, squeeze long
-	# runs of blanks and cut long lines.
-	tail -n "$TAIL_LINES" -- "$log" |
-		sed -e "s/\x1b\[[0-9;=?]*[A-Za-z]//g" -e "s/\r//g" -e "s/ \{16,\}/ /g" |
-		cut -c1-200 | sed "s/^/  | /" >&2
-}
-
-if ((timed_out)); then
-	echo "$prog: TIMEOUT: no verdict after ${timeout}s, Bochs killed" >&2
-	print_tail
-	exit 124
-fi
+((!timed_out)) || verdict timeout "no verdict after ${timeout}s, Bochs killed"
 
 # Bochs' log marks every panic with >>PANIC<<; the shutdown port is one.
 panic=
@@ -175,26 +131,15 @@ if ((rc == 0)) && [[ -z $panic ]]; then
 	# Only a debugger stop runs the rc file's `quit`; confirm it was the
 	# magic breakpoint when the debugger's output was captured.
 	if ((interactive)) || grep -aq 'Magic breakpoint' -- "$tmp/screen"; then
-		echo "$prog: PASS (magic breakpoint)" >&2
-		exit 0
+		verdict pass "magic breakpoint"
 	fi
-	echo "$prog: ERROR: Bochs exited 0 without a magic breakpoint" >&2
-	print_tail
-	exit 2
+	verdict error "Bochs exited 0 without a magic breakpoint"
 fi
-if [[ $panic == *"$SHUTDOWN_PANIC"* ]]; then
-	echo "$prog: FAIL (guest wrote \"Shutdown\" to port 0x8900)" >&2
-	exit 1
-fi
-if [[ -n $panic ]]; then
-	echo "$prog: ERROR: Bochs panic: $panic" >&2
-else
-	# No log line: Bochs stopped before or outside the simulation (bad
-	# bochsrc, missing plugin, terminal trouble); show its own words.
-	why=$(grep -a -A1 'Bochs is exiting with the following message' -- "$tmp/stderr" |
-		tail -n 1 || true)
-	[[ -n $why ]] || why=$(grep -av -e '^ALSA' -e '^[0-9]*i\[' -- "$tmp/stderr" | tail -n 3 || true)
-	echo "$prog: ERROR: Bochs exited with status $rc without a verdict: ${why:-no message}" >&2
-fi
-print_tail
-exit 2
+[[ $panic != *"$SHUTDOWN_PANIC"* ]] || verdict fail 'guest wrote "Shutdown" to port 0x8900'
+[[ -z $panic ]] || verdict error "Bochs panic: $panic"
+# No log line: Bochs stopped before or outside the simulation (bad
+# bochsrc, missing plugin, terminal trouble); show its own words.
+why=$(grep -a -A1 'Bochs is exiting with the following message' -- "$tmp/stderr" |
+	tail -n 1 || true)
+[[ -n $why ]] || why=$(grep -av -e '^ALSA' -e '^[0-9]*i\[' -- "$tmp/stderr" | tail -n 3 || true)
+verdict error "Bochs exited with status $rc without a verdict: ${why:-no message}"

@@ -35,6 +35,8 @@ readonly QEMU=qemu-system-x86_64
 readonly TAIL_LINES=30
 
 prog=${0##*/}
+# shellcheck source=tests/emu/verdict.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/verdict.sh"
 
 usage() {
 	cat >&2 <<EOF
@@ -42,11 +44,6 @@ usage: $prog --image IMG --log LOG [--cpu EPYC] [--mem 512] [--timeout SECS]
        [--interactive] [--gdb]
 exit: 0 pass (port 0xf4 <- 0), 1 fail (other value), 124 timeout, 2 error
 EOF
-	exit 2
-}
-
-die() {
-	echo "$prog: error: $*" >&2
 	exit 2
 }
 
@@ -80,17 +77,7 @@ if ((interactive)) || ((gdb && !timeout_set)); then
 fi
 
 # ---- private state ---------------------------------------------------------
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-qemu.XXXXXX")
-qpid= spid=
-cleanup() {
-	# Only our own children, by pid.
-	[[ -z $qpid ]] || kill -KILL "$qpid" 2>/dev/null || true
-	[[ -z $spid ]] || kill "$spid" 2>/dev/null || true
-	rm -rf -- "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+private_dir run-qemu
 
 cp -- "$OVMF_VARS" "$tmp/vars.fd"
 
@@ -134,66 +121,22 @@ if ((timeout == 0)); then
 	grep -v "TCG doesn.t support requested feature" -- "$tmp/stderr" >&2 || true
 	timed_out=0
 else
-	# QEMU and a timer race; whichever ends first decides.
+	# QEMU (which stops cleanly on SIGTERM) and a timer race.
 	"$QEMU" "${args[@]}" 2> "$tmp/stderr" &
-	qpid=$!
-	sleep "$timeout" &
-	spid=$!
-	rc=0 done_pid=
-	wait -n -p done_pid "$qpid" "$spid" || rc=$?
-	if [[ $done_pid == "$spid" ]]; then
-		timed_out=1
-		spid=
-		kill -TERM "$qpid" 2>/dev/null || true
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$qpid" 2>/dev/null || break
-			sleep 0.5
-		done
-	else
-		timed_out=0
-		kill "$spid" 2>/dev/null || true
-		wait "$spid" 2>/dev/null || true
-		spid=
-	fi
-	qpid=
+	emu_pid=$!
+	race "$timeout" TERM
 fi
-
-# print_tail: the last serial lines, for a reader who has only stderr.
-print_tail() {
-	[[ -n $log && -s $log ]] || { echo "$prog: (serial log is empty)" >&2; return; }
-	echo "$prog: last $TAIL_LINES serial lines of $log:" >&2
-	# Firmware clears the screen with ANSI sequences and its setup menu
-	# paints screens of blanks: drop the sequences and CRs, squeeze long
-	# runs of blanks and cut long lines.
-	tail -n "$TAIL_LINES" -- "$log" |
-		sed -e "s/\x1b\[[0-9;=?]*[A-Za-z]//g" -e "s/\r//g" -e "s/ \{16,\}/ /g" |
-		cut -c1-200 | sed "s/^/  | /" >&2
-}
-
-if ((timed_out)); then
-	echo "$prog: TIMEOUT: no verdict after ${timeout}s, QEMU killed" >&2
-	print_tail
-	exit 124
-fi
+((!timed_out)) || verdict timeout "no verdict after ${timeout}s, QEMU killed"
 
 # QEMU itself exits 1 on a startup error, which a guest verdict of V=0 also
 # gives: tell them apart by QEMU's own error lines (warnings do not count).
 qemu_error=$(grep -v -e '^[^:]*: warning:' -e 'terminating on signal' -- "$tmp/stderr" | grep -m1 -e "^$QEMU:" -e '^qemu' || true)
-if ((rc == 1)) && [[ -n $qemu_error ]]; then
-	echo "$prog: ERROR: QEMU failed: $qemu_error" >&2
-	exit 2
-fi
+((rc != 1)) || [[ -z $qemu_error ]] || verdict error "QEMU failed: $qemu_error"
 if ((rc % 2 == 1)); then
 	v=$(( rc >> 1 ))
-	if ((v == 0)); then
-		echo "$prog: PASS (guest wrote 0 to port 0xf4)" >&2
-		exit 0
-	fi
-	echo "$prog: FAIL (guest wrote $v to port 0xf4)" >&2
-	exit 1
+	((v != 0)) || verdict pass "guest wrote 0 to port 0xf4"
+	verdict fail "guest wrote $v to port 0xf4"
 fi
-echo "$prog: ERROR: QEMU exited with status $rc without a verdict (guest reset, triple fault or power-off?)" >&2
 # TCG warns about every CPUID feature of the model it lacks: not news here.
-grep -v "TCG doesn.t support requested feature" -- "$tmp/stderr" | sed "s/^/  qemu: /" >&2 || true
-print_tail
-exit 2
+verdict error "QEMU exited with status $rc without a verdict (guest reset, triple fault or power-off?)" \
+	"$(grep -v "TCG doesn.t support requested feature" -- "$tmp/stderr" | sed "s/^/  qemu: /" || true)"
