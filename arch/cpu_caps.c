@@ -5,21 +5,11 @@
  * state; enabling VMX/SVM is vmx/'s and svm/'s business.
  */
 #include "arch/cpu.h"
+#include "arch/cpuid.h"
 #include "arch/msr.h"
 #include "arch/x86.h"
 #include "lib/printk.h"
 #include "lib/string.h"
-
-#define CPUID1_ECX_VMX BIT(5)
-#define CPUID1_ECX_HYPERVISOR BIT(31)
-#define CPUID_HV_BASE 0x40000000
-#define CPUID81_ECX_SVM BIT(2)
-#define CPUID7_ECX_LA57 BIT(16)
-#define SVM_EDX_NP BIT(0)
-#define SVM_EDX_NRIPS BIT(3)
-#define SVM_EDX_VMCB_CLEAN BIT(5)
-#define SVM_EDX_FLUSH_BY_ASID BIT(6)
-#define SVM_EDX_DECODE_ASSISTS BIT(7)
 
 static u64 msr_or_zero(u32 msr)
 {
@@ -56,15 +46,15 @@ static void read_svm(struct cpu_caps *c)
 	struct cpuid_regs r;
 
 	c->svm_disabled = msr_or_zero(MSR_VM_CR) & VM_CR_SVMDIS;
-	if (cpuid(0x80000000).eax < 0x8000000a)
+	if (cpuid(CPUID_EXT_MAX).eax < CPUID_SVM_FEATURES)
 		return;
-	r = cpuid(0x8000000a);
+	r = cpuid(CPUID_SVM_FEATURES);
 	c->svm_nasid = r.ebx;
-	c->npt = r.edx & SVM_EDX_NP;
-	c->nrips = r.edx & SVM_EDX_NRIPS;
-	c->vmcb_clean = r.edx & SVM_EDX_VMCB_CLEAN;
-	c->flush_by_asid = r.edx & SVM_EDX_FLUSH_BY_ASID;
-	c->decode_assists = r.edx & SVM_EDX_DECODE_ASSISTS;
+	c->npt = r.edx & CPUID_SVM_EDX_NP;
+	c->nrips = r.edx & CPUID_SVM_EDX_NRIPS;
+	c->vmcb_clean = r.edx & CPUID_SVM_EDX_VMCB_CLEAN;
+	c->flush_by_asid = r.edx & CPUID_SVM_EDX_FLUSH_BY_ASID;
+	c->decode_assists = r.edx & CPUID_SVM_EDX_DECODE_ASSISTS;
 	/* NPT walks with as many levels as the host's paging mode. */
 	c->npt_5level = c->npt && c->la57;
 }
@@ -99,10 +89,11 @@ void cpu_caps_read(struct cpu_caps *c)
 		memcpy(c->hv_signature + 8, &r.edx, 4);
 	}
 
-	max_ext = cpuid(0x80000000).eax;
-	c->maxphyaddr = max_ext >= 0x80000008 ? (cpuid(0x80000008).eax & 0xff) : 36;
-	if (max_ext >= 0x80000001)
-		c->svm = cpuid(0x80000001).ecx & CPUID81_ECX_SVM;
+	max_ext = cpuid(CPUID_EXT_MAX).eax;
+	c->maxphyaddr = max_ext >= CPUID_EXT_ADDR_SIZES ?
+			 (cpuid(CPUID_EXT_ADDR_SIZES).eax & 0xff) : 36;
+	if (max_ext >= CPUID_EXT_FEATURES)
+		c->svm = cpuid(CPUID_EXT_FEATURES).ecx & CPUID81_ECX_SVM;
 
 	if (c->vmx)
 		read_vmx(c);

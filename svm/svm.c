@@ -13,6 +13,7 @@
 #include "svm/vmcb.h"
 #include "arch/cpu.h"
 #include "arch/msr.h"
+#include "arch/trapnr.h"
 #include "arch/x86.h"
 #include "bug.h"
 #include "errcode.h"
@@ -24,7 +25,6 @@
 
 #define SVM_IOPM_ORDER 2	/* 12 KiB used of 16 */
 #define SVM_MSRPM_ORDER 1	/* 8 KiB */
-#define GUEST_PAT 0x0007040600070406ULL
 #define V_INTR_MASKING BIT_ULL(24)
 
 struct svm_cpu {
@@ -175,12 +175,12 @@ static void set_long_mode_state(void *vmcb, const struct vcpu_boot *b)
 	vmcb_set_seg(vmcb, VMCB_LDTR, 0, 0x2 | VMCB_ATTR_P, 0xffff, 0);
 	vmcb_set_seg(vmcb, VMCB_GDTR, 0, 0, b->gdt_limit, b->gdt_base);
 	vmcb_set_seg(vmcb, VMCB_IDTR, 0, 0, b->idt_limit, b->idt_base);
-	vmcb_write64(vmcb, VMCB_CR0, X86_CR0_PE | BIT_ULL(1) | BIT_ULL(4) | BIT_ULL(5) |
-		     BIT_ULL(16) | X86_CR0_PG);
+	vmcb_write64(vmcb, VMCB_CR0, X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE |
+		     X86_CR0_WP | X86_CR0_PG);
 	vmcb_write64(vmcb, VMCB_CR4, X86_CR4_PAE);
 	vmcb_write64(vmcb, VMCB_CR3, b->cr3);
 	vmcb_write64(vmcb, VMCB_EFER, EFER_LME | EFER_LMA | EFER_SVME | EFER_NXE);
-	vmcb_write64(vmcb, VMCB_G_PAT, GUEST_PAT);
+	vmcb_write64(vmcb, VMCB_G_PAT, PAT_RESET_VALUE);
 	vmcb_write64(vmcb, VMCB_RFLAGS, 0x2);
 	vmcb_write64(vmcb, VMCB_RIP, b->rip);
 	vmcb_write64(vmcb, VMCB_RSP, b->rsp);
@@ -243,10 +243,9 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
 
 /* ---- the platform VM ---- */
 
-#define MSR_PAT 0x00000277
 #define MSRPM_BYTES_PER_RANGE 0x800
-#define EFER_GUEST_SETTABLE (BIT_ULL(0) | EFER_LME | EFER_NXE | BIT_ULL(13) | \
-			     BIT_ULL(14) | BIT_ULL(15))
+#define EFER_GUEST_SETTABLE (EFER_SCE | EFER_LME | EFER_NXE | EFER_LMSLE | EFER_FFXSR | \
+			     EFER_TCE)
 
 /* Intercepts reads and writes of msr; returns false if the map has no bit. */
 static bool msrpm_intercept(u8 *msrpm, u32 msr)
@@ -301,7 +300,7 @@ static void platform_state(void *vmcb, const struct platform_capture *cap)
 	vmcb_write64(vmcb, VMCB_CR3, read_cr3());
 	vmcb_write64(vmcb, VMCB_CR4, read_cr4());
 	vmcb_write64(vmcb, VMCB_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-	vmcb_write64(vmcb, VMCB_G_PAT, rdmsr(MSR_PAT));
+	vmcb_write64(vmcb, VMCB_G_PAT, rdmsr(MSR_IA32_PAT));
 	vmcb_write64(vmcb, VMCB_RFLAGS, cap->rflags);
 	vmcb_write64(vmcb, VMCB_RIP, cap->rip);
 	vmcb_write64(vmcb, VMCB_RSP, cap->rsp);
@@ -316,7 +315,7 @@ static void platform_state(void *vmcb, const struct platform_capture *cap)
  */
 static int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
 {
-	static const u32 hidden_msrs[] = { MSR_EFER, MSR_VM_CR, 0xc0010115, 0xc0010116,
+	static const u32 hidden_msrs[] = { MSR_EFER, MSR_VM_CR, MSR_VM_IGNNE, MSR_SVM_SMM_CTL,
 					   MSR_VM_HSAVE_PA };
 	struct svm_vcpu *s = svm_vcpu_alloc(v, 0);
 	unsigned int i;
@@ -481,9 +480,9 @@ static void reinject_exitintinfo(void *vmcb)
 	 * "exception" with vector 2 or >= 32 can only be an NMI or an
 	 * external interrupt, and VMRUN refuses to inject it as an exception.
 	 */
-	if (type == VMCB_EVT_TYPE_EXCEPTION && vector == 2)
+	if (type == VMCB_EVT_TYPE_EXCEPTION && vector == NMI_VECTOR)
 		type = VMCB_EVT_TYPE_NMI;
-	else if (type == VMCB_EVT_TYPE_EXCEPTION && vector >= 32)
+	else if (type == VMCB_EVT_TYPE_EXCEPTION && vector >= FIRST_EXTERNAL_VECTOR)
 		type = VMCB_EVT_TYPE_INTR;
 	if (type != VMCB_EVT_TYPE_EXCEPTION)
 		info &= ~(VMCB_EVT_ERROR_VALID | (0xffffffffULL << VMCB_EVT_ERROR_SHIFT));

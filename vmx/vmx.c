@@ -19,7 +19,9 @@
 #include "vmx/vmx.h"
 #include "vmx/vmcs.h"
 #include "arch/cpu.h"
+#include "arch/cpuid.h"
 #include "arch/msr.h"
+#include "arch/trapnr.h"
 #include "arch/x86.h"
 #include "arch/xsave.h"
 #include "bug.h"
@@ -30,26 +32,6 @@
 #include "mm/page_alloc.h"
 #include "vm/vm.h"
 
-#define MSR_IA32_SYSENTER_CS 0x00000174
-#define MSR_IA32_SYSENTER_ESP 0x00000175
-#define MSR_IA32_SYSENTER_EIP 0x00000176
-#define MSR_IA32_PAT 0x00000277
-#define MSR_IA32_DEBUGCTL 0x000001d9
-#define MSR_IA32_VMX_FIRST 0x00000480	/* IA32_VMX_BASIC */
-#define MSR_IA32_VMX_LAST 0x00000493	/* IA32_VMX_PROCBASED_CTLS3 */
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-
-#define CPUID1_ECX_VMX BIT(5)
-#define X86_CR0_MP BIT_ULL(1)
-#define X86_CR0_ET BIT_ULL(4)
-#define X86_CR0_NE BIT_ULL(5)
-#define X86_CR0_TS BIT_ULL(3)
-#define X86_CR0_WP BIT_ULL(16)
-#define X86_CR0_NW BIT_ULL(29)
-#define X86_CR0_CD BIT_ULL(30)
-#define X86_CR4_PCIDE BIT_ULL(17)
-#define GUEST_PAT 0x0007040600070406ULL
 #define GUEST_DR7_RESET 0x400
 #define VMX_MAX_VPID 0xffff
 #define PML_ENTRIES 512
@@ -62,9 +44,8 @@
 #define VPID_CAP_INVVPID_ALL BIT_ULL(42)
 
 /* Exceptions that push an error code (the VM-entry check wants it exact). */
-#define EXC_HAS_ERROR_MASK (BIT(8) | BIT(10) | BIT(11) | BIT(12) | BIT(13) | \
-			    BIT(14) | BIT(17))
-#define NMI_VECTOR 2
+#define EXC_HAS_ERROR_MASK (BIT(DF_VECTOR) | BIT(TS_VECTOR) | BIT(NP_VECTOR) | \
+			    BIT(SS_VECTOR) | BIT(GP_VECTOR) | BIT(PF_VECTOR) | BIT(AC_VECTOR))
 
 struct vmx_ctls {
 	u32 pin, cpu, sec, exit, entry;
@@ -678,7 +659,7 @@ static void set_long_mode_state(const struct vcpu_boot *b)
 	if (cpu0.load_efer)
 		vmcs_write64(GUEST_IA32_EFER, EFER_LME | EFER_LMA | EFER_NXE);
 	if (cpu0.load_pat)
-		vmcs_write64(GUEST_IA32_PAT, GUEST_PAT);
+		vmcs_write64(GUEST_IA32_PAT, PAT_RESET_VALUE);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_writel(GUEST_DR7, GUEST_DR7_RESET);
 	/*
@@ -884,7 +865,7 @@ static int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture 
 		((u8 *)s->io_bitmap[port >> 15])[(port & 0x7fff) / 8] |= (u8)(1 << (port % 8));
 	}
 	msr_bitmap_intercept(s->msr_bitmap, MSR_IA32_FEATURE_CONTROL, true, true);
-	for (msr = MSR_IA32_VMX_FIRST; msr <= MSR_IA32_VMX_LAST; msr++)
+	for (msr = MSR_IA32_VMX_BASIC; msr <= MSR_IA32_VMX_LAST; msr++)
 		msr_bitmap_intercept(s->msr_bitmap, msr, true, true);
 	for (i = 0; i < cap->nmsr_writes; i++)
 		msr_bitmap_intercept(s->msr_bitmap, cap->msr_writes[i], false, true);
@@ -925,7 +906,7 @@ static int vmx_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 				      FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
 		return 0;
 	}
-	if (msr >= MSR_IA32_VMX_FIRST && msr <= MSR_IA32_VMX_LAST)
+	if (msr >= MSR_IA32_VMX_BASIC && msr <= MSR_IA32_VMX_LAST)
 		return -EPERM;
 	/* outside the bitmap's ranges: passed on */
 	if (write)
@@ -1041,9 +1022,9 @@ static void vmx_cpuid_fixup(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs
 			r->ecx &= ~BIT(5);	/* WAITPKG */
 		if (!(sec & SEC_ENABLE_RDTSCP))
 			r->ecx &= ~BIT(22);	/* RDPID */
-	} else if (leaf == 0xd && sub == 1 && !(sec & SEC_ENABLE_XSAVES)) {
+	} else if (leaf == CPUID_XSAVE && sub == 1 && !(sec & SEC_ENABLE_XSAVES)) {
 		r->eax &= ~BIT(3);
-	} else if (leaf == 0x80000001 && !(sec & SEC_ENABLE_RDTSCP)) {
+	} else if (leaf == CPUID_EXT_FEATURES && !(sec & SEC_ENABLE_RDTSCP)) {
 		r->edx &= ~BIT(27);
 	}
 }
@@ -1381,11 +1362,12 @@ static bool vmx_long_mode(struct vcpu *v)
 
 static void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 {
-	bool pushes_error = vector < 32 && (EXC_HAS_ERROR_MASK & BIT(vector));
+	bool pushes_error = vector < FIRST_EXTERNAL_VECTOR && (EXC_HAS_ERROR_MASK & BIT(vector));
 	u32 info = vector | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID;
 
 	/* The entry check wants the error-code bit exactly when the vector has one. */
-	WARN_ON_ONCE(has_error != pushes_error || vector == NMI_VECTOR || vector >= 32);
+	WARN_ON_ONCE(has_error != pushes_error || vector == NMI_VECTOR ||
+		     vector >= FIRST_EXTERNAL_VECTOR);
 	vmcs_load(v->arch);
 	if (pushes_error) {
 		info |= INTR_INFO_ERROR_VALID;
