@@ -76,7 +76,6 @@ struct vmx_vcpu {
 	void *vmcs;
 	void *msr_bitmap;
 	void *io_bitmap[2];	/* the platform VM's: ports 0-0x7fff, 0x8000-0xffff */
-	bool platform;		/* continues the CPU's own state (vm/platform.c) */
 	u32 sec;		/* its secondary controls, without "enable PML" */
 	u64 cr0_mask, cr4_mask;	/* CR bits the guest cannot change unseen */
 	bool launched;
@@ -869,7 +868,6 @@ static int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture 
 		msr_bitmap_intercept(s->msr_bitmap, msr, true, true);
 	for (i = 0; i < cap->nmsr_writes; i++)
 		msr_bitmap_intercept(s->msr_bitmap, cap->msr_writes[i], false, true);
-	s->platform = true;
 	/* With "unrestricted guest" the guest may leave paging and protected mode. */
 	s->cr0_mask = (cpu0.cr0_fixed0 | ~cpu0.cr0_fixed1) &
 		      ~((k.sec & SEC_UNRESTRICTED_GUEST) ? X86_CR0_PE | X86_CR0_PG : 0);
