@@ -382,6 +382,19 @@ static void decode_npf(struct vm_exit *e)
 	e->tdp.walk = err & NPF_TABLE_WALK;
 }
 
+static void decode_io(struct vm_exit *e)
+{
+	u64 info = e->hw_info1;
+
+	e->reason = VMEXIT_IO;
+	e->io.port = (u16)(info >> IOIO_PORT_SHIFT);
+	e->io.size = (info & IOIO_SZ8) ? 1 : (info & IOIO_SZ16) ? 2 : 4;
+	e->io.in = info & IOIO_TYPE_IN;
+	e->io.string = info & IOIO_STR;
+	e->io.rep = info & IOIO_REP;
+	e->next_rip = e->hw_info2;	/* IOIO always reports it */
+}
+
 static void decode_exit(struct vcpu *v, void *vmcb, struct vm_exit *e)
 {
 	u64 code = vmcb_read64(vmcb, VMCB_EXITCODE);
@@ -414,13 +427,7 @@ static void decode_exit(struct vcpu *v, void *vmcb, struct vm_exit *e)
 		e->msr = (u32)v->gpr[GPR_RCX];
 		break;
 	case SVM_EXIT_IOIO:
-		e->reason = VMEXIT_IO;
-		e->io.port = (u16)(e->hw_info1 >> 16);
-		e->io.in = e->hw_info1 & BIT(0);
-		e->io.string = e->hw_info1 & BIT(2);
-		e->io.rep = e->hw_info1 & BIT(3);
-		e->io.size = (e->hw_info1 & BIT(4)) ? 1 : (e->hw_info1 & BIT(5)) ? 2 : 4;
-		e->next_rip = e->hw_info2;	/* IOIO always reports it */
+		decode_io(e);
 		break;
 	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMLOAD:
