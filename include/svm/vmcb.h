@@ -102,6 +102,9 @@ enum vmcb_field {
 #define VMCB_I2_WBINVD BIT(9)
 #define VMCB_I2_XSETBV BIT(13)
 
+/* VMCB_INT_CTL */
+#define V_INTR_MASKING BIT_ULL(24)	/* the host's RFLAGS.IF gates physical interrupts */
+
 /* VMCB_TLB_CONTROL */
 #define VMCB_TLB_NONE 0
 #define VMCB_TLB_FLUSH_ALL 1
