@@ -50,7 +50,7 @@ void svm_decode_exit(struct vcpu *v, void *vmcb, struct vm_exit *e)
 	e->hw_code = code;
 	e->hw_info1 = vmcb_read64(vmcb, VMCB_EXITINFO1);
 	e->hw_info2 = vmcb_read64(vmcb, VMCB_EXITINFO2);
-	if (svm_cpu0.caps.nrips)
+	if (svm_caps()->nrips)
 		e->next_rip = vmcb_read64(vmcb, VMCB_NRIP);
 	if ((u32)code == (u32)SVM_EXIT_INVALID) {
 		e->reason = VMEXIT_ENTRY_FAILED;

@@ -34,7 +34,7 @@ int svm_vm_init(struct vm *vm)
 		free_page(s);
 		return err;
 	}
-	if (svm_cpu0.next_asid >= svm_cpu0.caps.svm_nasid)
+	if (svm_cpu0.next_asid >= svm_caps()->nasid)
 		svm_cpu0.next_asid = 1;	/* reuse: the first VMRUN flushes it */
 	vm->asid = svm_cpu0.next_asid++;
 	vm->arch = s;
@@ -56,7 +56,7 @@ void svm_flush_before_run(struct vcpu *v, struct svm_vcpu *s)
 
 	vmcb_write64(s->vmcb, VMCB_N_CR3, mm_virt_to_phys(v->tdp.root->pt));
 	if (s->flushed_gen != sv->flush_gen) {
-		vmcb_write8(s->vmcb, VMCB_TLB_CONTROL, svm_cpu0.caps.flush_by_asid ?
+		vmcb_write8(s->vmcb, VMCB_TLB_CONTROL, svm_caps()->flush_by_asid ?
 			    VMCB_TLB_FLUSH_ASID : VMCB_TLB_FLUSH_ALL);
 		s->flushed_gen = sv->flush_gen;
 	}

@@ -19,12 +19,12 @@ struct svm_cpu svm_cpu0;
 
 static int svm_enable(void)
 {
+	const struct svm_caps *caps = svm_caps();
 	struct svm_cpu *c = &svm_cpu0;
 	u64 vmcr = 0;
 
-	cpu_caps_read(&c->caps);
-	if (!c->caps.svm || !c->caps.npt) {
-		pr_err("cpu0: SVM: not available (SVM %d, NPT %d)\n", c->caps.svm, c->caps.npt);
+	if (!caps->svm || !caps->npt) {
+		pr_err("cpu0: SVM: not available (SVM %d, NPT %d)\n", caps->svm, caps->npt);
 		return -ENODEV;
 	}
 	if (rdmsr_safe(MSR_VM_CR, &vmcr) && (vmcr & VM_CR_SVMDIS)) {
@@ -45,8 +45,7 @@ static int svm_enable(void)
 	c->on = true;
 	c->next_asid = 1;
 	pr_info("cpu0: SVM on: NPT 4 levels, %u ASIDs, NRIPS %s, flush-by-ASID %s\n",
-		c->caps.svm_nasid, c->caps.nrips ? "yes" : "no",
-		c->caps.flush_by_asid ? "yes" : "no");
+		caps->nasid, yn(caps->nrips), yn(caps->flush_by_asid));
 	return 0;
 }
 

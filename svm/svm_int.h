@@ -6,6 +6,7 @@
  * only svm_ops (include/vm/vm.h) and include/svm/.
  *
  *   svm.c       on and off, the run loop, accessors, svm_ops
+ *   caps.c      CPUID 0x8000000a
  *   vmcb.c      VMCB and permission maps, test vCPUs
  *   npt.c       a VM's NPT format, ASID, nCR3 and TLB_CONTROL
  *   exit.c      #VMEXIT decoded into struct vm_exit
@@ -17,6 +18,7 @@
 #include "types.h"
 #include "arch/cpu.h"
 #include "arch/x86.h"
+#include "svm/caps.h"
 #include "svm/svm.h"
 #include "svm/vmcb.h"
 
@@ -32,7 +34,6 @@ struct svm_cpu {
 	u64 hsave_before;
 	void *hsave;		/* host save area (VM_HSAVE_PA) */
 	void *host_vmcb;	/* VMSAVE/VMLOAD of the host's hidden state */
-	struct cpu_caps caps;
 	u32 next_asid;
 };
 
@@ -47,10 +48,15 @@ struct svm_vcpu {
 	u64 flushed_gen;	/* the svm_vm flush_gen this vCPU's TLB reflects */
 };
 
+static inline const char *yn(bool b)
+{
+	return b ? "yes" : "no";
+}
+
 _Static_assert(sizeof(struct svm_vm) <= PAGE_SIZE && sizeof(struct svm_vcpu) <= PAGE_SIZE,
 	       "per-VM and per-vCPU state fit their pages");
 
-/* SVM on this (the only) CPU. */
+/* SVM on this (the only) CPU; what the CPU can do is svm_caps(). */
 extern struct svm_cpu svm_cpu0;
 
 /* ---- vmcb.c ---- */

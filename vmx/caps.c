@@ -2,35 +2,115 @@
 /*
  * VMX capabilities and the execution controls computed from them.
  *
- * Every execution control is computed from the capability MSRs (the TRUE_*
- * ones where IA32_VMX_BASIC offers them): a bit the CPU requires is set, a
- * bit it forbids is never asked for, and a feature we need but cannot have
+ * The capability MSRs are read here and nowhere else, once (vmx_caps()).
+ * Every execution control is computed from them (the TRUE_* ones where
+ * IA32_VMX_BASIC offers them): a bit the CPU requires is set, a bit it
+ * forbids is never asked for, and a feature we need but cannot have
  * refuses VMX with the reason logged.
  */
 #include "vmx_int.h"
-#include "arch/cpuid.h"
+#include "vmx/caps.h"
+#include "arch/cpu.h"
 #include "arch/msr.h"
 #include "errcode.h"
 #include "lib/printk.h"
 
+static u64 msr_or_zero(u32 msr)
+{
+	u64 v = 0;
+
+	return rdmsr_safe(msr, &v) ? v : 0;
+}
+
+/* A control capability MSR: the low half lists the bits that must be 1,
+ * the high half those that may be 1. */
+static struct vmx_ctl_cap read_ctl_cap(u32 msr)
+{
+	u64 v = msr_or_zero(msr);
+
+	return (struct vmx_ctl_cap){ .must = (u32)v, .may = (u32)(v >> 32) };
+}
+
+/* Fills c from CPUID and the capability MSRs (all zero without VMX). */
+static void read_caps(struct vmx_caps *c)
+{
+	bool t;
+
+	c->vmx = cpu_has_vmx();
+	if (!c->vmx)
+		return;
+	c->basic = msr_or_zero(MSR_IA32_VMX_BASIC);
+	c->revision = (u32)(c->basic & VMX_BASIC_REVISION_MASK);
+	t = c->basic & VMX_BASIC_TRUE_CTLS;
+	c->pin = read_ctl_cap(t ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
+	c->cpu = read_ctl_cap(t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS);
+	if (c->cpu.may & CPU_SECONDARY_CONTROLS)
+		c->sec = read_ctl_cap(MSR_IA32_VMX_PROCBASED_CTLS2);
+	c->exit = read_ctl_cap(t ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS);
+	c->entry = read_ctl_cap(t ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS);
+	c->cr0_fixed0 = msr_or_zero(MSR_IA32_VMX_CR0_FIXED0);
+	c->cr0_fixed1 = msr_or_zero(MSR_IA32_VMX_CR0_FIXED1);
+	c->cr4_fixed0 = msr_or_zero(MSR_IA32_VMX_CR4_FIXED0);
+	c->cr4_fixed1 = msr_or_zero(MSR_IA32_VMX_CR4_FIXED1);
+
+	c->ept = c->sec.may & SEC_ENABLE_EPT;
+	c->vpid = c->sec.may & SEC_ENABLE_VPID;
+	c->unrestricted = c->sec.may & SEC_UNRESTRICTED_GUEST;
+	if (c->ept || c->vpid)
+		c->ept_vpid = msr_or_zero(MSR_IA32_VMX_EPT_VPID_CAP);
+	c->ept_4level = c->ept && (c->ept_vpid & VMX_EPT_CAP_PWL4);
+	c->ept_5level = c->ept && (c->ept_vpid & VMX_EPT_CAP_PWL5);
+	c->ept_2m = c->ept && (c->ept_vpid & VMX_EPT_CAP_2M);
+	c->ept_1g = c->ept && (c->ept_vpid & VMX_EPT_CAP_1G);
+	c->ept_ad = c->ept && (c->ept_vpid & VMX_EPT_CAP_AD);
+	/* The CPU logs a GPA when it sets an EPT dirty bit: PML needs A/D. */
+	c->pml = c->ept_ad && (c->sec.may & SEC_ENABLE_PML);
+}
+
+const struct vmx_caps *vmx_caps(void)
+{
+	static struct vmx_caps caps;
+	static bool read;
+
+	if (!read) {
+		read_caps(&caps);
+		read = true;
+	}
+	return &caps;
+}
+
+void vmx_caps_print(const struct cpu_caps *c, unsigned int cpu)
+{
+	const struct vmx_caps *k = vmx_caps();
+
+	pr_info("cpu%u: VMX: EPT %s, VPID %s, unrestricted guest %s, 1G pages %s, "
+		"A/D bits %s, PML %s, 5-level EPT %s\n", cpu, yn(k->ept),
+		yn(k->vpid), yn(k->unrestricted), yn(k->ept_1g), yn(k->ept_ad),
+		yn(k->sec.may & SEC_ENABLE_PML), yn(k->ept_5level));
+	pr_info("cpu%u: VMX: IA32_FEATURE_CONTROL %s\n", cpu,
+		c->vmx_fc_unlocked ? "unlocked (will be locked with VMXON allowed)" :
+		c->vmx_locked_off ? "locked, VMXON disabled" : "locked, VMXON allowed");
+}
+
+const char *vmx_caps_unusable_reason(const struct vmx_caps *k)
+{
+	return k->ept ? NULL : "VMX without EPT is not supported";
+}
+
 /*
- * One control field from its capability MSR: the low half lists the bits
- * that must be 1, the high half those that may be 1.  Returns want with the
- * required bits added and the impossible ones dropped; fails (-EOPNOTSUPP,
+ * One control field from its capability: want with the bits of need and
+ * the required bits added, the impossible ones dropped; fails (-EOPNOTSUPP,
  * logged) when a bit of need is not allowed.
  */
-static int ctl_adjust(const char *who, const char *name, u32 msr, u32 want, u32 need,
-		      u32 *out)
+static int ctl_adjust(const char *who, const char *name, const struct vmx_ctl_cap *cap,
+		      u32 want, u32 need, u32 *out)
 {
-	u64 cap = rdmsr(msr);
-	u32 must = (u32)cap, may = (u32)(cap >> 32);
-
-	if (need & ~may) {
+	if (need & ~cap->may) {
 		pr_err("cpu0: VMX: %s%s controls lack required bits 0x%x (allowed 0x%x)\n",
-		       who, name, need & ~may, may);
+		       who, name, need & ~cap->may, cap->may);
 		return -EOPNOTSUPP;
 	}
-	*out = ((want | need) & may) | must;
+	*out = ((want | need) & cap->may) | cap->must;
 	return 0;
 }
 
@@ -41,25 +121,20 @@ static int ctl_adjust(const char *who, const char *name, u32 msr, u32 want, u32 
  * on exit is refused: the host would lose the vector.
  */
 int vmx_ctls_adjust(const char *who, const struct vmx_ctls *want,
-		       const struct vmx_ctls *need, struct vmx_ctls *k)
+		    const struct vmx_ctls *need, struct vmx_ctls *k)
 {
-	bool t = vmx_cpu0.basic & VMX_BASIC_TRUE_CTLS;
+	const struct vmx_caps *c = vmx_caps();
 	int err;
 
-	err = ctl_adjust(who, "pin-based", t ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
-			 MSR_IA32_VMX_PINBASED_CTLS, want->pin, need->pin, &k->pin);
+	err = ctl_adjust(who, "pin-based", &c->pin, want->pin, need->pin, &k->pin);
 	if (!err)
-		err = ctl_adjust(who, "processor-based", t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
-				 MSR_IA32_VMX_PROCBASED_CTLS, want->cpu, need->cpu, &k->cpu);
+		err = ctl_adjust(who, "processor-based", &c->cpu, want->cpu, need->cpu, &k->cpu);
 	if (!err)
-		err = ctl_adjust(who, "secondary", MSR_IA32_VMX_PROCBASED_CTLS2, want->sec,
-				 need->sec, &k->sec);
+		err = ctl_adjust(who, "secondary", &c->sec, want->sec, need->sec, &k->sec);
 	if (!err)
-		err = ctl_adjust(who, "VM-exit", t ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
-				 MSR_IA32_VMX_EXIT_CTLS, want->exit, need->exit, &k->exit);
+		err = ctl_adjust(who, "VM-exit", &c->exit, want->exit, need->exit, &k->exit);
 	if (!err)
-		err = ctl_adjust(who, "VM-entry", t ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
-				 MSR_IA32_VMX_ENTRY_CTLS, want->entry, need->entry, &k->entry);
+		err = ctl_adjust(who, "VM-entry", &c->entry, want->entry, need->entry, &k->entry);
 	if (err)
 		return err;
 	if (k->exit & EXIT_ACK_INTR_ON_EXIT) {
@@ -69,18 +144,10 @@ int vmx_ctls_adjust(const char *who, const struct vmx_ctls *want,
 	return 0;
 }
 
-/* The allowed-1 half of a control capability MSR. */
-static u32 ctl_may(u32 msr)
-{
-	return (u32)(rdmsr(msr) >> 32);
-}
-
+/* The test vCPUs' controls, and what they decide: EFER/PAT switching, VPID. */
 static int compute_controls(struct vmx_cpu *c)
 {
-	bool true_ctls = c->basic & VMX_BASIC_TRUE_CTLS;
-	u32 exit_msr = true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS;
-	u32 entry_msr = true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS;
-	u32 exit_may = ctl_may(exit_msr), entry_may = ctl_may(entry_msr);
+	const struct vmx_caps *caps = vmx_caps();
 	struct vmx_ctls *k = &c->ctls;
 	struct vmx_ctls want = { .sec = SEC_ENABLE_VPID, .entry = ENTRY_LOAD_DEBUG_CONTROLS };
 	const struct vmx_ctls need = {
@@ -95,11 +162,11 @@ static int compute_controls(struct vmx_cpu *c)
 
 	/* EFER and PAT are switched both ways or not at all: half a switch
 	 * would leave the guest's value in the host. */
-	if ((exit_may & EXIT_LOAD_IA32_EFER) && (entry_may & ENTRY_LOAD_IA32_EFER)) {
+	if ((caps->exit.may & EXIT_LOAD_IA32_EFER) && (caps->entry.may & ENTRY_LOAD_IA32_EFER)) {
 		want.exit |= EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_EFER;
 		want.entry |= ENTRY_LOAD_IA32_EFER;
 	}
-	if ((exit_may & EXIT_LOAD_IA32_PAT) && (entry_may & ENTRY_LOAD_IA32_PAT)) {
+	if ((caps->exit.may & EXIT_LOAD_IA32_PAT) && (caps->entry.may & ENTRY_LOAD_IA32_PAT)) {
 		want.exit |= EXIT_LOAD_IA32_PAT | EXIT_SAVE_IA32_PAT;
 		want.entry |= ENTRY_LOAD_IA32_PAT;
 	}
@@ -112,40 +179,30 @@ static int compute_controls(struct vmx_cpu *c)
 	return 0;
 }
 
-/* Reads the capability MSRs and checks what we cannot do without. */
-int vmx_read_caps(struct vmx_cpu *c)
+/* Checks the capabilities for what we cannot do without, and computes the
+ * test vCPUs' controls into c. */
+int vmx_check_caps(struct vmx_cpu *c)
 {
-	u64 size;
+	const struct vmx_caps *k = vmx_caps();
+	u64 size = (k->basic & VMX_BASIC_SIZE_MASK) >> VMX_BASIC_SIZE_SHIFT;
 
-	cpu_caps_read(&c->caps);
-	if (!(cpuid(1).ecx & CPUID1_ECX_VMX) || !c->caps.ept) {
-		pr_err("cpu0: VMX: not available (VMX %d, EPT %d)\n", c->caps.vmx, c->caps.ept);
+	if (!k->vmx || !k->ept) {
+		pr_err("cpu0: VMX: not available (VMX %d, EPT %d)\n", k->vmx, k->ept);
 		return -ENODEV;
 	}
-	c->basic = rdmsr(MSR_IA32_VMX_BASIC);
-	c->revision = (u32)(c->basic & VMX_BASIC_REVISION_MASK);
-	size = (c->basic & VMX_BASIC_SIZE_MASK) >> VMX_BASIC_SIZE_SHIFT;
 	if (size > PAGE_SIZE ||
-	    ((c->basic & VMX_BASIC_MEMTYPE_MASK) >> VMX_BASIC_MEMTYPE_SHIFT) !=
+	    ((k->basic & VMX_BASIC_MEMTYPE_MASK) >> VMX_BASIC_MEMTYPE_SHIFT) !=
 	    VMX_BASIC_MEMTYPE_WB) {
 		pr_err("cpu0: VMX: unsupported VMCS (%llu bytes, IA32_VMX_BASIC 0x%llx)\n",
-		       (unsigned long long)size, (unsigned long long)c->basic);
+		       (unsigned long long)size, (unsigned long long)k->basic);
 		return -EOPNOTSUPP;
 	}
-	c->ept_cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	if (!(c->ept_cap & VMX_EPT_CAP_PWL4) || !(c->ept_cap & VMX_EPT_CAP_WB) ||
-	    !(c->ept_cap & VMX_EPT_CAP_INVEPT) ||
-	    !(c->ept_cap & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL))) {
+	if (!k->ept_4level || !(k->ept_vpid & VMX_EPT_CAP_WB) ||
+	    !(k->ept_vpid & VMX_EPT_CAP_INVEPT) ||
+	    !(k->ept_vpid & (VMX_EPT_CAP_INVEPT_SINGLE | VMX_EPT_CAP_INVEPT_ALL))) {
 		pr_err("cpu0: VMX: EPT lacks 4-level walks, WB or INVEPT (cap 0x%llx)\n",
-		       (unsigned long long)c->ept_cap);
+		       (unsigned long long)k->ept_vpid);
 		return -EOPNOTSUPP;
 	}
-	c->ept_ad = c->ept_cap & VMX_EPT_CAP_AD;
-	c->pml = c->ept_ad && c->caps.pml &&
-		 (ctl_may(MSR_IA32_VMX_PROCBASED_CTLS2) & SEC_ENABLE_PML);
-	c->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
-	c->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
-	c->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
-	c->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
 	return compute_controls(c);
 }

@@ -14,7 +14,7 @@
 static void invept_single(u64 eptp)
 {
 	struct invept_desc d = { .eptp = eptp };
-	u64 type = (vmx_cpu0.ept_cap & EPT_CAP_INVEPT_SINGLE) ? INVEPT_SINGLE_CONTEXT :
+	u64 type = (vmx_caps()->ept_vpid & VMX_EPT_CAP_INVEPT_SINGLE) ? INVEPT_SINGLE_CONTEXT :
 		   INVEPT_ALL_CONTEXT;
 
 	if (__invept(type, &d))
@@ -24,7 +24,7 @@ static void invept_single(u64 eptp)
 static void invvpid_single(u16 vpid)
 {
 	struct invvpid_desc d = { .vpid = vpid };
-	u64 type = (vmx_cpu0.ept_cap & VPID_CAP_INVVPID_SINGLE) ? INVVPID_SINGLE_CONTEXT :
+	u64 type = (vmx_caps()->ept_vpid & VMX_VPID_CAP_INVVPID_SINGLE) ? INVVPID_SINGLE_CONTEXT :
 		   INVVPID_ALL_CONTEXT;
 
 	if (__invvpid(type, &d))
@@ -49,20 +49,21 @@ static const struct tdp_mmu_ops vmx_mmu_ops_pml = {
 
 int vmx_vm_init(struct vm *vm)
 {
+	const struct vmx_caps *caps = vmx_caps();
 	struct vmx_vm *x = alloc_zeroed_page();
 	int err;
 
 	if (!x)
 		return -ENOMEM;
-	err = tdp_mmu_init(&vm->mmu, vmx_cpu0.ept_ad ? &spte_fmt_ept : &spte_fmt_ept_noad, 4,
-			   vmx_cpu0.pml ? &vmx_mmu_ops_pml : &vmx_mmu_ops, vm);
+	err = tdp_mmu_init(&vm->mmu, caps->ept_ad ? &spte_fmt_ept : &spte_fmt_ept_noad, 4,
+			   caps->pml ? &vmx_mmu_ops_pml : &vmx_mmu_ops, vm);
 	if (err) {
 		free_page(x);
 		return err;
 	}
 	/* The page sizes this EPT can map (a 1G leaf elsewhere is a misconfiguration). */
-	vm->policy.max_level = vmx_cpu0.caps.ept_1g ? TDP_LEVEL_1G :
-			       vmx_cpu0.caps.ept_2m ? TDP_LEVEL_2M : TDP_LEVEL_4K;
+	vm->policy.max_level = caps->ept_1g ? TDP_LEVEL_1G :
+			       caps->ept_2m ? TDP_LEVEL_2M : TDP_LEVEL_4K;
 	if (vmx_cpu0.vpid) {
 		if (vmx_cpu0.next_vpid > VMX_MAX_VPID)
 			vmx_cpu0.next_vpid = 1;	/* reuse: INVVPID before the first entry */
@@ -81,7 +82,7 @@ void vmx_vm_destroy(struct vm *vm)
 static u64 make_eptp(struct vcpu *v)
 {
 	return mm_virt_to_phys(v->tdp.root->pt) | EPTP_MT_WB | (3ULL << EPTP_PWL_SHIFT) |
-	       (vmx_cpu0.ept_ad ? EPTP_AD_ENABLE : 0);
+	       (vmx_caps()->ept_ad ? EPTP_AD_ENABLE : 0);
 }
 
 /* Flushes what this vCPU's next entry must not see: INVVPID for a VPID

@@ -125,6 +125,7 @@ static void platform_guest_state(struct vmx_vcpu *s, const struct platform_captu
  */
 int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
 {
+	const struct vmx_caps *caps = vmx_caps();
 	struct vmx_vcpu *s = alloc_zeroed_page();
 	struct vmx_ctls k;
 	unsigned int i;
@@ -138,9 +139,9 @@ int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
 	s->msr_bitmap = alloc_zeroed_page();
 	s->io_bitmap[0] = alloc_zeroed_page();
 	s->io_bitmap[1] = alloc_zeroed_page();
-	s->pml = vmx_cpu0.pml ? alloc_zeroed_page() : NULL;
+	s->pml = caps->pml ? alloc_zeroed_page() : NULL;
 	if (err || !s->vmcs || !s->msr_bitmap || !s->io_bitmap[0] || !s->io_bitmap[1] ||
-	    (vmx_cpu0.pml && !s->pml) || v->id >= TDP_MAX_VCPUS) {
+	    (caps->pml && !s->pml) || v->id >= TDP_MAX_VCPUS) {
 		vmx_free_vcpu_pages(s);
 		return err ? err : -ENOMEM;
 	}
@@ -155,9 +156,9 @@ int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
 	for (i = 0; i < cap->nmsr_writes; i++)
 		msr_bitmap_intercept(s->msr_bitmap, cap->msr_writes[i], false, true);
 	/* With "unrestricted guest" the guest may leave paging and protected mode. */
-	s->cr0_mask = (vmx_cpu0.cr0_fixed0 | ~vmx_cpu0.cr0_fixed1) &
+	s->cr0_mask = (caps->cr0_fixed0 | ~caps->cr0_fixed1) &
 		      ~((k.sec & SEC_UNRESTRICTED_GUEST) ? X86_CR0_PE | X86_CR0_PG : 0);
-	s->cr4_mask = vmx_cpu0.cr4_fixed0 | ~vmx_cpu0.cr4_fixed1;
+	s->cr4_mask = caps->cr4_fixed0 | ~caps->cr4_fixed1;
 	if (__vmclear(pa_of(s->vmcs)))
 		vmx_insn_failed("vmclear", VMCS_NO_FIELD);
 	vmcs_load(s);
@@ -206,9 +207,10 @@ int vmx_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
  */
 static int platform_set_cr0(struct vmx_vcpu *s, u64 val)
 {
+	const struct vmx_caps *caps = vmx_caps();
 	u64 old = vmcs_readl(CR0_READ_SHADOW), efer = vmcs_read64(GUEST_IA32_EFER);
 	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
-	u64 fixed0 = vmx_cpu0.cr0_fixed0 & s->cr0_mask;	/* PE/PG free with unrestricted guest */
+	u64 fixed0 = caps->cr0_fixed0 & s->cr0_mask;	/* PE/PG free with unrestricted guest */
 
 	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
 	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
@@ -232,7 +234,7 @@ static int platform_set_cr0(struct vmx_vcpu *s, u64 val)
 		vmcs_write64(GUEST_IA32_EFER, efer);
 		vmcs_write32(VM_ENTRY_CONTROLS, entry);
 	}
-	vmcs_writel(GUEST_CR0, (val | fixed0) & vmx_cpu0.cr0_fixed1);
+	vmcs_writel(GUEST_CR0, (val | fixed0) & caps->cr0_fixed1);
 	vmcs_writel(CR0_READ_SHADOW, val);
 	s->flush_vpid = vmx_cpu0.vpid;	/* as the CPU flushes on a paging change */
 	return 0;
@@ -241,13 +243,14 @@ static int platform_set_cr0(struct vmx_vcpu *s, u64 val)
 /* MOV to CR4: VMXE and bits this CPU lacks #GP, as without VMX. */
 static int platform_set_cr4(struct vmx_vcpu *s, u64 val)
 {
+	const struct vmx_caps *caps = vmx_caps();
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
 
-	if ((val & X86_CR4_VMXE) || (val & ~(vmx_cpu0.cr4_fixed1 & ~X86_CR4_VMXE)))
+	if ((val & X86_CR4_VMXE) || (val & ~(caps->cr4_fixed1 & ~X86_CR4_VMXE)))
 		return -EPERM;
 	if ((efer & EFER_LMA) && !(val & X86_CR4_PAE))
 		return -EPERM;
-	vmcs_writel(GUEST_CR4, (val | vmx_cpu0.cr4_fixed0) & vmx_cpu0.cr4_fixed1);
+	vmcs_writel(GUEST_CR4, (val | caps->cr4_fixed0) & caps->cr4_fixed1);
 	vmcs_writel(CR4_READ_SHADOW, val);
 	s->flush_vpid = vmx_cpu0.vpid;
 	return 0;

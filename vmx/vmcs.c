@@ -69,15 +69,16 @@ void vmx_insn_failed(const char *insn, u32 field)
 /* A zeroed page that starts with the VMCS revision id (VMXON region, VMCS). */
 void *vmx_alloc_vmcs_page(void)
 {
+	const struct vmx_caps *caps = vmx_caps();
 	u32 *p = alloc_zeroed_page();
 
 	if (!p)
 		return NULL;
-	if ((vmx_cpu0.basic & VMX_BASIC_32BIT_PA) && pa_of(p) >> 32) {
+	if ((caps->basic & VMX_BASIC_32BIT_PA) && pa_of(p) >> 32) {
 		free_page(p);
 		return NULL;
 	}
-	*p = vmx_cpu0.revision;
+	*p = caps->revision;
 	return p;
 }
 
@@ -176,6 +177,7 @@ static void set_long_mode_state(const struct vcpu_boot *b)
 {
 	const u32 code = 0xb | VMX_AR_S | VMX_AR_P | VMX_AR_L | VMX_AR_G;
 	const u32 data = 0x3 | VMX_AR_S | VMX_AR_P | VMX_AR_DB | VMX_AR_G;
+	const struct vmx_caps *caps = vmx_caps();
 	u64 cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
 	u64 cr4 = X86_CR4_PAE;
 
@@ -194,8 +196,8 @@ static void set_long_mode_state(const struct vcpu_boot *b)
 	/* The guest reads what it asked for; the fixed bits are forced under it. */
 	vmcs_writel(CR0_READ_SHADOW, cr0);
 	vmcs_writel(CR4_READ_SHADOW, cr4);
-	vmcs_writel(GUEST_CR0, (cr0 | vmx_cpu0.cr0_fixed0) & vmx_cpu0.cr0_fixed1);
-	vmcs_writel(GUEST_CR4, (cr4 | vmx_cpu0.cr4_fixed0) & vmx_cpu0.cr4_fixed1);
+	vmcs_writel(GUEST_CR0, (cr0 | caps->cr0_fixed0) & caps->cr0_fixed1);
+	vmcs_writel(GUEST_CR4, (cr4 | caps->cr4_fixed0) & caps->cr4_fixed1);
 	vmcs_writel(GUEST_CR3, b->cr3);
 	if (vmx_cpu0.load_efer)
 		vmcs_write64(GUEST_IA32_EFER, EFER_LME | EFER_LMA | EFER_NXE);
@@ -235,14 +237,15 @@ void vmx_free_vcpu_pages(struct vmx_vcpu *s)
 
 int vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
 {
+	const struct vmx_caps *caps = vmx_caps();
 	struct vmx_vcpu *s = alloc_zeroed_page();
 
 	if (!s)
 		return -ENOMEM;
 	s->vmcs = vmx_alloc_vmcs_page();
 	s->msr_bitmap = alloc_page();
-	s->pml = vmx_cpu0.pml ? alloc_zeroed_page() : NULL;
-	if (!s->vmcs || !s->msr_bitmap || (vmx_cpu0.pml && !s->pml) ||
+	s->pml = caps->pml ? alloc_zeroed_page() : NULL;
+	if (!s->vmcs || !s->msr_bitmap || (caps->pml && !s->pml) ||
 	    v->id >= TDP_MAX_VCPUS) {
 		vmx_free_vcpu_pages(s);
 		return -ENOMEM;
@@ -252,8 +255,8 @@ int vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
 	if (__vmclear(pa_of(s->vmcs)))
 		vmx_insn_failed("vmclear", VMCS_NO_FIELD);
 	vmcs_load(s);
-	s->cr0_mask = vmx_cpu0.cr0_fixed0 | ~vmx_cpu0.cr0_fixed1;
-	s->cr4_mask = vmx_cpu0.cr4_fixed0 | ~vmx_cpu0.cr4_fixed1;
+	s->cr0_mask = caps->cr0_fixed0 | ~caps->cr0_fixed1;
+	s->cr4_mask = caps->cr4_fixed0 | ~caps->cr4_fixed1;
 	vmx_set_controls(s, (u16)v->vm->asid, &vmx_cpu0.ctls);
 	vmx_set_host_state();
 	set_long_mode_state(b);

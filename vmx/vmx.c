@@ -43,12 +43,13 @@ static int feature_control_setup(void)
 
 static void print_on(const struct vmx_cpu *c)
 {
+	const struct vmx_caps *caps = vmx_caps();
 	const struct vmx_ctls *k = &c->ctls;
 
 	pr_info("cpu0: VMX on: EPT 4 levels, VPID %s, A/D %s, 1G pages %s, PML %s\n",
-		yn(c->vpid), yn(c->ept_ad), yn(c->caps.ept_1g), yn(c->pml));
-	pr_info("cpu0: VMX: VMCS revision 0x%x, %s capability MSRs\n", c->revision,
-		(c->basic & VMX_BASIC_TRUE_CTLS) ? "TRUE_*" : "plain");
+		yn(c->vpid), yn(caps->ept_ad), yn(caps->ept_1g), yn(caps->pml));
+	pr_info("cpu0: VMX: VMCS revision 0x%x, %s capability MSRs\n", caps->revision,
+		(caps->basic & VMX_BASIC_TRUE_CTLS) ? "TRUE_*" : "plain");
 	pr_info("cpu0: VMX controls: pin 0x%08x, cpu 0x%08x, secondary 0x%08x\n",
 		k->pin, k->cpu, k->sec);
 	pr_info("cpu0: VMX controls: exit 0x%08x, entry 0x%08x (EFER switch %s, PAT switch %s)\n",
@@ -57,12 +58,13 @@ static void print_on(const struct vmx_cpu *c)
 
 static int vmx_enable(void)
 {
+	const struct vmx_caps *caps = vmx_caps();
 	struct vmx_cpu *c = &vmx_cpu0;
 	u64 cr0, cr4;
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	err = vmx_read_caps(c);
+	err = vmx_check_caps(c);
 	if (err)
 		return err;
 	c->cr0_before = read_cr0();
@@ -77,8 +79,8 @@ static int vmx_enable(void)
 	c->vmxon = vmx_alloc_vmcs_page();
 	if (!c->vmxon)
 		return -ENOMEM;
-	cr0 = (c->cr0_before | c->cr0_fixed0) & c->cr0_fixed1;
-	cr4 = (c->cr4_before | c->cr4_fixed0 | X86_CR4_VMXE) & c->cr4_fixed1;
+	cr0 = (c->cr0_before | caps->cr0_fixed0) & caps->cr0_fixed1;
+	cr4 = (c->cr4_before | caps->cr4_fixed0 | X86_CR4_VMXE) & caps->cr4_fixed1;
 	if (cr0 != c->cr0_before)
 		write_cr0(cr0);
 	write_cr4(cr4);

@@ -17,9 +17,9 @@
 #define TDPVISOR_VMX_VMX_INT_H
 
 #include "types.h"
-#include "arch/cpu.h"
 #include "arch/x86.h"
 #include "mm/tdp_mmu.h"
+#include "vmx/caps.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 
@@ -32,29 +32,19 @@ struct platform_capture;
 #define GUEST_DR7_RESET 0x400
 #define VMX_MAX_VPID 0xffff
 
-/* IA32_VMX_EPT_VPID_CAP bits besides those arch/msr.h names */
-#define EPT_CAP_INVEPT_SINGLE BIT_ULL(25)
-#define EPT_CAP_INVEPT_ALL BIT_ULL(26)
-#define VPID_CAP_INVVPID_SINGLE BIT_ULL(41)
-#define VPID_CAP_INVVPID_ALL BIT_ULL(42)
-
 struct vmx_ctls {
 	u32 pin, cpu, sec, exit, entry;
 };
 
+/* VMX on this CPU; what the CPU can do is vmx_caps() (include/vmx/caps.h). */
 struct vmx_cpu {
 	bool on;
 	u64 cr0_before, cr4_before;
-	u64 basic, ept_cap;
-	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
-	u32 revision;
 	void *vmxon;
 	void *current;		/* the VMCS VMPTRLD made current, or NULL */
-	struct vmx_ctls ctls;
-	bool vpid, ept_ad, load_efer, load_pat;
-	bool pml;		/* "enable PML" allowed, with EPT A/D bits */
+	struct vmx_ctls ctls;	/* the test vCPUs' controls */
+	bool vpid, load_efer, load_pat;	/* what those controls turned on */
 	u32 next_vpid;
-	struct cpu_caps caps;
 	struct desc_ptr gdtr, idtr;	/* VM exits leave 0xffff limits: put back */
 };
 
@@ -73,14 +63,14 @@ struct vmx_vcpu {
 	bool flush_vpid;	/* INVVPID before the next entry */
 	u64 eptp;		/* the EPTP of the last entry, 0 before the first */
 	u64 flushed_gen;	/* the vmx_vm flush_gen this vCPU's TLB reflects */
-	u64 *pml;		/* the page-modification log, when vmx_cpu0.pml */
+	u64 *pml;		/* the page-modification log, when vmx_caps()->pml */
 	bool pml_on;		/* "enable PML" is set in the VMCS */
 };
 
 _Static_assert(sizeof(struct vmx_vm) <= PAGE_SIZE && sizeof(struct vmx_vcpu) <= PAGE_SIZE,
 	       "per-VM and per-vCPU state fit their pages");
 
-/* VMX on this (the only) CPU: vmx.c turns it on, caps.c fills the rest. */
+/* VMX on this (the only) CPU: vmx.c turns it on, caps.c computes the controls. */
 extern struct vmx_cpu vmx_cpu0;
 
 static inline const char *yn(bool b)
@@ -94,8 +84,8 @@ static inline u64 pa_of(void *p)
 }
 
 /* ---- caps.c ---- */
-/* Reads the capability MSRs into c and computes c->ctls; 0, or <0 logged. */
-int vmx_read_caps(struct vmx_cpu *c);
+/* Checks vmx_caps() for what we need and computes c->ctls; 0, or <0 logged. */
+int vmx_check_caps(struct vmx_cpu *c);
 /* The five control fields for a kind of vCPU (who: "" or "platform "). */
 int vmx_ctls_adjust(const char *who, const struct vmx_ctls *want,
 		    const struct vmx_ctls *need, struct vmx_ctls *k);
