@@ -6,6 +6,7 @@
  */
 #include "vmx_int.h"
 #include "arch/cpuid.h"
+#include "arch/cr.h"
 #include "arch/msr.h"
 #include "errcode.h"
 #include "lib/printk.h"
@@ -200,10 +201,10 @@ int vmx_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 }
 
 /*
- * MOV to CR0: checked as the CPU would, the VMX-fixed bits forced
- * underneath, the guest's own value in the read shadow.  Turning paging on
- * or off with EFER.LME set moves EFER.LMA and the "IA-32e mode guest"
- * control with it.
+ * MOV to CR0: checked as the CPU would (arch/cr.c), then refused when VMX
+ * could not enter the result, the VMX-fixed bits forced underneath, the
+ * guest's own value in the read shadow.  Turning paging on or off with
+ * EFER.LME set moves EFER.LMA and the "IA-32e mode guest" control with it.
  */
 static int platform_set_cr0(struct vmx_vcpu *s, u64 val)
 {
@@ -212,15 +213,9 @@ static int platform_set_cr0(struct vmx_vcpu *s, u64 val)
 	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
 	u64 fixed0 = caps->cr0_fixed0 & s->cr0_mask;	/* PE/PG free with unrestricted guest */
 
-	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
-	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+	if (!cr0_write_valid(old, val, vmcs_readl(CR4_READ_SHADOW), efer,
+			     vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L))
 		return -EPERM;
-	if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME) &&
-	    !(vmcs_readl(CR4_READ_SHADOW) & X86_CR4_PAE))
-		return -EPERM;
-	if (!(val & X86_CR0_PG) && (efer & EFER_LMA) &&
-	    (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L))
-		return -EPERM;	/* leaving paging from 64-bit code */
 	if (!(s->sec & SEC_UNRESTRICTED_GUEST) && (~val & (X86_CR0_PE | X86_CR0_PG)))
 		return -EOPNOTSUPP;	/* the VM-entry checks would refuse it */
 	if ((val ^ old) & X86_CR0_PG && (efer & EFER_LME)) {
@@ -240,15 +235,16 @@ static int platform_set_cr0(struct vmx_vcpu *s, u64 val)
 	return 0;
 }
 
-/* MOV to CR4: VMXE and bits this CPU lacks #GP, as without VMX. */
+/*
+ * MOV to CR4: checked as the CPU would (arch/cr.c), with VMXE one of the
+ * bits it lacks: the guest sees a CPU without VMX.
+ */
 static int platform_set_cr4(struct vmx_vcpu *s, u64 val)
 {
 	const struct vmx_caps *caps = vmx_caps();
-	u64 efer = vmcs_read64(GUEST_IA32_EFER);
 
-	if ((val & X86_CR4_VMXE) || (val & ~(caps->cr4_fixed1 & ~X86_CR4_VMXE)))
-		return -EPERM;
-	if ((efer & EFER_LMA) && !(val & X86_CR4_PAE))
+	if (!cr4_write_valid(val, caps->cr4_fixed1 & ~X86_CR4_VMXE,
+			     vmcs_read64(GUEST_IA32_EFER)))
 		return -EPERM;
 	vmcs_writel(GUEST_CR4, (val | caps->cr4_fixed0) & caps->cr4_fixed1);
 	vmcs_writel(CR4_READ_SHADOW, val);
