@@ -1,6 +1,9 @@
 # arch/: x86 machinery both vendors share.
 hv-y += arch/entry.o arch/desc.o arch/traps.o arch/stacktrace.o arch/tsc.o \
 	arch/serial.o arch/cpu_caps.o arch/host_pt.o
+# Architectural control-register checks: pure, so the host tests run them too.
+hv-y += arch/cr.o
+host-y += arch/cr.o
 # MTRR snapshots: the pure queries also run in the host tests; the MSR
 # reading (arch/mtrr_msr.c) is hv.efi's only.
 hv-y += arch/mtrr.o arch/mtrr_msr.o

@@ -1,25 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * The capability report: what the CPU offers for virtualization, read from
- * CPUID and (Intel) the VMX capability MSRs.  Nothing here changes CPU
- * state; enabling VMX/SVM is vmx/'s and svm/'s business.
+ * The capability report: what the CPU is and whether it has VMX or SVM,
+ * from CPUID and the firmware's locks (IA32_FEATURE_CONTROL, VM_CR).  What
+ * each vendor's virtualization can do is read by vmx/caps.c and
+ * svm/caps.c, which print their own lines of the report.  Nothing here
+ * changes CPU state; enabling VMX/SVM is vmx/'s and svm/'s business.
  */
 #include "arch/cpu.h"
+#include "arch/cpuid.h"
 #include "arch/msr.h"
 #include "arch/x86.h"
 #include "lib/printk.h"
 #include "lib/string.h"
-
-#define CPUID1_ECX_VMX BIT(5)
-#define CPUID1_ECX_HYPERVISOR BIT(31)
-#define CPUID_HV_BASE 0x40000000
-#define CPUID81_ECX_SVM BIT(2)
-#define CPUID7_ECX_LA57 BIT(16)
-#define SVM_EDX_NP BIT(0)
-#define SVM_EDX_NRIPS BIT(3)
-#define SVM_EDX_VMCB_CLEAN BIT(5)
-#define SVM_EDX_FLUSH_BY_ASID BIT(6)
-#define SVM_EDX_DECODE_ASSISTS BIT(7)
+#include "svm/caps.h"
+#include "vmx/caps.h"
 
 static u64 msr_or_zero(u32 msr)
 {
@@ -28,45 +22,25 @@ static u64 msr_or_zero(u32 msr)
 	return rdmsr_safe(msr, &v) ? v : 0;
 }
 
-static void read_vmx(struct cpu_caps *c)
+bool cpu_has_vmx(void)
+{
+	return cpuid(1).ecx & CPUID1_ECX_VMX;
+}
+
+bool cpu_has_svm(void)
+{
+	return cpuid(CPUID_EXT_MAX).eax >= CPUID_EXT_FEATURES &&
+	       (cpuid(CPUID_EXT_FEATURES).ecx & CPUID81_ECX_SVM);
+}
+
+/* Whether the firmware left VMXON allowed, or IA32_FEATURE_CONTROL unlocked. */
+static void read_vmx_lock(struct cpu_caps *c)
 {
 	u64 fc = msr_or_zero(MSR_IA32_FEATURE_CONTROL);
-	u64 proc, proc2 = 0, ept;
 
 	c->vmx_fc_unlocked = !(fc & FEATURE_CONTROL_LOCKED);
 	c->vmx_locked_off = (fc & FEATURE_CONTROL_LOCKED) &&
 			    !(fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
-	proc = msr_or_zero(MSR_IA32_VMX_PROCBASED_CTLS);
-	if (proc & VMX_PROC_CTLS_SECONDARY)
-		proc2 = msr_or_zero(MSR_IA32_VMX_PROCBASED_CTLS2);
-	c->ept = proc2 & VMX_PROC2_EPT;
-	c->vpid = proc2 & VMX_PROC2_VPID;
-	c->unrestricted = proc2 & VMX_PROC2_UNRESTRICTED;
-	c->pml = proc2 & VMX_PROC2_PML;
-	ept = (c->ept || c->vpid) ? msr_or_zero(MSR_IA32_VMX_EPT_VPID_CAP) : 0;
-	c->ept_4level = c->ept && (ept & VMX_EPT_CAP_PWL4);
-	c->ept_5level = c->ept && (ept & VMX_EPT_CAP_PWL5);
-	c->ept_2m = c->ept && (ept & VMX_EPT_CAP_2M);
-	c->ept_1g = c->ept && (ept & VMX_EPT_CAP_1G);
-	c->ept_ad = c->ept && (ept & VMX_EPT_CAP_AD);
-}
-
-static void read_svm(struct cpu_caps *c)
-{
-	struct cpuid_regs r;
-
-	c->svm_disabled = msr_or_zero(MSR_VM_CR) & VM_CR_SVMDIS;
-	if (cpuid(0x80000000).eax < 0x8000000a)
-		return;
-	r = cpuid(0x8000000a);
-	c->svm_nasid = r.ebx;
-	c->npt = r.edx & SVM_EDX_NP;
-	c->nrips = r.edx & SVM_EDX_NRIPS;
-	c->vmcb_clean = r.edx & SVM_EDX_VMCB_CLEAN;
-	c->flush_by_asid = r.edx & SVM_EDX_FLUSH_BY_ASID;
-	c->decode_assists = r.edx & SVM_EDX_DECODE_ASSISTS;
-	/* NPT walks with as many levels as the host's paging mode. */
-	c->npt_5level = c->npt && c->la57;
 }
 
 void cpu_caps_read(struct cpu_caps *c)
@@ -90,7 +64,7 @@ void cpu_caps_read(struct cpu_caps *c)
 	if (fam == 0x6 || fam == 0xf)
 		c->model |= ((r.eax >> 16) & 0xf) << 4;
 	c->stepping = r.eax & 0xf;
-	c->vmx = r.ecx & CPUID1_ECX_VMX;
+	c->vmx = cpu_has_vmx();
 	c->hypervisor = r.ecx & CPUID1_ECX_HYPERVISOR;
 	if (c->hypervisor) {
 		r = cpuid(CPUID_HV_BASE);
@@ -99,15 +73,15 @@ void cpu_caps_read(struct cpu_caps *c)
 		memcpy(c->hv_signature + 8, &r.edx, 4);
 	}
 
-	max_ext = cpuid(0x80000000).eax;
-	c->maxphyaddr = max_ext >= 0x80000008 ? (cpuid(0x80000008).eax & 0xff) : 36;
-	if (max_ext >= 0x80000001)
-		c->svm = cpuid(0x80000001).ecx & CPUID81_ECX_SVM;
+	max_ext = cpuid(CPUID_EXT_MAX).eax;
+	c->maxphyaddr = max_ext >= CPUID_EXT_ADDR_SIZES ?
+			 (cpuid(CPUID_EXT_ADDR_SIZES).eax & 0xff) : 36;
+	c->svm = cpu_has_svm();
 
 	if (c->vmx)
-		read_vmx(c);
+		read_vmx_lock(c);
 	if (c->svm)
-		read_svm(c);
+		c->svm_disabled = msr_or_zero(MSR_VM_CR) & VM_CR_SVMDIS;
 }
 
 static const char *yn(bool b)
@@ -124,20 +98,9 @@ void cpu_caps_print(const struct cpu_caps *c, unsigned int cpu)
 		pr_info("cpu%u: running under a hypervisor, CPUID 0x40000000 signature '%.12s'\n",
 			cpu, c->hv_signature);
 	if (c->vmx)
-		pr_info("cpu%u: VMX: EPT %s, VPID %s, unrestricted guest %s, 1G pages %s, "
-			"A/D bits %s, PML %s, 5-level EPT %s\n", cpu, yn(c->ept),
-			yn(c->vpid), yn(c->unrestricted), yn(c->ept_1g), yn(c->ept_ad),
-			yn(c->pml), yn(c->ept_5level));
-	if (c->vmx)
-		pr_info("cpu%u: VMX: IA32_FEATURE_CONTROL %s\n", cpu,
-			c->vmx_fc_unlocked ? "unlocked (will be locked with VMXON allowed)" :
-			c->vmx_locked_off ? "locked, VMXON disabled" : "locked, VMXON allowed");
+		vmx_caps_print(c, cpu);
 	if (c->svm)
-		pr_info("cpu%u: SVM: NPT %s, NRIPS %s, flush-by-ASID %s, decode assists %s, "
-			"VMCB clean bits %s, 5-level NPT %s, %u ASIDs%s\n", cpu, yn(c->npt),
-			yn(c->nrips), yn(c->flush_by_asid), yn(c->decode_assists),
-			yn(c->vmcb_clean), yn(c->npt_5level), c->svm_nasid,
-			c->svm_disabled ? ", disabled by firmware (VM_CR.SVMDIS)" : "");
+		svm_caps_print(c, cpu);
 	if (!c->vmx && !c->svm)
 		pr_info("cpu%u: neither VMX nor SVM\n", cpu);
 }
@@ -149,17 +112,13 @@ const char *cpu_caps_unusable_reason(const struct cpu_caps *c)
 			return "VMX is disabled by the firmware (IA32_FEATURE_CONTROL locked "
 			       "without VMXON outside SMX); enable virtualization in the "
 			       "firmware setup";
-		if (!c->ept)
-			return "VMX without EPT is not supported";
-		return NULL;
+		return vmx_caps_unusable_reason(vmx_caps());
 	}
 	if (c->svm) {
 		if (c->svm_disabled)
 			return "SVM is disabled by the firmware (VM_CR.SVMDIS); enable "
 			       "virtualization in the firmware setup";
-		if (!c->npt)
-			return "SVM without nested paging (NPT) is not supported";
-		return NULL;
+		return svm_caps_unusable_reason(svm_caps());
 	}
 	return "this CPU has no hardware virtualization (neither VMX nor SVM)";
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The hypervisor's identity-mapped page tables (include/arch/host_pt.h). */
 #include "arch/host_pt.h"
+#include "arch/cpuid.h"
 #include "arch/x86.h"
 #include "lib/printk.h"
 #include "mm/page_alloc.h"
@@ -8,7 +9,6 @@
 #define PTE_P BIT_ULL(0)
 #define PTE_RW BIT_ULL(1)
 #define PTE_PS BIT_ULL(7)
-#define CPUID81_EDX_PDPE1GB BIT(26)
 #define GIB (1ULL << 30)
 
 /* A zeroed table page's address as an entry, or 0. */
@@ -21,7 +21,7 @@ static u64 new_table(void)
 
 u64 host_pt_build(unsigned int phys_bits)
 {
-	bool gb_pages = cpuid(0x80000001).edx & CPUID81_EDX_PDPE1GB;
+	bool gb_pages = cpuid(CPUID_EXT_FEATURES).edx & CPUID81_EDX_PDPE1GB;
 	u64 end = 1ULL << (phys_bits < 48 ? phys_bits : 48);
 	u64 *pml4 = alloc_zeroed_page(), gpa, tables = 1;
 

@@ -4,14 +4,13 @@
  * hv.efi only: the host tests link arch/mtrr.c and build their snapshots
  * by hand.
  */
+#include "arch/cpuid.h"
 #include "arch/mtrr.h"
 #include "arch/x86.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "bug.h"
 #include "compiler.h"
-
-#define CPUID1_EDX_MTRR BIT(12)
 
 static u64 msr_or_zero(u32 msr)
 {

@@ -9,6 +9,7 @@
  * line per check, for the tests to read.
  */
 #include "arch/cpu.h"
+#include "arch/cpuid.h"
 #include "arch/msr.h"
 #include "arch/x86.h"
 #include "arch/xsave.h"
@@ -16,11 +17,6 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "vm/guest.h"
-
-#define CPUID1_ECX_VMX BIT(5)
-#define CPUID1_ECX_XSAVE BIT(26)
-#define CPUID1_ECX_OSXSAVE BIT(27)
-#define CPUID81_ECX_SVM BIT(2)
 
 static struct hc_hv_memory where;
 
@@ -66,7 +62,7 @@ static void probe_cpu_view(const struct cpu_caps *caps)
 	u64 v;
 
 	check(!(cpuid(1).ecx & CPUID1_ECX_VMX), "CPUID hides VMX");
-	check(!(cpuid(0x80000001).ecx & CPUID81_ECX_SVM), "CPUID hides SVM");
+	check(!(cpuid(CPUID_EXT_FEATURES).ecx & CPUID81_ECX_SVM), "CPUID hides SVM");
 	check(!(read_cr4() & X86_CR4_VMXE), "CR4.VMXE reads 0");
 	if (caps->vendor == VENDOR_INTEL) {
 		/* VMX keeps the real bit set under a guest/host mask. */

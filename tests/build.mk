@@ -8,6 +8,7 @@ unit-tests := tests/unit/test_vsprintf.o tests/unit/test_page_alloc.o \
 unit-tests += tests/unit/test_xsave.o
 unit-tests += tests/unit/test_tdp_lookup.o
 unit-tests += tests/unit/test_mtrr.o
+unit-tests += tests/unit/test_cr.o
 host-test-y += $(unit-tests)
 hv-y += $(unit-tests)
 

@@ -2,6 +2,7 @@
 /* Picks the vendor's virt_ops for this CPU and turns virtualization on. */
 #include "vm/vm.h"
 #include "vm/virt.h"
+#include "vmx/caps.h"
 #include "errcode.h"
 #include "lib/printk.h"
 #include "lib/string.h"
@@ -56,9 +57,9 @@ static u32 dirty_modes_of(const struct cpu_caps *caps, const struct virt_ops *op
 
 	if (ops == &svm_ops)
 		return m | BIT(TDP_DIRTY_DBIT);
-	if (caps->ept_ad)
+	if (vmx_caps()->ept_ad)
 		m |= BIT(TDP_DIRTY_DBIT);
-	if (caps->ept_ad && caps->pml)
+	if (vmx_caps()->pml)	/* with EPT A/D bits: vmx/caps.c checks both */
 		m |= BIT(TDP_DIRTY_PML);
 	return m;
 }
@@ -95,7 +96,7 @@ int virt_enable(const struct cpu_caps *caps)
 
 	if (caps->vendor == VENDOR_AMD && caps->svm)
 		ops = &svm_ops;
-	else if (caps->vendor == VENDOR_INTEL && caps->vmx && caps->ept)
+	else if (caps->vendor == VENDOR_INTEL && caps->vmx && vmx_caps()->ept)
 		ops = &vmx_ops;
 	if (!ops) {
 		pr_warn("virt: no guest support for this CPU's virtualization in this build "

@@ -32,6 +32,11 @@ void dump_stack(void);
 
 enum cpu_vendor { VENDOR_OTHER, VENDOR_INTEL, VENDOR_AMD };
 
+/*
+ * What arch/ knows of the CPU.  Each vendor's own capabilities (the VMX
+ * capability MSRs, CPUID 0x8000000a) are vmx/'s and svm/'s: vmx_caps() and
+ * svm_caps().
+ */
 struct cpu_caps {
 	enum cpu_vendor vendor;
 	char vendor_id[13];
@@ -44,20 +49,22 @@ struct cpu_caps {
 	bool vmx;
 	bool vmx_locked_off;	/* IA32_FEATURE_CONTROL locked without VMXON */
 	bool vmx_fc_unlocked;
-	bool ept, vpid, unrestricted, ept_1g, ept_2m, ept_ad, pml, ept_5level, ept_4level;
 	/* AMD SVM */
 	bool svm;
 	bool svm_disabled;	/* VM_CR.SVMDIS */
-	bool npt, nrips, flush_by_asid, decode_assists, vmcb_clean, npt_5level;
-	u32 svm_nasid;
 };
 
 /* arch/cpu_caps.c */
+/* CPUID says the CPU has VMX / SVM (whatever the firmware did with it). */
+bool cpu_has_vmx(void);
+bool cpu_has_svm(void);
 void cpu_caps_read(struct cpu_caps *c);
+/* The boot log's capability lines, each vendor's from vmx/ or svm/. */
 void cpu_caps_print(const struct cpu_caps *c, unsigned int cpu);
 /*
  * Returns NULL when the CPU can run guests, else a sentence saying why not
- * (no VMX/SVM, or disabled by the firmware).
+ * (no VMX/SVM, disabled by the firmware, or the vendor's capabilities fall
+ * short: vmx_caps_unusable_reason(), svm_caps_unusable_reason()).
  */
 const char *cpu_caps_unusable_reason(const struct cpu_caps *c);
 

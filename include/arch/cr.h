@@ -27,4 +27,20 @@
 
 #define X86_RFLAGS_IF BIT_ULL(9)
 
+/* arch/cr.c */
+/*
+ * Whether MOV to CR0 of val, with old in CR0, is allowed by the x86 rules
+ * (false: the CPU raises #GP): bits 63:32 clear, PG only with PE, NW only
+ * with CD, paging turned on with EFER.LME only with CR4.PAE, paging turned
+ * off in IA-32e mode only outside 64-bit code (cs_l: CS.L is set).  cr4 and
+ * efer are the guest's current values.
+ */
+bool cr0_write_valid(u64 old, u64 val, u64 cr4, u64 efer, bool cs_l);
+/*
+ * Whether MOV to CR4 of val is allowed (false: #GP): only bits in
+ * supported, the CR4 bits this CPU has (and lets the guest set), and PAE
+ * kept in IA-32e mode (EFER.LMA in efer).
+ */
+bool cr4_write_valid(u64 val, u64 supported, u64 efer);
+
 #endif

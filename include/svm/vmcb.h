@@ -102,6 +102,9 @@ enum vmcb_field {
 #define VMCB_I2_WBINVD BIT(9)
 #define VMCB_I2_XSETBV BIT(13)
 
+/* VMCB_INT_CTL */
+#define V_INTR_MASKING BIT_ULL(24)	/* the host's RFLAGS.IF gates physical interrupts */
+
 /* VMCB_TLB_CONTROL */
 #define VMCB_TLB_NONE 0
 #define VMCB_TLB_FLUSH_ALL 1
@@ -142,6 +145,15 @@ enum vmcb_field {
 #define SVM_EXIT_XSETBV 0x08d
 #define SVM_EXIT_NPF 0x400
 #define SVM_EXIT_INVALID 0xffffffffULL	/* compare the low 32 bits */
+
+/* IOIO EXITINFO1: what the IN/OUT/INS/OUTS was (EXITINFO2 is the next RIP). */
+#define IOIO_TYPE_IN BIT_ULL(0)
+#define IOIO_STR BIT_ULL(2)
+#define IOIO_REP BIT_ULL(3)
+#define IOIO_SZ8 BIT_ULL(4)
+#define IOIO_SZ16 BIT_ULL(5)
+#define IOIO_SZ32 BIT_ULL(6)
+#define IOIO_PORT_SHIFT 16
 
 /* NPF EXITINFO1: a page-fault error code plus where the walk stopped. */
 #define NPF_P BIT_ULL(0)

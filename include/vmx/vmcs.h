@@ -168,7 +168,7 @@ struct invvpid_desc {
 /* The field argument of vmx_insn_failed() for instructions without one. */
 #define VMCS_NO_FIELD 0xffffffffu
 
-/* vmx/vmx.c: logs the failed instruction with the VM-instruction error, then BUG(). */
+/* vmx/vmcs.c: logs the failed instruction with the VM-instruction error, then BUG(). */
 __noreturn void vmx_insn_failed(const char *insn, u32 field);
 
 /* ---- the instructions; each returns true when it failed (CF or ZF set) ---- */

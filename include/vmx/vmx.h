@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Intel VMX (vmx/): execution controls, exit reasons and exit-qualification
- * bits as named constants (SDM vol. 3, chapters 24-27 and appendix C), and
- * the entry point of vmx/vmenter.asm.
+ * Intel VMX (vmx/): capability-MSR bits, execution controls, exit reasons
+ * and exit-qualification bits as named constants (SDM vol. 3, chapters
+ * 24-27, appendices A and C), and the entry point of vmx/vmenter.asm.
  */
 #ifndef TDPVISOR_VMX_VMX_H
 #define TDPVISOR_VMX_VMX_H
@@ -17,6 +17,21 @@
 #define VMX_BASIC_MEMTYPE_SHIFT 50
 #define VMX_BASIC_MEMTYPE_MASK GENMASK_ULL(53, 50)
 #define VMX_BASIC_MEMTYPE_WB 6
+#define VMX_BASIC_TRUE_CTLS BIT_ULL(55)	/* the IA32_VMX_TRUE_*_CTLS MSRs exist */
+
+/* IA32_VMX_EPT_VPID_CAP */
+#define VMX_EPT_CAP_PWL4 BIT_ULL(6)
+#define VMX_EPT_CAP_PWL5 BIT_ULL(7)
+#define VMX_EPT_CAP_WB BIT_ULL(14)
+#define VMX_EPT_CAP_2M BIT_ULL(16)
+#define VMX_EPT_CAP_1G BIT_ULL(17)
+#define VMX_EPT_CAP_INVEPT BIT_ULL(20)
+#define VMX_EPT_CAP_AD BIT_ULL(21)
+#define VMX_EPT_CAP_INVEPT_SINGLE BIT_ULL(25)
+#define VMX_EPT_CAP_INVEPT_ALL BIT_ULL(26)
+#define VMX_VPID_CAP_INVVPID BIT_ULL(32)
+#define VMX_VPID_CAP_INVVPID_SINGLE BIT_ULL(41)
+#define VMX_VPID_CAP_INVVPID_ALL BIT_ULL(42)
 
 /* Pin-based VM-execution controls */
 #define PIN_EXT_INTR_EXITING BIT(0)

@@ -13,6 +13,8 @@
 #include "lib/printk.h"
 #include "lib/ktest.h"
 #include "lib/string.h"
+#include "svm/caps.h"
+#include "vmx/caps.h"
 
 KTEST(exception_fixup_resumes_after_invalid_opcode)
 {
@@ -54,28 +56,26 @@ KTEST(host_runs_on_its_own_tss_and_idt)
 KTEST(capabilities_explain_why_guests_cannot_run)
 {
 	struct cpu_caps c = { 0 };
+	struct vmx_caps vmx = { .vmx = true, .ept = true };
+	struct svm_caps svm = { .svm = true, .npt = true };
 
 	KT_EXPECT(t, cpu_caps_unusable_reason(&c) != NULL);
 	c.vendor = VENDOR_INTEL;
 	c.vmx = true;
 	c.vmx_locked_off = true;
-	c.ept = true;
 	KT_EXPECT(t, strncmp(cpu_caps_unusable_reason(&c), "VMX is disabled by the firmware", 31) == 0);
-	c.vmx_locked_off = false;
-	KT_EXPECT(t, cpu_caps_unusable_reason(&c) == NULL);
-	c.ept = false;
-	KT_EXPECT(t, cpu_caps_unusable_reason(&c) != NULL);
+	KT_EXPECT(t, vmx_caps_unusable_reason(&vmx) == NULL);
+	vmx.ept = false;
+	KT_EXPECT(t, vmx_caps_unusable_reason(&vmx) != NULL);
 
 	memset(&c, 0, sizeof(c));
 	c.vendor = VENDOR_AMD;
 	c.svm = true;
-	c.npt = true;
 	c.svm_disabled = true;
 	KT_EXPECT(t, strncmp(cpu_caps_unusable_reason(&c), "SVM is disabled by the firmware", 31) == 0);
-	c.svm_disabled = false;
-	KT_EXPECT(t, cpu_caps_unusable_reason(&c) == NULL);
-	c.npt = false;
-	KT_EXPECT(t, cpu_caps_unusable_reason(&c) != NULL);
+	KT_EXPECT(t, svm_caps_unusable_reason(&svm) == NULL);
+	svm.npt = false;
+	KT_EXPECT(t, svm_caps_unusable_reason(&svm) != NULL);
 }
 
 /* True when the last `window` bytes of the log ring contain s. */

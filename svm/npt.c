@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A VM's nested paging: the NPT format and levels mm/ walks, its ASID, and
+ * the TLB flushes, which go through TLB_CONTROL on the next VMRUN:
+ * flush-by-ASID where the CPU offers it, else flush-all.
+ */
+#include "svm_int.h"
+#include "errcode.h"
+#include "mm/mm_hooks.h"
+#include "mm/page_alloc.h"
+#include "vm/vm.h"
+
+/* The TDP MMU's flush: every vCPU of the VM flushes on its next VMRUN.  Test
+ * vCPUs run only on the CPU that asks, between their runs, so no guest can
+ * use a stale translation before that VMRUN. */
+static void svm_flush_tlbs(struct tdp_mmu *mmu)
+{
+	struct svm_vm *s = ((struct vm *)mmu->priv)->arch;
+
+	s->flush_gen++;
+}
+
+static const struct tdp_mmu_ops svm_mmu_ops = { .flush_tlbs = svm_flush_tlbs };
+
+int svm_vm_init(struct vm *vm)
+{
+	struct svm_vm *s = alloc_zeroed_page();
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = tdp_mmu_init(&vm->mmu, &spte_fmt_npt, 4, &svm_mmu_ops, vm);
+	if (err) {
+		free_page(s);
+		return err;
+	}
+	if (svm_cpu0.next_asid >= svm_caps()->nasid)
+		svm_cpu0.next_asid = 1;	/* reuse: the first VMRUN flushes it */
+	vm->asid = svm_cpu0.next_asid++;
+	vm->arch = s;
+	return 0;
+}
+
+void svm_vm_destroy(struct vm *vm)
+{
+	free_page(vm->arch);
+	vm->arch = NULL;
+}
+
+/* Points the VMCB at the vCPU's current root and asks this VMRUN for the
+ * TLB flush a TDP change since its last run needs (TLB_CONTROL is reset
+ * after every VMRUN). */
+void svm_flush_before_run(struct vcpu *v, struct svm_vcpu *s)
+{
+	struct svm_vm *sv = v->vm->arch;
+
+	vmcb_write64(s->vmcb, VMCB_N_CR3, mm_virt_to_phys(v->tdp.root->pt));
+	if (s->flushed_gen != sv->flush_gen) {
+		vmcb_write8(s->vmcb, VMCB_TLB_CONTROL, svm_caps()->flush_by_asid ?
+			    VMCB_TLB_FLUSH_ASID : VMCB_TLB_FLUSH_ALL);
+		s->flushed_gen = sv->flush_gen;
+	}
+}

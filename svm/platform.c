@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The platform VM's vCPU under SVM: the CPU's own state as a guest, with
+ * ports, interrupts and MSRs passed through except those SVM must hide.
+ */
+#include "svm_int.h"
+#include "arch/msr.h"
+#include "errcode.h"
+#include "vm/vm.h"
+
+#define MSRPM_BYTES_PER_RANGE 0x800
+#define EFER_GUEST_SETTABLE (EFER_SCE | EFER_LME | EFER_NXE | EFER_LMSLE | EFER_FFXSR | \
+			     EFER_TCE)
+
+/* Intercepts reads and writes of msr; returns false if the map has no bit. */
+static bool msrpm_intercept(u8 *msrpm, u32 msr)
+{
+	static const u32 range_base[3] = { 0x00000000, 0xc0000000, 0xc0010000 };
+	unsigned int r;
+
+	for (r = 0; r < 3; r++) {
+		if (msr - range_base[r] < 0x2000) {
+			u32 bit = (msr - range_base[r]) * 2;
+
+			msrpm[r * MSRPM_BYTES_PER_RANGE + bit / 8] |= 3 << (bit % 8);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The VMCB form of the descriptor sel in the GDT at gdt (null: unusable). */
+static void seg_from_gdt(void *vmcb, enum vmcb_field f, u16 sel, const u8 *gdt)
+{
+	struct seg_desc s;
+
+	if (!(sel & ~3)) {
+		vmcb_set_seg(vmcb, f, sel, 0, 0, 0);
+		return;
+	}
+	s = gdt_seg_desc(gdt, sel);
+	vmcb_set_seg(vmcb, f, sel, (u16)(s.access | (s.flags << 8)), s.limit, s.base);
+}
+
+static void platform_state(void *vmcb, const struct platform_capture *cap)
+{
+	struct desc_ptr gdtr;
+	const u8 *gdt;
+
+	/* The firmware's hidden segment state and syscall MSRs, as they are. */
+	svm_vmsave((u64)(uintptr_t)vmcb);
+	sgdt(&gdtr);	/* ours: the firmware's descriptors at their selectors */
+	gdt = (const u8 *)(uintptr_t)gdtr.base;
+	seg_from_gdt(vmcb, VMCB_CS, read_cs(), gdt);
+	seg_from_gdt(vmcb, VMCB_SS, read_ss(), gdt);
+	seg_from_gdt(vmcb, VMCB_DS, read_ds(), gdt);
+	seg_from_gdt(vmcb, VMCB_ES, read_es(), gdt);
+	vmcb_write8(vmcb, VMCB_CPL, 0);
+	/* The firmware ran with TR = 0 and its own GDT and IDT. */
+	vmcb_set_seg(vmcb, VMCB_TR, 0, 0xb | VMCB_ATTR_P, 0x67, 0);
+	vmcb_set_seg(vmcb, VMCB_LDTR, 0, 0, 0, 0);
+	vmcb_set_seg(vmcb, VMCB_GDTR, 0, 0, cap->gdt_limit, cap->gdt_base);
+	vmcb_set_seg(vmcb, VMCB_IDTR, 0, 0, cap->idt_limit, cap->idt_base);
+	vmcb_write64(vmcb, VMCB_CR0, read_cr0());
+	vmcb_write64(vmcb, VMCB_CR3, read_cr3());
+	vmcb_write64(vmcb, VMCB_CR4, read_cr4());
+	vmcb_write64(vmcb, VMCB_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	vmcb_write64(vmcb, VMCB_G_PAT, rdmsr(MSR_IA32_PAT));
+	vmcb_write64(vmcb, VMCB_RFLAGS, cap->rflags);
+	vmcb_write64(vmcb, VMCB_RIP, cap->rip);
+	vmcb_write64(vmcb, VMCB_RSP, cap->rsp);
+	vmcb_write64(vmcb, VMCB_DR6, 0xffff0ff0);
+	vmcb_write64(vmcb, VMCB_DR7, 0x400);
+}
+
+/*
+ * The firmware (and the OS after it) as a guest: ports, interrupts and
+ * MSRs pass through, except EFER (SVME hidden) and the SVM MSRs, which a
+ * CPU without SVM would not have.
+ */
+int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
+{
+	static const u32 hidden_msrs[] = { MSR_EFER, MSR_VM_CR, MSR_VM_IGNNE, MSR_SVM_SMM_CTL,
+					   MSR_VM_HSAVE_PA };
+	struct svm_vcpu *s = svm_vcpu_alloc(v, 0);
+	unsigned int i;
+	void *vmcb;
+
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < cap->nio; i++)	/* any access touching the byte exits */
+		((u8 *)s->iopm)[cap->io_ports[i] / 8] |= (u8)(1 << (cap->io_ports[i] % 8));
+	for (i = 0; i < ARRAY_SIZE(hidden_msrs); i++)
+		msrpm_intercept(s->msrpm, hidden_msrs[i]);
+	for (i = 0; i < cap->nmsr_writes; i++)	/* reads too: passed on */
+		msrpm_intercept(s->msrpm, cap->msr_writes[i]);
+	vmcb = s->vmcb;
+	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC1, VMCB_I1_CPUID | VMCB_I1_INVD | VMCB_I1_INVLPGA |
+		     VMCB_I1_MSR_PROT | VMCB_I1_IOIO_PROT | VMCB_I1_SHUTDOWN);
+	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC2,
+		     VMCB_I2_VMRUN | VMCB_I2_VMMCALL | VMCB_I2_VMLOAD | VMCB_I2_VMSAVE |
+		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT | VMCB_I2_WBINVD |
+		     VMCB_I2_XSETBV);
+	vmcb_write64(vmcb, VMCB_NP_CTL, 1);
+	platform_state(vmcb, cap);
+	s->flushed_gen = ~0ULL;
+	v->arch = s;
+	return 0;
+}
+
+/* EFER reads without SVME; writes are checked and keep SVME underneath. */
+int svm_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
+{
+	void *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+	u64 efer = vmcb_read64(vmcb, VMCB_EFER);
+
+	if (msr != MSR_EFER)
+		return -EPERM;
+	if (!write) {
+		*val = efer & ~EFER_SVME;
+		return 0;
+	}
+	if (*val & ~(EFER_GUEST_SETTABLE | EFER_LMA))
+		return -EPERM;
+	vmcb_write64(vmcb, VMCB_EFER, (*val & EFER_GUEST_SETTABLE) | (efer & EFER_LMA) | EFER_SVME);
+	return 0;
+}

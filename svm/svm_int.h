@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the files of svm/ share with each other and with nothing else: the
+ * state of SVM on this CPU, a VM's and a vCPU's SVM state, and the
+ * functions one file calls in another.  The rest of the hypervisor sees
+ * only svm_ops (include/vm/vm.h) and include/svm/.
+ *
+ *   svm.c       on and off, the run loop, accessors, svm_ops
+ *   caps.c      CPUID 0x8000000a
+ *   vmcb.c      VMCB and permission maps, test vCPUs
+ *   npt.c       a VM's NPT format, ASID, nCR3 and TLB_CONTROL
+ *   exit.c      #VMEXIT decoded into struct vm_exit
+ *   platform.c  the platform VM's vCPU
+ */
+#ifndef TDPVISOR_SVM_SVM_INT_H
+#define TDPVISOR_SVM_SVM_INT_H
+
+#include "types.h"
+#include "arch/cpu.h"
+#include "arch/x86.h"
+#include "svm/caps.h"
+#include "svm/svm.h"
+#include "svm/vmcb.h"
+
+struct vm;
+struct vcpu;
+struct vcpu_boot;
+struct vm_exit;
+struct platform_capture;
+
+struct svm_cpu {
+	bool on;
+	u64 efer_before;
+	u64 hsave_before;
+	void *hsave;		/* host save area (VM_HSAVE_PA) */
+	void *host_vmcb;	/* VMSAVE/VMLOAD of the host's hidden state */
+	u32 next_asid;
+};
+
+struct svm_vm {
+	u64 flush_gen;		/* bumped by every TDP flush request */
+};
+
+struct svm_vcpu {
+	void *vmcb;
+	void *iopm;
+	void *msrpm;
+	u64 flushed_gen;	/* the svm_vm flush_gen this vCPU's TLB reflects */
+};
+
+static inline const char *yn(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+_Static_assert(sizeof(struct svm_vm) <= PAGE_SIZE && sizeof(struct svm_vcpu) <= PAGE_SIZE,
+	       "per-VM and per-vCPU state fit their pages");
+
+/* SVM on this (the only) CPU; what the CPU can do is svm_caps(). */
+extern struct svm_cpu svm_cpu0;
+
+/* ---- vmcb.c ---- */
+/* A vCPU's VMCB and permission maps filled with fill; NULL when out of pages. */
+struct svm_vcpu *svm_vcpu_alloc(struct vcpu *v, u8 fill);
+void svm_vcpu_free(struct svm_vcpu *s);
+int svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *b);
+
+/* ---- npt.c ---- */
+int svm_vm_init(struct vm *vm);
+void svm_vm_destroy(struct vm *vm);
+void svm_flush_before_run(struct vcpu *v, struct svm_vcpu *s);
+
+/* ---- exit.c ---- */
+void svm_decode_exit(struct vcpu *v, void *vmcb, struct vm_exit *e);
+void svm_reinject_exitintinfo(void *vmcb);
+
+/* ---- platform.c ---- */
+int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap);
+int svm_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
+
+#endif

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The platform VM's vCPU under VMX: the CPU's own state as a guest, the
+ * I/O and MSR bitmaps that let the firmware reach its devices, the MSRs and
+ * CR bits VMX must hide, and CPUID features the controls cannot offer.
+ */
+#include "vmx_int.h"
+#include "arch/cpuid.h"
+#include "arch/cr.h"
+#include "arch/msr.h"
+#include "errcode.h"
+#include "lib/printk.h"
+#include "mm/page_alloc.h"
+#include "vm/vm.h"
+
+/*
+ * The platform VM's controls: interrupts, NMIs, HLT, I/O and MSRs pass
+ * through (bitmaps name the exceptions), instructions the OS may use are
+ * enabled where the CPU lets us (CPUID hides the rest), and EFER, PAT and
+ * the debug controls are switched both ways.
+ */
+static int platform_controls(struct vmx_ctls *k)
+{
+	const struct vmx_ctls want = {
+		.sec = SEC_ENABLE_VPID | SEC_UNRESTRICTED_GUEST | SEC_ENABLE_RDTSCP |
+		       SEC_ENABLE_INVPCID | SEC_ENABLE_XSAVES | SEC_ENABLE_USER_WAIT_PAUSE,
+	};
+	const struct vmx_ctls need = {
+		.cpu = CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
+		.sec = SEC_ENABLE_EPT,
+		.exit = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_DEBUG_CONTROLS |
+			EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER |
+			EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT,
+		.entry = ENTRY_LOAD_DEBUG_CONTROLS | ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT,
+	};
+	int err = vmx_ctls_adjust("platform ", &want, &need, k);
+
+	if (!err && !vmx_cpu0.vpid)
+		k->sec &= ~SEC_ENABLE_VPID;
+	return err;
+}
+
+static void msr_bitmap_intercept(u8 *bm, u32 msr, bool read, bool write)
+{
+	u32 half;
+
+	if (msr <= 0x1fff)
+		half = 0;
+	else if (msr - 0xc0000000u <= 0x1fff)
+		half = 1024;
+	else
+		return;		/* outside both ranges: always exits */
+	if (read)
+		bm[half + (msr & 0x1fff) / 8] |= (u8)(1 << (msr & 7));
+	if (write)
+		bm[2048 + half + (msr & 0x1fff) / 8] |= (u8)(1 << (msr & 7));
+}
+
+/* The VMX form of the descriptor sel in the GDT at gdt (null: unusable). */
+static void seg_from_gdt(enum vmcs_field f, u16 sel, const u8 *gdt)
+{
+	struct seg_desc s;
+
+	if (!(sel & ~3)) {
+		vmx_set_seg(f, sel, VMX_AR_UNUSABLE, 0, 0);
+		return;
+	}
+	s = gdt_seg_desc(gdt, sel);
+	/* Loaded, so accessed: the CPU set the bit in the firmware's copy. */
+	vmx_set_seg(f, sel, s.access | ((u32)s.flags << 12) | 1, s.limit, s.base);
+}
+
+/* The live CPU as the guest: the firmware's segments, CRs, MSRs and stack. */
+static void platform_guest_state(struct vmx_vcpu *s, const struct platform_capture *cap)
+{
+	struct desc_ptr gdtr;
+	const u8 *gdt;
+	u64 cr0 = read_cr0(), cr4 = read_cr4(), efer = rdmsr(MSR_EFER);
+
+	sgdt(&gdtr);	/* ours: the firmware's descriptors at their selectors */
+	gdt = (const u8 *)(uintptr_t)gdtr.base;
+	seg_from_gdt(GUEST_CS_SELECTOR, read_cs(), gdt);
+	seg_from_gdt(GUEST_SS_SELECTOR, read_ss(), gdt);
+	seg_from_gdt(GUEST_DS_SELECTOR, read_ds(), gdt);
+	seg_from_gdt(GUEST_ES_SELECTOR, read_es(), gdt);
+	seg_from_gdt(GUEST_FS_SELECTOR, read_fs(), gdt);
+	seg_from_gdt(GUEST_GS_SELECTOR, read_gs(), gdt);
+	vmcs_writel(GUEST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vmcs_writel(GUEST_GS_BASE, rdmsr(MSR_GS_BASE));
+	/* The firmware ran with TR = 0: a minimal busy TSS, as SVM gets. */
+	vmx_set_seg(GUEST_TR_SELECTOR, 0, 0xb | VMX_AR_P, 0x67, 0);
+	vmx_set_seg(GUEST_LDTR_SELECTOR, 0, VMX_AR_UNUSABLE, 0, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, cap->gdt_limit);
+	vmcs_writel(GUEST_GDTR_BASE, cap->gdt_base);
+	vmcs_write32(GUEST_IDTR_LIMIT, cap->idt_limit);
+	vmcs_writel(GUEST_IDTR_BASE, cap->idt_base);
+	/* CR4.VMXE (and any CR0 bit VMXON forced) is ours: the guest reads its own. */
+	vmcs_writel(GUEST_CR0, cr0);
+	vmcs_writel(GUEST_CR4, cr4);
+	vmcs_writel(CR0_READ_SHADOW, (cr0 & ~s->cr0_mask) | (vmx_cpu0.cr0_before & s->cr0_mask));
+	vmcs_writel(CR4_READ_SHADOW, (cr4 & ~s->cr4_mask) | (vmx_cpu0.cr4_before & s->cr4_mask));
+	vmcs_writel(GUEST_CR3, read_cr3());
+	vmcs_write64(GUEST_IA32_EFER, efer);
+	vmcs_write64(GUEST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_write64(GUEST_IA32_DEBUGCTL, rdmsr(MSR_IA32_DEBUGCTL));
+	vmcs_writel(GUEST_DR7, GUEST_DR7_RESET);
+	vmcs_write32(GUEST_SYSENTER_CS, (u32)rdmsr(MSR_IA32_SYSENTER_CS));
+	vmcs_writel(GUEST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
+	vmcs_writel(GUEST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
+	if (efer & EFER_LMA)
+		vmcs_write32(VM_ENTRY_CONTROLS, vmcs_read32(VM_ENTRY_CONTROLS) | ENTRY_IA32E_MODE);
+	vmcs_writel(GUEST_RFLAGS, cap->rflags | 0x2);
+	vmcs_writel(GUEST_RIP, cap->rip);
+	vmcs_writel(GUEST_RSP, cap->rsp);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
+}
+
+/*
+ * The firmware (and the OS after it) as a guest.  Exits: CPUID, the VMX
+ * instructions, XSETBV, INVD, triple fault (all unconditional), EPT
+ * faults, the ports in cap, IA32_FEATURE_CONTROL and the VMX capability
+ * MSRs (a CPU without VMX shows neither), and writes to CR bits VMX fixes.
+ */
+int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
+{
+	const struct vmx_caps *caps = vmx_caps();
+	struct vmx_vcpu *s = alloc_zeroed_page();
+	struct vmx_ctls k;
+	unsigned int i;
+	u32 msr;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = platform_controls(&k);
+	s->vmcs = vmx_alloc_vmcs_page();
+	s->msr_bitmap = alloc_zeroed_page();
+	s->io_bitmap[0] = alloc_zeroed_page();
+	s->io_bitmap[1] = alloc_zeroed_page();
+	s->pml = caps->pml ? alloc_zeroed_page() : NULL;
+	if (err || !s->vmcs || !s->msr_bitmap || !s->io_bitmap[0] || !s->io_bitmap[1] ||
+	    (caps->pml && !s->pml) || v->id >= TDP_MAX_VCPUS) {
+		vmx_free_vcpu_pages(s);
+		return err ? err : -ENOMEM;
+	}
+	for (i = 0; i < cap->nio; i++) {	/* any access touching the byte exits */
+		u16 port = cap->io_ports[i];
+
+		((u8 *)s->io_bitmap[port >> 15])[(port & 0x7fff) / 8] |= (u8)(1 << (port % 8));
+	}
+	msr_bitmap_intercept(s->msr_bitmap, MSR_IA32_FEATURE_CONTROL, true, true);
+	for (msr = MSR_IA32_VMX_BASIC; msr <= MSR_IA32_VMX_LAST; msr++)
+		msr_bitmap_intercept(s->msr_bitmap, msr, true, true);
+	for (i = 0; i < cap->nmsr_writes; i++)
+		msr_bitmap_intercept(s->msr_bitmap, cap->msr_writes[i], false, true);
+	/* With "unrestricted guest" the guest may leave paging and protected mode. */
+	s->cr0_mask = (caps->cr0_fixed0 | ~caps->cr0_fixed1) &
+		      ~((k.sec & SEC_UNRESTRICTED_GUEST) ? X86_CR0_PE | X86_CR0_PG : 0);
+	s->cr4_mask = caps->cr4_fixed0 | ~caps->cr4_fixed1;
+	if (__vmclear(pa_of(s->vmcs)))
+		vmx_insn_failed("vmclear", VMCS_NO_FIELD);
+	vmcs_load(s);
+	vmx_set_controls(s, (u16)v->vm->asid, &k);
+	vmcs_write64(IO_BITMAP_A, pa_of(s->io_bitmap[0]));
+	vmcs_write64(IO_BITMAP_B, pa_of(s->io_bitmap[1]));
+	vmx_set_host_state();
+	platform_guest_state(s, cap);
+	s->flush_vpid = vmx_cpu0.vpid;
+	s->flushed_gen = ~0ULL;
+	if (s->pml)
+		vmcs_write64(PML_ADDRESS, pa_of(s->pml));
+	v->arch = s;
+	((struct vmx_vm *)v->vm->arch)->vcpus[v->id] = v;
+	pr_info("cpu0: VMX platform controls: pin 0x%08x cpu 0x%08x secondary 0x%08x "
+		"exit 0x%08x entry 0x%08x\n", k.pin, k.cpu, k.sec, k.exit, k.entry);
+	if (!(k.sec & SEC_UNRESTRICTED_GUEST))
+		pr_warn("cpu0: VMX: no unrestricted guest: the platform VM must stay in "
+			"paged protected mode\n");
+	return 0;
+}
+
+/* IA32_FEATURE_CONTROL without the VMX enables; no VMX capability MSRs. */
+int vmx_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
+{
+	if (msr == MSR_IA32_FEATURE_CONTROL) {
+		if (write)	/* it is locked: hardware refuses writes too */
+			return -EPERM;
+		*val = rdmsr(msr) & ~(FEATURE_CONTROL_VMXON_IN_SMX |
+				      FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
+		return 0;
+	}
+	if (msr >= MSR_IA32_VMX_BASIC && msr <= MSR_IA32_VMX_LAST)
+		return -EPERM;
+	/* outside the bitmap's ranges: passed on */
+	if (write)
+		return wrmsr_safe(msr, *val) ? 0 : -EPERM;
+	return rdmsr_safe(msr, val) ? 0 : -EPERM;
+}
+
+/*
+ * MOV to CR0: checked as the CPU would (arch/cr.c), then refused when VMX
+ * could not enter the result, the VMX-fixed bits forced underneath, the
+ * guest's own value in the read shadow.  Turning paging on or off with
+ * EFER.LME set moves EFER.LMA and the "IA-32e mode guest" control with it.
+ */
+static int platform_set_cr0(struct vmx_vcpu *s, u64 val)
+{
+	const struct vmx_caps *caps = vmx_caps();
+	u64 old = vmcs_readl(CR0_READ_SHADOW), efer = vmcs_read64(GUEST_IA32_EFER);
+	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
+	u64 fixed0 = caps->cr0_fixed0 & s->cr0_mask;	/* PE/PG free with unrestricted guest */
+
+	if (!cr0_write_valid(old, val, vmcs_readl(CR4_READ_SHADOW), efer,
+			     vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L))
+		return -EPERM;
+	if (!(s->sec & SEC_UNRESTRICTED_GUEST) && (~val & (X86_CR0_PE | X86_CR0_PG)))
+		return -EOPNOTSUPP;	/* the VM-entry checks would refuse it */
+	if ((val ^ old) & X86_CR0_PG && (efer & EFER_LME)) {
+		if (val & X86_CR0_PG) {
+			efer |= EFER_LMA;
+			entry |= ENTRY_IA32E_MODE;
+		} else {
+			efer &= ~EFER_LMA;
+			entry &= ~ENTRY_IA32E_MODE;
+		}
+		vmcs_write64(GUEST_IA32_EFER, efer);
+		vmcs_write32(VM_ENTRY_CONTROLS, entry);
+	}
+	vmcs_writel(GUEST_CR0, (val | fixed0) & caps->cr0_fixed1);
+	vmcs_writel(CR0_READ_SHADOW, val);
+	s->flush_vpid = vmx_cpu0.vpid;	/* as the CPU flushes on a paging change */
+	return 0;
+}
+
+/*
+ * MOV to CR4: checked as the CPU would (arch/cr.c), with VMXE one of the
+ * bits it lacks: the guest sees a CPU without VMX.
+ */
+static int platform_set_cr4(struct vmx_vcpu *s, u64 val)
+{
+	const struct vmx_caps *caps = vmx_caps();
+
+	if (!cr4_write_valid(val, caps->cr4_fixed1 & ~X86_CR4_VMXE,
+			     vmcs_read64(GUEST_IA32_EFER)))
+		return -EPERM;
+	vmcs_writel(GUEST_CR4, (val | caps->cr4_fixed0) & caps->cr4_fixed1);
+	vmcs_writel(CR4_READ_SHADOW, val);
+	s->flush_vpid = vmx_cpu0.vpid;
+	return 0;
+}
+
+int vmx_cr_access(struct vcpu *v, const struct vm_exit *e)
+{
+	struct vmx_vcpu *s = v->arch;
+	u64 q = e->hw_info1, val;
+	unsigned int cr = q & CR_QUAL_CR_MASK, reg = (q >> CR_QUAL_GPR_SHIFT) & CR_QUAL_GPR_MASK;
+	int r;
+
+	vmcs_load(s);
+	switch ((q >> CR_QUAL_TYPE_SHIFT) & CR_QUAL_TYPE_MASK) {
+	case CR_QUAL_MOV_TO_CR:
+		val = v->gpr[reg];
+		if (cr == 0)
+			r = platform_set_cr0(s, val);
+		else if (cr == 4)
+			r = platform_set_cr4(s, val);
+		else if (cr == 3) {	/* CR3-load exiting the CPU insists on */
+			vmcs_writel(GUEST_CR3, val & ~BIT_ULL(63));
+			s->flush_vpid = vmx_cpu0.vpid && !(val & BIT_ULL(63));
+			r = 0;
+		} else
+			r = -EOPNOTSUPP;
+		break;
+	case CR_QUAL_MOV_FROM_CR:
+		if (cr != 3)
+			return -EOPNOTSUPP;
+		v->gpr[reg] = vmcs_readl(GUEST_CR3);
+		return 0;
+	case CR_QUAL_CLTS:
+		r = platform_set_cr0(s, vmcs_readl(CR0_READ_SHADOW) & ~X86_CR0_TS);
+		break;
+	default:	/* LMSW: bits 3:0 only, and it cannot clear PE */
+		val = vmcs_readl(CR0_READ_SHADOW);
+		r = platform_set_cr0(s, (val & ~0xeULL) | ((q >> CR_QUAL_LMSW_SRC_SHIFT) & 0xf));
+		break;
+	}
+	if (r == -EOPNOTSUPP)
+		vm_kill(v->vm, "CR%u access 0x%llx at RIP 0x%llx: the CPU cannot run it as a guest",
+			cr, (unsigned long long)q, (unsigned long long)vmcs_readl(GUEST_RIP));
+	return r;
+}
+
+/* Instructions that #UD without their "enable" control are not offered. */
+void vmx_cpuid_fixup(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	u32 sec = ((struct vmx_vcpu *)v->arch)->sec;
+
+	if (leaf == 7 && sub == 0) {
+		if (!(sec & SEC_ENABLE_INVPCID))
+			r->ebx &= ~BIT(10);
+		if (!(sec & SEC_ENABLE_USER_WAIT_PAUSE))
+			r->ecx &= ~BIT(5);	/* WAITPKG */
+		if (!(sec & SEC_ENABLE_RDTSCP))
+			r->ecx &= ~BIT(22);	/* RDPID */
+	} else if (leaf == CPUID_XSAVE && sub == 1 && !(sec & SEC_ENABLE_XSAVES)) {
+		r->eax &= ~BIT(3);
+	} else if (leaf == CPUID_EXT_FEATURES && !(sec & SEC_ENABLE_RDTSCP)) {
+		r->edx &= ~BIT(27);
+	}
+}
