@@ -12,8 +12,6 @@
 #include "arch/x86.h"
 #include "lib/printk.h"
 #include "lib/string.h"
-#include "svm/caps.h"
-#include "vmx/caps.h"
 
 static u64 msr_or_zero(u32 msr)
 {
@@ -97,10 +95,6 @@ void cpu_caps_print(const struct cpu_caps *c, unsigned int cpu)
 	if (c->hypervisor)
 		pr_info("cpu%u: running under a hypervisor, CPUID 0x40000000 signature '%.12s'\n",
 			cpu, c->hv_signature);
-	if (c->vmx)
-		vmx_caps_print(c, cpu);
-	if (c->svm)
-		svm_caps_print(c, cpu);
 	if (!c->vmx && !c->svm)
 		pr_info("cpu%u: neither VMX nor SVM\n", cpu);
 }
@@ -112,13 +106,13 @@ const char *cpu_caps_unusable_reason(const struct cpu_caps *c)
 			return "VMX is disabled by the firmware (IA32_FEATURE_CONTROL locked "
 			       "without VMXON outside SMX); enable virtualization in the "
 			       "firmware setup";
-		return vmx_caps_unusable_reason(vmx_caps());
+		return NULL;
 	}
 	if (c->svm) {
 		if (c->svm_disabled)
 			return "SVM is disabled by the firmware (VM_CR.SVMDIS); enable "
 			       "virtualization in the firmware setup";
-		return svm_caps_unusable_reason(svm_caps());
+		return NULL;
 	}
 	return "this CPU has no hardware virtualization (neither VMX nor SVM)";
 }

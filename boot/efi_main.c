@@ -208,11 +208,12 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 
 	cpu_caps_read(&caps);
 	cpu_caps_print(&caps, 0);
+	virt_caps_print(&caps, 0);
 	virt_request_dirty_mode(opts.tdp_dirty);
 	if (opts.hvprobe && hvprobe(&caps))
 		failed = 1;
 
-	why = cpu_caps_unusable_reason(&caps);
+	why = virt_unusable_reason(&caps);
 	if (why) {
 		pr_err("cpu0: %s\n", why);
 		status = EFI_UNSUPPORTED;

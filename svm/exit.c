@@ -25,8 +25,6 @@ static void decode_npf(struct vm_exit *e)
 	e->reason = VMEXIT_TDP_FAULT;
 	e->tdp.gpa = e->hw_info2;
 	e->tdp.access = (err & NPF_ID) ? TDP_ACC_X : (err & NPF_W) ? TDP_ACC_W : TDP_ACC_R;
-	e->tdp.present = err & NPF_P;
-	e->tdp.walk = err & NPF_TABLE_WALK;
 }
 
 static void decode_io(struct vm_exit *e)
@@ -38,7 +36,6 @@ static void decode_io(struct vm_exit *e)
 	e->io.size = (info & IOIO_SZ8) ? 1 : (info & IOIO_SZ16) ? 2 : 4;
 	e->io.in = info & IOIO_TYPE_IN;
 	e->io.string = info & IOIO_STR;
-	e->io.rep = info & IOIO_REP;
 	e->next_rip = e->hw_info2;	/* IOIO always reports it */
 }
 
@@ -105,11 +102,8 @@ void svm_decode_exit(struct vcpu *v, void *vmcb, struct vm_exit *e)
 	case SVM_EXIT_INIT:
 		e->reason = VMEXIT_INTR;
 		break;
-	default:
-		if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
-			e->reason = VMEXIT_EXCEPTION;
-		else
-			e->reason = VMEXIT_UNKNOWN;
+	default:	/* no exception is intercepted: one would be unknown too */
+		e->reason = VMEXIT_UNKNOWN;
 	}
 }
 

@@ -73,27 +73,29 @@ static void platform_state(void *vmcb, const struct platform_capture *cap)
 	vmcb_write64(vmcb, VMCB_DR7, 0x400);
 }
 
+/* The MSRs a CPU without SVM shows differently: EFER.SVME, and no SVM MSRs. */
+static const u32 hidden_msrs[] = { MSR_EFER, MSR_VM_CR, MSR_VM_IGNNE, MSR_SVM_SMM_CTL,
+				   MSR_VM_HSAVE_PA };
+
 /*
  * The firmware (and the OS after it) as a guest: ports, interrupts and
- * MSRs pass through, except EFER (SVME hidden) and the SVM MSRs, which a
- * CPU without SVM would not have.
+ * MSRs pass through, except the ports and MSRs cfg lists and the hidden
+ * MSRs above.
  */
-int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
+int svm_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 {
-	static const u32 hidden_msrs[] = { MSR_EFER, MSR_VM_CR, MSR_VM_IGNNE, MSR_SVM_SMM_CTL,
-					   MSR_VM_HSAVE_PA };
 	struct svm_vcpu *s = svm_vcpu_alloc(v, 0);
 	unsigned int i;
 	void *vmcb;
 
 	if (!s)
 		return -ENOMEM;
-	for (i = 0; i < cap->nio; i++)	/* any access touching the byte exits */
-		((u8 *)s->iopm)[cap->io_ports[i] / 8] |= (u8)(1 << (cap->io_ports[i] % 8));
+	for (i = 0; i < cfg->nio_exits; i++)	/* any access touching the byte exits */
+		((u8 *)s->iopm)[cfg->io_exits[i] / 8] |= (u8)(1 << (cfg->io_exits[i] % 8));
 	for (i = 0; i < ARRAY_SIZE(hidden_msrs); i++)
 		msrpm_intercept(s->msrpm, hidden_msrs[i]);
-	for (i = 0; i < cap->nmsr_writes; i++)	/* reads too: passed on */
-		msrpm_intercept(s->msrpm, cap->msr_writes[i]);
+	for (i = 0; i < cfg->nmsr_write_exits; i++)
+		msrpm_intercept(s->msrpm, cfg->msr_write_exits[i]);
 	vmcb = s->vmcb;
 	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC1, VMCB_I1_CPUID | VMCB_I1_INVD | VMCB_I1_INVLPGA |
 		     VMCB_I1_MSR_PROT | VMCB_I1_IOIO_PROT | VMCB_I1_SHUTDOWN);
@@ -102,20 +104,30 @@ int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
 		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT | VMCB_I2_WBINVD |
 		     VMCB_I2_XSETBV);
 	vmcb_write64(vmcb, VMCB_NP_CTL, 1);
-	platform_state(vmcb, cap);
+	platform_state(vmcb, cfg->capture);
 	s->flushed_gen = ~0ULL;
 	v->arch = s;
 	return 0;
 }
 
-/* EFER reads without SVME; writes are checked and keep SVME underneath. */
-int svm_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
+/*
+ * EFER reads without SVME; writes are checked and keep SVME underneath.
+ * The SVM MSRs raise #GP; anything else is not SVM's (-ENOENT): MSRs
+ * outside the permission map's ranges always exit, and the caller passes
+ * them on.
+ */
+int svm_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
 	void *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
 	u64 efer = vmcb_read64(vmcb, VMCB_EFER);
+	unsigned int i;
 
-	if (msr != MSR_EFER)
-		return -EPERM;
+	if (msr != MSR_EFER) {
+		for (i = 0; i < ARRAY_SIZE(hidden_msrs); i++)
+			if (msr == hidden_msrs[i])
+				return -EPERM;
+		return -ENOENT;
+	}
 	if (!write) {
 		*val = efer & ~EFER_SVME;
 		return 0;

@@ -130,8 +130,21 @@ static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 
 	vmcb_write64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_EVENTINJ, ev);
 }
 
+/* NPT always has dirty bits; the CPU applies the MTRRs to NPT leaves itself. */
+static const struct virt_features svm_features = {
+	.dirty_modes = BIT(TDP_DIRTY_DBIT),
+	.leaf_memtype = false,
+	.hypercall_vmmcall = true,
+};
+
+static int svm_vcpu_init(struct vcpu *v, const struct vcpu_config *cfg)
+{
+	return cfg->boot ? svm_vcpu_init_boot(v, cfg->boot) : svm_vcpu_init_capture(v, cfg);
+}
+
 const struct virt_ops svm_ops = {
 	.name = "SVM",
+	.features = &svm_features,
 	.enable = svm_enable,
 	.disable = svm_disable,
 	.vm_init = svm_vm_init,
@@ -146,6 +159,5 @@ const struct virt_ops svm_ops = {
 	.get_cpl = svm_get_cpl,
 	.long_mode = svm_long_mode,
 	.inject_exception = svm_inject_exception,
-	.vcpu_init_platform = svm_vcpu_init_platform,
-	.platform_msr = svm_platform_msr,
+	.vendor_msr = svm_vendor_msr,
 };

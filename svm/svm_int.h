@@ -25,6 +25,7 @@
 struct vm;
 struct vcpu;
 struct vcpu_boot;
+struct vcpu_config;
 struct vm_exit;
 struct platform_capture;
 
@@ -63,7 +64,8 @@ extern struct svm_cpu svm_cpu0;
 /* A vCPU's VMCB and permission maps filled with fill; NULL when out of pages. */
 struct svm_vcpu *svm_vcpu_alloc(struct vcpu *v, u8 fill);
 void svm_vcpu_free(struct svm_vcpu *s);
-int svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *b);
+/* A test VM's vCPU: a fresh 64-bit CPU in state b; everything exits. */
+int svm_vcpu_init_boot(struct vcpu *v, const struct vcpu_boot *b);
 
 /* ---- npt.c ---- */
 int svm_vm_init(struct vm *vm);
@@ -75,7 +77,8 @@ void svm_decode_exit(struct vcpu *v, void *vmcb, struct vm_exit *e);
 void svm_reinject_exitintinfo(void *vmcb);
 
 /* ---- platform.c ---- */
-int svm_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap);
-int svm_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
+/* The live CPU as the guest; cfg->capture set (struct vcpu_config). */
+int svm_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg);
+int svm_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
 
 #endif

@@ -89,7 +89,7 @@ struct svm_vcpu *svm_vcpu_alloc(struct vcpu *v, u8 fill)
 }
 
 /* A test VM's vCPU: it reaches no host port or MSR. */
-int svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
+int svm_vcpu_init_boot(struct vcpu *v, const struct vcpu_boot *b)
 {
 	struct svm_vcpu *s = svm_vcpu_alloc(v, 0xff);
 	void *vmcb;

@@ -1,97 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * Exits, handled once for both vendors.  Guest mistakes never panic the
- * hypervisor: a bad access, an undecodable instruction or a triple fault
- * kills that VM with a logged reason; a VMX/SVM instruction gets #UD.
+ * Exits, handled once for both vendors and every kind of VM: what differs
+ * between kinds is asked of vm->kind (struct vm_kind_ops), what differs
+ * between vendors of `virt`.  Guest mistakes never panic the hypervisor:
+ * a bad access, an undecodable instruction or a triple fault kills that
+ * VM with a logged reason; a VMX/SVM instruction gets #UD.
  */
 #include "vm/run.h"
-#include "vm/hypercall.h"
-#include "vm/platform.h"
+#include "arch/cpuid.h"
+#include "arch/trapnr.h"
 #include "arch/x86.h"
-#include "arch/xsave.h"
 #include "errcode.h"
 #include "lib/printk.h"
 #include "lib/string.h"
-
-#define UD_VECTOR 6
-#define GP_VECTOR 13
-#define CPUID1_ECX_VMX BIT(5)
-#define CPUID1_ECX_OSXSAVE BIT(27)
-#define CPUID1_ECX_HYPERVISOR BIT(31)
-#define CPUID7_ECX_OSPKE BIT(4)
-#define X86_CR4_PKE BIT_ULL(22)
-#define CPUID81_ECX_SVM BIT(2)
-#define CPUID_HV_BASE 0x40000000
-
-static bool is_legacy_prefix(u8 b)
-{
-	return b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3 ||
-	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65;
-}
-
-int intercepted_insn_length(const u8 *b, unsigned int n, bool long_mode)
-{
-	unsigned int i = 0;
-
-	while (i < n && i < 14 && (is_legacy_prefix(b[i]) ||
-				   (long_mode && (b[i] & 0xf0) == 0x40)))
-		i++;
-	if (i >= n)
-		return -EINVAL;
-	switch (b[i]) {
-	case 0xf4:			/* HLT */
-	case 0xec: case 0xed:		/* IN from DX */
-	case 0xee: case 0xef:		/* OUT to DX */
-		return (int)i + 1;
-	case 0xe4: case 0xe5:		/* IN imm8 */
-	case 0xe6: case 0xe7:		/* OUT imm8 */
-		return i + 1 < n ? (int)i + 2 : -EINVAL;
-	case 0x0f:
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (i + 1 >= n)
-		return -EINVAL;
-	switch (b[i + 1]) {
-	case 0xa2:			/* CPUID */
-	case 0x30: case 0x32:		/* WRMSR, RDMSR */
-	case 0x08: case 0x09:		/* INVD, WBINVD */
-		return (int)i + 2;
-	case 0x01:			/* VMCALL, VMMCALL, XSETBV ... */
-		if (i + 2 < n && b[i + 2] >= 0xc0)
-			return (int)i + 3;
-		return -EINVAL;
-	}
-	return -EINVAL;
-}
-
-int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
-{
-	u8 bytes[15];
-	int n, len;
-
-	if (e->next_rip) {
-		virt->set_rip(v, e->next_rip);
-		return 0;
-	}
-	if (e->insn_len) {
-		virt->set_rip(v, virt->get_rip(v) + e->insn_len);
-		return 0;
-	}
-	n = vcpu_fetch_insn(v, bytes, sizeof(bytes));
-	len = n > 0 ? intercepted_insn_length(bytes, (unsigned int)n, virt->long_mode(v)) : n;
-	if (len < 0) {
-		vm_kill(v->vm, "cannot decode the intercepted instruction at RIP 0x%llx "
-			"(exit 0x%llx, bytes %02x %02x %02x %02x)",
-			(unsigned long long)virt->get_rip(v), (unsigned long long)e->hw_code,
-			n > 0 ? bytes[0] : 0, n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0,
-			n > 3 ? bytes[3] : 0);
-		return len;
-	}
-	virt->set_rip(v, virt->get_rip(v) + (u64)len);
-	return 0;
-}
 
 /* CPUID as the guest sees it: no VMX/SVM, the hypervisor bit and leaf. */
 static void emulate_cpuid(struct vcpu *v)
@@ -99,7 +20,7 @@ static void emulate_cpuid(struct vcpu *v)
 	u32 leaf = (u32)v->gpr[GPR_RAX], sub = (u32)v->gpr[GPR_RCX];
 	struct cpuid_regs r;
 
-	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + 0x100) {
+	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + CPUID_HV_NR) {
 		memset(&r, 0, sizeof(r));
 		if (leaf == CPUID_HV_BASE) {
 			r.eax = CPUID_HV_BASE;
@@ -122,7 +43,7 @@ static void emulate_cpuid(struct vcpu *v)
 			r.ecx &= ~CPUID7_ECX_OSPKE;
 			if (virt->get_cr4(v) & X86_CR4_PKE)
 				r.ecx |= CPUID7_ECX_OSPKE;
-		} else if (leaf == 0x80000001) {
+		} else if (leaf == CPUID_EXT_FEATURES) {
 			r.ecx &= ~CPUID81_ECX_SVM;
 		}
 		if (virt->cpuid_fixup)
@@ -195,50 +116,40 @@ static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
 	}
 }
 
-void vcpu_io_in_result(struct vcpu *v, unsigned int size, u64 val)
-{
-	u64 mask = size == 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
-
-	v->gpr[GPR_RAX] = (size == 4 ? 0 : v->gpr[GPR_RAX] & ~mask) | (val & mask);
-}
-
-/* I/O ports of test VMs lead nowhere: reads float high, writes vanish. */
-static int handle_io(struct vcpu *v, const struct vm_exit *e)
-{
-	if (v->vm->is_platform)
-		return platform_io(v, e);
-	if (e->io.string) {
-		vm_kill(v->vm, "string I/O on port 0x%x is not emulated", e->io.port);
-		return -EOPNOTSUPP;
-	}
-	if (e->io.in)
-		vcpu_io_in_result(v, e->io.size, ~0ULL);
-	return vcpu_skip_insn(v, e);
-}
-
 /*
- * XSETBV: the platform VM sets the real XCR0 (the hypervisor uses no
- * extended state), but only to a value the CPU accepts -- one that would
- * #GP on hardware gets #GP here rather than in the host.  The CPU raises
- * #UD (CR4.OSXSAVE clear) and #GP (CPL > 0) before the exit itself.
+ * XSETBV: the CPU raises #UD (CR4.OSXSAVE clear) and #GP (CPL > 0) before
+ * the exit itself; what a value does is the kind's business.
  */
 static int handle_xsetbv(struct vcpu *v, const struct vm_exit *e)
 {
 	u32 xcr = (u32)v->gpr[GPR_RCX];
 	u64 val = vcpu_edx_eax(v);
-	struct cpuid_regs r = cpuid_count(0xd, 0);
-	u64 supported = ((u64)r.edx << 32) | r.eax;
+	int r = v->vm->kind->xsetbv(v, xcr, val);
 
-	if (!v->vm->is_platform) {
-		virt->inject_exception(v, UD_VECTOR, false, 0);
+	if (r == -EOPNOTSUPP || r == -EPERM) {
+		pr_debug("vm %s: XSETBV(%u, 0x%llx) refused: %s\n", v->vm->name, xcr,
+			 (unsigned long long)val, r == -EPERM ? "#GP" : "#UD");
+		if (r == -EPERM)
+			virt->inject_exception(v, GP_VECTOR, true, 0);
+		else
+			virt->inject_exception(v, UD_VECTOR, false, 0);
 		return 0;
 	}
-	if (xcr != 0 || virt->get_cpl(v) || !xcr0_valid(val, supported) || !xsetbv_safe(0, val)) {
-		pr_debug("vm %s: XSETBV(%u, 0x%llx) refused: #GP\n", v->vm->name, xcr,
-			 (unsigned long long)val);
+	return r < 0 ? r : vcpu_skip_insn(v, e);
+}
+
+/* RDMSR/WRMSR: the kind performs it or asks for #GP. */
+static int handle_msr(struct vcpu *v, const struct vm_exit *e)
+{
+	bool write = e->reason == VMEXIT_MSR_WRITE;
+	u64 val = vcpu_edx_eax(v);
+
+	if (v->vm->kind->msr(v, e->msr, write, &val)) {
 		virt->inject_exception(v, GP_VECTOR, true, 0);
 		return 0;
 	}
+	if (!write)
+		vcpu_set_edx_eax(v, val);
 	return vcpu_skip_insn(v, e);
 }
 
@@ -264,7 +175,6 @@ static int handle_cr_access(struct vcpu *v, const struct vm_exit *e)
 static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *ev)
 {
 	struct vm *vm = v->vm;
-	u64 val;
 
 	vm->stats.exits++;
 	vm->stats.by_reason[e->reason]++;
@@ -283,14 +193,7 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 		return vcpu_hypercall(v, e, ev);
 	case VMEXIT_MSR_READ:
 	case VMEXIT_MSR_WRITE:
-		val = vcpu_edx_eax(v);
-		if (vm->is_platform && !platform_msr(v, e->msr, e->reason == VMEXIT_MSR_WRITE, &val)) {
-			if (e->reason == VMEXIT_MSR_READ)
-				vcpu_set_edx_eax(v, val);
-			return vcpu_skip_insn(v, e) < 0;
-		}
-		virt->inject_exception(v, GP_VECTOR, true, 0);
-		return 0;
+		return handle_msr(v, e) < 0;
 	case VMEXIT_XSETBV:
 		return handle_xsetbv(v, e) < 0;
 	case VMEXIT_INVD:
@@ -302,7 +205,7 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 	case VMEXIT_CR_ACCESS:
 		return handle_cr_access(v, e) < 0;
 	case VMEXIT_IO:
-		return handle_io(v, e) < 0;
+		return vm->kind->io(v, e) < 0;
 	case VMEXIT_VIRT_INSN:
 		pr_debug("vm %s: %s at RIP 0x%llx: #UD\n", vm->name, e->insn,
 			 (unsigned long long)virt->get_rip(v));
@@ -311,8 +214,7 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 	case VMEXIT_INTR:
 		return 0;
 	case VMEXIT_SHUTDOWN:
-		if (vm->is_platform)
-			platform_triple_fault(v);
+		vm->kind->shutdown(v);
 		vm_kill(vm, "triple fault (shutdown) at RIP 0x%llx",
 			(unsigned long long)virt->get_rip(v));
 		return 1;

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * Hypercalls (ABI in include/vm/hypercall.h).  Check, then act: the caller's
+ * Hypercalls (ABI in include/vm/hypercall.h): the calls every VM has; the
+ * rest are the kind's (vm_kind_ops.hypercall).  Check, then act: the caller's
  * privilege, the call number and every byte of every guest buffer are
  * validated before anything is written; a failed check returns an error in
  * RAX and changes nothing else.
  */
 #include "vm/run.h"
 #include "vm/hypercall.h"
+#include "arch/trapnr.h"
 #include "errcode.h"
 #include "mm/tdp_mmu.h"
 #include "lib/console.h"
 #include "lib/string.h"
-
-#define UD_VECTOR 6
 
 _Static_assert(MT_UC == HC_MT_UC && MT_WC == HC_MT_WC && MT_WT == HC_MT_WT &&
 	       MT_WP == HC_MT_WP && MT_WB == HC_MT_WB,
@@ -53,24 +53,6 @@ static s64 hc_stats(struct vcpu *v, gpa_t gpa)
 	return vm_write_gpa(v->vm, gpa, &out, sizeof(out)) ? -EFAULT : 0;
 }
 
-/* The platform VM may learn where the hypervisor is (it cannot reach it). */
-static s64 hc_hv_memory(struct vcpu *v, gpa_t gpa)
-{
-	struct hc_hv_memory out = { 0 };
-	unsigned int i;
-
-	if (!v->vm->is_platform)
-		return -ENOSYS;
-	for (i = 0; i < v->vm->nmmio && out.count < ARRAY_SIZE(out.range); i++) {
-		if (!v->vm->mmio[i]->hv_memory)
-			continue;
-		out.range[out.count].base = v->vm->mmio[i]->base;
-		out.range[out.count].size = v->vm->mmio[i]->size;
-		out.count++;
-	}
-	return vm_write_gpa(v->vm, gpa, &out, sizeof(out)) ? -EFAULT : 0;
-}
-
 /*
  * What v's TDP root maps gpa to, as struct hc_gpa_mapping (a read-only
  * lookup: nothing is faulted in).  The output is checked whole first.
@@ -97,34 +79,11 @@ static s64 hc_gpa_mapping(struct vcpu *v, gpa_t gpa, gpa_t out_gpa)
 	return vm_write_gpa(v->vm, out_gpa, &out, sizeof(out)) ? -EFAULT : 0;
 }
 
-/* The HC_TEST_* calls: events for the host-side test.  Returns 1. */
-static int hc_test(struct vcpu *v, u64 nr, struct vcpu_event *ev)
-{
-	switch (nr) {
-	case HC_TEST_SYNC:
-		ev->type = VEV_SYNC;
-		ev->value = v->gpr[GPR_RBX];
-		break;
-	case HC_TEST_DONE:
-		ev->type = VEV_DONE;
-		break;
-	default:
-		ev->type = VEV_ASSERT;
-		if (vm_read_gpa_string(v->vm, v->gpr[GPR_RBX], ev->file, sizeof(ev->file)))
-			strscpy(ev->file, "(bad pointer)", sizeof(ev->file));
-		if (vm_read_gpa_string(v->vm, v->gpr[GPR_RDX], ev->cond, sizeof(ev->cond)))
-			strscpy(ev->cond, "(bad pointer)", sizeof(ev->cond));
-		ev->line = v->gpr[GPR_RCX];
-		ev->value = v->gpr[GPR_RSI];
-	}
-	v->gpr[GPR_RAX] = 0;
-	return 1;
-}
-
 int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *ev)
 {
 	u64 nr = v->gpr[GPR_RAX];
-	s64 ret;
+	s64 ret = 0;
+	int r;
 
 	if (virt->get_cpl(v) != 0) {
 		virt->inject_exception(v, UD_VECTOR, false, 0);
@@ -142,21 +101,16 @@ int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *e
 	case HC_STATS:
 		ret = hc_stats(v, v->gpr[GPR_RBX]);
 		break;
-	case HC_HV_MEMORY:
-		ret = hc_hv_memory(v, v->gpr[GPR_RBX]);
-		break;
 	case HC_GPA_MAPPING:
 		ret = hc_gpa_mapping(v, v->gpr[GPR_RBX], v->gpr[GPR_RCX]);
 		break;
-	case HC_TEST_SYNC:
-	case HC_TEST_DONE:
-	case HC_TEST_ASSERT:
-		if (v->vm->is_test)
-			return hc_test(v, nr, ev);
-		ret = -ENOSYS;
-		break;
 	default:
-		ret = -ENOSYS;
+		/* The kind's own calls: 1 is an event for the owner. */
+		r = v->vm->kind->hypercall(v, nr, ev, &ret);
+		if (r == 1)
+			return 1;
+		if (r < 0)
+			ret = r;
 	}
 	v->gpr[GPR_RAX] = (u64)ret;
 	return 0;

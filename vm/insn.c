@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The MMIO instruction decoder (see include/vm/insn.h for the forms).
+ * The instruction decoders: the MMIO access decoder (see include/vm/insn.h
+ * for the forms) and the length of an intercepted instruction.
  *
  * An instruction is decoded front to back through a cursor that refuses
  * every byte at or beyond MIN(avail, INSN_MAX_LEN), so no path can read
@@ -488,6 +489,49 @@ int insn_decode_mmio(const u8 *bytes, size_t avail, enum cpu_mode mode,
 	in.len = (u8)d.pos;
 	*out = in;
 	return 0;
+}
+
+static bool is_legacy_prefix(u8 b)
+{
+	return b == PFX_OPSIZE || b == PFX_ADDRSIZE || b == PFX_LOCK || b == PFX_REPNE ||
+	       b == PFX_REP || seg_override(b) != INSN_SEG_NONE;
+}
+
+int insn_intercepted_length(const u8 *bytes, size_t avail, enum cpu_mode mode)
+{
+	struct decoder d = { .bytes = bytes, .limit = MIN(avail, (size_t)INSN_MAX_LEN) };
+	u8 op, op2, modrm;
+
+	for (; d.pos < d.limit; d.pos++)
+		if (!is_legacy_prefix(bytes[d.pos]) &&
+		    !(mode == CPU_MODE_64 && (bytes[d.pos] & REX_HI_MASK) == REX_HI))
+			break;
+	if (take_u8(&d, &op))
+		return -EINVAL;
+	switch (op) {
+	case 0xf4:			/* HLT */
+	case 0xec: case 0xed:		/* IN from DX */
+	case 0xee: case 0xef:		/* OUT to DX */
+		return (int)d.pos;
+	case 0xe4: case 0xe5:		/* IN imm8 */
+	case 0xe6: case 0xe7:		/* OUT imm8 */
+		return take_u8(&d, &modrm) ? -EINVAL : (int)d.pos;
+	case OP_ESCAPE_0F:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (take_u8(&d, &op2))
+		return -EINVAL;
+	switch (op2) {
+	case 0xa2:			/* CPUID */
+	case 0x30: case 0x32:		/* WRMSR, RDMSR */
+	case 0x08: case 0x09:		/* INVD, WBINVD */
+		return (int)d.pos;
+	case 0x01:			/* VMCALL, VMMCALL, XSETBV ...: register forms */
+		return !take_u8(&d, &modrm) && modrm >= 0xc0 ? (int)d.pos : -EINVAL;
+	}
+	return -EINVAL;
 }
 
 u64 insn_store_value(const struct mmio_insn *in, const u64 gpr[GPR_NR])

@@ -13,10 +13,13 @@
  */
 #include "vm/platform.h"
 #include "vm/run.h"
+#include "vm/hypercall.h"
+#include "arch/cpuid.h"
 #include "arch/host_pt.h"
 #include "arch/memtype.h"
 #include "arch/mtrr.h"
 #include "arch/x86.h"
+#include "arch/xsave.h"
 #include "boot/acpi.h"
 #include "lib/console.h"
 #include "bug.h"
@@ -34,24 +37,27 @@ extern char __image_base[], __image_end[];
 #define RESET_CONTROL 0xcf9
 #define RESET_CONTROL_RESET BIT(2)
 #define PM1_SLP_EN BIT(13)
-#define CPUID1_ECX_XSAVE BIT(26)
 
 static struct vm pvm;
 static struct vcpu pvcpu;
 static struct platform_capture cap;
+/* What exits besides the vendor's own MSRs: power and reset ports, MTRRs. */
+static u16 io_exits[8];
+static unsigned int nio_exits;
+static u32 msr_write_exits[2 * 16 + 11 + 1];
+static unsigned int nmsr_write_exits;
 static u64 host_cr3;
 static struct acpi_power_ports power;
 /* The MTRRs as the guest last wrote them (it owns them: writes pass on). */
 static struct mtrr_state mtrr;
 /* The configuration the TDP leaves follow: mtrr as of its last enabled state. */
 static struct mtrr_state mtrr_map;
-static bool ept_memtypes;	/* TDP leaves carry the MTRR type (EPT) */
 
 static const char *const exit_names[VMEXIT_NR] = {
 	[VMEXIT_TDP_FAULT] = "tdp-fault", [VMEXIT_CPUID] = "cpuid", [VMEXIT_HLT] = "hlt",
 	[VMEXIT_HYPERCALL] = "hypercall", [VMEXIT_MSR_READ] = "rdmsr",
 	[VMEXIT_MSR_WRITE] = "wrmsr", [VMEXIT_IO] = "io", [VMEXIT_VIRT_INSN] = "virt-insn",
-	[VMEXIT_EXCEPTION] = "exception", [VMEXIT_SHUTDOWN] = "shutdown",
+	[VMEXIT_SHUTDOWN] = "shutdown",
 	[VMEXIT_INTR] = "interrupt", [VMEXIT_ENTRY_FAILED] = "entry-failed",
 	[VMEXIT_XSETBV] = "xsetbv", [VMEXIT_INVD] = "invd", [VMEXIT_CR_ACCESS] = "cr-access",
 	[VMEXIT_UNKNOWN] = "unknown",
@@ -91,7 +97,11 @@ static bool is_reset(u16 port, u32 val)
 	       (power.reset_port && port == power.reset_port && (u8)val == power.reset_value);
 }
 
-int platform_io(struct vcpu *v, const struct vm_exit *e)
+/*
+ * An intercepted port: performed on the guest's behalf, after the
+ * statistics are printed when it powers the machine off or resets it.
+ */
+static int platform_io(struct vcpu *v, const struct vm_exit *e)
 {
 	u16 port = e->io.port;
 	u32 val = (u32)v->gpr[GPR_RAX];
@@ -133,8 +143,8 @@ static unsigned int mtrr_retype(struct vcpu *v)
 	u64 start, end, val;
 	u32 msr;
 
-	for (i = 0; i < cap.nmsr_writes; i++) {
-		msr = cap.msr_writes[i];
+	for (i = 0; i < nmsr_write_exits; i++) {
+		msr = msr_write_exits[i];
 		val = mtrr_state_read(&mtrr, msr);
 		if (mtrr_state_read(&mtrr_map, msr) == val)
 			continue;
@@ -175,11 +185,38 @@ static int platform_mtrr(struct vcpu *v, u32 msr, bool write, u64 *val)
 	return 0;
 }
 
-int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
+/*
+ * An intercepted MSR: MTRR writes (performed, then the range they retype
+ * is zapped so it refaults with the new type), then the vendor's own MSRs;
+ * anything else is passed on to the CPU, #GP where the CPU refuses it.
+ */
+static int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
+	int r;
+
 	if (mtrr_is_mtrr_msr(&mtrr, msr))
 		return platform_mtrr(v, msr, write, val);
-	return virt->platform_msr ? virt->platform_msr(v, msr, write, val) : -EPERM;
+	r = virt->vendor_msr(v, msr, write, val);
+	if (r != -ENOENT)
+		return r;
+	if (write)
+		return wrmsr_safe(msr, *val) ? 0 : -EPERM;
+	return rdmsr_safe(msr, val) ? 0 : -EPERM;
+}
+
+/*
+ * XSETBV: the platform VM sets the real XCR0 (the hypervisor uses no
+ * extended state), but only to a value the CPU accepts -- one that would
+ * #GP on hardware gets #GP here rather than in the host.
+ */
+static int platform_xsetbv(struct vcpu *v, u32 xcr, u64 val)
+{
+	struct cpuid_regs r = cpuid_count(CPUID_XSAVE, 0);
+	u64 supported = ((u64)r.edx << 32) | r.eax;
+
+	if (xcr != 0 || virt->get_cpl(v) || !xcr0_valid(val, supported) || !xsetbv_safe(0, val))
+		return -EPERM;
+	return 0;
 }
 
 /*
@@ -202,11 +239,13 @@ static bool platform_memtype(void *ctx, gfn_t gfn, u64 npages, enum tdp_memtype 
 		return false;
 	if (mtrr_range_type(ctx, gfn_to_gpa(gfn), gfn_to_gpa(gfn + npages), &t))
 		return false;
-	*mt = ept_memtypes ? (enum tdp_memtype)t : MT_WB;
+	*mt = virt->features->leaf_memtype ? (enum tdp_memtype)t : MT_WB;
 	return true;
 }
 
-void platform_triple_fault(struct vcpu *v)
+/* A triple fault: the guest state, the statistics, and a reset of the
+ * machine (as the hardware would do). */
+static void platform_triple_fault(struct vcpu *v)
 {
 	pr_emerg("platform: the guest triple-faulted at RIP 0x%llx (CR3 0x%llx)\n",
 		 (unsigned long long)virt->get_rip(v), (unsigned long long)virt->get_cr3(v));
@@ -227,6 +266,40 @@ static void hole_write(struct vm_mmio_dev *d, u64 off, unsigned int size, u64 va
 	pr_warn("platform: guest write to hypervisor memory at 0x%llx refused\n",
 		(unsigned long long)(d->base + off));
 }
+
+/* The platform VM may learn where the hypervisor is (it cannot reach it). */
+static s64 hc_hv_memory(struct vcpu *v, gpa_t gpa)
+{
+	struct hc_hv_memory out = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < v->vm->nmmio && out.count < ARRAY_SIZE(out.range); i++) {
+		if (!v->vm->mmio[i]->hv_memory)
+			continue;
+		out.range[out.count].base = v->vm->mmio[i]->base;
+		out.range[out.count].size = v->vm->mmio[i]->size;
+		out.count++;
+	}
+	return vm_write_gpa(v->vm, gpa, &out, sizeof(out)) ? -EFAULT : 0;
+}
+
+static int platform_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64 *ret)
+{
+	if (nr != HC_HV_MEMORY)
+		return -ENOSYS;
+	*ret = hc_hv_memory(v, v->gpr[GPR_RBX]);
+	return 0;
+}
+
+/* The firmware and the OS after it: the machine's own devices and MSRs. */
+static const struct vm_kind_ops platform_kind = {
+	.name = "platform",
+	.io = platform_io,
+	.msr = platform_msr,
+	.xsetbv = platform_xsetbv,
+	.shutdown = platform_triple_fault,
+	.hypercall = platform_hypercall,
+};
 
 static struct vm_mmio_dev holes[2] = {
 	{ .name = "hv-pool", .read = hole_read, .write = hole_write, .hv_memory = true },
@@ -262,11 +335,16 @@ static int add_identity_slots(u64 end)
 /* Runs the platform vCPU for good.  A dead platform VM is a dead machine. */
 static void platform_host(struct platform_capture *c)
 {
+	const struct vcpu_config cfg = {
+		.capture = c,
+		.io_exits = io_exits, .nio_exits = nio_exits,
+		.msr_write_exits = msr_write_exits, .nmsr_write_exits = nmsr_write_exits,
+	};
 	struct vcpu_event ev;
 
 	irq_disable();
 	/* The guest keeps the firmware's page tables: capture CR3 first. */
-	if (vcpu_create_platform(&pvcpu, &pvm, c))
+	if (vcpu_create(&pvcpu, &pvm, 0, &cfg))
 		panic("platform: cannot create the vCPU");
 	write_cr3(host_cr3);
 	/* The guest's XSETBV is performed here: the host needs CR4.OSXSAVE. */
@@ -291,11 +369,11 @@ static void add_port(u16 port)
 {
 	unsigned int j;
 
-	for (j = 0; j < cap.nio; j++)
-		if (cap.io_ports[j] == port)
+	for (j = 0; j < nio_exits; j++)
+		if (io_exits[j] == port)
 			return;
-	if (port && cap.nio < ARRAY_SIZE(cap.io_ports))
-		cap.io_ports[cap.nio++] = port;
+	if (port && nio_exits < ARRAY_SIZE(io_exits))
+		io_exits[nio_exits++] = port;
 }
 
 static void add_power_ports(void)
@@ -320,23 +398,17 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	u8 *stack;
 	int err;
 
-	if (!virt->vcpu_init_platform) {
-		pr_err("platform: %s cannot run the firmware as a guest yet\n", virt->name);
-		return -EOPNOTSUPP;
-	}
-	err = vm_create(&pvm, "platform");
+	err = vm_create(&pvm, "platform", &platform_kind);
 	if (err)
 		return err;
-	pvm.is_platform = true;
 	pvm.policy.max_level = TDP_LEVEL_1G;
 	mtrr_snapshot_read(&mtrr, phys_bits);
 	mtrr_snapshot_print(&mtrr);
 	mtrr_map = mtrr;
-	ept_memtypes = virt == &vmx_ops;
 	pvm.policy.memtype = platform_memtype;
 	pvm.policy.memtype_ctx = &mtrr_map;
 	/* The MSRs whose writes exit: this CPU's MTRRs. */
-	cap.nmsr_writes = mtrr_msr_list(&mtrr, cap.msr_writes, ARRAY_SIZE(cap.msr_writes));
+	nmsr_write_exits = mtrr_msr_list(&mtrr, msr_write_exits, ARRAY_SIZE(msr_write_exits));
 	holes[0].base = hv_pool.base;
 	holes[0].size = hv_pool.npages << PAGE_SHIFT;
 	holes[1].base = (uintptr_t)__image_base;

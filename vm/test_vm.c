@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Host side of the built-in test VMs (layout in include/vm/test_vm.h). */
 #include "vm/test_vm.h"
+#include "vm/hypercall.h"
 #include "arch/exception.h"
 #include "errcode.h"
 #include "lib/printk.h"
@@ -30,6 +31,71 @@
 #define SEL_TSS 0x18
 
 extern char __image_base[], __image_end[];
+
+/* I/O ports of test VMs lead nowhere: reads float high, writes vanish. */
+static int test_io(struct vcpu *v, const struct vm_exit *e)
+{
+	if (e->io.string) {
+		vm_kill(v->vm, "string I/O on port 0x%x is not emulated", e->io.port);
+		return -EOPNOTSUPP;
+	}
+	if (e->io.in)
+		vcpu_io_in_result(v, e->io.size, ~0ULL);
+	return vcpu_skip_insn(v, e);
+}
+
+/* A test VM's CPU has no MSRs beyond what the hardware keeps itself. */
+static int test_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
+{
+	return -EPERM;
+}
+
+/* ... and no extended state to enable. */
+static int test_xsetbv(struct vcpu *v, u32 xcr, u64 val)
+{
+	return -EOPNOTSUPP;
+}
+
+/* A triple fault kills the VM; its test reports the death. */
+static void test_shutdown(struct vcpu *v)
+{
+}
+
+/* The HC_TEST_* calls: events for the host-side test.  Returns 1. */
+static int test_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64 *ret)
+{
+	if (nr != HC_TEST_SYNC && nr != HC_TEST_DONE && nr != HC_TEST_ASSERT)
+		return -ENOSYS;
+	switch (nr) {
+	case HC_TEST_SYNC:
+		ev->type = VEV_SYNC;
+		ev->value = v->gpr[GPR_RBX];
+		break;
+	case HC_TEST_DONE:
+		ev->type = VEV_DONE;
+		break;
+	default:
+		ev->type = VEV_ASSERT;
+		if (vm_read_gpa_string(v->vm, v->gpr[GPR_RBX], ev->file, sizeof(ev->file)))
+			strscpy(ev->file, "(bad pointer)", sizeof(ev->file));
+		if (vm_read_gpa_string(v->vm, v->gpr[GPR_RDX], ev->cond, sizeof(ev->cond)))
+			strscpy(ev->cond, "(bad pointer)", sizeof(ev->cond));
+		ev->line = v->gpr[GPR_RCX];
+		ev->value = v->gpr[GPR_RSI];
+	}
+	v->gpr[GPR_RAX] = 0;
+	return 1;
+}
+
+/* Built-in guests that report to their host-side test. */
+static const struct vm_kind_ops test_kind = {
+	.name = "test",
+	.io = test_io,
+	.msr = test_msr,
+	.xsetbv = test_xsetbv,
+	.shutdown = test_shutdown,
+	.hypercall = test_hypercall,
+};
 
 /* A zeroed page-table page of the system slot; returns its GPA or 0. */
 static gpa_t sys_alloc_table(struct test_vm *t)
@@ -130,13 +196,13 @@ static int add_image_slot(struct test_vm *t)
 int test_vm_create(struct test_vm *t, const char *name, guest_fn fn)
 {
 	struct vcpu_boot boot = { 0 };
+	const struct vcpu_config cfg = { .boot = &boot };
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	err = vm_create(&t->vm, name);
+	err = vm_create(&t->vm, name, &test_kind);
 	if (err)
 		return err;
-	t->vm.is_test = true;
 	t->sys = alloc_pages(TEST_VM_SYS_ORDER);
 	if (!t->sys) {
 		vm_destroy(&t->vm);
@@ -155,7 +221,7 @@ int test_vm_create(struct test_vm *t, const char *name, guest_fn fn)
 		goto fail;
 	build_gdt(t);
 	build_idt(t);
-	guest_use_vmmcall = virt == &svm_ops;
+	guest_use_vmmcall = virt->features->hypercall_vmmcall;
 
 	boot.cr3 = TEST_VM_SYS_GPA + SYS_PML4;
 	boot.rip = (u64)(uintptr_t)guest_rt_start;
@@ -169,7 +235,7 @@ int test_vm_create(struct test_vm *t, const char *name, guest_fn fn)
 	boot.tr = SEL_TSS;
 	boot.tr_base = TEST_VM_SYS_GPA + SYS_TSS;
 	boot.tr_limit = GUEST_TSS_BYTES - 1;
-	err = vcpu_create(&t->vcpu, &t->vm, 0, &boot);
+	err = vcpu_create(&t->vcpu, &t->vm, 0, &cfg);
 	if (err)
 		goto fail;
 	t->vcpu.gpr[GPR_RDI] = TEST_VM_SHARED_GPA;

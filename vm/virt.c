@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Picks the vendor's virt_ops for this CPU and turns virtualization on. */
+/*
+ * Picks the vendor's virt_ops for this CPU and turns virtualization on:
+ * the one place that names svm_ops and vmx_ops.  Everything else asks
+ * `virt` and its features.
+ */
 #include "vm/vm.h"
 #include "vm/virt.h"
+#include "svm/caps.h"
 #include "vmx/caps.h"
 #include "errcode.h"
 #include "lib/printk.h"
@@ -47,30 +52,14 @@ bool virt_dirty_mode_offered(enum tdp_dirty_mode m)
 	return (unsigned int)m < TDP_DIRTY_NR && (dirty_offered & BIT(m));
 }
 
-/*
- * The modes the vendor's TDP format and CPU support.  PML needs EPT A/D
- * bits (the CPU logs when it sets a dirty bit); NPT always has them.
- */
-static u32 dirty_modes_of(const struct cpu_caps *caps, const struct virt_ops *ops)
-{
-	u32 m = BIT(TDP_DIRTY_WP);
-
-	if (ops == &svm_ops)
-		return m | BIT(TDP_DIRTY_DBIT);
-	if (vmx_caps()->ept_ad)
-		m |= BIT(TDP_DIRTY_DBIT);
-	if (vmx_caps()->pml)	/* with EPT A/D bits: vmx/caps.c checks both */
-		m |= BIT(TDP_DIRTY_PML);
-	return m;
-}
-
 /* Picks the mode: the one asked for when offered, else the best offered. */
-static void choose_dirty_mode(const struct cpu_caps *caps, const struct virt_ops *ops)
+static void choose_dirty_mode(const struct virt_ops *ops)
 {
 	enum tdp_dirty_mode m;
 	int want = -1;
 
-	dirty_offered = dirty_modes_of(caps, ops);
+	/* Write protection works everywhere; the vendor says what else. */
+	dirty_offered = BIT(TDP_DIRTY_WP) | ops->features->dirty_modes;
 	for (m = TDP_DIRTY_WP; m < TDP_DIRTY_NR; m++)
 		if (dirty_offered & BIT(m))
 			dirty_mode = m;		/* the last one offered is the best */
@@ -89,6 +78,25 @@ static void choose_dirty_mode(const struct cpu_caps *caps, const struct virt_ops
 		dirty_forced ? " (tdp_dirty=)" : "");
 }
 
+void virt_caps_print(const struct cpu_caps *c, unsigned int cpu)
+{
+	if (c->vmx)
+		vmx_caps_print(c, cpu);
+	if (c->svm)
+		svm_caps_print(c, cpu);
+}
+
+const char *virt_unusable_reason(const struct cpu_caps *c)
+{
+	const char *why = cpu_caps_unusable_reason(c);
+
+	if (why)
+		return why;
+	if (c->vmx && c->vendor != VENDOR_AMD)
+		return vmx_caps_unusable_reason(vmx_caps());
+	return svm_caps_unusable_reason(svm_caps());
+}
+
 int virt_enable(const struct cpu_caps *caps)
 {
 	const struct virt_ops *ops = NULL;
@@ -96,7 +104,7 @@ int virt_enable(const struct cpu_caps *caps)
 
 	if (caps->vendor == VENDOR_AMD && caps->svm)
 		ops = &svm_ops;
-	else if (caps->vendor == VENDOR_INTEL && caps->vmx && vmx_caps()->ept)
+	else if (caps->vendor == VENDOR_INTEL && caps->vmx)	/* vmx_enable() wants EPT */
 		ops = &vmx_ops;
 	if (!ops) {
 		pr_warn("virt: no guest support for this CPU's virtualization in this build "
@@ -107,7 +115,7 @@ int virt_enable(const struct cpu_caps *caps)
 	if (err)
 		return err;
 	virt = ops;
-	choose_dirty_mode(caps, ops);
+	choose_dirty_mode(ops);
 	return 0;
 }
 

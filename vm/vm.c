@@ -1,23 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
- * VM and vCPU objects: memory slots, emulated devices, the TDP MMU
- * instance, and death with a logged reason.  Vendor work goes through
- * `virt` (svm_ops or vmx_ops).
+ * VM objects: memory slots, emulated devices, the TDP MMU instance, the
+ * kind of VM, and death with a logged reason.  Vendor work goes through
+ * `virt`, chosen by vm/virt.c.
  */
 #include <stdarg.h>
 #include "vm/vm.h"
+#include "bug.h"
 #include "errcode.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
 const struct virt_ops *virt;
 
-int vm_create(struct vm *vm, const char *name)
+int vm_create(struct vm *vm, const char *name, const struct vm_kind_ops *kind)
 {
 	int err;
 
+	BUG_ON(!kind || !kind->io || !kind->msr || !kind->xsetbv || !kind->shutdown ||
+	       !kind->hypercall);
 	memset(vm, 0, sizeof(*vm));
 	vm->name = name;
+	vm->kind = kind;
 	err = virt->vm_init(vm);
 	if (err)
 		pr_err("vm %s: cannot create (%d)\n", name, err);
@@ -102,48 +106,4 @@ struct vm_mmio_dev *vm_find_mmio(struct vm *vm, gpa_t gpa)
 		if (gpa >= vm->mmio[i]->base && gpa - vm->mmio[i]->base < vm->mmio[i]->size)
 			return vm->mmio[i];
 	return NULL;
-}
-
-int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id,
-		const struct vcpu_boot *boot)
-{
-	int err;
-
-	memset(v, 0, sizeof(*v));
-	v->vm = vm;
-	v->id = id;
-	v->gpr[GPR_RSP] = boot->rsp;
-	err = tdp_vcpu_init(&v->tdp, &vm->mmu, id);
-	if (!err)
-		err = tdp_vcpu_load_root(&v->tdp);
-	if (!err)
-		err = virt->vcpu_init(v, boot);
-	if (err) {
-		tdp_vcpu_destroy(&v->tdp);
-		pr_err("vm %s: cannot create vcpu%u (%d)\n", vm->name, id, err);
-	}
-	return err;
-}
-
-void vcpu_destroy(struct vcpu *v)
-{
-	virt->vcpu_destroy(v);
-	tdp_vcpu_destroy(&v->tdp);
-}
-
-int vcpu_create_platform(struct vcpu *v, struct vm *vm, const struct platform_capture *cap)
-{
-	int err;
-
-	memset(v, 0, sizeof(*v));
-	v->vm = vm;
-	v->gpr[GPR_RSP] = cap->rsp;
-	err = tdp_vcpu_init(&v->tdp, &vm->mmu, 0);
-	if (!err)
-		err = tdp_vcpu_load_root(&v->tdp);
-	if (!err)
-		err = virt->vcpu_init_platform(v, cap);
-	if (err)
-		tdp_vcpu_destroy(&v->tdp);
-	return err;
 }

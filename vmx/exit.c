@@ -45,8 +45,6 @@ static void decode_ept_violation(struct vm_exit *e)
 	e->tdp.gpa = e->hw_info2;
 	e->tdp.access = (q & EPT_QUAL_FETCH) ? TDP_ACC_X :
 			(q & EPT_QUAL_WRITE) ? TDP_ACC_W : TDP_ACC_R;
-	e->tdp.present = q & EPT_QUAL_PERM_MASK;
-	e->tdp.walk = (q & EPT_QUAL_GLA_VALID) && !(q & EPT_QUAL_GLA_TRANSLATED);
 }
 
 static void decode_io(struct vm_exit *e)
@@ -58,10 +56,13 @@ static void decode_io(struct vm_exit *e)
 	e->io.size = (u8)((q & IO_QUAL_SIZE_MASK) + 1);
 	e->io.in = q & IO_QUAL_IN;
 	e->io.string = q & IO_QUAL_STRING;
-	e->io.rep = q & IO_QUAL_REP;
 }
 
-/* An exit of reason 0: an NMI meant for the host, or a guest exception. */
+/*
+ * An exit of reason 0: an NMI meant for the host.  The exception bitmap
+ * is empty, so a guest exception here is unknown (the VM is killed with
+ * the exit's code and information).
+ */
 static void decode_exception_nmi(struct vm_exit *e)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
@@ -72,7 +73,7 @@ static void decode_exception_nmi(struct vm_exit *e)
 		e->reason = VMEXIT_INTR;
 		return;
 	}
-	e->reason = VMEXIT_EXCEPTION;
+	e->reason = VMEXIT_UNKNOWN;
 }
 
 /* Decodes the exit whose basic reason is r (no entry failure). */

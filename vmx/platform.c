@@ -121,10 +121,11 @@ static void platform_guest_state(struct vmx_vcpu *s, const struct platform_captu
 /*
  * The firmware (and the OS after it) as a guest.  Exits: CPUID, the VMX
  * instructions, XSETBV, INVD, triple fault (all unconditional), EPT
- * faults, the ports in cap, IA32_FEATURE_CONTROL and the VMX capability
- * MSRs (a CPU without VMX shows neither), and writes to CR bits VMX fixes.
+ * faults, the ports and MSRs cfg lists, IA32_FEATURE_CONTROL and the VMX
+ * capability MSRs (a CPU without VMX shows neither), and writes to CR bits
+ * VMX fixes.
  */
-int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
+int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 {
 	const struct vmx_caps *caps = vmx_caps();
 	struct vmx_vcpu *s = alloc_zeroed_page();
@@ -146,16 +147,16 @@ int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
 		vmx_free_vcpu_pages(s);
 		return err ? err : -ENOMEM;
 	}
-	for (i = 0; i < cap->nio; i++) {	/* any access touching the byte exits */
-		u16 port = cap->io_ports[i];
+	for (i = 0; i < cfg->nio_exits; i++) {	/* any access touching the byte exits */
+		u16 port = cfg->io_exits[i];
 
 		((u8 *)s->io_bitmap[port >> 15])[(port & 0x7fff) / 8] |= (u8)(1 << (port % 8));
 	}
 	msr_bitmap_intercept(s->msr_bitmap, MSR_IA32_FEATURE_CONTROL, true, true);
 	for (msr = MSR_IA32_VMX_BASIC; msr <= MSR_IA32_VMX_LAST; msr++)
 		msr_bitmap_intercept(s->msr_bitmap, msr, true, true);
-	for (i = 0; i < cap->nmsr_writes; i++)
-		msr_bitmap_intercept(s->msr_bitmap, cap->msr_writes[i], false, true);
+	for (i = 0; i < cfg->nmsr_write_exits; i++)
+		msr_bitmap_intercept(s->msr_bitmap, cfg->msr_write_exits[i], false, true);
 	/* With "unrestricted guest" the guest may leave paging and protected mode. */
 	s->cr0_mask = (caps->cr0_fixed0 | ~caps->cr0_fixed1) &
 		      ~((k.sec & SEC_UNRESTRICTED_GUEST) ? X86_CR0_PE | X86_CR0_PG : 0);
@@ -167,7 +168,7 @@ int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
 	vmcs_write64(IO_BITMAP_A, pa_of(s->io_bitmap[0]));
 	vmcs_write64(IO_BITMAP_B, pa_of(s->io_bitmap[1]));
 	vmx_set_host_state();
-	platform_guest_state(s, cap);
+	platform_guest_state(s, cfg->capture);
 	s->flush_vpid = vmx_cpu0.vpid;
 	s->flushed_gen = ~0ULL;
 	if (s->pml)
@@ -182,8 +183,12 @@ int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap)
 	return 0;
 }
 
-/* IA32_FEATURE_CONTROL without the VMX enables; no VMX capability MSRs. */
-int vmx_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
+/*
+ * IA32_FEATURE_CONTROL without the VMX enables; no VMX capability MSRs.
+ * Anything else is not VMX's (-ENOENT): MSRs outside the bitmap's ranges
+ * always exit, and the caller passes them on.
+ */
+int vmx_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
 	if (msr == MSR_IA32_FEATURE_CONTROL) {
 		if (write)	/* it is locked: hardware refuses writes too */
@@ -194,10 +199,7 @@ int vmx_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 	}
 	if (msr >= MSR_IA32_VMX_BASIC && msr <= MSR_IA32_VMX_LAST)
 		return -EPERM;
-	/* outside the bitmap's ranges: passed on */
-	if (write)
-		return wrmsr_safe(msr, *val) ? 0 : -EPERM;
-	return rdmsr_safe(msr, val) ? 0 : -EPERM;
+	return -ENOENT;
 }
 
 /*

@@ -235,7 +235,7 @@ void vmx_free_vcpu_pages(struct vmx_vcpu *s)
 	free_page(s);
 }
 
-int vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *b)
+int vmx_vcpu_init_boot(struct vcpu *v, const struct vcpu_boot *b)
 {
 	const struct vmx_caps *caps = vmx_caps();
 	struct vmx_vcpu *s = alloc_zeroed_page();

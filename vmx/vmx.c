@@ -56,6 +56,9 @@ static void print_on(const struct vmx_cpu *c)
 		k->exit, k->entry, yn(c->load_efer), yn(c->load_pat));
 }
 
+/* Filled by vmx_enable() from the capabilities. */
+static struct virt_features vmx_features;
+
 static int vmx_enable(void)
 {
 	const struct vmx_caps *caps = vmx_caps();
@@ -93,6 +96,13 @@ static int vmx_enable(void)
 	}
 	c->on = true;
 	c->next_vpid = 1;
+	/* PML logs when the CPU sets an EPT dirty bit: caps->pml implies A/D. */
+	vmx_features = (struct virt_features){
+		.dirty_modes = (caps->ept_ad ? BIT(TDP_DIRTY_DBIT) : 0) |
+			       (caps->pml ? BIT(TDP_DIRTY_PML) : 0),
+		.leaf_memtype = true,
+		.hypercall_vmmcall = false,
+	};
 	if (cr0 != c->cr0_before)
 		pr_info("cpu0: VMX: CR0 0x%llx -> 0x%llx for the fixed bits\n",
 			(unsigned long long)c->cr0_before, (unsigned long long)cr0);
@@ -220,8 +230,14 @@ static void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 
 	vmcs_write32(VM_ENTRY_INTR_INFO, info);
 }
 
+static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_config *cfg)
+{
+	return cfg->boot ? vmx_vcpu_init_boot(v, cfg->boot) : vmx_vcpu_init_capture(v, cfg);
+}
+
 const struct virt_ops vmx_ops = {
 	.name = "VMX",
+	.features = &vmx_features,
 	.enable = vmx_enable,
 	.disable = vmx_disable,
 	.vm_init = vmx_vm_init,
@@ -236,8 +252,7 @@ const struct virt_ops vmx_ops = {
 	.get_cpl = vmx_get_cpl,
 	.long_mode = vmx_long_mode,
 	.inject_exception = vmx_inject_exception,
-	.vcpu_init_platform = vmx_vcpu_init_platform,
-	.platform_msr = vmx_platform_msr,
+	.vendor_msr = vmx_vendor_msr,
 	.cr_access = vmx_cr_access,
 	.cpuid_fixup = vmx_cpuid_fixup,
 };

@@ -26,6 +26,7 @@
 struct vm;
 struct vcpu;
 struct vcpu_boot;
+struct vcpu_config;
 struct vm_exit;
 struct platform_capture;
 
@@ -101,7 +102,8 @@ void vmx_set_host_state(void);
 void vmx_set_controls(struct vmx_vcpu *s, u16 vpid, const struct vmx_ctls *k);
 void vmx_set_seg(enum vmcs_field sel, u16 s, u32 ar, u32 limit, u64 base);
 void vmx_free_vcpu_pages(struct vmx_vcpu *s);
-int vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *b);
+/* A test VM's vCPU: a fresh 64-bit CPU in state b; everything exits. */
+int vmx_vcpu_init_boot(struct vcpu *v, const struct vcpu_boot *b);
 void vmx_dump_guest_state(void);
 
 /* ---- ept.c ---- */
@@ -120,8 +122,9 @@ void vmx_decode_exit(struct vcpu *v, struct vm_exit *e);
 void vmx_reinject_idt_vectoring(void);
 
 /* ---- platform.c ---- */
-int vmx_vcpu_init_platform(struct vcpu *v, const struct platform_capture *cap);
-int vmx_platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
+/* The live CPU as the guest; cfg->capture set (struct vcpu_config). */
+int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg);
+int vmx_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
 int vmx_cr_access(struct vcpu *v, const struct vm_exit *e);
 void vmx_cpuid_fixup(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r);
 

@@ -59,12 +59,12 @@ struct cpu_caps {
 bool cpu_has_vmx(void);
 bool cpu_has_svm(void);
 void cpu_caps_read(struct cpu_caps *c);
-/* The boot log's capability lines, each vendor's from vmx/ or svm/. */
+/* The boot log's CPU lines (the vendors' own: virt_caps_print()). */
 void cpu_caps_print(const struct cpu_caps *c, unsigned int cpu);
 /*
- * Returns NULL when the CPU can run guests, else a sentence saying why not
- * (no VMX/SVM, disabled by the firmware, or the vendor's capabilities fall
- * short: vmx_caps_unusable_reason(), svm_caps_unusable_reason()).
+ * Returns NULL when the CPU has VMX or SVM and the firmware left it on,
+ * else a sentence saying why not.  (Whether the vendor's capabilities
+ * suffice: virt_unusable_reason().)
  */
 const char *cpu_caps_unusable_reason(const struct cpu_caps *c);
 

@@ -120,6 +120,16 @@ int insn_decode_mmio(const u8 *bytes, size_t avail, enum cpu_mode mode,
 		     struct mmio_insn *out);
 
 /*
+ * The length of an instruction the hypervisor intercepts and skips (HLT,
+ * IN/OUT, CPUID, RDMSR/WRMSR, INVD/WBINVD, and the 0F 01 register forms
+ * such as VMCALL, VMMCALL and XSETBV), legacy and (64-bit mode) REX
+ * prefixes included, for a CPU that does not report it.  Reads no byte at
+ * or past MIN(avail, INSN_MAX_LEN).  Returns the length, or -EINVAL when
+ * the bytes are not one of those instructions or are cut short.
+ */
+int insn_intercepted_length(const u8 *bytes, size_t avail, enum cpu_mode mode);
+
+/*
  * The value a store writes to the device: the immediate, or the source
  * register (bits 15:8 for high8) from the vCPU's register file, truncated
  * to in->size bytes.  Only for in->dir == INSN_STORE.

@@ -7,8 +7,6 @@
 
 struct platform_capture;
 struct acpi_power_ports;
-struct vcpu;
-struct vm_exit;
 
 /* What the loader needs to turn the CPU into the platform VM's guest. */
 struct platform_launch_args {
@@ -26,22 +24,6 @@ struct platform_launch_args {
 int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_idt_limit,
 		     unsigned int phys_bits, const struct acpi_power_ports *power,
 		     struct platform_launch_args *out);
-
-/*
- * An intercepted port of the platform VM: performed on the guest's behalf,
- * after the statistics are printed when it powers the machine off or
- * resets it.  Returns 0 or <0 (VM dead).
- */
-int platform_io(struct vcpu *v, const struct vm_exit *e);
-/*
- * An intercepted MSR of the platform VM: MTRR writes (performed, then the
- * range they retype is zapped so it refaults with the new type), then the
- * vendor's hidden MSRs.  Returns 0 (done) or -EPERM (inject #GP).
- */
-int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
-/* A triple fault of the platform VM: the guest state, the statistics, and
- * a reset of the machine (as the hardware would do). */
-void platform_triple_fault(struct vcpu *v);
 
 /*
  * vm/platform_rt.asm: records the caller's state with resume as its RIP,

@@ -34,9 +34,7 @@ int vcpu_emulate_mmio(struct vcpu *v, gpa_t gpa, struct vm_mmio_dev *dev);
 /* vm/hypercall.c: returns 1 when the call is an event for the owner. */
 int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *ev);
 
-/* Length of an intercepted instruction (CPUID, HLT, VMCALL ...) at bytes,
- * prefixes included; -EINVAL when it is not one of them. */
-int intercepted_insn_length(const u8 *bytes, unsigned int n, bool long_mode);
+/* ---- vm/vcpu.c ---- */
 /* Puts an IN instruction's size-byte result into the guest's RAX: AL/AX
  * keep RAX's other bits, EAX clears bits 63:32, as the hardware does. */
 void vcpu_io_in_result(struct vcpu *v, unsigned int size, u64 val);
@@ -53,7 +51,11 @@ static inline void vcpu_set_edx_eax(struct vcpu *v, u64 val)
 	v->gpr[GPR_RDX] = val >> 32;
 }
 
-/* Moves the guest's RIP past the intercepted instruction of exit e. */
+/*
+ * Moves the guest's RIP past the intercepted instruction of exit e (from
+ * the hardware's report, else decoded at RIP).  0, or <0 after killing
+ * the VM when the bytes there are not an intercepted instruction.
+ */
 int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e);
 
 #endif

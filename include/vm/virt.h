@@ -6,6 +6,19 @@
 #include "arch/cpu.h"
 #include "mm/memslot.h"
 
+/* The vendors' ops tables: vm/virt.c picks one of them. */
+extern const struct virt_ops svm_ops;
+extern const struct virt_ops vmx_ops;
+
+/* The boot log's lines of the vendor's capabilities. */
+void virt_caps_print(const struct cpu_caps *c, unsigned int cpu);
+/*
+ * NULL when guests can run on this CPU, else a sentence saying why not: no
+ * VMX/SVM, disabled by the firmware (cpu_caps_unusable_reason()), or the
+ * vendor's capabilities fall short (no EPT, no NPT, ...).
+ */
+const char *virt_unusable_reason(const struct cpu_caps *c);
+
 /* Chooses svm_ops/vmx_ops for caps and enables it; sets `virt`.  Returns 0,
  * or <0 after logging why guests cannot run. */
 int virt_enable(const struct cpu_caps *caps);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * VMs and vCPUs, vendor-neutral.  svm/ and vmx/ implement struct virt_ops;
- * everything else about running a guest is here, once for both vendors:
- * memory slots, emulated MMIO devices, the TDP MMU instance, and the exits
- * decoded into common events (struct vm_exit) that vm/exit.c handles.
+ * each kind of VM (the platform VM, test VMs) implements struct
+ * vm_kind_ops; everything else about running a guest is here, once for
+ * both vendors and every kind: memory slots, emulated MMIO devices, the TDP
+ * MMU instance, and the exits decoded into common events (struct vm_exit)
+ * that vm/exit.c handles without asking which vendor or kind it serves.
  */
 #ifndef TDPVISOR_VM_VM_H
 #define TDPVISOR_VM_VM_H
@@ -17,6 +19,7 @@
 
 struct vm;
 struct vcpu;
+struct vcpu_event;
 struct cpuid_regs;
 
 /* An emulated device: accesses are 1, 2, 4 or 8 bytes at an offset. */
@@ -41,7 +44,6 @@ enum vm_exit_reason {
 	VMEXIT_MSR_WRITE,	/* msr */
 	VMEXIT_IO,		/* io.* */
 	VMEXIT_VIRT_INSN,	/* a VMX/SVM instruction: insn names it */
-	VMEXIT_EXCEPTION,	/* an intercepted guest exception */
 	VMEXIT_SHUTDOWN,	/* triple fault */
 	VMEXIT_INTR,		/* a host interrupt arrived: just resume */
 	VMEXIT_ENTRY_FAILED,	/* the hardware refused the guest state */
@@ -62,13 +64,11 @@ struct vm_exit {
 		struct {
 			gpa_t gpa;
 			u32 access;	/* TDP_ACC_* attempted */
-			bool present;	/* a translation existed */
-			bool walk;	/* during the guest's own page walk */
 		} tdp;
 		struct {
 			u16 port;
 			u8 size;
-			bool in, string, rep;
+			bool in, string;
 		} io;
 		u32 msr;
 		const char *insn;
@@ -98,8 +98,8 @@ struct vm {
 	unsigned int nmmio;
 	struct tdp_huge_policy policy;
 	u32 asid;		/* SVM ASID / VMX VPID */
-	bool is_test;		/* a built-in test VM: the HC_TEST_* calls work */
-	bool is_platform;	/* the firmware/OS: MSRs and I/O pass through */
+	const struct vm_kind_ops *kind;	/* what this kind of VM does on its exits */
+	void *kind_data;	/* the kind's own state */
 	bool dead;
 	char death[160];	/* why the VM was killed */
 	struct vm_stats stats;
@@ -114,10 +114,6 @@ struct platform_capture {
 	u64 rip, rsp, rflags;
 	u64 gdt_base, idt_base;		/* the firmware's tables */
 	u16 gdt_limit, idt_limit;
-	u16 io_ports[8];		/* port bytes to intercept (power-off, reset) */
-	unsigned int nio;
-	u32 msr_writes[2 * 16 + 11 + 1];	/* MSRs whose writes exit: the MTRRs */
-	unsigned int nmsr_writes;
 };
 
 /* The long-mode state a test vCPU starts in. */
@@ -130,6 +126,25 @@ struct vcpu_boot {
 	u32 tr_limit;
 };
 
+/*
+ * How a vCPU starts and what makes it exit: exactly one of boot and
+ * capture is set.
+ *  - boot: a fresh 64-bit CPU in the given state (test VMs).  Every port,
+ *    MSR, HLT and interrupt exits.
+ *  - capture: the live CPU goes on as the guest (the platform VM).
+ *    Interrupts, NMIs, HLT, I/O and MSRs pass through, except the ports
+ *    and MSRs listed here and the vendor's own virtualization MSRs (see
+ *    virt_ops.vendor_msr), which exit.
+ */
+struct vcpu_config {
+	const struct vcpu_boot *boot;
+	const struct platform_capture *capture;
+	const u16 *io_exits;		/* port bytes: any access touching one exits */
+	unsigned int nio_exits;
+	const u32 *msr_write_exits;	/* MSRs whose writes exit (SVM: reads too) */
+	unsigned int nmsr_write_exits;
+};
+
 struct vcpu {
 	struct vm *vm;
 	unsigned int id;
@@ -138,15 +153,51 @@ struct vcpu {
 	void *arch;
 };
 
+/*
+ * What a kind of VM does where kinds differ.  vm/exit.c calls these and
+ * never asks which kind it runs.  Each returns as documented; none is NULL.
+ */
+struct vm_kind_ops {
+	const char *name;
+	/* An intercepted port access: performs it (and moves RIP past the
+	 * instruction).  0: resume; <0: the VM is dead. */
+	int (*io)(struct vcpu *v, const struct vm_exit *e);
+	/* An intercepted RDMSR/WRMSR: *val is the value written, or receives
+	 * the value read.  0: done; -EPERM: inject #GP. */
+	int (*msr)(struct vcpu *v, u32 msr, bool write, u64 *val);
+	/* XSETBV(xcr, val) at CPL 0 with CR4.OSXSAVE set: 0 performed;
+	 * -EPERM: inject #GP; -EOPNOTSUPP: inject #UD. */
+	int (*xsetbv)(struct vcpu *v, u32 xcr, u64 val);
+	/* A triple fault: what the kind does before the VM is killed. */
+	void (*shutdown)(struct vcpu *v);
+	/*
+	 * A hypercall that is not one of the common ones (vm/hypercall.c),
+	 * arguments in v->gpr.  1: *ev is an event for the vCPU's owner; 0:
+	 * done, *ret is the guest's result; <0: the guest's result (-ENOSYS:
+	 * the kind has no such call).
+	 */
+	int (*hypercall)(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64 *ret);
+};
+
+/* What the vendor offers; filled by its enable() before anything reads it. */
+struct virt_features {
+	u32 dirty_modes;	/* BIT(TDP_DIRTY_*): the dirty-logging modes offered */
+	bool leaf_memtype;	/* TDP leaves carry a memory type (EPT); else the
+				 * CPU applies the MTRRs itself (NPT) */
+	bool hypercall_vmmcall;	/* the hypercall instruction is VMMCALL, else VMCALL */
+};
+
 struct virt_ops {
 	const char *name;
+	const struct virt_features *features;
 	/* Turn virtualization on / off on this CPU.  enable returns 0 or <0. */
 	int (*enable)(void);
 	void (*disable)(void);
 	/* Set up vm->mmu (format, levels, TLB flush) and vm->asid. */
 	int (*vm_init)(struct vm *vm);
 	void (*vm_destroy)(struct vm *vm);
-	int (*vcpu_init)(struct vcpu *v, const struct vcpu_boot *boot);
+	/* Sets up v as cfg says (see struct vcpu_config).  0 or <0. */
+	int (*vcpu_init)(struct vcpu *v, const struct vcpu_config *cfg);
 	void (*vcpu_destroy)(struct vcpu *v);
 	/* Enter the guest until the next exit and decode it into *e. */
 	void (*vcpu_run)(struct vcpu *v, struct vm_exit *e);
@@ -159,14 +210,12 @@ struct virt_ops {
 	bool (*long_mode)(struct vcpu *v);
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error);
 	/*
-	 * The platform VM (vm/platform.c): make v continue the CPU's own state
-	 * captured in *cap, with I/O, interrupts and devices passed through.
-	 * NULL where the vendor does not support it yet.
+	 * An MSR exit of a vCPU whose MSRs pass through (vcpu_config.capture):
+	 * the vendor's own MSRs, as a CPU without VMX/SVM shows them.  0:
+	 * done; -EPERM: inject #GP; -ENOENT: not the vendor's, the caller
+	 * passes it on.
 	 */
-	int (*vcpu_init_platform)(struct vcpu *v, const struct platform_capture *cap);
-	/* The platform VM's MSR exits: *val is the value written, or receives
-	 * the value read.  0, or -EPERM to inject #GP. */
-	int (*platform_msr)(struct vcpu *v, u32 msr, bool write, u64 *val);
+	int (*vendor_msr)(struct vcpu *v, u32 msr, bool write, u64 *val);
 	/*
 	 * A VMEXIT_CR_ACCESS: performs the guest's control-register access
 	 * (the hardware guards some bits).  0: done, skip the instruction;
@@ -178,13 +227,11 @@ struct virt_ops {
 	void (*cpuid_fixup)(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r);
 };
 
-/* The vendor in use (svm/ or vmx/), chosen by virt_select(). */
+/* The vendor in use (svm/ or vmx/), chosen by virt_enable(). */
 extern const struct virt_ops *virt;
-extern const struct virt_ops svm_ops;
-extern const struct virt_ops vmx_ops;
 
 /* ---- vm/vm.c ---- */
-int vm_create(struct vm *vm, const char *name);
+int vm_create(struct vm *vm, const char *name, const struct vm_kind_ops *kind);
 void vm_destroy(struct vm *vm);
 /* Adds a slot of npages at gfn backed by host frames from pfn. Returns its
  * pointer, or NULL (too many slots, overlap) after logging why. */
@@ -196,10 +243,8 @@ struct vm_mmio_dev *vm_find_mmio(struct vm *vm, gpa_t gpa);
 __printf(2, 3) void vm_kill(struct vm *vm, const char *fmt, ...);
 
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id,
-		const struct vcpu_boot *boot);
+		const struct vcpu_config *cfg);
 void vcpu_destroy(struct vcpu *v);
-/* The platform VM's vCPU, continuing the captured CPU state. */
-int vcpu_create_platform(struct vcpu *v, struct vm *vm, const struct platform_capture *cap);
 
 /* ---- vm/guest_mem.c ---- */
 /* Host pointer to [gpa, gpa+len) when it lies in one slot, else NULL. */

@@ -681,3 +681,61 @@ KTEST(insn_decoder_survives_random_bytes_at_every_length)
 	/* the steering works: a good share of strings are moves */
 	KT_EXPECT(t, decoded > 1000);
 }
+
+/* ---- the length of an intercepted instruction ---------------------------- */
+
+struct len_case {
+	struct encoding e;
+	int len;
+};
+
+static const struct len_case len_cases[] = {
+	{ ENC(M64, "hlt", 0xf4), 1 },
+	{ ENC(M64, "cpuid", 0x0f, 0xa2), 2 },
+	{ ENC(M64, "rdmsr", 0x0f, 0x32), 2 },
+	{ ENC(M64, "wrmsr", 0x0f, 0x30), 2 },
+	{ ENC(M64, "invd", 0x0f, 0x08), 2 },
+	{ ENC(M64, "wbinvd", 0x0f, 0x09), 2 },
+	{ ENC(M64, "vmcall", 0x0f, 0x01, 0xc1), 3 },
+	{ ENC(M64, "vmmcall", 0x0f, 0x01, 0xd9), 3 },
+	{ ENC(M64, "xsetbv", 0x0f, 0x01, 0xd1), 3 },
+	{ ENC(M64, "in al, dx", 0xec), 1 },
+	{ ENC(M64, "out dx, eax", 0xef), 1 },
+	{ ENC(M64, "in al, 0x60", 0xe4, 0x60), 2 },
+	{ ENC(M64, "out 0x80, al", 0xe6, 0x80), 2 },
+	{ ENC(M64, "out dx, ax", 0x66, 0xef), 2 },
+	{ ENC(M64, "rep in al, dx (prefix counted)", 0xf3, 0xec), 2 },
+	{ ENC(M64, "rex.w cpuid", 0x48, 0x0f, 0xa2), 3 },
+	{ ENC(M32, "dec eax; cpuid: no REX outside 64-bit mode", 0x48, 0x0f, 0xa2), -EINVAL },
+	{ ENC(M64, "cs ds cpuid", 0x2e, 0x3e, 0x0f, 0xa2), 4 },
+	{ ENC(M64, "lgdt [rax]: a memory form of 0f 01", 0x0f, 0x01, 0x10), -EINVAL },
+	{ ENC(M64, "nop: not intercepted", 0x90), -EINVAL },
+	{ ENC(M64, "cut short after 0f", 0x0f), -EINVAL },
+	{ ENC(M64, "cut short before the port", 0xe4), -EINVAL },
+	{ ENC(M64, "cut short before ModRM", 0x0f, 0x01), -EINVAL },
+	{ ENC(M64, "prefixes only", 0x66, 0x66, 0x66), -EINVAL },
+	{ ENC(M64, "14 prefixes + hlt = 15 bytes", 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+	      0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0xf4), 15 },
+};
+
+KTEST(insn_intercepted_length_counts_prefixes_and_refuses_other_or_cut_bytes)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(len_cases); i++) {
+		const struct len_case *c = &len_cases[i];
+		int got = insn_intercepted_length(c->e.bytes, c->e.n, c->e.mode);
+
+		ktest_check(t, got == c->len, __FILE__, __LINE__,
+			    "'%s': expected length %d, seen %d", c->e.text, c->len, got);
+	}
+}
+
+KTEST(insn_intercepted_length_reads_no_byte_past_15)
+{
+	u8 b[INSN_MAX_LEN + 1];
+
+	memset(b, 0x66, sizeof(b));
+	b[INSN_MAX_LEN] = 0xf4;		/* the 16th byte: an overlong instruction */
+	KT_EXPECT_EQ(t, insn_intercepted_length(b, sizeof(b), M64), -EINVAL);
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vCPU objects and the small services every exit handler shares: moving
+ * RIP past an intercepted instruction and writing an IN's result.
+ */
+#include "vm/run.h"
+#include "vm/insn.h"
+#include "bug.h"
+#include "errcode.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+
+int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id, const struct vcpu_config *cfg)
+{
+	int err;
+
+	BUG_ON(!cfg->boot == !cfg->capture);
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->id = id;
+	v->gpr[GPR_RSP] = cfg->boot ? cfg->boot->rsp : cfg->capture->rsp;
+	err = tdp_vcpu_init(&v->tdp, &vm->mmu, id);
+	if (!err)
+		err = tdp_vcpu_load_root(&v->tdp);
+	if (!err)
+		err = virt->vcpu_init(v, cfg);
+	if (err) {
+		tdp_vcpu_destroy(&v->tdp);
+		pr_err("vm %s: cannot create vcpu%u (%d)\n", vm->name, id, err);
+	}
+	return err;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	virt->vcpu_destroy(v);
+	tdp_vcpu_destroy(&v->tdp);
+}
+
+int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
+{
+	u8 bytes[INSN_MAX_LEN];
+	int n, len;
+
+	if (e->next_rip) {
+		virt->set_rip(v, e->next_rip);
+		return 0;
+	}
+	if (e->insn_len) {
+		virt->set_rip(v, virt->get_rip(v) + e->insn_len);
+		return 0;
+	}
+	n = vcpu_fetch_insn(v, bytes, sizeof(bytes));
+	len = n > 0 ? insn_intercepted_length(bytes, (size_t)n, virt->long_mode(v) ?
+					      CPU_MODE_64 : CPU_MODE_32) : n;
+	if (len < 0) {
+		vm_kill(v->vm, "cannot decode the intercepted instruction at RIP 0x%llx "
+			"(exit 0x%llx, bytes %02x %02x %02x %02x)",
+			(unsigned long long)virt->get_rip(v), (unsigned long long)e->hw_code,
+			n > 0 ? bytes[0] : 0, n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0,
+			n > 3 ? bytes[3] : 0);
+		return len;
+	}
+	virt->set_rip(v, virt->get_rip(v) + (u64)len);
+	return 0;
+}
+
+void vcpu_io_in_result(struct vcpu *v, unsigned int size, u64 val)
+{
+	u64 mask = size == 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
+
+	v->gpr[GPR_RAX] = (size == 4 ? 0 : v->gpr[GPR_RAX] & ~mask) | (val & mask);
+}
