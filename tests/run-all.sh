@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.." || exit 2
 # shellcheck source=tests/emu/lib.sh
 . tests/emu/lib.sh
 
-HOST_CHAIN=(host)
+HOST_CHAIN=(host layout)
 QEMU_CHAIN=(qemu-ktest qemu-usb qemu-bluepill qemu-next qemu-hvprobe qemu-probe
 	qemu-poweroff qemu-linux qemu-nosvm qemu-panic qemu-options qemu-debug)
 BOCHS_CHAIN=(bochs-vmx bochs-fallbacks bochs-probe bochs-hvprobe bochs-ryzen)
