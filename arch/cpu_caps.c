@@ -13,13 +13,6 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 
-static u64 msr_or_zero(u32 msr)
-{
-	u64 v = 0;
-
-	return rdmsr_safe(msr, &v) ? v : 0;
-}
-
 bool cpu_has_vmx(void)
 {
 	return cpuid(1).ecx & CPUID1_ECX_VMX;
@@ -34,7 +27,7 @@ bool cpu_has_svm(void)
 /* Whether the firmware left VMXON allowed, or IA32_FEATURE_CONTROL unlocked. */
 static void read_vmx_lock(struct cpu_caps *c)
 {
-	u64 fc = msr_or_zero(MSR_IA32_FEATURE_CONTROL);
+	u64 fc = rdmsr_or_zero(MSR_IA32_FEATURE_CONTROL);
 
 	c->vmx_fc_unlocked = !(fc & FEATURE_CONTROL_LOCKED);
 	c->vmx_locked_off = (fc & FEATURE_CONTROL_LOCKED) &&
@@ -79,19 +72,14 @@ void cpu_caps_read(struct cpu_caps *c)
 	if (c->vmx)
 		read_vmx_lock(c);
 	if (c->svm)
-		c->svm_disabled = msr_or_zero(MSR_VM_CR) & VM_CR_SVMDIS;
-}
-
-static const char *yn(bool b)
-{
-	return b ? "yes" : "no";
+		c->svm_disabled = rdmsr_or_zero(MSR_VM_CR) & VM_CR_SVMDIS;
 }
 
 void cpu_caps_print(const struct cpu_caps *c, unsigned int cpu)
 {
 	pr_info("cpu%u: vendor %s family 0x%x model 0x%x stepping %u\n", cpu,
 		c->vendor_id, c->family, c->model, c->stepping);
-	pr_info("cpu%u: MAXPHYADDR %u bits, LA57 %s\n", cpu, c->maxphyaddr, yn(c->la57));
+	pr_info("cpu%u: MAXPHYADDR %u bits, LA57 %s\n", cpu, c->maxphyaddr, str_yes_no(c->la57));
 	if (c->hypervisor)
 		pr_info("cpu%u: running under a hypervisor, CPUID 0x40000000 signature '%.12s'\n",
 			cpu, c->hv_signature);

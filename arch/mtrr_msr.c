@@ -12,13 +12,6 @@
 #include "bug.h"
 #include "compiler.h"
 
-static u64 msr_or_zero(u32 msr)
-{
-	u64 v = 0;
-
-	return rdmsr_safe(msr, &v) ? v : 0;
-}
-
 void mtrr_snapshot_read(struct mtrr_state *s, unsigned int phys_bits)
 {
 	unsigned int i, vcnt;
@@ -29,18 +22,18 @@ void mtrr_snapshot_read(struct mtrr_state *s, unsigned int phys_bits)
 	s->supported = cpuid(1).edx & CPUID1_EDX_MTRR;
 	if (!s->supported)
 		return;
-	s->cap = msr_or_zero(MSR_IA32_MTRRCAP);
-	s->def_type = msr_or_zero(MSR_IA32_MTRR_DEF_TYPE);
+	s->cap = rdmsr_or_zero(MSR_IA32_MTRRCAP);
+	s->def_type = rdmsr_or_zero(MSR_IA32_MTRR_DEF_TYPE);
 	if (s->cap & MTRRCAP_FIX)
 		for (i = 0; i < MTRR_NR_FIXED; i++)
-			s->fixed[i] = msr_or_zero(mtrr_fixed_msr[i]);
+			s->fixed[i] = rdmsr_or_zero(mtrr_fixed_msr[i]);
 	vcnt = s->cap & MTRRCAP_VCNT_MASK;
 	if (vcnt > MTRR_MAX_VAR)
 		pr_warn("mtrr: %u variable pairs, only the first %u are followed\n",
 			vcnt, MTRR_MAX_VAR);
 	s->nr_var = MIN(vcnt, MTRR_MAX_VAR);
 	for (i = 0; i < s->nr_var; i++) {
-		s->var[i].base = msr_or_zero(MSR_IA32_MTRR_PHYSBASE(i));
-		s->var[i].mask = msr_or_zero(MSR_IA32_MTRR_PHYSMASK(i));
+		s->var[i].base = rdmsr_or_zero(MSR_IA32_MTRR_PHYSBASE(i));
+		s->var[i].mask = rdmsr_or_zero(MSR_IA32_MTRR_PHYSMASK(i));
 	}
 }

@@ -7,6 +7,7 @@
 #include "svm/caps.h"
 #include "arch/cpuid.h"
 #include "lib/printk.h"
+#include "lib/string.h"
 
 /* Fills c from CPUID (all zero without SVM). */
 static void read_caps(struct svm_caps *c)
@@ -44,9 +45,9 @@ void svm_caps_print(const struct cpu_caps *c, unsigned int cpu)
 	bool npt_5level = k->npt && c->la57;
 
 	pr_info("cpu%u: SVM: NPT %s, NRIPS %s, flush-by-ASID %s, decode assists %s, "
-		"VMCB clean bits %s, 5-level NPT %s, %u ASIDs%s\n", cpu, yn(k->npt),
-		yn(k->nrips), yn(k->flush_by_asid), yn(k->decode_assists),
-		yn(k->vmcb_clean), yn(npt_5level), k->nasid,
+		"VMCB clean bits %s, 5-level NPT %s, %u ASIDs%s\n", cpu, str_yes_no(k->npt),
+		str_yes_no(k->nrips), str_yes_no(k->flush_by_asid), str_yes_no(k->decode_assists),
+		str_yes_no(k->vmcb_clean), str_yes_no(npt_5level), k->nasid,
 		c->svm_disabled ? ", disabled by firmware (VM_CR.SVMDIS)" : "");
 }
 

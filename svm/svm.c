@@ -14,6 +14,7 @@
 #include "lib/printk.h"
 #include "mm/page_alloc.h"
 #include "vm/vm.h"
+#include "lib/string.h"
 
 struct svm_cpu svm_cpu0;
 
@@ -45,7 +46,7 @@ static int svm_enable(void)
 	c->on = true;
 	c->next_asid = 1;
 	pr_info("cpu0: SVM on: NPT 4 levels, %u ASIDs, NRIPS %s, flush-by-ASID %s\n",
-		caps->nasid, yn(caps->nrips), yn(caps->flush_by_asid));
+		caps->nasid, str_yes_no(caps->nrips), str_yes_no(caps->flush_by_asid));
 	return 0;
 }
 

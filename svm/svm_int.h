@@ -49,11 +49,6 @@ struct svm_vcpu {
 	u64 flushed_gen;	/* the svm_vm flush_gen this vCPU's TLB reflects */
 };
 
-static inline const char *yn(bool b)
-{
-	return b ? "yes" : "no";
-}
-
 _Static_assert(sizeof(struct svm_vm) <= PAGE_SIZE && sizeof(struct svm_vcpu) <= PAGE_SIZE,
 	       "per-VM and per-vCPU state fit their pages");
 

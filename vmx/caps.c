@@ -14,19 +14,13 @@
 #include "arch/msr.h"
 #include "errcode.h"
 #include "lib/printk.h"
-
-static u64 msr_or_zero(u32 msr)
-{
-	u64 v = 0;
-
-	return rdmsr_safe(msr, &v) ? v : 0;
-}
+#include "lib/string.h"
 
 /* A control capability MSR: the low half lists the bits that must be 1,
  * the high half those that may be 1. */
 static struct vmx_ctl_cap read_ctl_cap(u32 msr)
 {
-	u64 v = msr_or_zero(msr);
+	u64 v = rdmsr_or_zero(msr);
 
 	return (struct vmx_ctl_cap){ .must = (u32)v, .may = (u32)(v >> 32) };
 }
@@ -39,7 +33,7 @@ static void read_caps(struct vmx_caps *c)
 	c->vmx = cpu_has_vmx();
 	if (!c->vmx)
 		return;
-	c->basic = msr_or_zero(MSR_IA32_VMX_BASIC);
+	c->basic = rdmsr_or_zero(MSR_IA32_VMX_BASIC);
 	c->revision = (u32)(c->basic & VMX_BASIC_REVISION_MASK);
 	t = c->basic & VMX_BASIC_TRUE_CTLS;
 	c->pin = read_ctl_cap(t ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
@@ -48,16 +42,16 @@ static void read_caps(struct vmx_caps *c)
 		c->sec = read_ctl_cap(MSR_IA32_VMX_PROCBASED_CTLS2);
 	c->exit = read_ctl_cap(t ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS);
 	c->entry = read_ctl_cap(t ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS);
-	c->cr0_fixed0 = msr_or_zero(MSR_IA32_VMX_CR0_FIXED0);
-	c->cr0_fixed1 = msr_or_zero(MSR_IA32_VMX_CR0_FIXED1);
-	c->cr4_fixed0 = msr_or_zero(MSR_IA32_VMX_CR4_FIXED0);
-	c->cr4_fixed1 = msr_or_zero(MSR_IA32_VMX_CR4_FIXED1);
+	c->cr0_fixed0 = rdmsr_or_zero(MSR_IA32_VMX_CR0_FIXED0);
+	c->cr0_fixed1 = rdmsr_or_zero(MSR_IA32_VMX_CR0_FIXED1);
+	c->cr4_fixed0 = rdmsr_or_zero(MSR_IA32_VMX_CR4_FIXED0);
+	c->cr4_fixed1 = rdmsr_or_zero(MSR_IA32_VMX_CR4_FIXED1);
 
 	c->ept = c->sec.may & SEC_ENABLE_EPT;
 	c->vpid = c->sec.may & SEC_ENABLE_VPID;
 	c->unrestricted = c->sec.may & SEC_UNRESTRICTED_GUEST;
 	if (c->ept || c->vpid)
-		c->ept_vpid = msr_or_zero(MSR_IA32_VMX_EPT_VPID_CAP);
+		c->ept_vpid = rdmsr_or_zero(MSR_IA32_VMX_EPT_VPID_CAP);
 	c->ept_4level = c->ept && (c->ept_vpid & VMX_EPT_CAP_PWL4);
 	c->ept_5level = c->ept && (c->ept_vpid & VMX_EPT_CAP_PWL5);
 	c->ept_2m = c->ept && (c->ept_vpid & VMX_EPT_CAP_2M);
@@ -84,9 +78,10 @@ void vmx_caps_print(const struct cpu_caps *c, unsigned int cpu)
 	const struct vmx_caps *k = vmx_caps();
 
 	pr_info("cpu%u: VMX: EPT %s, VPID %s, unrestricted guest %s, 1G pages %s, "
-		"A/D bits %s, PML %s, 5-level EPT %s\n", cpu, yn(k->ept),
-		yn(k->vpid), yn(k->unrestricted), yn(k->ept_1g), yn(k->ept_ad),
-		yn(k->sec.may & SEC_ENABLE_PML), yn(k->ept_5level));
+		"A/D bits %s, PML %s, 5-level EPT %s\n", cpu, str_yes_no(k->ept),
+		str_yes_no(k->vpid), str_yes_no(k->unrestricted), str_yes_no(k->ept_1g),
+		str_yes_no(k->ept_ad),
+		str_yes_no(k->sec.may & SEC_ENABLE_PML), str_yes_no(k->ept_5level));
 	pr_info("cpu%u: VMX: IA32_FEATURE_CONTROL %s\n", cpu,
 		c->vmx_fc_unlocked ? "unlocked (will be locked with VMXON allowed)" :
 		c->vmx_locked_off ? "locked, VMXON disabled" : "locked, VMXON allowed");

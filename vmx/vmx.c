@@ -47,13 +47,14 @@ static void print_on(const struct vmx_cpu *c)
 	const struct vmx_ctls *k = &c->ctls;
 
 	pr_info("cpu0: VMX on: EPT 4 levels, VPID %s, A/D %s, 1G pages %s, PML %s\n",
-		yn(c->vpid), yn(caps->ept_ad), yn(caps->ept_1g), yn(caps->pml));
+		str_yes_no(c->vpid), str_yes_no(caps->ept_ad), str_yes_no(caps->ept_1g),
+		str_yes_no(caps->pml));
 	pr_info("cpu0: VMX: VMCS revision 0x%x, %s capability MSRs\n", caps->revision,
 		(caps->basic & VMX_BASIC_TRUE_CTLS) ? "TRUE_*" : "plain");
 	pr_info("cpu0: VMX controls: pin 0x%08x, cpu 0x%08x, secondary 0x%08x\n",
 		k->pin, k->cpu, k->sec);
 	pr_info("cpu0: VMX controls: exit 0x%08x, entry 0x%08x (EFER switch %s, PAT switch %s)\n",
-		k->exit, k->entry, yn(c->load_efer), yn(c->load_pat));
+		k->exit, k->entry, str_yes_no(c->load_efer), str_yes_no(c->load_pat));
 }
 
 /* Filled by vmx_enable() from the capabilities. */

@@ -74,11 +74,6 @@ _Static_assert(sizeof(struct vmx_vm) <= PAGE_SIZE && sizeof(struct vmx_vcpu) <= 
 /* VMX on this (the only) CPU: vmx.c turns it on, caps.c computes the controls. */
 extern struct vmx_cpu vmx_cpu0;
 
-static inline const char *yn(bool b)
-{
-	return b ? "yes" : "no";
-}
-
 static inline u64 pa_of(void *p)
 {
 	return (u64)(uintptr_t)p;	/* the hypervisor runs identity-mapped */

@@ -45,6 +45,13 @@ static inline void wrmsr(u32 msr, u64 v)
 /* rdmsr that survives a #GP: returns false (and leaves *v alone) on fault.
  * Implemented in arch/entry.asm with an exception fixup. */
 bool rdmsr_safe(u32 msr, u64 *v);
+/* An MSR that may not exist on this CPU: its value, or 0 where it faults. */
+static inline u64 rdmsr_or_zero(u32 msr)
+{
+	u64 v = 0;
+
+	return rdmsr_safe(msr, &v) ? v : 0;
+}
 /* wrmsr and xsetbv that survive a #GP (or #UD): false when they fault. */
 bool wrmsr_safe(u32 msr, u64 v);
 bool xsetbv_safe(u32 xcr, u64 v);

@@ -21,4 +21,10 @@ char *strrchr(const char *s, int c);
  */
 long strscpy(char *dst, const char *src, size_t size);
 
+/* "yes" or "no", for a log line. */
+static inline const char *str_yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
 #endif
