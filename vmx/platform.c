@@ -90,10 +90,7 @@ static void platform_guest_state(struct vmx_vcpu *s, const struct platform_captu
 	/* The firmware ran with TR = 0: a minimal busy TSS, as SVM gets. */
 	vmx_set_seg(GUEST_TR_SELECTOR, 0, 0xb | VMX_AR_P, 0x67, 0);
 	vmx_set_seg(GUEST_LDTR_SELECTOR, 0, VMX_AR_UNUSABLE, 0, 0);
-	vmcs_write32(GUEST_GDTR_LIMIT, cap->gdt_limit);
-	vmcs_writel(GUEST_GDTR_BASE, cap->gdt_base);
-	vmcs_write32(GUEST_IDTR_LIMIT, cap->idt_limit);
-	vmcs_writel(GUEST_IDTR_BASE, cap->idt_base);
+	vmx_set_dtables(cap->gdt_base, cap->gdt_limit, cap->idt_base, cap->idt_limit);
 	/* CR4.VMXE (and any CR0 bit VMXON forced) is ours: the guest reads its own. */
 	vmcs_writel(GUEST_CR0, cr0);
 	vmcs_writel(GUEST_CR4, cr4);
@@ -128,25 +125,18 @@ static void platform_guest_state(struct vmx_vcpu *s, const struct platform_captu
 int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 {
 	const struct vmx_caps *caps = vmx_caps();
-	struct vmx_vcpu *s = alloc_zeroed_page();
+	struct vmx_vcpu *s;
 	struct vmx_ctls k;
 	unsigned int i;
 	u32 msr;
 	int err;
 
+	err = platform_controls(&k);
+	if (err)
+		return err;
+	s = vmx_vcpu_alloc(v, true);
 	if (!s)
 		return -ENOMEM;
-	err = platform_controls(&k);
-	s->vmcs = vmx_alloc_vmcs_page();
-	s->msr_bitmap = alloc_zeroed_page();
-	s->io_bitmap[0] = alloc_zeroed_page();
-	s->io_bitmap[1] = alloc_zeroed_page();
-	s->pml = caps->pml ? alloc_zeroed_page() : NULL;
-	if (err || !s->vmcs || !s->msr_bitmap || !s->io_bitmap[0] || !s->io_bitmap[1] ||
-	    (caps->pml && !s->pml) || v->id >= TDP_MAX_VCPUS) {
-		vmx_free_vcpu_pages(s);
-		return err ? err : -ENOMEM;
-	}
 	for (i = 0; i < cfg->nio_exits; i++) {	/* any access touching the byte exits */
 		u16 port = cfg->io_exits[i];
 
@@ -161,20 +151,12 @@ int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 	s->cr0_mask = (caps->cr0_fixed0 | ~caps->cr0_fixed1) &
 		      ~((k.sec & SEC_UNRESTRICTED_GUEST) ? X86_CR0_PE | X86_CR0_PG : 0);
 	s->cr4_mask = caps->cr4_fixed0 | ~caps->cr4_fixed1;
-	if (__vmclear(pa_of(s->vmcs)))
-		vmx_insn_failed("vmclear", VMCS_NO_FIELD);
-	vmcs_load(s);
 	vmx_set_controls(s, (u16)v->vm->asid, &k);
 	vmcs_write64(IO_BITMAP_A, pa_of(s->io_bitmap[0]));
 	vmcs_write64(IO_BITMAP_B, pa_of(s->io_bitmap[1]));
 	vmx_set_host_state();
 	platform_guest_state(s, cfg->capture);
-	s->flush_vpid = vmx_cpu0.vpid;
-	s->flushed_gen = ~0ULL;
-	if (s->pml)
-		vmcs_write64(PML_ADDRESS, pa_of(s->pml));
-	v->arch = s;
-	((struct vmx_vm *)v->vm->arch)->vcpus[v->id] = v;
+	vmx_vcpu_install(v, s);
 	pr_info("cpu0: VMX platform controls: pin 0x%08x cpu 0x%08x secondary 0x%08x "
 		"exit 0x%08x entry 0x%08x\n", k.pin, k.cpu, k.sec, k.exit, k.entry);
 	if (!(k.sec & SEC_UNRESTRICTED_GUEST))

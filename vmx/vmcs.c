@@ -172,6 +172,14 @@ void vmx_set_seg(enum vmcs_field sel, u16 s, u32 ar, u32 limit, u64 base)
 	vmcs_writel(GUEST_ES_BASE + 2 * i, base);
 }
 
+void vmx_set_dtables(u64 gdt_base, u16 gdt_limit, u64 idt_base, u16 idt_limit)
+{
+	vmcs_write32(GUEST_GDTR_LIMIT, gdt_limit);
+	vmcs_writel(GUEST_GDTR_BASE, gdt_base);
+	vmcs_write32(GUEST_IDTR_LIMIT, idt_limit);
+	vmcs_writel(GUEST_IDTR_BASE, idt_base);
+}
+
 /* 64-bit long mode at CPL 0, as struct vcpu_boot says. */
 static void set_long_mode_state(const struct vcpu_boot *b)
 {
@@ -189,10 +197,7 @@ static void set_long_mode_state(const struct vcpu_boot *b)
 	vmx_set_seg(GUEST_GS_SELECTOR, b->ds, data, 0xffffffff, 0);
 	vmx_set_seg(GUEST_TR_SELECTOR, b->tr, 0xb | VMX_AR_P, b->tr_limit, b->tr_base);
 	vmx_set_seg(GUEST_LDTR_SELECTOR, 0, VMX_AR_UNUSABLE, 0, 0);
-	vmcs_write32(GUEST_GDTR_LIMIT, b->gdt_limit);
-	vmcs_writel(GUEST_GDTR_BASE, b->gdt_base);
-	vmcs_write32(GUEST_IDTR_LIMIT, b->idt_limit);
-	vmcs_writel(GUEST_IDTR_BASE, b->idt_base);
+	vmx_set_dtables(b->gdt_base, b->gdt_limit, b->idt_base, b->idt_limit);
 	/* The guest reads what it asked for; the fixed bits are forced under it. */
 	vmcs_writel(CR0_READ_SHADOW, cr0);
 	vmcs_writel(CR4_READ_SHADOW, cr4);
@@ -235,37 +240,56 @@ void vmx_free_vcpu_pages(struct vmx_vcpu *s)
 	free_page(s);
 }
 
-int vmx_vcpu_init_boot(struct vcpu *v, const struct vcpu_boot *b)
+struct vmx_vcpu *vmx_vcpu_alloc(struct vcpu *v, bool io_bitmaps)
 {
-	const struct vmx_caps *caps = vmx_caps();
-	struct vmx_vcpu *s = alloc_zeroed_page();
+	struct vmx_vcpu *s = v->id < TDP_MAX_VCPUS ? alloc_zeroed_page() : NULL;
+	bool pml = vmx_caps()->pml;
 
 	if (!s)
-		return -ENOMEM;
+		return NULL;
 	s->vmcs = vmx_alloc_vmcs_page();
-	s->msr_bitmap = alloc_page();
-	s->pml = caps->pml ? alloc_zeroed_page() : NULL;
-	if (!s->vmcs || !s->msr_bitmap || (caps->pml && !s->pml) ||
-	    v->id >= TDP_MAX_VCPUS) {
-		vmx_free_vcpu_pages(s);
-		return -ENOMEM;
+	s->msr_bitmap = alloc_zeroed_page();
+	if (io_bitmaps) {
+		s->io_bitmap[0] = alloc_zeroed_page();
+		s->io_bitmap[1] = alloc_zeroed_page();
 	}
-	/* Test VMs reach no host MSR: intercept every read and write. */
-	memset(s->msr_bitmap, 0xff, PAGE_SIZE);
+	s->pml = pml ? alloc_zeroed_page() : NULL;
+	if (!s->vmcs || !s->msr_bitmap || (pml && !s->pml) ||
+	    (io_bitmaps && (!s->io_bitmap[0] || !s->io_bitmap[1]))) {
+		vmx_free_vcpu_pages(s);
+		return NULL;
+	}
 	if (__vmclear(pa_of(s->vmcs)))
 		vmx_insn_failed("vmclear", VMCS_NO_FIELD);
 	vmcs_load(s);
-	s->cr0_mask = caps->cr0_fixed0 | ~caps->cr0_fixed1;
-	s->cr4_mask = caps->cr4_fixed0 | ~caps->cr4_fixed1;
-	vmx_set_controls(s, (u16)v->vm->asid, &vmx_cpu0.ctls);
-	vmx_set_host_state();
-	set_long_mode_state(b);
+	return s;
+}
+
+void vmx_vcpu_install(struct vcpu *v, struct vmx_vcpu *s)
+{
 	s->flush_vpid = vmx_cpu0.vpid;	/* the VPID may have been another VM's */
 	s->flushed_gen = ~0ULL;
 	if (s->pml)
 		vmcs_write64(PML_ADDRESS, pa_of(s->pml));
 	v->arch = s;
 	((struct vmx_vm *)v->vm->arch)->vcpus[v->id] = v;
+}
+
+int vmx_vcpu_init_boot(struct vcpu *v, const struct vcpu_boot *b)
+{
+	const struct vmx_caps *caps = vmx_caps();
+	struct vmx_vcpu *s = vmx_vcpu_alloc(v, false);
+
+	if (!s)
+		return -ENOMEM;
+	/* Test VMs reach no host MSR: intercept every read and write. */
+	memset(s->msr_bitmap, 0xff, PAGE_SIZE);
+	s->cr0_mask = caps->cr0_fixed0 | ~caps->cr0_fixed1;
+	s->cr4_mask = caps->cr4_fixed0 | ~caps->cr4_fixed1;
+	vmx_set_controls(s, (u16)v->vm->asid, &vmx_cpu0.ctls);
+	vmx_set_host_state();
+	set_long_mode_state(b);
+	vmx_vcpu_install(v, s);
 	return 0;
 }
 

@@ -96,7 +96,18 @@ void vmcs_load(struct vmx_vcpu *s);
 void vmx_set_host_state(void);
 void vmx_set_controls(struct vmx_vcpu *s, u16 vpid, const struct vmx_ctls *k);
 void vmx_set_seg(enum vmcs_field sel, u16 s, u32 ar, u32 limit, u64 base);
+/* The guest's GDTR and IDTR. */
+void vmx_set_dtables(u64 gdt_base, u16 gdt_limit, u64 idt_base, u16 idt_limit);
 void vmx_free_vcpu_pages(struct vmx_vcpu *s);
+/*
+ * A vCPU's pages -- VMCS, a zeroed MSR bitmap, two zeroed I/O bitmaps when
+ * io_bitmaps, the PML page where the CPU has PML -- with the VMCS cleared
+ * and made current.  NULL when out of pages or v->id is out of range.
+ */
+struct vmx_vcpu *vmx_vcpu_alloc(struct vcpu *v, bool io_bitmaps);
+/* Finishes a vCPU whose VMCS is current: first-entry flush, PML address,
+ * v->arch and the VM's vCPU table. */
+void vmx_vcpu_install(struct vcpu *v, struct vmx_vcpu *s);
 /* A test VM's vCPU: a fresh 64-bit CPU in state b; everything exits. */
 int vmx_vcpu_init_boot(struct vcpu *v, const struct vcpu_boot *b);
 void vmx_dump_guest_state(void);
