@@ -284,14 +284,14 @@ void vmx_cpuid_fixup(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 
 	if (leaf == 7 && sub == 0) {
 		if (!(sec & SEC_ENABLE_INVPCID))
-			r->ebx &= ~BIT(10);
+			r->ebx &= ~CPUID7_EBX_INVPCID;
 		if (!(sec & SEC_ENABLE_USER_WAIT_PAUSE))
-			r->ecx &= ~BIT(5);	/* WAITPKG */
+			r->ecx &= ~CPUID7_ECX_WAITPKG;
 		if (!(sec & SEC_ENABLE_RDTSCP))
-			r->ecx &= ~BIT(22);	/* RDPID */
+			r->ecx &= ~CPUID7_ECX_RDPID;
 	} else if (leaf == CPUID_XSAVE && sub == 1 && !(sec & SEC_ENABLE_XSAVES)) {
-		r->eax &= ~BIT(3);
+		r->eax &= ~CPUIDD1_EAX_XSAVES;
 	} else if (leaf == CPUID_EXT_FEATURES && !(sec & SEC_ENABLE_RDTSCP)) {
-		r->edx &= ~BIT(27);
+		r->edx &= ~CPUID81_EDX_RDTSCP;
 	}
 }

@@ -17,16 +17,21 @@
 #define CPUID1_EDX_MTRR BIT(12)
 
 /* Leaf 7, subleaf 0 */
+#define CPUID7_EBX_INVPCID BIT(10)
 #define CPUID7_ECX_OSPKE BIT(4)
+#define CPUID7_ECX_WAITPKG BIT(5)
 #define CPUID7_ECX_LA57 BIT(16)
+#define CPUID7_ECX_RDPID BIT(22)
 
-/* Leaf 0xd: XSAVE state components */
+/* Leaf 0xd: XSAVE state components; subleaf 1: XSAVE features */
 #define CPUID_XSAVE 0xd
+#define CPUIDD1_EAX_XSAVES BIT(3)
 
 /* Extended leaves */
 #define CPUID_EXT_MAX 0x80000000
 #define CPUID_EXT_FEATURES 0x80000001
 #define CPUID81_ECX_SVM BIT(2)
+#define CPUID81_EDX_RDTSCP BIT(27)
 #define CPUID81_EDX_PDPE1GB BIT(26)
 #define CPUID_EXT_ADDR_SIZES 0x80000008
 #define CPUID_SVM_FEATURES 0x8000000a
