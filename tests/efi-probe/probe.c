@@ -23,6 +23,7 @@
 #include "arch/msr.h"
 #include "arch/trapnr.h"
 #include "arch/x86.h"
+#include "errcode.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "probe.h"
@@ -259,6 +260,11 @@ static void check_hv_memory(void)
 	u64 i;
 
 	probe_check(r == HC_ABI_VERSION, "HC_VERSION answers 0x%lx", r);
+	/* A test VM's calls are not the platform VM's: no event, just -ENOSYS. */
+	probe_check(probe_hypercall(HC_TEST_SYNC, 1, 0) == -ENOSYS &&
+		    probe_hypercall(HC_TEST_DONE, 0, 0) == -ENOSYS &&
+		    probe_hypercall(HC_TEST_ASSERT, 0, 0) == -ENOSYS,
+		    "HC_TEST_SYNC/DONE/ASSERT answer -ENOSYS (test VMs' calls)");
 	r = probe_hypercall(HC_HV_MEMORY, (u64)(uintptr_t)&hvmem, 0);
 	if (!probe_check(r == 0 && hvmem.count >= 1 && hvmem.count <= ARRAY_SIZE(hvmem.range),
 			 "HC_HV_MEMORY names the hidden ranges (%ld, %llu ranges)", r,

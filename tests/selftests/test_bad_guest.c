@@ -100,6 +100,8 @@ static void guest_bad_hypercalls(struct guest_shared *sh)
 	sh->arg[5] = (u64)guest_hypercall(HC_VERSION, 0, 0, 0, 0);
 	sh->arg[6] = (u64)guest_hypercall(HC_STATS, BG_BUF_GPA + PAGE_SIZE, 0, 0, 0);
 	sh->arg[7] = (u64)guest_hypercall(HC_STATS, end - 8, 0, 0, 0);
+	/* the platform VM's call: a test VM's kind has no such call */
+	sh->arg[8] = (u64)guest_hypercall(HC_HV_MEMORY, BG_BUF_GPA + 128, 0, 0, 0);
 	guest_user_hypercall(sh, HC_VERSION);
 	GUEST_SYNC(1);
 }
@@ -171,6 +173,7 @@ KTEST(bad_guest)
 			KT_EXPECT_EQ(t, tvm.shared->arg[5], HC_ABI_VERSION);
 			KT_EXPECT_EQ(t, tvm.shared->arg[6], 0);
 			KT_EXPECT_EQ(t, (s64)tvm.shared->arg[7], -EFAULT);
+			KT_EXPECT_EQ(t, (s64)tvm.shared->arg[8], -ENOSYS);
 			/* the refused calls wrote nothing; the good ones stayed in bounds */
 			for (i = 64; i < PAGE_SIZE; i++)
 				bad += buf[i] != BG_CANARY;
