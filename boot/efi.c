@@ -28,6 +28,15 @@ void efi_stall_us(u64 us)
 	bs->Stall(us);
 }
 
+void *efi_locate_protocol(const void *guid)
+{
+	void *p = NULL;
+
+	if (EFI_ERROR(bs->LocateProtocol((EFI_GUID *)guid, NULL, &p)))
+		return NULL;
+	return p;
+}
+
 static EFI_LOADED_IMAGE *loaded_image(void)
 {
 	EFI_GUID guid = LOADED_IMAGE_PROTOCOL;

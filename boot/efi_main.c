@@ -14,6 +14,7 @@
 #include "boot/cmdline.h"
 #include "boot/efi.h"
 #include "boot/hvprobe.h"
+#include "boot/mp.h"
 #include "boot/relocate.h"
 #include "bug.h"
 #include "lib/console.h"
@@ -35,6 +36,7 @@
 extern char __image_base[];
 
 static struct hv_options opts;
+static struct mp_info mp;
 /* Cleared from gdb (tools/debug.sh) to let a debugwait boot go on. */
 volatile int hv_debug_wait __attribute__((visibility("default"))) = 1;
 static struct uart uarts[CMDLINE_MAX_CONSOLES];
@@ -209,6 +211,8 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	cpu_caps_read(&caps);
 	cpu_caps_print(&caps, 0);
 	virt_caps_print(&caps, 0);
+	mp_enumerate(&mp);
+	mp_report(&mp);
 	virt_request_dirty_mode(opts.tdp_dirty);
 	if (opts.hvprobe && hvprobe(&caps))
 		failed = 1;

@@ -123,11 +123,14 @@ qemu_run() {
 	st=$?
 }
 
-# bochs_run NAME MODEL: boots $OUT/NAME.img in Bochs; sets log and st.
+# bochs_run NAME MODEL [RUNNER-ARGS...]: boots $OUT/NAME.img in Bochs; sets
+# log and st.
 bochs_run() {
-	log=$OUT/$1.log
-	tests/emu/run-bochs.sh --image "$OUT/$1.img" --log "$log" --model "$2" \
-		--timeout "$BOCHS_TIMEOUT" 2> "$log.err"
+	local name=$1 model=$2
+	shift 2
+	log=$OUT/$name.log
+	tests/emu/run-bochs.sh --image "$OUT/$name.img" --log "$log" --model "$model" \
+		--timeout "$BOCHS_TIMEOUT" "$@" 2> "$log.err"
 	st=$?
 }
 

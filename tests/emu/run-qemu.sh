@@ -2,11 +2,11 @@
 # run-qemu.sh — boot a disk image under OVMF in QEMU TCG (AMD SVM path).
 #
 # Usage:
-#   tests/emu/run-qemu.sh --image IMG --log LOG [--cpu EPYC] [--mem 512]
+#   tests/emu/run-qemu.sh --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
 #                         [--timeout SECS] [--interactive] [--gdb]
 #
 # Contract:
-#   - Boots IMG (a GPT disk from tools/mkimage.sh) on q35 with one CPU, no
+#   - Boots IMG (a GPT disk from tools/mkimage.sh) on q35 with --smp CPUs, no
 #     network and OVMF: the read-only code flash from Debian plus a private
 #     copy of the variable store, so every run starts from fresh variables
 #     and boots \EFI\BOOT\BOOTX64.EFI at once.  IMG itself is never written
@@ -40,21 +40,22 @@ prog=${0##*/}
 
 usage() {
 	cat >&2 <<EOF
-usage: $prog --image IMG --log LOG [--cpu EPYC] [--mem 512] [--timeout SECS]
-       [--interactive] [--gdb]
+usage: $prog --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
+       [--timeout SECS] [--interactive] [--gdb]
 exit: 0 pass (port 0xf4 <- 0), 1 fail (other value), 124 timeout, 2 error
 EOF
 	exit 2
 }
 
 # ---- arguments -----------------------------------------------------------
-image= log= cpu=EPYC mem=512 timeout=120 timeout_set=0 interactive=0 gdb=0
+image= log= cpu=EPYC mem=512 smp=1 timeout=120 timeout_set=0 interactive=0 gdb=0
 while (($#)); do
 	case $1 in
 	--image) (($# >= 2)) || usage; image=$2; shift 2 ;;
 	--log) (($# >= 2)) || usage; log=$2; shift 2 ;;
 	--cpu) (($# >= 2)) || usage; cpu=$2; shift 2 ;;
 	--mem) (($# >= 2)) || usage; mem=$2; shift 2 ;;
+	--smp) (($# >= 2)) && [[ $2 =~ ^[1-9][0-9]*$ ]] || usage; smp=$2; shift 2 ;;
 	--timeout) (($# >= 2)) || usage; timeout=$2; timeout_set=1; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	--gdb) gdb=1; shift ;;
@@ -82,7 +83,7 @@ private_dir run-qemu
 cp -- "$OVMF_VARS" "$tmp/vars.fd"
 
 args=(
-	-machine q35 -cpu "$cpu" -m "$mem" -smp 1
+	-machine q35 -cpu "$cpu" -m "$mem" -smp "$smp"
 	-nic none -no-reboot -display none -monitor none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The machine's CPUs through the firmware's MP services protocol.  Each
+ * enabled AP runs ap_probe() once, on its own, through StartupThisAP in
+ * blocking mode with a time limit: the probe executes CPUID only (no MSR,
+ * nothing that could fault on the firmware's IDT, no console: boot
+ * services belong to the boot CPU) and writes its answers into its own
+ * struct mp_cpu.  The boot CPU then logs what it found.
+ */
+#include <efi.h>
+#include "boot/mp.h"
+#include "boot/efi.h"
+#include "arch/cpuid.h"
+#include "arch/x86.h"
+#include "errcode.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+
+#define AP_TIMEOUT_US 100000	/* a CPUID probe takes microseconds */
+
+#define MP_STATUS_BSP BIT(0)
+#define MP_STATUS_ENABLED BIT(1)
+#define MP_STATUS_HEALTHY BIT(2)
+
+typedef void (EFIAPI *efi_ap_procedure)(void *arg);
+
+/* EFI_PROCESSOR_INFORMATION (PI 1.7, with room for ExtendedInformation). */
+struct efi_processor_info {
+	u64 processor_id;
+	u32 status_flag;
+	u32 package, core, thread;
+	u32 ext[6];
+};
+
+/* EFI_MP_SERVICES_PROTOCOL: the members hv.efi calls, in their order. */
+struct efi_mp_services {
+	EFI_STATUS (EFIAPI *get_number_of_processors)(struct efi_mp_services *self,
+						      UINTN *n, UINTN *nenabled);
+	EFI_STATUS (EFIAPI *get_processor_info)(struct efi_mp_services *self, UINTN cpu,
+						struct efi_processor_info *info);
+	EFI_STATUS (EFIAPI *startup_all_aps)(struct efi_mp_services *self,
+					     efi_ap_procedure proc, BOOLEAN single_thread,
+					     EFI_EVENT wait, UINTN timeout_us, void *arg,
+					     UINTN **failed);
+	EFI_STATUS (EFIAPI *startup_this_ap)(struct efi_mp_services *self,
+					     efi_ap_procedure proc, UINTN cpu, EFI_EVENT wait,
+					     UINTN timeout_us, void *arg, BOOLEAN *finished);
+	void *switch_bsp;
+	void *enable_disable_ap;
+	EFI_STATUS (EFIAPI *who_am_i)(struct efi_mp_services *self, UINTN *cpu);
+};
+
+static EFI_GUID mp_services_guid = { 0x3fdda605, 0xa76e, 0x4f46,
+				     { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } };
+
+/* What a CPU says of itself; runs on that CPU. */
+static void cpu_answer(struct mp_cpu *c)
+{
+	struct cpuid_regs r = cpuid(1);
+
+	c->own_apic_id = r.ebx >> 24;
+	c->vmx = r.ecx & CPUID1_ECX_VMX;
+	c->hypervisor = r.ecx & CPUID1_ECX_HYPERVISOR;
+	c->svm = cpuid(CPUID_EXT_MAX).eax >= CPUID_EXT_FEATURES &&
+		 (cpuid(CPUID_EXT_FEATURES).ecx & CPUID81_ECX_SVM);
+	__atomic_store_n(&c->answered, true, __ATOMIC_RELEASE);
+}
+
+static void EFIAPI ap_probe(void *arg)
+{
+	cpu_answer(arg);
+}
+
+/* The boot CPU alone, when the firmware does not tell more. */
+static void only_the_boot_cpu(struct mp_info *mp)
+{
+	mp->ncpus = mp->nenabled = 1;
+	mp->cpu[0].bsp = mp->cpu[0].enabled = mp->cpu[0].healthy = true;
+	cpu_answer(&mp->cpu[0]);
+	mp->cpu[0].apic_id = mp->cpu[0].own_apic_id;
+}
+
+int mp_enumerate(struct mp_info *mp)
+{
+	struct efi_mp_services *mps = efi_locate_protocol(&mp_services_guid);
+	struct efi_processor_info info;
+	UINTN n = 0, nenabled = 0, i;
+
+	memset(mp, 0, sizeof(*mp));
+	if (!mps || EFI_ERROR(mps->get_number_of_processors(mps, &n, &nenabled)) || !n) {
+		only_the_boot_cpu(mp);
+		return -ENOENT;
+	}
+	mp->ncpus = (unsigned int)n;
+	mp->nenabled = (unsigned int)nenabled;
+	for (i = 0; i < n && i < MP_MAX_CPUS; i++) {
+		struct mp_cpu *c = &mp->cpu[i];
+
+		memset(&info, 0, sizeof(info));
+		if (EFI_ERROR(mps->get_processor_info(mps, i, &info)))
+			continue;
+		c->apic_id = (u32)info.processor_id;
+		c->bsp = info.status_flag & MP_STATUS_BSP;
+		c->enabled = info.status_flag & MP_STATUS_ENABLED;
+		c->healthy = info.status_flag & MP_STATUS_HEALTHY;
+		if (c->bsp)
+			cpu_answer(c);
+		else if (c->enabled)
+			mps->startup_this_ap(mps, ap_probe, i, NULL, AP_TIMEOUT_US, c, NULL);
+	}
+	return 0;
+}
+
+/* Why CPU c cannot do what the boot CPU b does, or NULL. */
+static const char *differs(const struct mp_cpu *c, const struct mp_cpu *b)
+{
+	if (!c->enabled)
+		return "disabled by the firmware";
+	if (!__atomic_load_n(&c->answered, __ATOMIC_ACQUIRE))
+		return "did not run the probe in time";
+	if (c->vmx != b->vmx || c->svm != b->svm)
+		return b->vmx ? "has no VMX (the boot CPU has)" : "has no SVM (the boot CPU has)";
+	if (c->own_apic_id != (c->apic_id & 0xff))
+		return "reads another APIC ID than the firmware reports";
+	return NULL;
+}
+
+unsigned int mp_report(const struct mp_info *mp)
+{
+	const struct mp_cpu *b = NULL;
+	unsigned int i, n = MIN(mp->ncpus, (unsigned int)MP_MAX_CPUS), bad = 0;
+	const char *why;
+
+	for (i = 0; i < n; i++)
+		if (mp->cpu[i].bsp)
+			b = &mp->cpu[i];
+	if (!b) {
+		pr_warn("smp: the firmware names no boot CPU\n");
+		return n;
+	}
+	pr_info("smp: %u CPUs, %u enabled (firmware MP services)\n", mp->ncpus, mp->nenabled);
+	for (i = 0; i < n; i++) {
+		const struct mp_cpu *c = &mp->cpu[i];
+
+		why = c->bsp ? NULL : differs(c, b);
+		pr_info("smp: cpu%u: APIC ID %u%s, VMX %s, SVM %s%s%s\n", i, c->apic_id,
+			c->bsp ? " (boot CPU)" : "", str_yes_no(c->vmx), str_yes_no(c->svm),
+			why ? ": " : "", why ? why : "");
+		bad += why != NULL;
+	}
+	if (mp->ncpus > MP_MAX_CPUS)
+		pr_warn("smp: only the first %u CPUs are listed\n", MP_MAX_CPUS);
+	if (!bad && n > 1)
+		pr_info("smp: every CPU has the boot CPU's %s\n", b->vmx ? "VMX" : b->svm ? "SVM" :
+			"lack of VMX and SVM");
+	if (n > 1)
+		pr_warn("smp: only the boot CPU becomes a guest: the other %u CPUs keep running "
+			"natively, outside the hypervisor's isolation\n", n - 1);
+	return bad;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine's CPUs, as the firmware's MP services protocol (PI spec vol.
+ * 2, EFI_MP_SERVICES_PROTOCOL) reports them, and what each CPU says of
+ * itself when asked (boot/mp.c).  Only while boot services are up.
+ */
+#ifndef TDPVISOR_BOOT_MP_H
+#define TDPVISOR_BOOT_MP_H
+
+#include "types.h"
+
+#define MP_MAX_CPUS 64
+
+/* One CPU: the firmware's view, then the CPU's own answers (CPUID only). */
+struct mp_cpu {
+	u32 apic_id;		/* the firmware's ProcessorId */
+	bool bsp, enabled, healthy;
+	bool answered;		/* it ran mp's probe within the time limit */
+	u32 own_apic_id;	/* CPUID.1:EBX[31:24] as the CPU reads it */
+	bool vmx, svm;		/* CPUID.1:ECX.VMX, CPUID.80000001:ECX.SVM */
+	bool hypervisor;	/* CPUID.1:ECX.hypervisor */
+};
+
+struct mp_info {
+	unsigned int ncpus;	/* as reported; at most MP_MAX_CPUS are listed */
+	unsigned int nenabled;
+	struct mp_cpu cpu[MP_MAX_CPUS];
+};
+
+/*
+ * Fills *mp from the MP services protocol and asks every enabled AP, one
+ * at a time and each within a time limit, for its CPUID answers.  Without
+ * the protocol (a firmware with one CPU, or none that publishes it) the
+ * boot CPU alone is listed.  Returns 0, or -ENOENT without the protocol.
+ */
+int mp_enumerate(struct mp_info *mp);
+
+/*
+ * Logs one line per CPU and a verdict: whether every CPU has the boot
+ * CPU's virtualization extension, and that only the boot CPU becomes a
+ * guest.  Returns the number of CPUs that differ from the boot CPU or did
+ * not answer.
+ */
+unsigned int mp_report(const struct mp_info *mp);
+
+#endif
