@@ -117,25 +117,21 @@ for b in $(cat "$tmp/core" "$tmp/features"); do
 		result FAIL "$b is built" "listed as a layer, not in $objdir"
 done
 
-for b in $(cat "$tmp/core"); do
-	grep -qx "$b" "$tmp/objs" || continue
-	bad=$(refs_into "$b" "$tmp/features")
-	if [ -z "$bad" ]; then
-		result OK "$b calls no feature"
-	else
-		result FAIL "$b calls no feature" "$bad"
-	fi
-done
-
-for b in $(cat "$tmp/features"); do
-	grep -qx "$b" "$tmp/objs" || continue
-	bad=$(refs_into "$b" "$tmp/features")
-	if [ -z "$bad" ]; then
-		result OK "$b calls no other feature"
-	else
-		result FAIL "$b calls no other feature" "$bad"
-	fi
-done
+# calls_no_feature LIST WHAT: each built object of file LIST references no
+# feature ("calls WHAT").
+calls_no_feature() {
+	for b in $(cat "$1"); do
+		grep -qx "$b" "$tmp/objs" || continue
+		bad=$(refs_into "$b" "$tmp/features")
+		if [ -z "$bad" ]; then
+			result OK "$b calls $2"
+		else
+			result FAIL "$b calls $2" "$bad"
+		fi
+	done
+}
+calls_no_feature "$tmp/core" "no feature"
+calls_no_feature "$tmp/features" "no other feature"
 
 # Mutual references: a pair that is an edge both ways.
 awk '{ print $1, $2 }' "$tmp/edges" | sort -u > "$tmp/pairs"
