@@ -69,8 +69,8 @@ static void platform_state(void *vmcb, const struct platform_capture *cap)
 	vmcb_write64(vmcb, VMCB_RFLAGS, cap->rflags);
 	vmcb_write64(vmcb, VMCB_RIP, cap->rip);
 	vmcb_write64(vmcb, VMCB_RSP, cap->rsp);
-	vmcb_write64(vmcb, VMCB_DR6, 0xffff0ff0);
-	vmcb_write64(vmcb, VMCB_DR7, 0x400);
+	vmcb_write64(vmcb, VMCB_DR6, X86_DR6_RESET);
+	vmcb_write64(vmcb, VMCB_DR7, X86_DR7_RESET);
 }
 
 /* The MSRs a CPU without SVM shows differently: EFER.SVME, and no SVM MSRs. */

@@ -49,8 +49,8 @@ static void set_long_mode_state(void *vmcb, const struct vcpu_boot *b)
 	vmcb_write64(vmcb, VMCB_RFLAGS, 0x2);
 	vmcb_write64(vmcb, VMCB_RIP, b->rip);
 	vmcb_write64(vmcb, VMCB_RSP, b->rsp);
-	vmcb_write64(vmcb, VMCB_DR6, 0xffff0ff0);
-	vmcb_write64(vmcb, VMCB_DR7, 0x400);
+	vmcb_write64(vmcb, VMCB_DR6, X86_DR6_RESET);
+	vmcb_write64(vmcb, VMCB_DR7, X86_DR7_RESET);
 	vmcb_write8(vmcb, VMCB_CPL, 0);
 }
 

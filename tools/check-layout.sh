@@ -9,7 +9,7 @@
 #   - layers include only downward: mm/ nothing of vm/, vmx/, svm/; arch/
 #     and lib/ nothing of the TDP MMU, vm/, vmx/, svm/; vm/ no vendor
 #     header;
-#   - the x86 vocabulary (CPUID bits, CR bits, exception vectors, MSR
+#   - the x86 vocabulary (CPUID bits, CR and DR bits, exception vectors, MSR
 #     numbers and fields, the reset PAT) is defined once;
 #   - no C file under vm/, vmx/, svm/, mm/ is longer than MAX_LINES;
 #   - the vm/ objects (build/hv/vm, read with nm) call each other without
@@ -60,7 +60,7 @@ rule "vm/ includes no vendor header but in the vendor picker (vm/virt.c)" \
 
 # The names each defined in exactly one place (tests/efi-probe/probe_mtrr.c
 # keeps its own MTRR register names on purpose: it is the test's oracle).
-vocab='(CPUID[0-9A-Z_]*|X86_CR[0-9]_[A-Z0-9]+|X86_RFLAGS_[A-Z]+|MSR_[A-Z0-9_]+|EFER_[A-Z]+|[A-Z]{2,3}_VECTOR|[A-Z_]*PAT_RESET[A-Z_]*|GUEST_PAT)'
+vocab='(CPUID[0-9A-Z_]*|X86_CR[0-9]_[A-Z0-9]+|X86_DR[67]_[A-Z]+|X86_RFLAGS_[A-Z]+|MSR_[A-Z0-9_]+|EFER_[A-Z]+|[A-Z]{2,3}_VECTOR|[A-Z_]*PAT_RESET[A-Z_]*|GUEST_PAT)'
 dups=$(grep -hoE "^#[[:space:]]*define[[:space:]]+$vocab\b" \
 		$(src boot arch lib mm vm vmx svm include tests | grep -v 'tests/efi-probe/probe_mtrr.c') |
 	awk '{print $NF}' | sort | uniq -d)
@@ -68,7 +68,7 @@ where=""
 for d in $dups; do
 	where+="$d: $(grep -lE "^#[[:space:]]*define[[:space:]]+$d\b" $(src boot arch lib mm vm vmx svm include tests) | tr '\n' ' ')"$'\n'
 done
-rule "each x86 constant (CPUID, CR, RFLAGS, MSR, EFER, vectors, PAT) is defined once" "${where%$'\n'}"
+rule "each x86 constant (CPUID, CR, DR, RFLAGS, MSR, EFER, vectors, PAT) is defined once" "${where%$'\n'}"
 
 # vm/ objects, from their symbol tables: who references whom.  The test
 # guests' runtime (guest_rt.asm calls into guest_lib.c and back) is one unit.

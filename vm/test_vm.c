@@ -61,7 +61,8 @@ static void test_shutdown(struct vcpu *v)
 {
 }
 
-/* The HC_TEST_* calls: events for the host-side test.  Returns 1. */
+/* The HC_TEST_* calls: events for the host-side test.  Returns 1, or
+ * -ENOSYS for any other call. */
 static int test_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64 *ret)
 {
 	if (nr != HC_TEST_SYNC && nr != HC_TEST_DONE && nr != HC_TEST_ASSERT)

@@ -100,7 +100,7 @@ static void platform_guest_state(struct vmx_vcpu *s, const struct platform_captu
 	vmcs_write64(GUEST_IA32_EFER, efer);
 	vmcs_write64(GUEST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_write64(GUEST_IA32_DEBUGCTL, rdmsr(MSR_IA32_DEBUGCTL));
-	vmcs_writel(GUEST_DR7, GUEST_DR7_RESET);
+	vmcs_writel(GUEST_DR7, X86_DR7_RESET);
 	vmcs_write32(GUEST_SYSENTER_CS, (u32)rdmsr(MSR_IA32_SYSENTER_CS));
 	vmcs_writel(GUEST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
 	vmcs_writel(GUEST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));

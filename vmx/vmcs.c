@@ -209,7 +209,7 @@ static void set_long_mode_state(const struct vcpu_boot *b)
 	if (vmx_cpu0.load_pat)
 		vmcs_write64(GUEST_IA32_PAT, PAT_RESET_VALUE);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_writel(GUEST_DR7, GUEST_DR7_RESET);
+	vmcs_writel(GUEST_DR7, X86_DR7_RESET);
 	/*
 	 * IF=1: every external interrupt exits anyway (pin-based control), so
 	 * the guest never sees one; but Bochs 2.7 only takes that exit while

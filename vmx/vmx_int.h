@@ -30,7 +30,6 @@ struct vcpu_config;
 struct vm_exit;
 struct platform_capture;
 
-#define GUEST_DR7_RESET 0x400
 #define VMX_MAX_VPID 0xffff
 
 struct vmx_ctls {

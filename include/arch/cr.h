@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Control-register and RFLAGS bits (Intel SDM vol. 3A 2.5, AMD APM vol. 2
+ * Control-register, RFLAGS and debug-register bits (Intel SDM vol. 3A 2.5, AMD APM vol. 2
  * 3.1).  Architectural checks of CR0/CR4 writes are in arch/cr.c.
  */
 #ifndef TDPVISOR_ARCH_CR_H
@@ -26,6 +26,10 @@
 #define X86_CR4_PKE BIT_ULL(22)
 
 #define X86_RFLAGS_IF BIT_ULL(9)
+
+/* Debug registers after RESET/INIT (SDM vol. 3B 18.2). */
+#define X86_DR6_RESET 0xffff0ff0ULL
+#define X86_DR7_RESET 0x400ULL
 
 /* arch/cr.c */
 /*
