@@ -35,7 +35,7 @@ set -euo pipefail
 
 readonly OVMF=/usr/share/ovmf/OVMF.fd
 readonly VGABIOS=/usr/share/seabios/vgabios-isavga.bin
-readonly BOCHS=bochs
+readonly BOCHS=${RUN_BOCHS_BINARY:-bochs}	# the variable: for testing this script
 readonly TAIL_LINES=30
 readonly SHUTDOWN_PANIC='Shutdown port: shutdown requested'
 
@@ -137,6 +137,15 @@ if ((rc == 0)) && [[ -z $panic ]]; then
 fi
 [[ $panic != *"$SHUTDOWN_PANIC"* ]] || verdict fail 'guest wrote "Shutdown" to port 0x8900'
 [[ -z $panic ]] || verdict error "Bochs panic: $panic"
+# Bochs 2.7 with count=2 now and then dies of a signal while it quits after
+# the magic breakpoint: the guest's verdict was given before, and counts
+# when Bochs' own output shows the breakpoint (a crash that lost it stays
+# an error).
+if ((rc > 128)) && { grep -aq 'Magic breakpoint' -- "$tmp/screen" ||
+		     grep -aq 'Stopped on MAGIC BREAKPOINT' -- "$tmp/bochs.log"; } 2> /dev/null; then
+	echo "$prog: Bochs died of signal $((rc - 128)) after the magic breakpoint" >&2
+	verdict pass "magic breakpoint, then Bochs crashed while quitting"
+fi
 # No log line: Bochs stopped before or outside the simulation (bad
 # bochsrc, missing plugin, terminal trouble); show its own words.
 why=$(grep -a -A1 'Bochs is exiting with the following message' -- "$tmp/stderr" |
