@@ -12,5 +12,9 @@ unit-tests += tests/unit/test_cr.o
 host-test-y += $(unit-tests)
 hv-y += $(unit-tests)
 
+# Host only: the CPU-listing verdict logs "smp:" lines of made-up machines,
+# which have no place in a boot log.
+host-test-y += tests/unit/test_mp.o
+
 # ktests that need the real machine: hv.efi only.
 hv-y += tests/hv/test_arch.o tests/hv/test_mtrr_hw.o

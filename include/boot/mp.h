@@ -35,6 +35,9 @@ struct mp_info {
  */
 int mp_enumerate(struct mp_info *mp);
 
+/* Why CPU c cannot do what the boot CPU b does, or NULL when it can. */
+const char *mp_cpu_differs(const struct mp_cpu *c, const struct mp_cpu *b);
+
 /*
  * Logs one line per CPU and a verdict: whether every CPU has the boot
  * CPU's virtualization extension, and that only the boot CPU becomes a
