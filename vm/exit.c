@@ -126,16 +126,15 @@ static int handle_xsetbv(struct vcpu *v, const struct vm_exit *e)
 	u64 val = vcpu_edx_eax(v);
 	int r = v->vm->kind->xsetbv(v, xcr, val);
 
-	if (r == -EOPNOTSUPP || r == -EPERM) {
-		pr_debug("vm %s: XSETBV(%u, 0x%llx) refused: %s\n", v->vm->name, xcr,
-			 (unsigned long long)val, r == -EPERM ? "#GP" : "#UD");
-		if (r == -EPERM)
-			virt->inject_exception(v, GP_VECTOR, true, 0);
-		else
-			virt->inject_exception(v, UD_VECTOR, false, 0);
-		return 0;
-	}
-	return r < 0 ? r : vcpu_skip_insn(v, e);
+	if (!r)
+		return vcpu_skip_insn(v, e);
+	pr_debug("vm %s: XSETBV(%u, 0x%llx) refused: %s\n", v->vm->name, xcr,
+		 (unsigned long long)val, r == -EPERM ? "#GP" : "#UD");
+	if (r == -EPERM)
+		virt->inject_exception(v, GP_VECTOR, true, 0);
+	else
+		virt->inject_exception(v, UD_VECTOR, false, 0);
+	return 0;
 }
 
 /* RDMSR/WRMSR: the kind performs it or asks for #GP. */

@@ -65,8 +65,6 @@ static void test_shutdown(struct vcpu *v)
  * -ENOSYS for any other call. */
 static int test_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64 *ret)
 {
-	if (nr != HC_TEST_SYNC && nr != HC_TEST_DONE && nr != HC_TEST_ASSERT)
-		return -ENOSYS;
 	switch (nr) {
 	case HC_TEST_SYNC:
 		ev->type = VEV_SYNC;
@@ -75,7 +73,7 @@ static int test_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64 *re
 	case HC_TEST_DONE:
 		ev->type = VEV_DONE;
 		break;
-	default:
+	case HC_TEST_ASSERT:
 		ev->type = VEV_ASSERT;
 		if (vm_read_gpa_string(v->vm, v->gpr[GPR_RBX], ev->file, sizeof(ev->file)))
 			strscpy(ev->file, "(bad pointer)", sizeof(ev->file));
@@ -83,6 +81,9 @@ static int test_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64 *re
 			strscpy(ev->cond, "(bad pointer)", sizeof(ev->cond));
 		ev->line = v->gpr[GPR_RCX];
 		ev->value = v->gpr[GPR_RSI];
+		break;
+	default:
+		return -ENOSYS;
 	}
 	v->gpr[GPR_RAX] = 0;
 	return 1;

@@ -99,7 +99,6 @@ struct vm {
 	struct tdp_huge_policy policy;
 	u32 asid;		/* SVM ASID / VMX VPID */
 	const struct vm_kind_ops *kind;	/* what this kind of VM does on its exits */
-	void *kind_data;	/* the kind's own state */
 	bool dead;
 	char death[160];	/* why the VM was killed */
 	struct vm_stats stats;
@@ -166,7 +165,7 @@ struct vm_kind_ops {
 	 * the value read.  0: done; -EPERM: inject #GP. */
 	int (*msr)(struct vcpu *v, u32 msr, bool write, u64 *val);
 	/* XSETBV(xcr, val) at CPL 0 with CR4.OSXSAVE set: 0 performed;
-	 * -EPERM: inject #GP; -EOPNOTSUPP: inject #UD. */
+	 * -EPERM: inject #GP; any other value: inject #UD. */
 	int (*xsetbv)(struct vcpu *v, u32 xcr, u64 val);
 	/* A triple fault: what the kind does before the VM is killed. */
 	void (*shutdown)(struct vcpu *v);
