@@ -10,6 +10,7 @@
 #include <efi.h>
 #include "boot/mp.h"
 #include "boot/efi.h"
+#include "arch/cpu.h"
 #include "arch/cpuid.h"
 #include "arch/x86.h"
 #include "errcode.h"
@@ -58,16 +59,24 @@ static void cpu_answer(struct mp_cpu *c)
 	struct cpuid_regs r = cpuid(1);
 
 	c->own_apic_id = r.ebx >> 24;
-	c->vmx = r.ecx & CPUID1_ECX_VMX;
+	c->vmx = cpu_has_vmx();
+	c->svm = cpu_has_svm();
 	c->hypervisor = r.ecx & CPUID1_ECX_HYPERVISOR;
-	c->svm = cpuid(CPUID_EXT_MAX).eax >= CPUID_EXT_FEATURES &&
-		 (cpuid(CPUID_EXT_FEATURES).ecx & CPUID81_ECX_SVM);
 	__atomic_store_n(&c->answered, true, __ATOMIC_RELEASE);
 }
 
 static void EFIAPI ap_probe(void *arg)
 {
 	cpu_answer(arg);
+}
+
+/* Runs ap_probe() on AP number i and waits for it, within the time limit;
+ * an error other than the time running out means it never started. */
+static void start_probe(struct efi_mp_services *mps, UINTN i, struct mp_cpu *c)
+{
+	EFI_STATUS st = mps->startup_this_ap(mps, ap_probe, i, NULL, AP_TIMEOUT_US, c, NULL);
+
+	c->refused = EFI_ERROR(st) && st != EFI_TIMEOUT;
 }
 
 /* The boot CPU alone, when the firmware does not tell more. */
@@ -105,7 +114,7 @@ int mp_enumerate(struct mp_info *mp)
 		if (c->bsp)
 			cpu_answer(c);
 		else if (c->enabled)
-			mps->startup_this_ap(mps, ap_probe, i, NULL, AP_TIMEOUT_US, c, NULL);
+			start_probe(mps, i, c);
 	}
 	return 0;
 }

@@ -14,7 +14,8 @@ const char *mp_cpu_differs(const struct mp_cpu *c, const struct mp_cpu *b)
 	if (!c->enabled)
 		return "disabled by the firmware";
 	if (!__atomic_load_n(&c->answered, __ATOMIC_ACQUIRE))
-		return "did not run the probe in time";
+		return c->refused ? "could not be started (MP services refused)" :
+				    "did not run the probe in time";
 	if (c->vmx != b->vmx || c->svm != b->svm)
 		return b->vmx ? "has no VMX (the boot CPU has)" : "has no SVM (the boot CPU has)";
 	if (c->own_apic_id != (c->apic_id & 0xff))

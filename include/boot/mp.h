@@ -15,6 +15,7 @@
 struct mp_cpu {
 	u32 apic_id;		/* the firmware's ProcessorId */
 	bool bsp, enabled, healthy;
+	bool refused;		/* MP services would not start mp's probe on it */
 	bool answered;		/* it ran mp's probe within the time limit */
 	u32 own_apic_id;	/* CPUID.1:EBX[31:24] as the CPU reads it */
 	bool vmx, svm;		/* CPUID.1:ECX.VMX, CPUID.80000001:ECX.SVM */

@@ -53,6 +53,16 @@ KTEST(mp_a_disabled_silent_or_different_cpu_is_named)
 	KT_EXPECT_EQ(t, mp_report(&mp), 4);
 }
 
+KTEST(mp_an_ap_the_firmware_would_not_start_is_told_from_a_slow_one)
+{
+	machine(2, true);
+	mp.cpu[1].answered = false;
+	mp.cpu[1].refused = true;
+	KT_EXPECT_STREQ(t, mp_cpu_differs(&mp.cpu[1], &mp.cpu[0]),
+			"could not be started (MP services refused)");
+	KT_EXPECT_EQ(t, mp_report(&mp), 1);
+}
+
 KTEST(mp_vmx_missing_on_an_ap_is_named_for_vmx)
 {
 	machine(2, true);
