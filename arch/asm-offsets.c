@@ -9,6 +9,7 @@
 #include "arch/exception.h"
 #include "vm/gpr.h"
 #include "vm/guest.h"
+#include "vm/platform.h"
 #include "vm/vm.h"
 #include "vmx/vmcs.h"
 
@@ -26,6 +27,11 @@ void asm_offsets(void)
 	OFFSET(CAPTURE_RIP, struct platform_capture, rip);
 	OFFSET(CAPTURE_RSP, struct platform_capture, rsp);
 	OFFSET(CAPTURE_RFLAGS, struct platform_capture, rflags);
+	OFFSET(LAUNCH_CAP, struct platform_launch_args, cap);
+	OFFSET(LAUNCH_HOST, struct platform_launch_args, host);
+	OFFSET(LAUNCH_STACK, struct platform_launch_args, host_stack_top);
+	OFFSET(AP_START_PREPARE, struct platform_ap_start, prepare);
+	OFFSET(AP_START_ENTER, struct platform_ap_start, enter);
 
 	/* the test VMs' shared page (vm/guest.h) */
 	OFFSET(GUEST_SHARED_USER_RIP, struct guest_shared, user_rip);

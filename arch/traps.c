@@ -5,6 +5,7 @@
  * ignored; anything else is a hypervisor bug: dump vector, error code, CR2,
  * all registers and a symbolized backtrace, then stop this CPU cleanly.
  */
+#include "arch/percpu.h"
 #include "arch/cpu.h"
 #include "arch/exception.h"
 #include "arch/x86.h"
@@ -69,11 +70,14 @@ void exception_handler(struct exc_frame *f)
 	if (fixup_exception(f))
 		return;
 	if (vec == 2) {
-		pr_warn("cpu0: NMI received, ignored\n");
+		/* The hypervisor's kicks (vm/platform.c) and NMIs the guest gets
+		 * anyway: an NMI exit leaves it pending until here (SVM) or
+		 * blocked until this IRET (VMX). */
+		this_cpu()->host_nmis++;
 		return;
 	}
 	printk_enter_panic();
-	pr_emerg("cpu0: host exception %llu (%s), error code 0x%llx\n",
+	pr_emerg("cpu%u: host exception %llu (%s), error code 0x%llx\n", this_cpu_id(),
 		 (unsigned long long)vec, vec < 32 ? exc_names[vec] : "?",
 		 (unsigned long long)f->error);
 	arch_dump_frame(f);

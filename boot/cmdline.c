@@ -26,6 +26,7 @@ void cmdline_defaults(struct hv_options *o)
 	o->loglevel = 7;
 	o->hvmem = HVMEM_DEFAULT;
 	o->exit = EXIT_RETURN;
+	o->smp_boot_only = true;
 }
 
 int parse_u64(const char *s, u64 *val)
@@ -212,6 +213,19 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 			cmdline_complain(o, "bluepill takes no value, got '%s'", val);
 		else
 			o->bluepill = true;
+	} else if (!strcmp(key, "smp")) {
+		if (val && !strcmp(val, "all"))
+			o->smp_boot_only = false;
+		else if (val && !strcmp(val, "boot"))
+			o->smp_boot_only = true;
+		else
+			cmdline_complain(o, "smp: expected all or boot, got '%s'", val ? val : "");
+	} else if (!strcmp(key, "smp_fault")) {
+		if (!val || parse_u64(val, &n) || !n || n >= 64)
+			cmdline_complain(o, "smp_fault: expected an AP's number, 1..63, got '%s'",
+					 val ? val : "");
+		else
+			o->smp_fault = (unsigned int)n;
 	} else if (!strcmp(key, "debugwait")) {
 		if (val)
 			cmdline_complain(o, "debugwait takes no value, got '%s'", val);

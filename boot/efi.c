@@ -181,7 +181,8 @@ static void efi_con_write(struct console *con, const char *s, size_t len)
 	}
 }
 
-static struct console efi_con = { .name = "efi", .write = efi_con_write };
+static struct console efi_con = { .name = "efi", .write = efi_con_write,
+				  .boot_cpu_only = true };
 
 void efi_console_register(void)
 {

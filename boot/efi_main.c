@@ -6,6 +6,7 @@
  * descriptor tables, the memory pool, and the CPU's capabilities.  Whatever
  * fails, hv.efi returns to the firmware in the state it found it in.
  */
+#include "arch/percpu.h"
 #include <efi.h>
 #include "arch/cpu.h"
 #include "arch/serial.h"
@@ -174,6 +175,24 @@ static __noinline void crashtest_run(const char *what)
 	pr_err("crashtest: '%s' did not crash\n", what);
 }
 
+/* smp=all: every AP becomes a guest before the boot CPU does. */
+static int start_aps(uintptr_t loaded_at)
+{
+	if (mp.ncpus <= 1)
+		return 0;
+	if (opts.smp_boot_only) {
+		pr_warn("smp: only the boot CPU becomes a guest (smp=boot): the other %u CPUs keep "
+			"running natively, outside the hypervisor's isolation\n", mp.ncpus - 1);
+		return 0;
+	}
+	static struct mp_info after;
+	int err = platform_start_aps(&mp, loaded_at, opts.smp_fault);
+
+	if (err && mp_verify_unchanged(&mp, &after))
+		pr_err("smp: some AP is not as the firmware left it\n");
+	return err;
+}
+
 /* Runs in the copy of hv.efi in reserved memory (boot/relocate.c). */
 static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 {
@@ -200,8 +219,11 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 		pr_notice("hv.efi: debugger attached, going on\n");
 	}
 
-	if (desc_init())
+	percpu_install(0, cpu_read_apic_id());
+	if (desc_init()) {
+		percpu_uninstall();
 		return EFI_OUT_OF_RESOURCES;
+	}
 	if (reserve_pool(&pool)) {
 		status = EFI_OUT_OF_RESOURCES;
 		failed = 1;
@@ -219,7 +241,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 
 	why = virt_unusable_reason(&caps);
 	if (why) {
-		pr_err("cpu0: %s\n", why);
+		pr_err("cpu%u: %s\n", this_cpu_id(), why);
 		status = EFI_UNSUPPORTED;
 	} else if (virt_enable(&caps)) {
 		status = EFI_UNSUPPORTED;
@@ -253,11 +275,16 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 			pr_warn("platform: no ACPI FADT: power-off will not be noticed\n");
 		desc_firmware_tables(&gdt, &idt);
 		if (!platform_prepare(gdt.base, gdt.limit, idt.base, idt.limit,
-				      caps.maxphyaddr, &power, &hv_launch)) {
+				      caps.maxphyaddr, &power,
+				      !opts.smp_boot_only && mp.ncpus > 1, &hv_launch) &&
+		    !start_aps(loaded_at)) {
 			hv_stay_resident = true;
 			pr_info("hv.efi: returning to the firmware, which continues as a guest\n");
 			return EFI_SUCCESS;
 		}
+		pr_err("hv.efi: bluepill: the firmware does not become a guest\n");
+		status = EFI_ABORTED;
+		failed = 1;
 	}
 
 	virt_disable();
@@ -267,6 +294,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	efi_release_memory(pool, opts.hvmem);
 out:
 	desc_restore_firmware();
+	percpu_uninstall();
 	pr_info("hv.efi: returning to the firmware (status 0x%llx)\n",
 		(unsigned long long)status);
 	emulator_exit(failed ? 1 : 0);

@@ -2,18 +2,22 @@
 /*
  * The machine's CPUs through the firmware's MP services protocol.  Each
  * enabled AP runs ap_probe() once, on its own, through StartupThisAP in
- * blocking mode with a time limit: the probe executes CPUID only (no MSR,
- * nothing that could fault on the firmware's IDT, no console: boot
- * services belong to the boot CPU) and writes its answers into its own
- * struct mp_cpu.  The boot CPU then logs what it found.
+ * blocking mode with a time limit: the probe executes CPUID and reads
+ * control registers, descriptor-table registers and two MSRs every x86-64
+ * CPU has (EFER, GS.base) -- nothing that could fault on the firmware's
+ * IDT, no console: boot services belong to the boot CPU -- and writes its
+ * answers into its own struct mp_cpu.  The boot CPU then logs what it
+ * found.
  */
 #include <efi.h>
 #include "boot/mp.h"
 #include "boot/efi.h"
 #include "arch/cpu.h"
 #include "arch/cpuid.h"
+#include "arch/msr.h"
 #include "arch/x86.h"
 #include "errcode.h"
+#include "lib/printk.h"
 #include "lib/string.h"
 
 #define AP_TIMEOUT_US 100000	/* a CPUID probe takes microseconds */
@@ -62,6 +66,13 @@ static void cpu_answer(struct mp_cpu *c)
 	c->vmx = cpu_has_vmx();
 	c->svm = cpu_has_svm();
 	c->hypervisor = r.ecx & CPUID1_ECX_HYPERVISOR;
+	c->cr0 = read_cr0();
+	c->cr4 = read_cr4();
+	c->efer = rdmsr(MSR_EFER);
+	c->gs_base = rdmsr(MSR_GS_BASE);
+	sgdt((struct desc_ptr *)&c->gdtr);
+	sidt((struct desc_ptr *)&c->idtr);
+	c->tr = str();
 	__atomic_store_n(&c->answered, true, __ATOMIC_RELEASE);
 }
 
@@ -117,4 +128,60 @@ int mp_enumerate(struct mp_info *mp)
 			start_probe(mps, i, c);
 	}
 	return 0;
+}
+
+int mp_run_on_aps(void (*proc)(void *arg), void *arg, u64 timeout_us, u64 *efi_status)
+{
+	struct efi_mp_services *mps = efi_locate_protocol(&mp_services_guid);
+	EFI_STATUS st;
+
+	*efi_status = 0;
+	if (!mps)
+		return -ENOENT;
+	st = mps->startup_all_aps(mps, (efi_ap_procedure)proc, FALSE, NULL, timeout_us, arg,
+				  NULL);
+	*efi_status = st;
+	if (st == EFI_NOT_STARTED)
+		return -ENOENT;		/* no enabled AP */
+	return EFI_ERROR(st) ? -EIO : 0;
+}
+
+unsigned int mp_verify_unchanged(const struct mp_info *before, struct mp_info *now)
+{
+	unsigned int i, n, bad = 0;
+
+	mp_enumerate(now);
+	n = MIN(before->ncpus, (unsigned int)MP_MAX_CPUS);
+	for (i = 0; i < n; i++) {
+		const struct mp_cpu *a = &before->cpu[i], *b = &now->cpu[i];
+
+		if (a->bsp || !a->enabled || !a->answered)
+			continue;
+		if (!b->answered) {
+			pr_err("smp: cpu%u no longer answers\n", i);
+			bad++;
+			continue;
+		}
+		if (a->cr0 != b->cr0 || a->cr4 != b->cr4 || a->efer != b->efer ||
+		    a->gs_base != b->gs_base || a->gdtr.base != b->gdtr.base ||
+		    a->gdtr.limit != b->gdtr.limit || a->idtr.base != b->idtr.base ||
+		    a->idtr.limit != b->idtr.limit || a->hypervisor != b->hypervisor ||
+		    (a->tr && a->tr != b->tr)) {
+			pr_err("smp: cpu%u differs: CR0 0x%llx/0x%llx CR4 0x%llx/0x%llx EFER "
+			       "0x%llx/0x%llx GS.base 0x%llx/0x%llx GDTR 0x%llx/0x%llx IDTR "
+			       "0x%llx/0x%llx hypervisor bit %u/%u (before/after)\n", i,
+			       (unsigned long long)a->cr0, (unsigned long long)b->cr0,
+			       (unsigned long long)a->cr4, (unsigned long long)b->cr4,
+			       (unsigned long long)a->efer, (unsigned long long)b->efer,
+			       (unsigned long long)a->gs_base, (unsigned long long)b->gs_base,
+			       (unsigned long long)a->gdtr.base, (unsigned long long)b->gdtr.base,
+			       (unsigned long long)a->idtr.base, (unsigned long long)b->idtr.base,
+			       a->hypervisor, b->hypervisor);
+			bad++;
+		}
+	}
+	if (!bad)
+		pr_info("smp: every AP is as the firmware left it (CR0, CR4, EFER, GS.base, GDTR, "
+			"IDTR, TR where it had one, no hypervisor bit)\n");
+	return bad;
 }

@@ -51,8 +51,5 @@ unsigned int mp_report(const struct mp_info *mp)
 	if (!bad && n > 1)
 		pr_info("smp: every CPU has the boot CPU's %s\n", b->vmx ? "VMX" : b->svm ? "SVM" :
 			"lack of VMX and SVM");
-	if (n > 1)
-		pr_warn("smp: only the boot CPU becomes a guest: the other %u CPUs keep running "
-			"natively, outside the hypervisor's isolation\n", n - 1);
 	return bad;
 }

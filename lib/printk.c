@@ -2,17 +2,27 @@
 /*
  * printk: format, prefix every line with its time since boot, append to the
  * log ring, and write it to every enabled console whose loglevel lets it
- * through.  Serialised by one spinlock; in panic mode the lock is skipped so
- * the last words always come out.
+ * through.  Serialised by one lock across CPUs, so lines never interleave.
+ * The lock knows its owner: a CPU that faults while it holds the lock (its
+ * exception handler prints) goes on without waiting for itself, and a CPU
+ * that waits longer than PRINTK_LOCK_WAIT_NS for another takes over -- a
+ * CPU that died holding it cannot silence the others.  In panic mode the
+ * lock is skipped so the last words always come out.  Consoles that call
+ * the firmware (boot services belong to the boot CPU) get only the boot
+ * CPU's lines; the ring and the UARTs get every CPU's.
  */
 #include "lib/printk.h"
+#include "arch/percpu.h"
 #include "lib/console.h"
 #include "lib/string.h"
 
 static struct console *consoles;
 static int console_loglevel = 7;
 static u64 (*printk_clock)(void);
-static volatile u32 printk_lock;
+/* 0: free, else the owning CPU's id + 1. */
+static u32 printk_lock;
+static unsigned int printk_depth;	/* the owner's nesting (an exception while printing) */
+#define PRINTK_LOCK_WAIT_NS 2000000000ULL
 static bool printk_panic;
 static bool at_line_start = true;
 
@@ -86,22 +96,46 @@ static void emit(const char *s, size_t len, bool to_console)
 	if (!to_console)
 		return;
 	for (c = consoles; c; c = c->next)
-		if (c->enabled)
+		if (c->enabled && (!c->boot_cpu_only || !this_cpu_id()))
 			c->write(c, s, len);
 }
 
 static void lock(void)
 {
+	u32 me = this_cpu_id() + 1, free_ = 0;
+	u64 start = 0, now;
+	unsigned int spins = 0;
+
 	if (printk_panic)
 		return;
-	while (__atomic_exchange_n(&printk_lock, 1, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&printk_lock, __ATOMIC_RELAXED) == me) {
+		printk_depth++;		/* this CPU faulted while printing */
+		return;
+	}
+	while (!__atomic_compare_exchange_n(&printk_lock, &free_, me, false, __ATOMIC_ACQUIRE,
+					    __ATOMIC_RELAXED)) {
 		__builtin_ia32_pause();
+		if (++spins % 1024 == 0 && printk_clock) {
+			now = printk_clock();
+			if (!start)
+				start = now;
+			else if (now - start > PRINTK_LOCK_WAIT_NS) {
+				(void)__atomic_exchange_n(&printk_lock, me, __ATOMIC_ACQUIRE);
+				break;	/* its owner is gone: take it over */
+			}
+		}
+		free_ = 0;
+	}
+	printk_depth = 1;
 }
 
 static void unlock(void)
 {
-	if (!printk_panic)
-		__atomic_store_n(&printk_lock, 0, __ATOMIC_RELEASE);
+	if (printk_panic)
+		return;
+	if (--printk_depth)
+		return;
+	__atomic_store_n(&printk_lock, 0, __ATOMIC_RELEASE);
 }
 
 /*

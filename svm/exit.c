@@ -96,8 +96,11 @@ void svm_decode_exit(struct vcpu *v, void *vmcb, struct vm_exit *e)
 	case SVM_EXIT_WBINVD:	/* QEMU checks INVD against this intercept */
 		e->reason = VMEXIT_INVD;
 		break;
-	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:
+		/* Still pending: the host takes it after STGI (arch/traps.c). */
+		e->reason = VMEXIT_NMI;
+		break;
+	case SVM_EXIT_INTR:
 	case SVM_EXIT_SMI:
 	case SVM_EXIT_INIT:
 		e->reason = VMEXIT_INTR;

@@ -10,6 +10,9 @@
 #include "mm/page_alloc.h"
 #include "vm/vm.h"
 
+/* ASIDs are a VM's on every CPU: handed out as VMs are made. */
+static u32 next_asid = 1;
+
 /* The TDP MMU's flush: every vCPU of the VM flushes on its next VMRUN.  Test
  * vCPUs run only on the CPU that asks, between their runs, so no guest can
  * use a stale translation before that VMRUN. */
@@ -34,9 +37,9 @@ int svm_vm_init(struct vm *vm)
 		free_page(s);
 		return err;
 	}
-	if (svm_cpu0.next_asid >= svm_caps()->nasid)
-		svm_cpu0.next_asid = 1;	/* reuse: the first VMRUN flushes it */
-	vm->asid = svm_cpu0.next_asid++;
+	if (next_asid >= svm_caps()->nasid)
+		next_asid = 1;	/* reuse: the first VMRUN flushes it */
+	vm->asid = next_asid++;
 	vm->arch = s;
 	return 0;
 }

@@ -4,7 +4,10 @@
  * ports, interrupts and MSRs passed through except those SVM must hide.
  */
 #include "svm_int.h"
+#include "arch/cr.h"
 #include "arch/msr.h"
+#include "arch/trapnr.h"
+#include "lib/string.h"
 #include "errcode.h"
 #include "vm/vm.h"
 
@@ -49,6 +52,8 @@ static void platform_state(void *vmcb, const struct platform_capture *cap)
 
 	/* The firmware's hidden segment state and syscall MSRs, as they are. */
 	svm_vmsave((u64)(uintptr_t)vmcb);
+	/* GS.base is ours now (arch/percpu.h): the guest gets the firmware's. */
+	*(volatile u64 *)((u8 *)vmcb + VMCB_GS + VMCB_SEG_BASE) = this_cpu()->fw_gs_base;
 	sgdt(&gdtr);	/* ours: the firmware's descriptors at their selectors */
 	gdt = (const u8 *)(uintptr_t)gdtr.base;
 	seg_from_gdt(vmcb, VMCB_CS, read_cs(), gdt);
@@ -98,7 +103,8 @@ int svm_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 		msrpm_intercept(s->msrpm, cfg->msr_write_exits[i]);
 	vmcb = s->vmcb;
 	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC1, VMCB_I1_CPUID | VMCB_I1_INVD | VMCB_I1_INVLPGA |
-		     VMCB_I1_MSR_PROT | VMCB_I1_IOIO_PROT | VMCB_I1_SHUTDOWN);
+		     VMCB_I1_MSR_PROT | VMCB_I1_IOIO_PROT | VMCB_I1_SHUTDOWN |
+		     (cfg->nmi_exits ? VMCB_I1_NMI : 0));
 	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC2,
 		     VMCB_I2_VMRUN | VMCB_I2_VMMCALL | VMCB_I2_VMLOAD | VMCB_I2_VMSAVE |
 		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT | VMCB_I2_WBINVD |
@@ -136,4 +142,44 @@ int svm_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 		return -EPERM;
 	vmcb_write64(vmcb, VMCB_EFER, (*val & EFER_GUEST_SETTABLE) | (efer & EFER_LMA) | EFER_SVME);
 	return 0;
+}
+
+/* The state after INIT and a SIPI: real mode at vector:0000 (APM 14.1.3). */
+void svm_vcpu_sipi(struct vcpu *v, u8 vector)
+{
+	struct svm_vcpu *s = v->arch;
+	void *vmcb = s->vmcb;
+	static const enum vmcb_field data[] = { VMCB_DS, VMCB_ES, VMCB_FS, VMCB_GS, VMCB_SS };
+	unsigned int i;
+
+	vmcb_set_seg(vmcb, VMCB_CS, (u16)(vector << 8), 0x9b, 0xffff, (u64)vector << 12);
+	for (i = 0; i < ARRAY_SIZE(data); i++)
+		vmcb_set_seg(vmcb, data[i], 0, 0x93, 0xffff, 0);
+	vmcb_set_seg(vmcb, VMCB_TR, 0, 0x8b, 0xffff, 0);
+	vmcb_set_seg(vmcb, VMCB_LDTR, 0, 0x82, 0xffff, 0);
+	vmcb_set_seg(vmcb, VMCB_GDTR, 0, 0, 0xffff, 0);
+	vmcb_set_seg(vmcb, VMCB_IDTR, 0, 0, 0xffff, 0);
+	vmcb_write8(vmcb, VMCB_CPL, 0);
+	vmcb_write64(vmcb, VMCB_CR0, X86_CR0_CD | X86_CR0_NW | X86_CR0_ET);
+	vmcb_write64(vmcb, VMCB_CR3, 0);
+	vmcb_write64(vmcb, VMCB_CR4, 0);
+	vmcb_write64(vmcb, VMCB_EFER, EFER_SVME);	/* SVME is the hypervisor's */
+	vmcb_write64(vmcb, VMCB_G_PAT, PAT_RESET_VALUE);
+	vmcb_write64(vmcb, VMCB_RFLAGS, 0x2);
+	vmcb_write64(vmcb, VMCB_RIP, 0);
+	vmcb_write64(vmcb, VMCB_DR6, X86_DR6_RESET);
+	vmcb_write64(vmcb, VMCB_DR7, X86_DR7_RESET);
+	vmcb_write64(vmcb, VMCB_EVENTINJ, 0);
+	vmcb_write8(vmcb, VMCB_TLB_CONTROL, svm_caps()->flush_by_asid ? VMCB_TLB_FLUSH_ASID :
+		    VMCB_TLB_FLUSH_ALL);
+	memset(v->gpr, 0, sizeof(v->gpr));
+	v->gpr[GPR_RDX] = cpuid(1).eax;
+}
+
+/* An NMI at the next VMRUN (EVENTINJ type NMI, vector 2). */
+bool svm_inject_nmi(struct vcpu *v)
+{
+	vmcb_write64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_EVENTINJ,
+		     NMI_VECTOR | VMCB_EVT_TYPE_NMI | VMCB_EVT_VALID);
+	return true;
 }

@@ -8,6 +8,7 @@
  * exit then carries no next RIP and vm/ computes it from the instruction
  * bytes.  With NRIPS (Bochs' ryzen) the hardware's nRIP is used.
  */
+#include "arch/percpu.h"
 #include "svm_int.h"
 #include "arch/msr.h"
 #include "errcode.h"
@@ -16,20 +17,20 @@
 #include "vm/vm.h"
 #include "lib/string.h"
 
-struct svm_cpu svm_cpu0;
+struct svm_cpu svm_cpus[NR_CPUS];
 
 static int svm_enable(void)
 {
 	const struct svm_caps *caps = svm_caps();
-	struct svm_cpu *c = &svm_cpu0;
+	struct svm_cpu *c = svm_this();
 	u64 vmcr = 0;
 
 	if (!caps->svm || !caps->npt) {
-		pr_err("cpu0: SVM: not available (SVM %d, NPT %d)\n", caps->svm, caps->npt);
+		pr_err("cpu%u: SVM: not available (SVM %d, NPT %d)\n", this_cpu_id(), caps->svm, caps->npt);
 		return -ENODEV;
 	}
 	if (rdmsr_safe(MSR_VM_CR, &vmcr) && (vmcr & VM_CR_SVMDIS)) {
-		pr_err("cpu0: SVM: disabled by the firmware (VM_CR.SVMDIS)\n");
+		pr_err("cpu%u: SVM: disabled by the firmware (VM_CR.SVMDIS)\n", this_cpu_id());
 		return -EPERM;
 	}
 	c->hsave = alloc_zeroed_page();
@@ -44,15 +45,14 @@ static int svm_enable(void)
 	wrmsr(MSR_EFER, c->efer_before | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, (u64)(uintptr_t)c->hsave);
 	c->on = true;
-	c->next_asid = 1;
-	pr_info("cpu0: SVM on: NPT 4 levels, %u ASIDs, NRIPS %s, flush-by-ASID %s\n",
+	pr_info("cpu%u: SVM on: NPT 4 levels, %u ASIDs, NRIPS %s, flush-by-ASID %s\n", this_cpu_id(),
 		caps->nasid, str_yes_no(caps->nrips), str_yes_no(caps->flush_by_asid));
 	return 0;
 }
 
 static void svm_disable(void)
 {
-	struct svm_cpu *c = &svm_cpu0;
+	struct svm_cpu *c = svm_this();
 
 	if (!c->on)
 		return;
@@ -61,7 +61,7 @@ static void svm_disable(void)
 	free_page(c->hsave);
 	free_page(c->host_vmcb);
 	c->on = false;
-	pr_info("cpu0: SVM off, EFER restored to 0x%llx\n",
+	pr_info("cpu%u: SVM off, EFER restored to 0x%llx\n", this_cpu_id(),
 		(unsigned long long)c->efer_before);
 }
 
@@ -83,7 +83,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	svm_flush_before_run(v, s);
 	vmcb_write64(vmcb, VMCB_RAX, v->gpr[GPR_RAX]);
 	vmcb_write64(vmcb, VMCB_RSP, v->gpr[GPR_RSP]);
-	svm_vmrun(v->gpr, (u64)(uintptr_t)vmcb, (u64)(uintptr_t)svm_cpu0.host_vmcb);
+	svm_vmrun(v->gpr, (u64)(uintptr_t)vmcb, (u64)(uintptr_t)svm_this()->host_vmcb);
 	v->gpr[GPR_RAX] = vmcb_read64(vmcb, VMCB_RAX);
 	v->gpr[GPR_RSP] = vmcb_read64(vmcb, VMCB_RSP);
 	vmcb_write8(vmcb, VMCB_TLB_CONTROL, VMCB_TLB_NONE);
@@ -105,6 +105,11 @@ static void svm_set_rip(struct vcpu *v, u64 rip)
 static u64 svm_get_cr3(struct vcpu *v)
 {
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CR3);
+}
+
+static u64 svm_get_cs_base(struct vcpu *v)
+{
+	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CS + VMCB_SEG_BASE);
 }
 
 static u64 svm_get_cr4(struct vcpu *v)
@@ -156,9 +161,12 @@ const struct virt_ops svm_ops = {
 	.get_rip = svm_get_rip,
 	.set_rip = svm_set_rip,
 	.get_cr3 = svm_get_cr3,
+	.get_cs_base = svm_get_cs_base,
 	.get_cr4 = svm_get_cr4,
 	.get_cpl = svm_get_cpl,
 	.long_mode = svm_long_mode,
 	.inject_exception = svm_inject_exception,
 	.vendor_msr = svm_vendor_msr,
+	.inject_nmi = svm_inject_nmi,
+	.vcpu_sipi = svm_vcpu_sipi,
 };

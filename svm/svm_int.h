@@ -17,6 +17,7 @@
 
 #include "types.h"
 #include "arch/cpu.h"
+#include "arch/percpu.h"
 #include "arch/x86.h"
 #include "svm/caps.h"
 #include "svm/svm.h"
@@ -35,7 +36,6 @@ struct svm_cpu {
 	u64 hsave_before;
 	void *hsave;		/* host save area (VM_HSAVE_PA) */
 	void *host_vmcb;	/* VMSAVE/VMLOAD of the host's hidden state */
-	u32 next_asid;
 };
 
 struct svm_vm {
@@ -52,8 +52,13 @@ struct svm_vcpu {
 _Static_assert(sizeof(struct svm_vm) <= PAGE_SIZE && sizeof(struct svm_vcpu) <= PAGE_SIZE,
 	       "per-VM and per-vCPU state fit their pages");
 
-/* SVM on this (the only) CPU; what the CPU can do is svm_caps(). */
-extern struct svm_cpu svm_cpu0;
+/* SVM on each CPU; what the CPU can do is svm_caps(). */
+extern struct svm_cpu svm_cpus[NR_CPUS];
+
+static inline struct svm_cpu *svm_this(void)
+{
+	return &svm_cpus[this_cpu_id()];
+}
 
 /* ---- vmcb.c ---- */
 /* A vCPU's VMCB and permission maps filled with fill; NULL when out of pages. */
@@ -75,5 +80,7 @@ void svm_reinject_exitintinfo(void *vmcb);
 /* The live CPU as the guest; cfg->capture set (struct vcpu_config). */
 int svm_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg);
 int svm_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
+void svm_vcpu_sipi(struct vcpu *v, u8 vector);
+bool svm_inject_nmi(struct vcpu *v);
 
 #endif

@@ -71,13 +71,13 @@ static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
 
 	/* Markers exist only where a device is: without one, skip the walk. */
 	if (vm->nmmio && tdp_mmu_is_mmio_fault(&v->tdp, gfn)) {
-		vm->stats.mmio_marker_hits++;
+		v->stats.mmio_marker_hits++;
 		dev = vm_find_mmio(vm, e->tdp.gpa);
 		if (dev)
 			return vcpu_emulate_mmio(v, e->tdp.gpa, dev);
 	}
 	f.slot = vm_find_slot(vm, gfn);
-	vm->stats.mmio_slot_lookups += !f.slot;
+	v->stats.mmio_slot_lookups += !f.slot;
 	dev = f.slot ? NULL : vm_find_mmio(vm, e->tdp.gpa);
 	if (!f.slot && !dev) {
 		vm_kill(vm, "%s of GPA 0x%llx outside every memory slot and device (RIP 0x%llx)",
@@ -93,13 +93,13 @@ static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
 	r = tdp_mmu_map(&v->tdp, &f);
 	switch (r) {
 	case TDP_FAULT_FIXED:
-		vm->stats.tdp_faults++;
-		vm->stats.slot_faults[f.slot->id]++;
+		v->stats.tdp_faults++;
+		v->stats.slot_faults[f.slot->id]++;
 		if (f.level >= 1 && f.level <= 3)
-			vm->stats.maps_by_level[f.level]++;
+			v->stats.maps_by_level[f.level]++;
 		return 0;
 	case TDP_FAULT_SPURIOUS:
-		vm->stats.tdp_spurious++;
+		v->stats.tdp_spurious++;
 		return 0;
 	case TDP_FAULT_RETRY:
 		return 0;
@@ -175,8 +175,8 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 {
 	struct vm *vm = v->vm;
 
-	vm->stats.exits++;
-	vm->stats.by_reason[e->reason]++;
+	v->stats.exits++;
+	v->stats.by_reason[e->reason]++;
 	switch (e->reason) {
 	case VMEXIT_TDP_FAULT:
 		return handle_tdp_fault(v, e) < 0;
@@ -212,6 +212,14 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 		return 0;
 	case VMEXIT_INTR:
 		return 0;
+	case VMEXIT_NMI:
+		/* A kick only makes the vCPU exit; any other NMI is the guest's. */
+		if (__atomic_exchange_n(&v->kicked, 0, __ATOMIC_ACQ_REL))
+			return 0;
+		if (v->reflect_nmis && !virt->inject_nmi(v))
+			pr_debug("vm %s: vcpu%u: an NMI arrived while the guest blocks NMIs: "
+				 "dropped\n", vm->name, v->id);
+		return 0;
 	case VMEXIT_SHUTDOWN:
 		vm->kind->shutdown(v);
 		vm_kill(vm, "triple fault (shutdown) at RIP 0x%llx",
@@ -234,6 +242,10 @@ enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev)
 
 	memset(ev, 0, sizeof(*ev));
 	while (!v->vm->dead) {
+		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) && v->vm->kind->before_entry)
+			v->vm->kind->before_entry(v);
+		if (v->vm->dead)
+			break;
 		if (tdp_vcpu_load_root(&v->tdp)) {
 			vm_kill(v->vm, "out of memory for a TDP root");
 			break;

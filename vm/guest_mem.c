@@ -129,6 +129,9 @@ int vcpu_fetch_insn(struct vcpu *v, u8 *buf, unsigned int len)
 	u64 rip = virt->get_rip(v);
 	unsigned int got = 0;
 
+	if (!virt->long_mode(v))	/* real and protected mode: CS.base + EIP */
+		rip = (u32)(virt->get_cs_base(v) + rip);
+
 	while (got < len) {
 		u64 in_page = PAGE_SIZE - ((rip + got) & (PAGE_SIZE - 1));
 		unsigned int chunk = (unsigned int)MIN((u64)(len - got), in_page);

@@ -42,12 +42,12 @@ static s64 hc_log_read(struct vcpu *v, gpa_t gpa, u64 len, u64 off)
 
 static s64 hc_stats(struct vcpu *v, gpa_t gpa)
 {
-	const struct vm_stats *s = &v->vm->stats;
+	const struct vm_stats s = vm_stats(v->vm);
 	struct hc_stats out = {
-		.exits = s->exits,
-		.tdp_faults = s->tdp_faults,
-		.mmio_exits = s->mmio_exits,
-		.hypercalls = s->by_reason[VMEXIT_HYPERCALL],
+		.exits = s.exits,
+		.tdp_faults = s.tdp_faults,
+		.mmio_exits = s.mmio_exits,
+		.hypercalls = s.by_reason[VMEXIT_HYPERCALL],
 	};
 
 	return vm_write_gpa(v->vm, gpa, &out, sizeof(out)) ? -EFAULT : 0;

@@ -18,7 +18,7 @@ int vcpu_emulate_mmio(struct vcpu *v, gpa_t gpa, struct vm_mmio_dev *dev)
 	u64 off = gpa - dev->base, rip = virt->get_rip(v), val;
 	int n, err;
 
-	v->vm->stats.mmio_exits++;
+	v->stats.mmio_exits++;
 	n = vcpu_fetch_insn(v, b, sizeof(b));
 	if (n < 0) {
 		vm_kill(v->vm, "MMIO at GPA 0x%llx: cannot fetch the instruction at RIP 0x%llx",

@@ -9,14 +9,21 @@
  *
  * After the launch the hypervisor runs only on VM exits, on its own stack
  * and its own page tables, with interrupts off; the guest keeps the
- * firmware's GDT, IDT and interrupts.
+ * firmware's GDT, IDT and interrupts.  Every CPU that becomes a guest has
+ * its own vCPU of this one VM, pinned to it (vCPU id = CPU id), with its
+ * own host stack and capture; they share the VM's TDP MMU
+ * (vm/platform_smp.c brings the APs in).
  */
 #include "vm/platform.h"
+#include "platform_int.h"
+#include "arch/percpu.h"
+#include "arch/cpu.h"
 #include "vm/run.h"
 #include "vm/hypercall.h"
 #include "arch/cpuid.h"
 #include "arch/host_pt.h"
 #include "arch/memtype.h"
+#include "arch/msr.h"
 #include "arch/mtrr.h"
 #include "arch/x86.h"
 #include "arch/xsave.h"
@@ -39,8 +46,11 @@ extern char __image_base[], __image_end[];
 #define PM1_SLP_EN BIT(13)
 
 static struct vm pvm;
-static struct vcpu pvcpu;
-static struct platform_capture cap;
+static struct vcpu pvcpus[NR_CPUS];
+static struct platform_capture caps[NR_CPUS];
+static struct platform_launch_args launch[NR_CPUS];
+static bool is_guest[NR_CPUS];
+static bool smp_guests;		/* every CPU is a guest (smp=all) */
 /* What exits besides the vendor's own MSRs: power and reset ports, MTRRs. */
 static u16 io_exits[8];
 static unsigned int nio_exits;
@@ -53,6 +63,7 @@ static struct mtrr_state mtrr;
 /* The configuration the TDP leaves follow: mtrr as of its last enabled state. */
 static struct mtrr_state mtrr_map;
 
+
 static const char *const exit_names[VMEXIT_NR] = {
 	[VMEXIT_TDP_FAULT] = "tdp-fault", [VMEXIT_CPUID] = "cpuid", [VMEXIT_HLT] = "hlt",
 	[VMEXIT_HYPERCALL] = "hypercall", [VMEXIT_MSR_READ] = "rdmsr",
@@ -60,17 +71,31 @@ static const char *const exit_names[VMEXIT_NR] = {
 	[VMEXIT_SHUTDOWN] = "shutdown",
 	[VMEXIT_INTR] = "interrupt", [VMEXIT_ENTRY_FAILED] = "entry-failed",
 	[VMEXIT_XSETBV] = "xsetbv", [VMEXIT_INVD] = "invd", [VMEXIT_CR_ACCESS] = "cr-access",
+	[VMEXIT_NMI] = "nmi",
 	[VMEXIT_UNKNOWN] = "unknown",
 };
 
-/* Exits per reason, TDP faults, and how the guest's RAM got mapped. */
+/*
+ * Exits per reason, TDP faults, and how the guest's RAM got mapped: the
+ * whole VM's, then each CPU's when there are several.
+ */
 static void platform_stats(const char *why)
 {
-	const struct vm_stats *s = &pvm.stats;
-	unsigned int r;
+	const struct vm_stats sum = vm_stats(&pvm), *s = &sum;
+	unsigned int r, i, n = 0;
 
-	pr_info("platform: %s: %llu exits, %llu TDP faults\n", why,
-		(unsigned long long)s->exits, (unsigned long long)s->tdp_faults);
+	for (i = 0; i < NR_CPUS; i++)
+		n += __atomic_load_n(&is_guest[i], __ATOMIC_ACQUIRE);
+	pr_info("platform: %s (on cpu%u): %llu exits, %llu TDP faults, %u CPUs as guests\n",
+		why, this_cpu_id(), (unsigned long long)s->exits,
+		(unsigned long long)s->tdp_faults, n);
+	for (i = 0; i < NR_CPUS && n > 1; i++)
+		if (__atomic_load_n(&is_guest[i], __ATOMIC_ACQUIRE))
+			pr_info("platform:   cpu%u: %llu exits, %llu TDP faults, %llu INIT, %llu "
+				"SIPI\n", i, (unsigned long long)pvcpus[i].stats.exits,
+				(unsigned long long)pvcpus[i].stats.tdp_faults,
+				(unsigned long long)platform_ipi_inits(i),
+				(unsigned long long)platform_ipi_sipis(i));
 	for (r = 1; r < VMEXIT_NR; r++)
 		if (s->by_reason[r])
 			pr_info("platform:   exits %-12s %llu\n", exit_names[r],
@@ -179,9 +204,9 @@ static int platform_mtrr(struct vcpu *v, u32 msr, bool write, u64 *val)
 	if (!mtrr_msr_valid(&mtrr, msr, *val) || !wrmsr_safe(msr, *val))
 		return -EPERM;
 	mtrr_state_write(&mtrr, msr, *val);
-	pvm.stats.mtrr_writes++;
+	v->stats.mtrr_writes++;
 	if (mtrr.def_type & MTRR_DEF_E)
-		pvm.stats.mtrr_zaps += mtrr_retype(v);
+		v->stats.mtrr_zaps += mtrr_retype(v);
 	return 0;
 }
 
@@ -196,6 +221,8 @@ static int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 
 	if (mtrr_is_mtrr_msr(&mtrr, msr))
 		return platform_mtrr(v, msr, write, val);
+	if (write && platform_ipi_msr(msr, *val))
+		return 0;
 	r = virt->vendor_msr(v, msr, write, val);
 	if (r != -ENOENT)
 		return r;
@@ -299,6 +326,7 @@ static const struct vm_kind_ops platform_kind = {
 	.xsetbv = platform_xsetbv,
 	.shutdown = platform_triple_fault,
 	.hypercall = platform_hypercall,
+	.before_entry = platform_before_entry,
 };
 
 static struct vm_mmio_dev holes[2] = {
@@ -306,25 +334,27 @@ static struct vm_mmio_dev holes[2] = {
 	{ .name = "hv-image", .read = hole_read, .write = hole_write, .hv_memory = true },
 };
 
-/* Identity slots for [0, end) around the two holes (sorted by address). */
-static int add_identity_slots(u64 end)
+/* Identity slots for [0, end) around the n devices in h (sorted here). */
+static int add_identity_slots(u64 end, struct vm_mmio_dev **h, unsigned int n)
 {
-	struct vm_mmio_dev *h[2] = { &holes[0], &holes[1] };
+	struct vm_mmio_dev *t;
 	u64 at = 0;
-	unsigned int i;
+	unsigned int i, j;
 
-	if (h[1]->base < h[0]->base) {
-		h[0] = &holes[1];
-		h[1] = &holes[0];
-	}
-	for (i = 0; i <= 2; i++) {
-		u64 stop = i < 2 ? h[i]->base : end;
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && h[j]->base < h[j - 1]->base; j--) {
+			t = h[j];
+			h[j] = h[j - 1];
+			h[j - 1] = t;
+		}
+	for (i = 0; i <= n; i++) {
+		u64 stop = i < n ? h[i]->base : end;
 
 		if (stop > at && !vm_add_slot(&pvm, gpa_to_gfn(at), gpa_to_gfn(stop - at),
 					      hpa_to_pfn(at), 0))
 			return -ENOSPC;
-		if (i < 2) {
-			if (vm_add_mmio(&pvm, h[i]))
+		if (i < n) {
+			if (stop < at || vm_add_mmio(&pvm, h[i]))
 				return -ENOSPC;
 			at = h[i]->base + h[i]->size;
 		}
@@ -332,27 +362,34 @@ static int add_identity_slots(u64 end)
 	return 0;
 }
 
-/* Runs the platform vCPU for good.  A dead platform VM is a dead machine. */
+
+/* Runs this CPU's platform vCPU for good.  A dead platform VM is a dead
+ * machine. */
 static void platform_host(struct platform_capture *c)
 {
+	unsigned int id = this_cpu_id();
+	struct vcpu *v = &pvcpus[id];
 	const struct vcpu_config cfg = {
 		.capture = c,
 		.io_exits = io_exits, .nio_exits = nio_exits,
 		.msr_write_exits = msr_write_exits, .nmsr_write_exits = nmsr_write_exits,
+		.nmi_exits = smp_guests,
 	};
 	struct vcpu_event ev;
 
 	irq_disable();
 	/* The guest keeps the firmware's page tables: capture CR3 first. */
-	if (vcpu_create(&pvcpu, &pvm, 0, &cfg))
-		panic("platform: cannot create the vCPU");
+	if (vcpu_create(v, &pvm, id, &cfg))
+		panic("platform: cannot create the vCPU of cpu%u", id);
+	v->reflect_nmis = true;
 	write_cr3(host_cr3);
 	/* The guest's XSETBV is performed here: the host needs CR4.OSXSAVE. */
 	if (cpuid(1).ecx & CPUID1_ECX_XSAVE)
 		write_cr4(read_cr4() | X86_CR4_OSXSAVE);
-	pr_info("platform: cpu0 now runs the firmware as a guest\n");
+	pr_info("platform: cpu%u now runs the firmware as a guest\n", id);
+	__atomic_store_n(&is_guest[id], true, __ATOMIC_RELEASE);
 	for (;;) {
-		vcpu_run(&pvcpu, &ev);
+		vcpu_run(v, &ev);
 		if (ev.type == VEV_DEAD)
 			panic("platform: the guest died: %s", pvm.death);
 	}
@@ -392,10 +429,10 @@ static void add_power_ports(void)
 }
 
 int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_idt_limit,
-		     unsigned int phys_bits, const struct acpi_power_ports *pp,
+		     unsigned int phys_bits, const struct acpi_power_ports *pp, bool smp,
 		     struct platform_launch_args *out)
 {
-	u8 *stack;
+	struct vm_mmio_dev *devs[3] = { &holes[0], &holes[1], NULL };
 	int err;
 
 	err = vm_create(&pvm, "platform", &platform_kind);
@@ -413,17 +450,22 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	holes[0].size = hv_pool.npages << PAGE_SHIFT;
 	holes[1].base = (uintptr_t)__image_base;
 	holes[1].size = ALIGN_UP((u64)((uintptr_t)__image_end - (uintptr_t)__image_base), PAGE_SIZE);
-	err = add_identity_slots(1ULL << phys_bits);
-	stack = alloc_pages(HOST_STACK_ORDER);
+	smp_guests = smp;
+	if (smp)	/* every CPU a guest: the guests' INIT/SIPI go through us */
+		devs[2] = platform_ipi_setup(pvcpus, is_guest, phys_bits, msr_write_exits,
+					     &nmsr_write_exits, ARRAY_SIZE(msr_write_exits));
+	err = add_identity_slots(1ULL << phys_bits, devs, smp ? 3 : 2);
+	if (!err)
+		err = platform_prepare_cpu(0);
 	host_cr3 = host_pt_build(phys_bits);
-	if (err || !stack || !host_cr3) {
+	if (err || !host_cr3) {
 		pr_err("platform: cannot set up (%d)\n", err ? err : -ENOMEM);
 		return err ? err : -ENOMEM;
 	}
-	cap.gdt_base = fw_gdt_base;
-	cap.gdt_limit = fw_gdt_limit;
-	cap.idt_base = fw_idt_base;
-	cap.idt_limit = fw_idt_limit;
+	caps[0].gdt_base = fw_gdt_base;
+	caps[0].gdt_limit = fw_gdt_limit;
+	caps[0].idt_base = fw_idt_base;
+	caps[0].idt_limit = fw_idt_limit;
 	power = *pp;
 	add_power_ports();
 	pr_info("platform: power-off ports 0x%x/0x%x, reset port 0x%x=0x%x (ACPI FADT)\n",
@@ -433,8 +475,40 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 		(unsigned long long)(holes[0].base + holes[0].size - 1),
 		(unsigned long long)holes[1].base,
 		(unsigned long long)(holes[1].base + holes[1].size - 1));
-	out->cap = &cap;
-	out->host = platform_host;
-	out->host_stack_top = (u64)(uintptr_t)(stack + (PAGE_SIZE << HOST_STACK_ORDER));
+	*out = launch[0];
 	return 0;
+}
+
+int platform_prepare_cpu(unsigned int id)
+{
+	u8 *stack;
+
+	BUG_ON(id >= NR_CPUS);
+	if (launch[id].host_stack_top)
+		return 0;
+	stack = alloc_pages(HOST_STACK_ORDER);
+	if (!stack)
+		return -ENOMEM;
+	launch[id].cap = &caps[id];
+	launch[id].host = platform_host;
+	launch[id].host_stack_top = (u64)(uintptr_t)(stack + (PAGE_SIZE << HOST_STACK_ORDER));
+	return 0;
+}
+
+struct platform_launch_args *platform_cpu_ready(void)
+{
+	unsigned int id = this_cpu_id();
+	struct desc_ptr gdt, idt;
+
+	desc_firmware_tables(&gdt, &idt);
+	caps[id].gdt_base = gdt.base;
+	caps[id].gdt_limit = gdt.limit;
+	caps[id].idt_base = idt.base;
+	caps[id].idt_limit = idt.limit;
+	return &launch[id];
+}
+
+bool platform_cpu_is_guest(unsigned int id)
+{
+	return id < NR_CPUS && __atomic_load_n(&is_guest[id], __ATOMIC_ACQUIRE);
 }

@@ -36,3 +36,33 @@ platform_resume:
 	POP_CALLEE_SAVED
 	xor eax, eax
 	ret
+
+; void EFIAPI platform_ap_entry(struct platform_ap_start *start)
+;
+; What the firmware's MP services run on each AP (Microsoft ABI: the
+; argument in RCX; RDI and RSI are the caller's to keep).  It runs in the
+; firmware's copy of hv.efi, like platform_resume: asks start->prepare
+; (the hypervisor's copy, System V ABI) to set the CPU up, and when that
+; returns launch arguments, becomes the guest through start->enter
+; (platform_enter), which returns here as the guest.  Either way it returns
+; to the firmware.
+global platform_ap_entry:function hidden
+platform_ap_entry:
+	push rbx
+	push rdi
+	push rsi			; RSP is 16-byte aligned again
+	mov rbx, rcx
+	mov rdi, rcx
+	call [rbx + AP_START_PREPARE]
+	test rax, rax
+	jz .native
+	mov rdi, [rax + LAUNCH_CAP]
+	mov rsi, [rax + LAUNCH_HOST]
+	mov rdx, [rax + LAUNCH_STACK]
+	lea rcx, [rel platform_resume]
+	call [rbx + AP_START_ENTER]	; returns 0, as the guest
+.native:
+	pop rsi
+	pop rdi
+	pop rbx
+	ret

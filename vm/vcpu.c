@@ -15,6 +15,10 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id, const struct vcp
 	int err;
 
 	BUG_ON(!cfg->boot == !cfg->capture);
+	if (id >= VM_MAX_VCPUS || vm->vcpus[id]) {
+		pr_err("vm %s: vcpu%u: no such slot, or taken\n", vm->name, id);
+		return -EINVAL;
+	}
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
 	v->id = id;
@@ -27,12 +31,15 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id, const struct vcp
 	if (err) {
 		tdp_vcpu_destroy(&v->tdp);
 		pr_err("vm %s: cannot create vcpu%u (%d)\n", vm->name, id, err);
+		return err;
 	}
-	return err;
+	__atomic_store_n(&vm->vcpus[id], v, __ATOMIC_RELEASE);
+	return 0;
 }
 
 void vcpu_destroy(struct vcpu *v)
 {
+	__atomic_store_n(&v->vm->vcpus[v->id], NULL, __ATOMIC_RELEASE);
 	virt->vcpu_destroy(v);
 	tdp_vcpu_destroy(&v->tdp);
 }

@@ -4,6 +4,7 @@
  * the one place that names svm_ops and vmx_ops.  Everything else asks
  * `virt` and its features.
  */
+#include "arch/percpu.h"
 #include "vm/vm.h"
 #include "vm/virt.h"
 #include "svm/caps.h"
@@ -68,13 +69,13 @@ static void choose_dirty_mode(const struct virt_ops *ops)
 			want = (int)m;
 	dirty_forced = false;
 	if (want >= 0 && !(dirty_offered & BIT(want))) {
-		pr_warn("cpu0: %s: tdp_dirty=%s: this CPU has no %s dirty logging, "
-			"falling back\n", ops->name, dirty_request, dirty_mode_names[want]);
+		pr_warn("cpu%u: %s: tdp_dirty=%s: this CPU has no %s dirty logging, "
+			"falling back\n", this_cpu_id(), ops->name, dirty_request, dirty_mode_names[want]);
 	} else if (want >= 0) {
 		dirty_mode = (enum tdp_dirty_mode)want;
 		dirty_forced = true;
 	}
-	pr_info("cpu0: %s: dirty logging uses %s%s\n", ops->name, dirty_mode_names[dirty_mode],
+	pr_info("cpu%u: %s: dirty logging uses %s%s\n", this_cpu_id(), ops->name, dirty_mode_names[dirty_mode],
 		dirty_forced ? " (tdp_dirty=)" : "");
 }
 

@@ -38,13 +38,33 @@ void vm_kill(struct vm *vm, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (vm->dead)
+	if (__atomic_exchange_n(&vm->dying, 1, __ATOMIC_ACQ_REL))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(vm->death, sizeof(vm->death), fmt, ap);
 	va_end(ap);
-	vm->dead = true;
+	__atomic_store_n(&vm->dead, true, __ATOMIC_RELEASE);
 	pr_warn("vm %s: killed: %s\n", vm->name, vm->death);
+}
+
+struct vm_stats vm_stats(const struct vm *vm)
+{
+	struct vm_stats sum = { 0 };
+	u64 *out = (u64 *)&sum;
+	unsigned int i, j;
+
+	_Static_assert(sizeof(sum) % sizeof(u64) == 0, "struct vm_stats holds u64 only");
+	for (i = 0; i < VM_MAX_VCPUS; i++) {
+		const struct vcpu *v = __atomic_load_n(&vm->vcpus[i], __ATOMIC_ACQUIRE);
+		const u64 *in;
+
+		if (!v)
+			continue;
+		in = (const u64 *)&v->stats;
+		for (j = 0; j < sizeof(sum) / sizeof(u64); j++)
+			out[j] += __atomic_load_n(&in[j], __ATOMIC_RELAXED);
+	}
+	return sum;
 }
 
 static bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)

@@ -8,6 +8,7 @@
  * forbids is never asked for, and a feature we need but cannot have
  * refuses VMX with the reason logged.
  */
+#include "arch/percpu.h"
 #include "vmx_int.h"
 #include "vmx/caps.h"
 #include "arch/cpu.h"
@@ -101,7 +102,7 @@ static int ctl_adjust(const char *who, const char *name, const struct vmx_ctl_ca
 		      u32 want, u32 need, u32 *out)
 {
 	if (need & ~cap->may) {
-		pr_err("cpu0: VMX: %s%s controls lack required bits 0x%x (allowed 0x%x)\n",
+		pr_err("cpu%u: VMX: %s%s controls lack required bits 0x%x (allowed 0x%x)\n", this_cpu_id(),
 		       who, name, need & ~cap->may, cap->may);
 		return -EOPNOTSUPP;
 	}
@@ -133,7 +134,7 @@ int vmx_ctls_adjust(const char *who, const struct vmx_ctls *want,
 	if (err)
 		return err;
 	if (k->exit & EXIT_ACK_INTR_ON_EXIT) {
-		pr_err("cpu0: VMX: the CPU insists on acknowledging interrupts on exit\n");
+		pr_err("cpu%u: VMX: the CPU insists on acknowledging interrupts on exit\n", this_cpu_id());
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -182,20 +183,20 @@ int vmx_check_caps(struct vmx_cpu *c)
 	u64 size = (k->basic & VMX_BASIC_SIZE_MASK) >> VMX_BASIC_SIZE_SHIFT;
 
 	if (!k->vmx || !k->ept) {
-		pr_err("cpu0: VMX: not available (VMX %d, EPT %d)\n", k->vmx, k->ept);
+		pr_err("cpu%u: VMX: not available (VMX %d, EPT %d)\n", this_cpu_id(), k->vmx, k->ept);
 		return -ENODEV;
 	}
 	if (size > PAGE_SIZE ||
 	    ((k->basic & VMX_BASIC_MEMTYPE_MASK) >> VMX_BASIC_MEMTYPE_SHIFT) !=
 	    VMX_BASIC_MEMTYPE_WB) {
-		pr_err("cpu0: VMX: unsupported VMCS (%llu bytes, IA32_VMX_BASIC 0x%llx)\n",
+		pr_err("cpu%u: VMX: unsupported VMCS (%llu bytes, IA32_VMX_BASIC 0x%llx)\n", this_cpu_id(),
 		       (unsigned long long)size, (unsigned long long)k->basic);
 		return -EOPNOTSUPP;
 	}
 	if (!k->ept_4level || !(k->ept_vpid & VMX_EPT_CAP_WB) ||
 	    !(k->ept_vpid & VMX_EPT_CAP_INVEPT) ||
 	    !(k->ept_vpid & (VMX_EPT_CAP_INVEPT_SINGLE | VMX_EPT_CAP_INVEPT_ALL))) {
-		pr_err("cpu0: VMX: EPT lacks 4-level walks, WB or INVEPT (cap 0x%llx)\n",
+		pr_err("cpu%u: VMX: EPT lacks 4-level walks, WB or INVEPT (cap 0x%llx)\n", this_cpu_id(),
 		       (unsigned long long)k->ept_vpid);
 		return -EOPNOTSUPP;
 	}

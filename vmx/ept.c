@@ -11,6 +11,9 @@
 #include "mm/page_alloc.h"
 #include "vm/vm.h"
 
+/* VPIDs are a VM's on every CPU: handed out as VMs are made. */
+static u32 next_vpid = 1;
+
 static void invept_single(u64 eptp)
 {
 	struct invept_desc d = { .eptp = eptp };
@@ -64,10 +67,10 @@ int vmx_vm_init(struct vm *vm)
 	/* The page sizes this EPT can map (a 1G leaf elsewhere is a misconfiguration). */
 	vm->policy.max_level = caps->ept_1g ? TDP_LEVEL_1G :
 			       caps->ept_2m ? TDP_LEVEL_2M : TDP_LEVEL_4K;
-	if (vmx_cpu0.vpid) {
-		if (vmx_cpu0.next_vpid > VMX_MAX_VPID)
-			vmx_cpu0.next_vpid = 1;	/* reuse: INVVPID before the first entry */
-		vm->asid = vmx_cpu0.next_vpid++;
+	if (vmx_this()->vpid) {
+		if (next_vpid > VMX_MAX_VPID)
+			next_vpid = 1;	/* reuse: INVVPID before the first entry */
+		vm->asid = next_vpid++;
 	}
 	vm->arch = x;
 	return 0;

@@ -59,9 +59,11 @@ static void decode_io(struct vm_exit *e)
 }
 
 /*
- * An exit of reason 0: an NMI meant for the host.  The exception bitmap
- * is empty, so a guest exception here is unknown (the VM is killed with
- * the exit's code and information).
+ * An exit of reason 0: an NMI (NMI exiting is on: a kick, or an NMI vm/
+ * hands to the guest).  The exit left NMIs blocked until an IRET: the
+ * host's NMI handler runs to end that.  The exception bitmap is empty, so a
+ * guest exception here is unknown (the VM is killed with the exit's code
+ * and information).
  */
 static void decode_exception_nmi(struct vm_exit *e)
 {
@@ -70,7 +72,7 @@ static void decode_exception_nmi(struct vm_exit *e)
 	e->hw_info2 = info;
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
 		vmx_host_nmi();
-		e->reason = VMEXIT_INTR;
+		e->reason = VMEXIT_NMI;
 		return;
 	}
 	e->reason = VMEXIT_UNKNOWN;

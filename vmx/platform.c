@@ -4,10 +4,13 @@
  * I/O and MSR bitmaps that let the firmware reach its devices, the MSRs and
  * CR bits VMX must hide, and CPUID features the controls cannot offer.
  */
+#include "arch/percpu.h"
 #include "vmx_int.h"
 #include "arch/cpuid.h"
 #include "arch/cr.h"
 #include "arch/msr.h"
+#include "arch/trapnr.h"
+#include "lib/string.h"
 #include "errcode.h"
 #include "lib/printk.h"
 #include "mm/page_alloc.h"
@@ -19,13 +22,14 @@
  * enabled where the CPU lets us (CPUID hides the rest), and EFER, PAT and
  * the debug controls are switched both ways.
  */
-static int platform_controls(struct vmx_ctls *k)
+static int platform_controls(struct vmx_ctls *k, bool nmi_exits)
 {
 	const struct vmx_ctls want = {
 		.sec = SEC_ENABLE_VPID | SEC_UNRESTRICTED_GUEST | SEC_ENABLE_RDTSCP |
 		       SEC_ENABLE_INVPCID | SEC_ENABLE_XSAVES | SEC_ENABLE_USER_WAIT_PAUSE,
 	};
 	const struct vmx_ctls need = {
+		.pin = nmi_exits ? PIN_NMI_EXITING : 0,
 		.cpu = CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
 		.sec = SEC_ENABLE_EPT,
 		.exit = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_DEBUG_CONTROLS |
@@ -35,7 +39,7 @@ static int platform_controls(struct vmx_ctls *k)
 	};
 	int err = vmx_ctls_adjust("platform ", &want, &need, k);
 
-	if (!err && !vmx_cpu0.vpid)
+	if (!err && !vmx_this()->vpid)
 		k->sec &= ~SEC_ENABLE_VPID;
 	return err;
 }
@@ -86,7 +90,7 @@ static void platform_guest_state(struct vmx_vcpu *s, const struct platform_captu
 	seg_from_gdt(GUEST_FS_SELECTOR, read_fs(), gdt);
 	seg_from_gdt(GUEST_GS_SELECTOR, read_gs(), gdt);
 	vmcs_writel(GUEST_FS_BASE, rdmsr(MSR_FS_BASE));
-	vmcs_writel(GUEST_GS_BASE, rdmsr(MSR_GS_BASE));
+	vmcs_writel(GUEST_GS_BASE, this_cpu()->fw_gs_base);	/* GS.base is ours now */
 	/* The firmware ran with TR = 0: a minimal busy TSS, as SVM gets. */
 	vmx_set_seg(GUEST_TR_SELECTOR, 0, 0xb | VMX_AR_P, 0x67, 0);
 	vmx_set_seg(GUEST_LDTR_SELECTOR, 0, VMX_AR_UNUSABLE, 0, 0);
@@ -94,8 +98,8 @@ static void platform_guest_state(struct vmx_vcpu *s, const struct platform_captu
 	/* CR4.VMXE (and any CR0 bit VMXON forced) is ours: the guest reads its own. */
 	vmcs_writel(GUEST_CR0, cr0);
 	vmcs_writel(GUEST_CR4, cr4);
-	vmcs_writel(CR0_READ_SHADOW, (cr0 & ~s->cr0_mask) | (vmx_cpu0.cr0_before & s->cr0_mask));
-	vmcs_writel(CR4_READ_SHADOW, (cr4 & ~s->cr4_mask) | (vmx_cpu0.cr4_before & s->cr4_mask));
+	vmcs_writel(CR0_READ_SHADOW, (cr0 & ~s->cr0_mask) | (vmx_this()->cr0_before & s->cr0_mask));
+	vmcs_writel(CR4_READ_SHADOW, (cr4 & ~s->cr4_mask) | (vmx_this()->cr4_before & s->cr4_mask));
 	vmcs_writel(GUEST_CR3, read_cr3());
 	vmcs_write64(GUEST_IA32_EFER, efer);
 	vmcs_write64(GUEST_IA32_PAT, rdmsr(MSR_IA32_PAT));
@@ -131,7 +135,7 @@ int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 	u32 msr;
 	int err;
 
-	err = platform_controls(&k);
+	err = platform_controls(&k, cfg->nmi_exits);
 	if (err)
 		return err;
 	s = vmx_vcpu_alloc(v, true);
@@ -157,11 +161,11 @@ int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 	vmx_set_host_state();
 	platform_guest_state(s, cfg->capture);
 	vmx_vcpu_install(v, s);
-	pr_info("cpu0: VMX platform controls: pin 0x%08x cpu 0x%08x secondary 0x%08x "
-		"exit 0x%08x entry 0x%08x\n", k.pin, k.cpu, k.sec, k.exit, k.entry);
+	pr_info("cpu%u: VMX platform controls: pin 0x%08x cpu 0x%08x secondary 0x%08x "
+		"exit 0x%08x entry 0x%08x\n", this_cpu_id(), k.pin, k.cpu, k.sec, k.exit, k.entry);
 	if (!(k.sec & SEC_UNRESTRICTED_GUEST))
-		pr_warn("cpu0: VMX: no unrestricted guest: the platform VM must stay in "
-			"paged protected mode\n");
+		pr_warn("cpu%u: VMX: no unrestricted guest: the platform VM must stay in "
+			"paged protected mode\n", this_cpu_id());
 	return 0;
 }
 
@@ -185,6 +189,21 @@ int vmx_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 }
 
 /*
+ * The CR0 and CR4 the guest reads: the bits the mask guards from the read
+ * shadow, the others -- which the guest changes without exits, PE and PG
+ * among them under "unrestricted guest" -- from the guest-state field.
+ */
+static u64 guest_cr0(const struct vmx_vcpu *s)
+{
+	return (vmcs_readl(GUEST_CR0) & ~s->cr0_mask) | (vmcs_readl(CR0_READ_SHADOW) & s->cr0_mask);
+}
+
+static u64 guest_cr4(const struct vmx_vcpu *s)
+{
+	return (vmcs_readl(GUEST_CR4) & ~s->cr4_mask) | (vmcs_readl(CR4_READ_SHADOW) & s->cr4_mask);
+}
+
+/*
  * MOV to CR0: checked as the CPU would (arch/cr.c), then refused when VMX
  * could not enter the result, the VMX-fixed bits forced underneath, the
  * guest's own value in the read shadow.  Turning paging on or off with
@@ -193,11 +212,11 @@ int vmx_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 static int platform_set_cr0(struct vmx_vcpu *s, u64 val)
 {
 	const struct vmx_caps *caps = vmx_caps();
-	u64 old = vmcs_readl(CR0_READ_SHADOW), efer = vmcs_read64(GUEST_IA32_EFER);
+	u64 old = guest_cr0(s), efer = vmcs_read64(GUEST_IA32_EFER);
 	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
 	u64 fixed0 = caps->cr0_fixed0 & s->cr0_mask;	/* PE/PG free with unrestricted guest */
 
-	if (!cr0_write_valid(old, val, vmcs_readl(CR4_READ_SHADOW), efer,
+	if (!cr0_write_valid(old, val, guest_cr4(s), efer,
 			     vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L))
 		return -EPERM;
 	if (!(s->sec & SEC_UNRESTRICTED_GUEST) && (~val & (X86_CR0_PE | X86_CR0_PG)))
@@ -215,7 +234,7 @@ static int platform_set_cr0(struct vmx_vcpu *s, u64 val)
 	}
 	vmcs_writel(GUEST_CR0, (val | fixed0) & caps->cr0_fixed1);
 	vmcs_writel(CR0_READ_SHADOW, val);
-	s->flush_vpid = vmx_cpu0.vpid;	/* as the CPU flushes on a paging change */
+	s->flush_vpid = vmx_this()->vpid;	/* as the CPU flushes on a paging change */
 	return 0;
 }
 
@@ -232,7 +251,7 @@ static int platform_set_cr4(struct vmx_vcpu *s, u64 val)
 		return -EPERM;
 	vmcs_writel(GUEST_CR4, (val | caps->cr4_fixed0) & caps->cr4_fixed1);
 	vmcs_writel(CR4_READ_SHADOW, val);
-	s->flush_vpid = vmx_cpu0.vpid;
+	s->flush_vpid = vmx_this()->vpid;
 	return 0;
 }
 
@@ -253,7 +272,7 @@ int vmx_cr_access(struct vcpu *v, const struct vm_exit *e)
 			r = platform_set_cr4(s, val);
 		else if (cr == 3) {	/* CR3-load exiting the CPU insists on */
 			vmcs_writel(GUEST_CR3, val & ~BIT_ULL(63));
-			s->flush_vpid = vmx_cpu0.vpid && !(val & BIT_ULL(63));
+			s->flush_vpid = vmx_this()->vpid && !(val & BIT_ULL(63));
 			r = 0;
 		} else
 			r = -EOPNOTSUPP;
@@ -264,10 +283,10 @@ int vmx_cr_access(struct vcpu *v, const struct vm_exit *e)
 		v->gpr[reg] = vmcs_readl(GUEST_CR3);
 		return 0;
 	case CR_QUAL_CLTS:
-		r = platform_set_cr0(s, vmcs_readl(CR0_READ_SHADOW) & ~X86_CR0_TS);
+		r = platform_set_cr0(s, guest_cr0(s) & ~X86_CR0_TS);
 		break;
 	default:	/* LMSW: bits 3:0 only, and it cannot clear PE */
-		val = vmcs_readl(CR0_READ_SHADOW);
+		val = guest_cr0(s);
 		r = platform_set_cr0(s, (val & ~0xeULL) | ((q >> CR_QUAL_LMSW_SRC_SHIFT) & 0xf));
 		break;
 	}
@@ -294,4 +313,58 @@ void vmx_cpuid_fixup(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 	} else if (leaf == CPUID_EXT_FEATURES && !(sec & SEC_ENABLE_RDTSCP)) {
 		r->edx &= ~CPUID81_EDX_RDTSCP;
 	}
+}
+
+/* The state after INIT and a SIPI: real mode at vector:0000 (SDM 9.1.1),
+ * which "unrestricted guest" lets VMX enter. */
+void vmx_vcpu_sipi(struct vcpu *v, u8 vector)
+{
+	const struct vmx_caps *caps = vmx_caps();
+	static const enum vmcs_field data[] = { GUEST_DS_SELECTOR, GUEST_ES_SELECTOR,
+						GUEST_FS_SELECTOR, GUEST_GS_SELECTOR,
+						GUEST_SS_SELECTOR };
+	struct vmx_vcpu *s = v->arch;
+	u64 cr0 = X86_CR0_CD | X86_CR0_NW | X86_CR0_ET;
+	unsigned int i;
+
+	vmcs_load(s);
+	vmx_set_seg(GUEST_CS_SELECTOR, (u16)(vector << 8), 0x9b, 0xffff, (u64)vector << 12);
+	for (i = 0; i < ARRAY_SIZE(data); i++)
+		vmx_set_seg(data[i], 0, 0x93, 0xffff, 0);
+	vmx_set_seg(GUEST_TR_SELECTOR, 0, 0x8b, 0xffff, 0);
+	vmx_set_seg(GUEST_LDTR_SELECTOR, 0, 0x82, 0xffff, 0);
+	vmx_set_dtables(0, 0xffff, 0, 0xffff);
+	vmcs_writel(GUEST_CR0, (cr0 | (caps->cr0_fixed0 & s->cr0_mask)) & caps->cr0_fixed1);
+	vmcs_writel(CR0_READ_SHADOW, cr0);
+	vmcs_writel(GUEST_CR4, caps->cr4_fixed0 & caps->cr4_fixed1);
+	vmcs_writel(CR4_READ_SHADOW, 0);
+	vmcs_writel(GUEST_CR3, 0);
+	vmcs_write64(GUEST_IA32_EFER, 0);
+	vmcs_write32(VM_ENTRY_CONTROLS, vmcs_read32(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE);
+	vmcs_write64(GUEST_IA32_PAT, PAT_RESET_VALUE);
+	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_writel(GUEST_DR7, X86_DR7_RESET);
+	vmcs_writel(GUEST_RFLAGS, 0x2);
+	vmcs_writel(GUEST_RIP, 0);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write32(VM_ENTRY_INTR_INFO, 0);
+	vmcs_write32(GUEST_SYSENTER_CS, 0);
+	vmcs_writel(GUEST_SYSENTER_ESP, 0);
+	vmcs_writel(GUEST_SYSENTER_EIP, 0);
+	s->flush_vpid = vmx_this()->vpid;
+	memset(v->gpr, 0, sizeof(v->gpr));
+	v->gpr[GPR_RDX] = cpuid(1).eax;
+}
+
+/* An NMI at the next entry, unless the guest blocks NMIs (or is in an
+ * STI/MOV SS shadow, where the entry would refuse one). */
+bool vmx_inject_nmi(struct vcpu *v)
+{
+	vmcs_load(v->arch);
+	if (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & 0xb)
+		return false;
+	vmcs_write32(VM_ENTRY_INTR_INFO, NMI_VECTOR | INTR_TYPE_NMI | INTR_INFO_VALID);
+	return true;
 }

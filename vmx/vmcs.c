@@ -5,6 +5,7 @@
  * a VMX instruction or VM entry that failed (the VM-instruction error, the
  * guest-state fields the entry checks look at).
  */
+#include "arch/percpu.h"
 #include "vmx_int.h"
 #include "arch/msr.h"
 #include "bug.h"
@@ -48,7 +49,7 @@ u32 vmx_insn_error(void)
 {
 	u64 err = 0;
 
-	if (!vmx_cpu0.current || __vmread(VM_INSTRUCTION_ERROR, &err))
+	if (!vmx_this()->current || __vmread(VM_INSTRUCTION_ERROR, &err))
 		return 0;
 	return (u32)err;
 }
@@ -58,10 +59,10 @@ void vmx_insn_failed(const char *insn, u32 field)
 	u32 err = vmx_insn_error();
 
 	if (field == VMCS_NO_FIELD)
-		pr_emerg("cpu0: %s failed: VM-instruction error %u (%s)\n", insn, err,
+		pr_emerg("cpu%u: %s failed: VM-instruction error %u (%s)\n", this_cpu_id(), insn, err,
 			 err ? vmx_insn_error_name(err) : "no current VMCS");
 	else
-		pr_emerg("cpu0: %s of VMCS field 0x%04x failed: VM-instruction error %u (%s)\n",
+		pr_emerg("cpu%u: %s of VMCS field 0x%04x failed: VM-instruction error %u (%s)\n", this_cpu_id(),
 			 insn, field, err, err ? vmx_insn_error_name(err) : "no current VMCS");
 	BUG();
 }
@@ -85,11 +86,11 @@ void *vmx_alloc_vmcs_page(void)
 /* Makes s's VMCS the current one. */
 void vmcs_load(struct vmx_vcpu *s)
 {
-	if (vmx_cpu0.current == s->vmcs)
+	if (vmx_this()->current == s->vmcs)
 		return;
 	if (__vmptrld(pa_of(s->vmcs)))
 		vmx_insn_failed("vmptrld", VMCS_NO_FIELD);
-	vmx_cpu0.current = s->vmcs;
+	vmx_this()->current = s->vmcs;
 }
 
 /* The base of the TSS that the GDT descriptor of selector tr describes. */
@@ -110,8 +111,8 @@ void vmx_set_host_state(void)
 
 	BUG_ON(!tr);	/* arch/desc.c loads our own TSS before VMX is on */
 	vmx_host_selectors(sel);
-	sgdt(&vmx_cpu0.gdtr);
-	sidt(&vmx_cpu0.idtr);
+	sgdt(&vmx_this()->gdtr);
+	sidt(&vmx_this()->idtr);
 	vmcs_writel(HOST_CR0, read_cr0());
 	vmcs_writel(HOST_CR3, read_cr3());
 	vmcs_writel(HOST_CR4, read_cr4());
@@ -124,15 +125,15 @@ void vmx_set_host_state(void)
 	vmcs_write16(HOST_TR_SELECTOR, tr);
 	vmcs_writel(HOST_FS_BASE, rdmsr(MSR_FS_BASE));
 	vmcs_writel(HOST_GS_BASE, rdmsr(MSR_GS_BASE));
-	vmcs_writel(HOST_TR_BASE, tss_base(&vmx_cpu0.gdtr, tr));
-	vmcs_writel(HOST_GDTR_BASE, vmx_cpu0.gdtr.base);
-	vmcs_writel(HOST_IDTR_BASE, vmx_cpu0.idtr.base);
+	vmcs_writel(HOST_TR_BASE, tss_base(&vmx_this()->gdtr, tr));
+	vmcs_writel(HOST_GDTR_BASE, vmx_this()->gdtr.base);
+	vmcs_writel(HOST_IDTR_BASE, vmx_this()->idtr.base);
 	vmcs_write32(HOST_IA32_SYSENTER_CS, (u32)rdmsr(MSR_IA32_SYSENTER_CS));
 	vmcs_writel(HOST_IA32_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
 	vmcs_writel(HOST_IA32_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
-	if (vmx_cpu0.ctls.exit & EXIT_LOAD_IA32_EFER)
+	if (vmx_this()->ctls.exit & EXIT_LOAD_IA32_EFER)
 		vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_EFER));
-	if (vmx_cpu0.ctls.exit & EXIT_LOAD_IA32_PAT)
+	if (vmx_this()->ctls.exit & EXIT_LOAD_IA32_PAT)
 		vmcs_write64(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_writel(HOST_RIP, (u64)(uintptr_t)vmx_vmexit);
 	/* HOST_RSP: vmx_enter() writes it right before each entry. */
@@ -154,7 +155,7 @@ void vmx_set_controls(struct vmx_vcpu *s, u16 vpid, const struct vmx_ctls *k)
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO, 0);
 	vmcs_write64(MSR_BITMAP, pa_of(s->msr_bitmap));
-	if (vmx_cpu0.vpid)
+	if (vmx_this()->vpid)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, vpid);
 	/* The bits the guest may not change: a write that would, exits. */
 	s->sec = k->sec;
@@ -204,9 +205,9 @@ static void set_long_mode_state(const struct vcpu_boot *b)
 	vmcs_writel(GUEST_CR0, (cr0 | caps->cr0_fixed0) & caps->cr0_fixed1);
 	vmcs_writel(GUEST_CR4, (cr4 | caps->cr4_fixed0) & caps->cr4_fixed1);
 	vmcs_writel(GUEST_CR3, b->cr3);
-	if (vmx_cpu0.load_efer)
+	if (vmx_this()->load_efer)
 		vmcs_write64(GUEST_IA32_EFER, EFER_LME | EFER_LMA | EFER_NXE);
-	if (vmx_cpu0.load_pat)
+	if (vmx_this()->load_pat)
 		vmcs_write64(GUEST_IA32_PAT, PAT_RESET_VALUE);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_writel(GUEST_DR7, X86_DR7_RESET);
@@ -267,7 +268,7 @@ struct vmx_vcpu *vmx_vcpu_alloc(struct vcpu *v, bool io_bitmaps)
 
 void vmx_vcpu_install(struct vcpu *v, struct vmx_vcpu *s)
 {
-	s->flush_vpid = vmx_cpu0.vpid;	/* the VPID may have been another VM's */
+	s->flush_vpid = vmx_this()->vpid;	/* the VPID may have been another VM's */
 	s->flushed_gen = ~0ULL;
 	if (s->pml)
 		vmcs_write64(PML_ADDRESS, pa_of(s->pml));
@@ -286,7 +287,7 @@ int vmx_vcpu_init_boot(struct vcpu *v, const struct vcpu_boot *b)
 	memset(s->msr_bitmap, 0xff, PAGE_SIZE);
 	s->cr0_mask = caps->cr0_fixed0 | ~caps->cr0_fixed1;
 	s->cr4_mask = caps->cr4_fixed0 | ~caps->cr4_fixed1;
-	vmx_set_controls(s, (u16)v->vm->asid, &vmx_cpu0.ctls);
+	vmx_set_controls(s, (u16)v->vm->asid, &vmx_this()->ctls);
 	vmx_set_host_state();
 	set_long_mode_state(b);
 	vmx_vcpu_install(v, s);
@@ -310,7 +311,7 @@ void vmx_dump_guest_state(void)
 	pr_err("  RIP 0x%llx RSP 0x%llx RFLAGS 0x%llx DR7 0x%llx\n",
 	       (unsigned long long)vmcs_readl(GUEST_RIP), (unsigned long long)vmcs_readl(GUEST_RSP),
 	       (unsigned long long)vmcs_readl(GUEST_RFLAGS), (unsigned long long)vmcs_readl(GUEST_DR7));
-	if (vmx_cpu0.load_efer)
+	if (vmx_this()->load_efer)
 		pr_err("  EFER 0x%llx\n", (unsigned long long)vmcs_read64(GUEST_IA32_EFER));
 	dump_seg("CS", GUEST_CS_SELECTOR);
 	dump_seg("SS", GUEST_SS_SELECTOR);

@@ -4,6 +4,7 @@
  * vmx_ops, the struct virt_ops that vm/ drives.  The other files of vmx/
  * each hold one concern (vmx_int.h lists them).
  */
+#include "arch/percpu.h"
 #include "vmx_int.h"
 #include "arch/msr.h"
 #include "arch/trapnr.h"
@@ -18,7 +19,7 @@
 #define EXC_HAS_ERROR_MASK (BIT(DF_VECTOR) | BIT(TS_VECTOR) | BIT(NP_VECTOR) | \
 			    BIT(SS_VECTOR) | BIT(GP_VECTOR) | BIT(PF_VECTOR) | BIT(AC_VECTOR))
 
-struct vmx_cpu vmx_cpu0;
+struct vmx_cpu vmx_cpus[NR_CPUS];
 
 /* Locks IA32_FEATURE_CONTROL with VMXON allowed when the firmware did not. */
 static int feature_control_setup(void)
@@ -27,17 +28,17 @@ static int feature_control_setup(void)
 
 	if (fc & FEATURE_CONTROL_LOCKED) {
 		if (!(fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX)) {
-			pr_err("cpu0: VMX: disabled by the firmware (IA32_FEATURE_CONTROL "
+			pr_err("cpu%u: VMX: disabled by the firmware (IA32_FEATURE_CONTROL "
 			       "locked without VMXON outside SMX); enable virtualization "
-			       "in the firmware setup\n");
+			       "in the firmware setup\n", this_cpu_id());
 			return -EPERM;
 		}
 		return 0;
 	}
 	wrmsr(MSR_IA32_FEATURE_CONTROL,
 	      fc | FEATURE_CONTROL_VMXON_OUTSIDE_SMX | FEATURE_CONTROL_LOCKED);
-	pr_info("cpu0: VMX: IA32_FEATURE_CONTROL was unlocked: locked with VMXON "
-		"outside SMX allowed (it stays locked until reset)\n");
+	pr_info("cpu%u: VMX: IA32_FEATURE_CONTROL was unlocked: locked with VMXON "
+		"outside SMX allowed (it stays locked until reset)\n", this_cpu_id());
 	return 0;
 }
 
@@ -46,14 +47,14 @@ static void print_on(const struct vmx_cpu *c)
 	const struct vmx_caps *caps = vmx_caps();
 	const struct vmx_ctls *k = &c->ctls;
 
-	pr_info("cpu0: VMX on: EPT 4 levels, VPID %s, A/D %s, 1G pages %s, PML %s\n",
+	pr_info("cpu%u: VMX on: EPT 4 levels, VPID %s, A/D %s, 1G pages %s, PML %s\n", this_cpu_id(),
 		str_yes_no(c->vpid), str_yes_no(caps->ept_ad), str_yes_no(caps->ept_1g),
 		str_yes_no(caps->pml));
-	pr_info("cpu0: VMX: VMCS revision 0x%x, %s capability MSRs\n", caps->revision,
+	pr_info("cpu%u: VMX: VMCS revision 0x%x, %s capability MSRs\n", this_cpu_id(), caps->revision,
 		(caps->basic & VMX_BASIC_TRUE_CTLS) ? "TRUE_*" : "plain");
-	pr_info("cpu0: VMX controls: pin 0x%08x, cpu 0x%08x, secondary 0x%08x\n",
+	pr_info("cpu%u: VMX controls: pin 0x%08x, cpu 0x%08x, secondary 0x%08x\n", this_cpu_id(),
 		k->pin, k->cpu, k->sec);
-	pr_info("cpu0: VMX controls: exit 0x%08x, entry 0x%08x (EFER switch %s, PAT switch %s)\n",
+	pr_info("cpu%u: VMX controls: exit 0x%08x, entry 0x%08x (EFER switch %s, PAT switch %s)\n", this_cpu_id(),
 		k->exit, k->entry, str_yes_no(c->load_efer), str_yes_no(c->load_pat));
 }
 
@@ -63,7 +64,7 @@ static struct virt_features vmx_features;
 static int vmx_enable(void)
 {
 	const struct vmx_caps *caps = vmx_caps();
-	struct vmx_cpu *c = &vmx_cpu0;
+	struct vmx_cpu *c = vmx_this();
 	u64 cr0, cr4;
 	int err;
 
@@ -74,7 +75,7 @@ static int vmx_enable(void)
 	c->cr0_before = read_cr0();
 	c->cr4_before = read_cr4();
 	if (c->cr4_before & X86_CR4_VMXE) {
-		pr_err("cpu0: VMX: CR4.VMXE already set: another hypervisor owns VMX\n");
+		pr_err("cpu%u: VMX: CR4.VMXE already set: another hypervisor owns VMX\n", this_cpu_id());
 		return -EBUSY;
 	}
 	err = feature_control_setup();
@@ -92,11 +93,10 @@ static int vmx_enable(void)
 		write_cr4(c->cr4_before);
 		write_cr0(c->cr0_before);
 		free_page(c->vmxon);
-		pr_err("cpu0: VMX: VMXON failed\n");
+		pr_err("cpu%u: VMX: VMXON failed\n", this_cpu_id());
 		return -EIO;
 	}
 	c->on = true;
-	c->next_vpid = 1;
 	/* PML logs when the CPU sets an EPT dirty bit: caps->pml implies A/D. */
 	vmx_features = (struct virt_features){
 		.dirty_modes = (caps->ept_ad ? BIT(TDP_DIRTY_DBIT) : 0) |
@@ -105,7 +105,7 @@ static int vmx_enable(void)
 		.hypercall_vmmcall = false,
 	};
 	if (cr0 != c->cr0_before)
-		pr_info("cpu0: VMX: CR0 0x%llx -> 0x%llx for the fixed bits\n",
+		pr_info("cpu%u: VMX: CR0 0x%llx -> 0x%llx for the fixed bits\n", this_cpu_id(),
 			(unsigned long long)c->cr0_before, (unsigned long long)cr0);
 	print_on(c);
 	return 0;
@@ -113,7 +113,7 @@ static int vmx_enable(void)
 
 static void vmx_disable(void)
 {
-	struct vmx_cpu *c = &vmx_cpu0;
+	struct vmx_cpu *c = vmx_this();
 
 	if (!c->on)
 		return;
@@ -125,9 +125,9 @@ static void vmx_disable(void)
 	write_cr0(c->cr0_before);
 	free_page(c->vmxon);
 	c->on = false;
-	pr_info("cpu0: VMX off, CR0 0x%llx and CR4 0x%llx restored\n",
+	pr_info("cpu%u: VMX off, CR0 0x%llx and CR4 0x%llx restored\n", this_cpu_id(),
 		(unsigned long long)c->cr0_before, (unsigned long long)c->cr4_before);
-	pr_info("cpu0: VMX: IA32_FEATURE_CONTROL stays locked (only a reset unlocks it)\n");
+	pr_info("cpu%u: VMX: IA32_FEATURE_CONTROL stays locked (only a reset unlocks it)\n", this_cpu_id());
 }
 
 static void vmx_vcpu_destroy(struct vcpu *v)
@@ -138,8 +138,8 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 		return;
 	if (__vmclear(pa_of(s->vmcs)))
 		vmx_insn_failed("vmclear", VMCS_NO_FIELD);
-	if (vmx_cpu0.current == s->vmcs)
-		vmx_cpu0.current = NULL;
+	if (vmx_this()->current == s->vmcs)
+		vmx_this()->current = NULL;
 	((struct vmx_vm *)v->vm->arch)->vcpus[v->id] = NULL;
 	vmx_free_vcpu_pages(s);
 	v->arch = NULL;
@@ -162,8 +162,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	vmcs_writel(GUEST_RSP, v->gpr[GPR_RSP]);
 	status = vmx_enter(v->gpr, s->launched);
 	/* VM exits leave the GDTR and IDTR limits at 0xffff. */
-	lgdt(&vmx_cpu0.gdtr);
-	lidt(&vmx_cpu0.idtr);
+	lgdt(&vmx_this()->gdtr);
+	lidt(&vmx_this()->idtr);
 	memset(e, 0, sizeof(*e));
 	if (status != VMX_ENTER_EXITED) {
 		vmx_entry_vmfail(v, status, e);
@@ -193,6 +193,12 @@ static u64 vmx_get_cr3(struct vcpu *v)
 {
 	vmcs_load(v->arch);
 	return vmcs_readl(GUEST_CR3);
+}
+
+static u64 vmx_get_cs_base(struct vcpu *v)
+{
+	vmcs_load(v->arch);
+	return vmcs_readl(GUEST_CS_BASE);
 }
 
 static u64 vmx_get_cr4(struct vcpu *v)
@@ -249,11 +255,14 @@ const struct virt_ops vmx_ops = {
 	.get_rip = vmx_get_rip,
 	.set_rip = vmx_set_rip,
 	.get_cr3 = vmx_get_cr3,
+	.get_cs_base = vmx_get_cs_base,
 	.get_cr4 = vmx_get_cr4,
 	.get_cpl = vmx_get_cpl,
 	.long_mode = vmx_long_mode,
 	.inject_exception = vmx_inject_exception,
 	.vendor_msr = vmx_vendor_msr,
+	.inject_nmi = vmx_inject_nmi,
+	.vcpu_sipi = vmx_vcpu_sipi,
 	.cr_access = vmx_cr_access,
 	.cpuid_fixup = vmx_cpuid_fixup,
 };

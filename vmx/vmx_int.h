@@ -17,6 +17,7 @@
 #define TDPVISOR_VMX_VMX_INT_H
 
 #include "types.h"
+#include "arch/percpu.h"
 #include "arch/x86.h"
 #include "mm/tdp_mmu.h"
 #include "vmx/caps.h"
@@ -44,7 +45,6 @@ struct vmx_cpu {
 	void *current;		/* the VMCS VMPTRLD made current, or NULL */
 	struct vmx_ctls ctls;	/* the test vCPUs' controls */
 	bool vpid, load_efer, load_pat;	/* what those controls turned on */
-	u32 next_vpid;
 	struct desc_ptr gdtr, idtr;	/* VM exits leave 0xffff limits: put back */
 };
 
@@ -70,8 +70,13 @@ struct vmx_vcpu {
 _Static_assert(sizeof(struct vmx_vm) <= PAGE_SIZE && sizeof(struct vmx_vcpu) <= PAGE_SIZE,
 	       "per-VM and per-vCPU state fit their pages");
 
-/* VMX on this (the only) CPU: vmx.c turns it on, caps.c computes the controls. */
-extern struct vmx_cpu vmx_cpu0;
+/* VMX on each CPU: vmx.c turns it on, caps.c computes the controls. */
+extern struct vmx_cpu vmx_cpus[NR_CPUS];
+
+static inline struct vmx_cpu *vmx_this(void)
+{
+	return &vmx_cpus[this_cpu_id()];
+}
 
 static inline u64 pa_of(void *p)
 {
@@ -129,6 +134,8 @@ void vmx_reinject_idt_vectoring(void);
 /* ---- platform.c ---- */
 /* The live CPU as the guest; cfg->capture set (struct vcpu_config). */
 int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg);
+void vmx_vcpu_sipi(struct vcpu *v, u8 vector);
+bool vmx_inject_nmi(struct vcpu *v);
 int vmx_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
 int vmx_cr_access(struct vcpu *v, const struct vm_exit *e);
 void vmx_cpuid_fixup(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r);

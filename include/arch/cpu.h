@@ -14,15 +14,21 @@ u64 ns_since_boot(void);
 /* arch/desc.c */
 /*
  * Installs the hypervisor's GDT (the firmware's descriptors kept at their
- * selectors, plus our TSS), TSS (IST stacks for #DF and #NMI, non-zero TR)
- * and IDT (the firmware's vectors kept, 0-31 replaced by our handlers).
- * Returns 0 or -ENOMEM.
+ * selectors, plus this CPU's TSS), TSS (IST stacks for #DF, NMI and #MC,
+ * non-zero TR) and IDT (the firmware's vectors kept, 0-31 replaced by our
+ * handlers) on the boot CPU.  Returns 0 or -ENOMEM.
  */
 int desc_init(void);
-/* Puts the firmware's GDTR and IDTR back before returning to it. */
+struct cpu_desc;
+/* The same on the calling CPU with tables at d (desc_cpu_bytes() bytes,
+ * 16-byte aligned; NULL: the boot CPU's static ones).  After
+ * percpu_install(): the tables become this_cpu()->desc. */
+int desc_init_cpu(struct cpu_desc *d);
+size_t desc_cpu_bytes(void);
+/* Puts this CPU's firmware GDTR and IDTR back before returning to it. */
 void desc_restore_firmware(void);
 struct desc_ptr;
-/* The firmware's GDTR and IDTR as found at desc_init(). */
+/* This CPU's firmware GDTR and IDTR as found by desc_init_cpu(). */
 void desc_firmware_tables(struct desc_ptr *gdt, struct desc_ptr *idt);
 
 /* arch/stacktrace.c */

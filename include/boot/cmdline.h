@@ -47,6 +47,10 @@ struct hv_options {
 	bool hvprobe;
 	/* bluepill: stay resident and run the firmware as a guest */
 	bool bluepill;
+	/* smp=boot: only the boot CPU becomes a guest (smp=all: every CPU) */
+	bool smp_boot_only;
+	/* smp_fault=N: AP N pretends it cannot enable VMX/SVM (tests the rollback) */
+	unsigned int smp_fault;
 	/* next=\path\image.efi and its load options: the stage booted next */
 	char next[128];		/* CHAINLOAD_MAX_PATH */
 	char next_args[256];	/* CHAINLOAD_MAX_ARGS */

@@ -20,6 +20,10 @@ struct mp_cpu {
 	u32 own_apic_id;	/* CPUID.1:EBX[31:24] as the CPU reads it */
 	bool vmx, svm;		/* CPUID.1:ECX.VMX, CPUID.80000001:ECX.SVM */
 	bool hypervisor;	/* CPUID.1:ECX.hypervisor */
+	/* The state hv.efi changes on a CPU it starts on (and must put back). */
+	u64 cr0, cr4, efer, gs_base;
+	struct { u64 base; u16 limit; } gdtr, idtr;
+	u16 tr;
 };
 
 struct mp_info {
@@ -36,13 +40,27 @@ struct mp_info {
  */
 int mp_enumerate(struct mp_info *mp);
 
+/*
+ * Runs proc(arg) on every enabled AP at once (StartupAllAPs, blocking) and
+ * returns when all have returned: 0, -ENOENT (no MP services or no enabled
+ * AP) or -EIO (*efi_status says why; EFI_TIMEOUT after timeout_us).  proc
+ * uses the Microsoft ABI (EFIAPI), and must not call boot services.
+ */
+int mp_run_on_aps(void (*proc)(void *arg), void *arg, u64 timeout_us, u64 *efi_status);
+
+/*
+ * Asks every enabled AP of mp again (mp_enumerate()'s probe) into *now and
+ * logs each AP whose CR0, CR4, EFER, GS.base, GDTR, IDTR, TR or hypervisor
+ * bit differs from *before.  Returns the number of such APs.
+ */
+unsigned int mp_verify_unchanged(const struct mp_info *before, struct mp_info *now);
+
 /* Why CPU c cannot do what the boot CPU b does, or NULL when it can. */
 const char *mp_cpu_differs(const struct mp_cpu *c, const struct mp_cpu *b);
 
 /*
  * Logs one line per CPU and a verdict: whether every CPU has the boot
- * CPU's virtualization extension, and that only the boot CPU becomes a
- * guest.  Returns the number of CPUs that differ from the boot CPU or did
+ * CPU's virtualization extension.  Returns the number of CPUs that differ from the boot CPU or did
  * not answer.
  */
 unsigned int mp_report(const struct mp_info *mp);

@@ -15,6 +15,7 @@ struct console {
 	/* Waits until everything written has left the device (may be NULL). */
 	void (*flush)(struct console *con);
 	bool enabled;
+	bool boot_cpu_only;	/* calls the firmware: no other CPU may write to it */
 	struct console *next;
 };
 

@@ -42,4 +42,12 @@ int vprintk(const char *fmt, va_list ap);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 __printf(3, 4) int snprintf(char *buf, size_t size, const char *fmt, ...);
 
+/* Once per call site (a guest must not be able to flood the log with it). */
+#define pr_warn_once(fmt, ...)					\
+	do {							\
+		static bool __warned;				\
+		if (!__atomic_exchange_n(&__warned, true, __ATOMIC_RELAXED)) \
+			pr_warn(fmt, ##__VA_ARGS__);		\
+	} while (0)
+
 #endif

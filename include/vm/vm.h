@@ -16,6 +16,7 @@
 
 #define VM_MAX_SLOTS 16
 #define VM_MAX_MMIO 4
+#define VM_MAX_VCPUS TDP_MAX_VCPUS
 
 struct vm;
 struct vcpu;
@@ -50,6 +51,7 @@ enum vm_exit_reason {
 	VMEXIT_XSETBV,		/* XCR[ECX] = EDX:EAX */
 	VMEXIT_INVD,
 	VMEXIT_CR_ACCESS,	/* a guarded control-register bit: the vendor decodes */
+	VMEXIT_NMI,		/* an NMI arrived (vcpu_config.nmi_exits): a kick or the guest's */
 	VMEXIT_UNKNOWN,
 	VMEXIT_NR
 };
@@ -75,6 +77,8 @@ struct vm_exit {
 	};
 };
 
+/* Counted per vCPU by the CPU that runs it; vm_stats() sums a VM's.  Only
+ * u64 counters: the sum adds them as an array. */
 struct vm_stats {
 	u64 exits;
 	u64 by_reason[VMEXIT_NR];
@@ -100,8 +104,9 @@ struct vm {
 	u32 asid;		/* SVM ASID / VMX VPID */
 	const struct vm_kind_ops *kind;	/* what this kind of VM does on its exits */
 	bool dead;
+	u32 dying;		/* set once, by the first vm_kill() */
 	char death[160];	/* why the VM was killed */
-	struct vm_stats stats;
+	struct vcpu *vcpus[VM_MAX_VCPUS];	/* by id, while they exist */
 	void *arch;
 };
 
@@ -142,6 +147,7 @@ struct vcpu_config {
 	unsigned int nio_exits;
 	const u32 *msr_write_exits;	/* MSRs whose writes exit (SVM: reads too) */
 	unsigned int nmsr_write_exits;
+	bool nmi_exits;			/* capture: NMIs exit (VMEXIT_NMI) */
 };
 
 struct vcpu {
@@ -149,6 +155,10 @@ struct vcpu {
 	unsigned int id;
 	u64 gpr[GPR_NR];	/* the guest's general-purpose registers */
 	struct tdp_vcpu tdp;
+	struct vm_stats stats;
+	u32 requests;		/* non-zero: the kind's before_entry() runs first */
+	u32 kicked;		/* an NMI sent to make it exit, not the guest's */
+	bool reflect_nmis;	/* an NMI that is not a kick is the guest's */
 	void *arch;
 };
 
@@ -176,6 +186,8 @@ struct vm_kind_ops {
 	 * the kind has no such call).
 	 */
 	int (*hypercall)(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64 *ret);
+	/* Before an entry while v->requests is non-zero (may be NULL). */
+	void (*before_entry)(struct vcpu *v);
 };
 
 /* What the vendor offers; filled by its enable() before anything reads it. */
@@ -203,11 +215,19 @@ struct virt_ops {
 	u64 (*get_rip)(struct vcpu *v);
 	void (*set_rip)(struct vcpu *v, u64 rip);
 	u64 (*get_cr3)(struct vcpu *v);
+	/* CS.base: RIP is an offset from it outside 64-bit mode. */
+	u64 (*get_cs_base)(struct vcpu *v);
 	/* CR4 as the guest reads it (its own value where the vendor masks bits). */
 	u64 (*get_cr4)(struct vcpu *v);
 	unsigned int (*get_cpl)(struct vcpu *v);
 	bool (*long_mode)(struct vcpu *v);
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error);
+	/* An NMI for the guest at the next entry; false when the guest blocks
+	 * NMIs right now (the NMI is dropped). */
+	bool (*inject_nmi)(struct vcpu *v);
+	/* The architectural state after INIT, then a SIPI with vector: real
+	 * mode at vector:0000, RDX the CPU's signature, no event pending. */
+	void (*vcpu_sipi)(struct vcpu *v, u8 vector);
 	/*
 	 * An MSR exit of a vCPU whose MSRs pass through (vcpu_config.capture):
 	 * the vendor's own MSRs, as a CPU without VMX/SVM shows them.  0:
@@ -238,9 +258,13 @@ struct mm_slot *vm_add_slot(struct vm *vm, gfn_t gfn, u64 npages, pfn_t pfn, u32
 struct mm_slot *vm_find_slot(struct vm *vm, gfn_t gfn);
 int vm_add_mmio(struct vm *vm, struct vm_mmio_dev *dev);
 struct vm_mmio_dev *vm_find_mmio(struct vm *vm, gpa_t gpa);
-/* Marks the VM dead with a logged reason; its vCPUs stop at the next exit. */
+/* The VM's statistics: its vCPUs' counters summed (while they exist). */
+struct vm_stats vm_stats(const struct vm *vm);
+/* Marks the VM dead with a logged reason; its vCPUs stop at the next exit.
+ * Safe from several CPUs at once: the first reason is kept. */
 __printf(2, 3) void vm_kill(struct vm *vm, const char *fmt, ...);
 
+/* Makes v the VM's vCPU id (< VM_MAX_VCPUS, unused).  0 or <0. */
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id,
 		const struct vcpu_config *cfg);
 void vcpu_destroy(struct vcpu *v);

@@ -44,16 +44,16 @@ struct phase {
 static void phase_start(struct phase *p, struct mm_slot *slot)
 {
 	p->slot = slot;
-	p->exits = tvm.vm.stats.exits;
-	p->faults = tvm.vm.stats.slot_faults[slot->id];
+	p->exits = vm_stats(&tvm.vm).exits;
+	p->faults = vm_stats(&tvm.vm).slot_faults[slot->id];
 	p->tsc = rdtsc();
 }
 
 static void phase_end(struct phase *p, const char *name, u64 pages)
 {
 	u64 tsc = rdtsc() - p->tsc;
-	u64 exits = tvm.vm.stats.exits - p->exits;
-	u64 faults = tvm.vm.stats.slot_faults[p->slot->id] - p->faults;
+	u64 exits = vm_stats(&tvm.vm).exits - p->exits;
+	u64 faults = vm_stats(&tvm.vm).slot_faults[p->slot->id] - p->faults;
 
 	if (faults)
 		pr_info("bench:   %-18s %14llu %10llu %10llu %10llu\n", name,
@@ -118,8 +118,8 @@ static void run_mode(enum tdp_dirty_mode mode)
 	tdp_dirty_log_disable(&tvm.vcpu.tdp, slot, &tvm.vm.policy);
 	phase_end(&p, "disable", DLP_PAGES);
 	pr_info("bench:   total exits %llu, TDP faults %llu\n",
-		(unsigned long long)tvm.vm.stats.exits,
-		(unsigned long long)tvm.vm.stats.tdp_faults);
+		(unsigned long long)vm_stats(&tvm.vm).exits,
+		(unsigned long long)vm_stats(&tvm.vm).tdp_faults);
 out:
 	test_vm_destroy(&tvm);
 }

@@ -4,7 +4,8 @@
 #
 # Usage:
 #   tests/efi-probe/mkprobe-img.sh OUT.img [--exit return|qemu|bochs]
-#                                  [--hv-args "..."] [--hv PATH] [--probe PATH]
+#                                  [--hv-args "..."] [--probe-args "..."]
+#                                  [--hv PATH] [--probe PATH]
 #
 #   --exit     probe.efi's ending: return (default; it returns to hv.efi's
 #              loader and the firmware goes on to its boot manager), qemu
@@ -19,7 +20,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
 prog=${0##*/}
-out= exit_opt=return hv_args= hv=$root/build/hv.efi probe=$root/build/tests/probe.efi
+out= exit_opt=return hv_args= probe_args= hv=$root/build/hv.efi probe=$root/build/tests/probe.efi
 usage() {
 	sed -n '4,7p' "$0" | sed 's/^# *//' >&2
 	exit 1
@@ -28,6 +29,7 @@ while (($#)); do
 	case $1 in
 	--exit) (($# >= 2)) || usage; exit_opt=$2; shift 2 ;;
 	--hv-args) (($# >= 2)) || usage; hv_args=$2; shift 2 ;;
+	--probe-args) (($# >= 2)) || usage; probe_args=$2; shift 2 ;;
 	--hv) (($# >= 2)) || usage; hv=$2; shift 2 ;;
 	--probe) (($# >= 2)) || usage; probe=$2; shift 2 ;;
 	-h|--help) usage ;;
@@ -43,5 +45,5 @@ esac
 [[ -f $hv && -f $probe ]] || make -C "$root" --no-print-directory -s all
 
 exec "$root/tools/mkimage.sh" "$out" --efi "$hv" \
-	--cfg "loglevel=7 hvmem=64M bluepill${hv_args:+ $hv_args} next=\\probe.efi next_args=\"exit=$exit_opt\"" \
+	--cfg "loglevel=7 hvmem=64M bluepill${hv_args:+ $hv_args} next=\\probe.efi next_args=\"exit=$exit_opt${probe_args:+ $probe_args}\"" \
 	--add "$probe=\\probe.efi"

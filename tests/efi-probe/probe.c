@@ -11,7 +11,10 @@
  *   c. the hypervisor's memory (HC_HV_MEMORY) reads as all ones, writes do
  *      not land, no TDP leaf maps it, and the hypervisor answers afterwards;
  *   d. the TDP leaves' memory types agree with the MTRRs (probe_mtrr.c);
- *   e. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
+ *   e. every other CPU, asked through the firmware's MP services, answers
+ *      CPUID as a guest of tdpvisor too (checked with the load option
+ *      allcpus; without it, each AP's answer is only reported);
+ *   f. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
  *      goes on.
  * One line per check on COM1 ("probe: ok ..." or "probe: FAIL ..."), then
  * "probe: N passed, M failed".  Load options: exit=return (default),
@@ -41,7 +44,7 @@ enum probe_exit { EXIT_RETURN, EXIT_QEMU, EXIT_BOCHS };
 
 static struct {
 	unsigned int passed, failed;
-	bool intel, amd, conout;
+	bool intel, amd, conout, allcpus;
 	enum probe_exit exit;
 	SIMPLE_TEXT_OUTPUT_INTERFACE *con;
 } pr;
@@ -328,6 +331,83 @@ static void read_options(EFI_HANDLE image, EFI_BOOT_SERVICES *bs)
 			pr.exit = EXIT_RETURN;
 		else if (!strncmp(opts + i, "conout", 6))
 			pr.conout = true;
+		else if (!strncmp(opts + i, "allcpus", 7))
+			pr.allcpus = true;
+	}
+}
+
+/* ---- e: every CPU ---- */
+
+#define MAX_APS 64
+
+struct ap_answer {
+	char sig[13];
+	bool hv_bit, vmx, svm, answered;
+};
+
+/* EFI_MP_SERVICES_PROTOCOL, the members used here. */
+struct mp_services {
+	EFI_STATUS (EFIAPI *get_number_of_processors)(struct mp_services *self, UINTN *n,
+						      UINTN *nenabled);
+	void *get_processor_info, *startup_all_aps;
+	EFI_STATUS (EFIAPI *startup_this_ap)(struct mp_services *self,
+					     void (EFIAPI *proc)(void *arg), UINTN cpu,
+					     EFI_EVENT wait, UINTN timeout_us, void *arg,
+					     BOOLEAN *finished);
+	void *switch_bsp, *enable_disable_ap;
+	EFI_STATUS (EFIAPI *who_am_i)(struct mp_services *self, UINTN *cpu);
+};
+
+static void EFIAPI ap_cpuid(void *arg)
+{
+	struct ap_answer *a = arg;
+	struct cpuid_regs r = cpuid(0x40000000);
+
+	memcpy(a->sig, &r.ebx, 4);
+	memcpy(a->sig + 4, &r.ecx, 4);
+	memcpy(a->sig + 8, &r.edx, 4);
+	r = cpuid(1);
+	a->hv_bit = r.ecx & BIT(31);
+	a->vmx = r.ecx & BIT(5);
+	a->svm = cpuid(0x80000000).eax >= 0x80000001 && (cpuid(0x80000001).ecx & BIT(2));
+	__atomic_store_n(&a->answered, true, __ATOMIC_RELEASE);
+}
+
+static void check_every_cpu(EFI_BOOT_SERVICES *bs)
+{
+	EFI_GUID guid = { 0x3fdda605, 0xa76e, 0x4f46,
+			  { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } };
+	static struct ap_answer ans[MAX_APS];
+	struct mp_services *mps = NULL;
+	UINTN n = 0, nen = 0, me = 0, i;
+
+	if (EFI_ERROR(bs->LocateProtocol(&guid, NULL, (void **)&mps)) || !mps ||
+	    EFI_ERROR(mps->get_number_of_processors(mps, &n, &nen)) ||
+	    EFI_ERROR(mps->who_am_i(mps, &me))) {
+		probe_info("no MP services: one CPU checked");
+		return;
+	}
+	probe_info("%llu CPUs, %llu enabled; the probe runs on cpu%llu", (unsigned long long)n,
+		   (unsigned long long)nen, (unsigned long long)me);
+	for (i = 0; i < n && i < MAX_APS; i++) {
+		struct ap_answer *a = &ans[i];
+		EFI_STATUS st;
+		bool ours;
+
+		if (i == me)
+			continue;
+		st = mps->startup_this_ap(mps, ap_cpuid, i, NULL, 1000000, a, NULL);
+		ours = !EFI_ERROR(st) && a->answered && !memcmp(a->sig, "tdpvisor", 8) &&
+		       a->hv_bit && !a->vmx && !a->svm;
+		if (pr.allcpus)
+			probe_check(ours, "cpu%llu: CPUID 0x40000000 signature 'tdpvisor', hypervisor "
+				    "bit set, VMX and SVM clear (status 0x%llx, seen '%.8s' %u %u %u)",
+				    (unsigned long long)i, (unsigned long long)st,
+				    a->answered ? a->sig : "", a->hv_bit, a->vmx, a->svm);
+		else
+			probe_info("cpu%llu: %s (status 0x%llx, signature '%.8s')",
+				   (unsigned long long)i, ours ? "a guest of tdpvisor" : "not a guest",
+				   (unsigned long long)st, a->answered ? a->sig : "");
 	}
 }
 
@@ -375,7 +455,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	check_msrs();
 	if (ours) {
 		check_hv_memory();
-		probe_memtypes(pr.intel, (u64)(uintptr_t)efi_main, high_ram(bs));
+		probe_memtypes(pr.intel, (u64)(uintptr_t)efi_main, high_ram(bs), pr.allcpus);
+		check_every_cpu(bs);
 	} else {
 		probe_info("not under tdpvisor: no hypercalls, no memory checks");
 	}

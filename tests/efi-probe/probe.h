@@ -49,6 +49,8 @@ unsigned int probe_mtrr_type(const struct probe_mtrrs *m, u64 pa);
 const char *probe_mt_name(u64 mt);
 
 /* probe_mtrr.c: check d, the TDP leaves' memory types against the MTRRs. */
-void probe_memtypes(bool intel, u64 code_addr, u64 high_ram);
+/* apic_trapped: every CPU is a guest, and the local APIC page an emulated
+ * device of the platform VM (no TDP leaf maps it). */
+void probe_memtypes(bool intel, u64 code_addr, u64 high_ram, bool apic_trapped);
 
 #endif

@@ -252,7 +252,7 @@ static void check_retype(const struct probe_mtrrs *m, bool intel, u64 gpa)
 			    probe_mt_name(before), probe_mt_name(gm.memtype));
 }
 
-void probe_memtypes(bool intel, u64 code_addr, u64 high_ram)
+void probe_memtypes(bool intel, u64 code_addr, u64 high_ram, bool apic_trapped)
 {
 	static struct probe_mtrrs m;
 
@@ -264,7 +264,8 @@ void probe_memtypes(bool intel, u64 code_addr, u64 high_ram)
 	check_one(&m, intel, "legacy VGA", 0xa0000);
 	check_one(&m, intel, "probe code", code_addr & ~(PAGE_SIZE - 1));
 	check_one(&m, intel, "IOAPIC", 0xfec00000);
-	check_one(&m, intel, "LAPIC", 0xfee00030);
+	if (!apic_trapped)	/* with every CPU a guest, the APIC page is a device */
+		check_one(&m, intel, "LAPIC", 0xfee00030);
 	if (high_ram)
 		check_one(&m, intel, "high RAM", high_ram);
 	check_retype(&m, intel, (u64)(uintptr_t)&gm);

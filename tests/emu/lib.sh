@@ -44,6 +44,15 @@ expect() {
 	fi
 }
 
+# expect_no SUITE NAME LOG REGEX: no line of LOG matches REGEX.
+expect_no() {
+	if grep -aEq -- "$4" "$3"; then
+		result "$1" "$2" 0 "$(grep -aE -- "$4" "$3" | head -1)"
+	else
+		result "$1" "$2" 1
+	fi
+}
+
 # expect_count SUITE NAME LOG REGEX N: exactly N lines of LOG match REGEX
 # (a basic regex, as grep -c takes it).
 expect_count() {

@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # bochs-smp: hv.efi on a 2-CPU Intel machine (Bochs tigerlake, count=2).
 
-# scenario_bochs_smp: the firmware's MP services list 2 CPUs, the AP
-# answers for itself with VMX, and the log says it stays native.
+# scenario_bochs_smp: the firmware's MP services list 2 CPUs and the AP
+# answers for itself with VMX; with smp=all both CPUs run the firmware as
+# VMX guests, probe.efi's checks pass on the boot CPU and its CPUID check
+# on cpu1, and the firmware reaches its boot manager.
 scenario_bochs_smp() {
 	local log st
 	image bochs-smp "loglevel=7 exit=bochs"
@@ -12,6 +14,20 @@ scenario_bochs_smp() {
 	expect bochs "smp 2: cpu1 answers for itself, with VMX" "$log" \
 		'smp: cpu1: APIC ID 1, VMX yes, SVM no[[:space:]]*$'
 	expect bochs "smp 2: every CPU has VMX" "$log" "smp: every CPU has the boot CPU's VMX"
-	expect bochs "smp 2: the log says the AP stays native" "$log" \
-		'smp: only the boot CPU becomes a guest: the other 1 CPUs keep running natively'
+
+	# probe.efi asks cpu1 through the firmware, which wakes it with
+	# INIT-SIPI-SIPI: the emulated INIT and SIPI keep it a guest.
+	tests/efi-probe/mkprobe-img.sh "$OUT/bochs-smp-all.img" --exit return --hv-args smp=all \
+		--probe-args allcpus > /dev/null
+	boot_to_firmware bochs bochs-smp-all 400 --image "$OUT/bochs-smp-all.img" \
+		--model tigerlake --cpus 2
+	expect_status bochs "smp=all: the firmware's boot manager runs on, as a guest" "$st" 0 "$log"
+	expect bochs "smp=all: cpu1 enables VMX itself" "$log" 'cpu1: VMX on: EPT 4 levels'
+	expect bochs "smp=all: cpu1 runs the firmware as a guest" "$log" \
+		'platform: cpu1 now runs the firmware as a guest'
+	expect bochs "smp=all: then cpu0" "$log" 'platform: cpu0 now runs the firmware as a guest'
+	expect bochs "smp=all: cpu1 answers CPUID as a guest after the firmware's INIT-SIPI" "$log" \
+		"probe: ok cpu1: CPUID 0x40000000 signature 'tdpvisor'"
+	expect bochs "smp=all: probe.efi passes" "$log" 'probe: [0-9]+ passed, 0 failed'
+	expect_no_panic bochs "smp=all: no panic" "$log"
 }

@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # qemu-smp: hv.efi on a 4-CPU machine (QEMU, AMD SVM).
 
-# scenario_qemu_smp: the firmware's MP services list 4 CPUs, each AP
-# answers for itself with SVM, and the log says which CPUs stay native.
+# scenario_qemu_smp: the firmware's MP services list 4 CPUs and each AP
+# answers for itself with SVM; with smp=all every CPU becomes a guest of
+# the platform VM; when one AP cannot (smp_fault=), none does, and every
+# AP is put back as the firmware left it.
 scenario_qemu_smp() {
 	local log st i
 	image qemu-smp "loglevel=7 exit=qemu"
@@ -15,6 +17,62 @@ scenario_qemu_smp() {
 			"smp: cpu$i: APIC ID $i, VMX no, SVM yes[[:space:]]*$"
 	done
 	expect qemu "smp 4: every CPU has SVM" "$log" "smp: every CPU has the boot CPU's SVM"
-	expect qemu "smp 4: the log says the APs stay native" "$log" \
-		'smp: only the boot CPU becomes a guest: the other 3 CPUs keep running natively'
+
+	image qemu-smp-all "loglevel=7 hvmem=64M bluepill smp=all"
+	boot_to_firmware qemu qemu-smp-all 90 --image "$OUT/qemu-smp-all.img" \
+		--cpu EPYC,hypervisor=off --mem 1024 --smp 4
+	expect_status qemu "smp=all: the firmware's boot manager runs on, as a guest" "$st" 0 "$log"
+	for i in 0 1 2 3; do
+		expect qemu "smp=all: cpu$i runs the firmware as a guest" "$log" \
+			"platform: cpu$i now runs the firmware as a guest"
+	done
+	expect qemu "smp=all: the APs are guests before the boot CPU" "$log" \
+		'smp: every CPU runs under the hypervisor: 3 APs are guests, the boot CPU follows'
+	expect qemu "smp=all: each AP logs with its own cpuN: prefix" "$log" \
+		'cpu3: SVM on: NPT'
+	expect_no_panic qemu "smp=all: no panic" "$log"
+
+	# The firmware wakes its APs with INIT-SIPI-SIPI each time it uses them:
+	# probe.efi's per-CPU CPUID runs on each AP after such a wake-up.
+	tests/efi-probe/mkprobe-img.sh "$OUT/qemu-smp-probe.img" --exit qemu --hv-args smp=all \
+		--probe-args allcpus > /dev/null
+	qemu_run qemu-smp-probe --cpu EPYC,hypervisor=off --mem 1024 --smp 4
+	expect_status qemu "smp=all: probe.efi passes on every CPU" "$st" 0 "$log"
+	for i in 1 2 3; do
+		expect qemu "smp=all: cpu$i answers CPUID as a guest after the firmware's INIT-SIPI" \
+			"$log" "probe: ok cpu$i: CPUID 0x40000000 signature 'tdpvisor'"
+	done
+	expect_no_panic qemu "smp=all probe: no panic" "$log"
+
+	tools/mkimage.sh "$OUT/qemu-smp-linux.img" --efi build/hv.efi \
+		--cfg "loglevel=7 hvmem=64M bluepill smp=all next=\\vmlinuz next_args=\"initrd=\\initrd.img console=ttyS0 tdpvisor.test=1\"" \
+		--add 'build/guest/vmlinuz=\vmlinuz' --add 'build/guest/initrd.img=\initrd.img' > /dev/null
+	qemu_run qemu-smp-linux --cpu EPYC,hypervisor=off --mem 1024 --smp 2
+	expect_status qemu "smp=all Linux: switches the machine off at the end" "$st" 2 "$log"
+	expect qemu "smp=all Linux: brings up both CPUs" "$log" 'smp: Brought up 1 node, 2 CPUs'
+	expect qemu "smp=all Linux: memcheck passes" "$log" 'memcheck: [0-9]+ MiB ok'
+	expect qemu "smp=all Linux: both CPUs are guests at power-off" "$log" \
+		'platform: the guest switches the machine off .*2 CPUs as guests'
+	expect qemu "smp=all Linux: cpu1 went through INIT and SIPI as a guest" "$log" \
+		'platform:   cpu1: [0-9]+ exits, [0-9]+ TDP faults, [1-9][0-9]* INIT, [1-9][0-9]* SIPI'
+	expect_no_panic qemu "smp=all Linux: no panic" "$log"
+
+	image qemu-smp-fault "loglevel=7 hvmem=64M bluepill smp=all smp_fault=2 exit=qemu"
+	qemu_run qemu-smp-fault --cpu EPYC,hypervisor=off --mem 1024 --smp 4
+	expect_status qemu "smp rollback: hv.efi fails the bluepill it could not do" "$st" 1 "$log"
+	expect qemu "smp rollback: the AP that cannot says why" "$log" \
+		'smp: cpu2 \(APIC ID 2\) cannot run guests: smp_fault= says it cannot enable virtualization'
+	for i in 1 3; do
+		expect qemu "smp rollback: cpu$i turns SVM off again" "$log" "cpu$i: SVM off, EFER restored"
+		expect qemu "smp rollback: cpu$i is put back" "$log" \
+			"smp: cpu$i \(APIC ID $i\) put back as it was"
+	done
+	expect qemu "smp rollback: no CPU launches" "$log" \
+		'smp: not starting the hypervisor: every CPU is back as the firmware left it'
+	expect qemu "smp rollback: every AP reads as the firmware left it" "$log" \
+		'smp: every AP is as the firmware left it'
+	expect_no qemu "smp rollback: no CPU became a guest" "$log" 'now runs the firmware as a guest'
+	expect qemu "smp rollback: hv.efi returns to the firmware with an error" "$log" \
+		'hv.efi: returning to the firmware \(status 0x8000000000000015\)'
+	expect_no_panic qemu "smp rollback: no panic" "$log"
 }

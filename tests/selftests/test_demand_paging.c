@@ -46,7 +46,7 @@ static u64 run_demand_paging(struct ktest_ctx *t, int max_level)
 		for (i = 0; i < DP_PAGES; i++)
 			*(u64 *)(mem + (i << PAGE_SHIFT)) = pattern(DP_GPA + (i << PAGE_SHIFT));
 		if (KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_SYNC))
-			faults = tvm.vm.stats.slot_faults[slot->id];
+			faults = vm_stats(&tvm.vm).slot_faults[slot->id];
 		KT_EXPECT_EQ(t, tvm.ev.value, 1);
 	}
 	test_vm_destroy(&tvm);

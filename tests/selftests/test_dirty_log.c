@@ -71,7 +71,7 @@ static u64 run_dirty_log(struct ktest_ctx *t, enum tdp_dirty_mode mode, bool hug
 	mem = test_vm_add_memory(&tvm, DL_GPA, DL_BYTES, 0, &slot);
 	if (!KT_EXPECT(t, mem != NULL) || !KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_SYNC))
 		goto out;
-	KT_EXPECT_EQ(t, tvm.vm.stats.slot_faults[slot->id], huge ? DL_PAGES / 512 : DL_PAGES);
+	KT_EXPECT_EQ(t, vm_stats(&tvm.vm).slot_faults[slot->id], huge ? DL_PAGES / 512 : DL_PAGES);
 	err = tdp_dirty_log_enable(&tvm.vcpu.tdp, slot, mode, huge ? TDP_DIRTY_EAGER_SPLIT : 0);
 	if (err == -EOPNOTSUPP && mode != TDP_DIRTY_WP) {
 		printk("    # dirty_log: %s has no %s: %s mode not run\n",
@@ -99,10 +99,10 @@ static u64 run_dirty_log(struct ktest_ctx *t, enum tdp_dirty_mode mode, bool hug
 	       huge ? "2 MiB" : "4 KiB", (unsigned long long)reported, DL_ITERS,
 	       (unsigned long long)missed);
 	KT_EXPECT_EQ(t, tdp_dirty_log_disable(&tvm.vcpu.tdp, slot, &tvm.vm.policy), 0);
-	faults = tvm.vm.stats.slot_faults[slot->id];
+	faults = vm_stats(&tvm.vm).slot_faults[slot->id];
 	KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_SYNC);
 	if (huge)	/* one fault per 2 MiB: the huge mappings are back */
-		KT_EXPECT_EQ(t, tvm.vm.stats.slot_faults[slot->id] - faults, DL_PAGES / 512);
+		KT_EXPECT_EQ(t, vm_stats(&tvm.vm).slot_faults[slot->id] - faults, DL_PAGES / 512);
 	KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_DONE);
 out:
 	test_vm_destroy(&tvm);

@@ -88,7 +88,7 @@ KTEST(gpa_mapping)
 	/* Never touched, only asked about: absent, and not faulted in. */
 	KT_EXPECT_EQ(t, tvm.shared->arg[4], 0);
 	KT_EXPECT_EQ(t, out[3].present, 0);
-	KT_EXPECT_EQ(t, tvm.vm.stats.slot_faults[idle->id], 0);
+	KT_EXPECT_EQ(t, vm_stats(&tvm.vm).slot_faults[idle->id], 0);
 	/* Refused calls write nothing. */
 	KT_EXPECT_EQ(t, (s64)tvm.shared->arg[5], -EFAULT);
 	KT_EXPECT_EQ(t, (s64)tvm.shared->arg[6], -EINVAL);

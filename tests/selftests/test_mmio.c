@@ -86,15 +86,15 @@ KTEST(mmio)
 	KT_EXPECT_EQ(t, *(u64 *)(regs + 0x40), 0x0123456789abcdefULL);
 	KT_EXPECT_EQ(t, tvm.shared->arg[0], 0x0123456789abcdefULL + 0xdeadbeef);
 	KT_EXPECT(t, regdev.writes >= 6 && regdev.reads >= 7);
-	lookups = tvm.vm.stats.mmio_slot_lookups;
-	hits = tvm.vm.stats.mmio_marker_hits;
-	exits = tvm.vm.stats.mmio_exits;
+	lookups = vm_stats(&tvm.vm).mmio_slot_lookups;
+	hits = vm_stats(&tvm.vm).mmio_marker_hits;
+	exits = vm_stats(&tvm.vm).mmio_exits;
 
 	KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_SYNC);
 	KT_EXPECT_EQ(t, tvm.ev.value, 2);
-	KT_EXPECT_EQ(t, tvm.vm.stats.mmio_exits - exits, 64);
-	KT_EXPECT_EQ(t, tvm.vm.stats.mmio_marker_hits - hits, 64);
-	KT_EXPECT_EQ(t, tvm.vm.stats.mmio_slot_lookups, lookups);	/* markers only */
+	KT_EXPECT_EQ(t, vm_stats(&tvm.vm).mmio_exits - exits, 64);
+	KT_EXPECT_EQ(t, vm_stats(&tvm.vm).mmio_marker_hits - hits, 64);
+	KT_EXPECT_EQ(t, vm_stats(&tvm.vm).mmio_slot_lookups, lookups);	/* markers only */
 	KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_DONE);
 out:
 	test_vm_destroy(&tvm);

@@ -44,7 +44,7 @@ static u64 step_faults(struct ktest_ctx *t, struct mm_slot *slot, u64 step, u64 
 
 	KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_SYNC);
 	KT_EXPECT_EQ(t, tvm.ev.value, step);
-	now = tvm.vm.stats.slot_faults[slot->id];
+	now = vm_stats(&tvm.vm).slot_faults[slot->id];
 	delta = now - *last;
 	*last = now;
 	return delta;

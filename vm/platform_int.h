@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* What vm/platform.c and vm/platform_smp.c share. */
+#ifndef TDPVISOR_VM_PLATFORM_INT_H
+#define TDPVISOR_VM_PLATFORM_INT_H
+
+#include "types.h"
+#include "vm/platform.h"
+
+/* Gives CPU id a host stack (the boot CPU's comes with platform_prepare()).
+ * Runs on the boot CPU.  0 or -ENOMEM. */
+int platform_prepare_cpu(unsigned int id);
+/* On the CPU itself, after desc_init_cpu(): records its firmware GDT and
+ * IDT for its guest and returns its launch arguments. */
+struct platform_launch_args *platform_cpu_ready(void);
+/* True once CPU id's vCPU has been made and runs. */
+bool platform_cpu_is_guest(unsigned int id);
+
+/* vm/platform_ipi.c: INIT and SIPI between the platform VM's CPUs. */
+struct vm_mmio_dev;
+struct vcpu;
+/* Traps the local APIC (returned: the device to add to the VM) for the
+ * vCPUs cpu_vcpus[] (by CPU id; cpu_is_guest[id]: that one runs) and, with
+ * x2APIC on, adds the x2APIC ICR to msrs[*nmsrs] (at most max). */
+struct vm_mmio_dev *platform_ipi_setup(struct vcpu *cpu_vcpus, const bool *cpu_is_guest,
+				       unsigned int phys_bits, u32 *msrs, unsigned int *nmsrs,
+				       unsigned int max);
+/* A guest WRMSR: true when it was the x2APIC ICR and an INIT/SIPI done here. */
+bool platform_ipi_msr(u32 msr, u64 val);
+/* Before an entry with v->requests set: INIT, wait for SIPI, start. */
+void platform_before_entry(struct vcpu *v);
+u64 platform_ipi_inits(unsigned int id);
+u64 platform_ipi_sipis(unsigned int id);
+
+#endif
