@@ -28,6 +28,25 @@ void efi_stall_us(u64 us)
 	bs->Stall(us);
 }
 
+void *efi_create_event(void)
+{
+	EFI_EVENT ev = NULL;
+
+	return EFI_ERROR(bs->CreateEvent(0, TPL_CALLBACK, NULL, NULL, &ev)) ? NULL : ev;
+}
+
+void efi_wait_event(void *ev)
+{
+	UINTN index;
+
+	bs->WaitForEvent(1, (EFI_EVENT *)&ev, &index);
+}
+
+void efi_close_event(void *ev)
+{
+	bs->CloseEvent(ev);
+}
+
 void *efi_locate_protocol(const void *guid)
 {
 	void *p = NULL;

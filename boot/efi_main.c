@@ -27,6 +27,7 @@
 #include "lib/string.h"
 #include "mm/page_alloc.h"
 #include "vm/platform.h"
+#include "vm/smp.h"
 #include "vm/virt.h"
 #include "vm/vm.h"
 
@@ -235,6 +236,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	virt_caps_print(&caps, 0);
 	mp_enumerate(&mp);
 	mp_report(&mp);
+	smp_setup(&mp);
 	virt_request_dirty_mode(opts.tdp_dirty);
 	if (opts.hvprobe && hvprobe(&caps))
 		failed = 1;

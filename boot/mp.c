@@ -130,6 +130,19 @@ int mp_enumerate(struct mp_info *mp)
 	return 0;
 }
 
+int mp_start_on_ap(unsigned int index, void (*proc)(void *arg), void *arg, void *event,
+		   u64 *efi_status)
+{
+	struct efi_mp_services *mps = efi_locate_protocol(&mp_services_guid);
+	EFI_STATUS st;
+
+	if (!mps)
+		return -ENOENT;
+	st = mps->startup_this_ap(mps, (efi_ap_procedure)proc, index, event, 0, arg, NULL);
+	*efi_status = st;
+	return EFI_ERROR(st) ? -EIO : 0;
+}
+
 int mp_run_on_aps(void (*proc)(void *arg), void *arg, u64 timeout_us, u64 *efi_status)
 {
 	struct efi_mp_services *mps = efi_locate_protocol(&mp_services_guid);

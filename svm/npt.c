@@ -18,9 +18,7 @@ static u32 next_asid = 1;
  * use a stale translation before that VMRUN. */
 static void svm_flush_tlbs(struct tdp_mmu *mmu)
 {
-	struct svm_vm *s = ((struct vm *)mmu->priv)->arch;
-
-	s->flush_gen++;
+	vm_flush_remote_tlbs(mmu->priv);
 }
 
 static const struct tdp_mmu_ops svm_mmu_ops = { .flush_tlbs = svm_flush_tlbs };
@@ -55,12 +53,13 @@ void svm_vm_destroy(struct vm *vm)
  * after every VMRUN). */
 void svm_flush_before_run(struct vcpu *v, struct svm_vcpu *s)
 {
-	struct svm_vm *sv = v->vm->arch;
+	u64 gen = __atomic_load_n(&v->vm->tlb_gen, __ATOMIC_SEQ_CST);
 
 	vmcb_write64(s->vmcb, VMCB_N_CR3, mm_virt_to_phys(v->tdp.root->pt));
-	if (s->flushed_gen != sv->flush_gen) {
+	if (s->flushed_gen != gen) {
 		vmcb_write8(s->vmcb, VMCB_TLB_CONTROL, svm_caps()->flush_by_asid ?
 			    VMCB_TLB_FLUSH_ASID : VMCB_TLB_FLUSH_ALL);
-		s->flushed_gen = sv->flush_gen;
+		s->flushed_gen = gen;
 	}
+	__atomic_store_n(&v->tlb_gen, gen, __ATOMIC_RELEASE);
 }

@@ -39,14 +39,14 @@ struct svm_cpu {
 };
 
 struct svm_vm {
-	u64 flush_gen;		/* bumped by every TDP flush request */
+	u32 unused;		/* nothing of SVM's own per VM yet */
 };
 
 struct svm_vcpu {
 	void *vmcb;
 	void *iopm;
 	void *msrpm;
-	u64 flushed_gen;	/* the svm_vm flush_gen this vCPU's TLB reflects */
+	u64 flushed_gen;	/* the vm->tlb_gen its last TLB flush caught up with */
 };
 
 _Static_assert(sizeof(struct svm_vm) <= PAGE_SIZE && sizeof(struct svm_vcpu) <= PAGE_SIZE,

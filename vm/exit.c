@@ -9,6 +9,7 @@
 #include "vm/run.h"
 #include "arch/cpuid.h"
 #include "arch/trapnr.h"
+#include "arch/percpu.h"
 #include "arch/x86.h"
 #include "errcode.h"
 #include "lib/printk.h"
@@ -250,7 +251,10 @@ enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev)
 			vm_kill(v->vm, "out of memory for a TDP root");
 			break;
 		}
+		__atomic_store_n(&v->cpu, this_cpu_id(), __ATOMIC_RELEASE);
+		__atomic_store_n(&v->mode, VCPU_IN_GUEST, __ATOMIC_SEQ_CST);
 		virt->vcpu_run(v, &e);
+		__atomic_store_n(&v->mode, VCPU_OUTSIDE, __ATOMIC_RELEASE);
 		if (handle_exit(v, &e, ev) && !v->vm->dead)
 			return ev->type;
 	}

@@ -13,6 +13,7 @@
  * APIC, on the CPU that made it.
  */
 #include "platform_int.h"
+#include "arch/apic.h"
 #include "arch/msr.h"
 #include "arch/percpu.h"
 #include "arch/x86.h"
@@ -21,18 +22,6 @@
 #include "vm/run.h"
 #include "vm/vm.h"
 
-#define APIC_ICR_LO 0x300
-#define APIC_ICR_HI 0x310
-#define ICR_DM_SHIFT 8
-#define ICR_DM_NMI 4
-#define ICR_DM_INIT 5
-#define ICR_DM_SIPI 6
-#define ICR_DELIVERY_PENDING BIT(12)
-#define ICR_LEVEL_ASSERT BIT(14)
-#define ICR_TRIGGER_LEVEL BIT(15)
-#define ICR_SHORTHAND_SHIFT 18
-#define MSR_X2APIC_ICR 0x830
-#define APIC_BASE_X2APIC BIT(10)
 
 struct ap_signal {
 	u32 init, sipi;		/* posted by other CPUs, taken by this one */
@@ -51,18 +40,10 @@ static volatile u32 *apic_reg(u64 off)
 	return (volatile u32 *)(uintptr_t)(apic_base + off);
 }
 
-/* An NMI to CPU id through this CPU's APIC (the guest's ICR high restored). */
+/* Makes CPU id's vCPU exit (vcpu_kick()) to see what was posted to it. */
 static void kick(unsigned int id)
 {
-	u32 hi = *apic_reg(APIC_ICR_HI);
-	unsigned int spins = 0;
-
-	__atomic_store_n(&vcpus[id].kicked, 1, __ATOMIC_RELEASE);
-	while ((*apic_reg(APIC_ICR_LO) & ICR_DELIVERY_PENDING) && ++spins < 1000000)
-		cpu_relax();
-	*apic_reg(APIC_ICR_HI) = percpu_area[id].apic_id << 24;
-	*apic_reg(APIC_ICR_LO) = ICR_DM_NMI << ICR_DM_SHIFT;
-	*apic_reg(APIC_ICR_HI) = hi;
+	vcpu_kick(&vcpus[id], id);
 }
 
 static void post_init(unsigned int id)
@@ -102,12 +83,12 @@ static bool emulate_init_sipi(u32 lo, u32 dest, bool x2apic)
 		return false;
 	if (mode == ICR_DM_INIT && (lo & ICR_TRIGGER_LEVEL) && !(lo & ICR_LEVEL_ASSERT))
 		return true;	/* INIT level de-assert: nothing on any CPU since the P4 */
-	if (sh == 0 && (lo & BIT(11)))
+	if (sh == 0 && (lo & ICR_DEST_LOGICAL))
 		pr_warn_once("platform: cpu%u: INIT/SIPI in logical destination mode: sent to no "
 			     "CPU\n", self);
 	for (id = 0; id < NR_CPUS; id++) {
 		bool to = sh == 1 ? id == self : sh == 2 ? true : sh == 3 ? id != self :
-			  !(lo & BIT(11)) && (dest == bcast || dest == percpu_area[id].apic_id);
+			  !(lo & ICR_DEST_LOGICAL) && (dest == bcast || dest == percpu_area[id].apic_id);
 
 		if (!to || !__atomic_load_n(&is_guest[id], __ATOMIC_ACQUIRE))
 			continue;

@@ -16,6 +16,7 @@
 #define SYS_PT_END 0x100000
 #define SYS_STACK_TOP 0x200000
 #define SYS_RSP0 0x140000	/* exceptions from CPL 3 land here */
+#define SYS_STACK_PER_VCPU 0x20000	/* vCPU n's stack tops at SYS_STACK_TOP - n * this */
 #define GUEST_TSS_BYTES 104
 #define TSS_RSP0 4
 
@@ -195,9 +196,44 @@ static int add_image_slot(struct test_vm *t)
 	return test_vm_map_guest(t, base, bytes);
 }
 
+/* A test vCPU's start: long mode on the VM's tables, its stack at top. */
+static void fill_boot(struct vcpu_boot *boot, u64 stack_top)
+{
+	memset(boot, 0, sizeof(*boot));
+	boot->cr3 = TEST_VM_SYS_GPA + SYS_PML4;
+	boot->rip = (u64)(uintptr_t)guest_rt_start;
+	boot->rsp = TEST_VM_SYS_GPA + stack_top;
+	boot->gdt_base = TEST_VM_SYS_GPA + SYS_GDT;
+	boot->gdt_limit = 7 * 8 - 1;
+	boot->idt_base = TEST_VM_SYS_GPA + SYS_IDT;
+	boot->idt_limit = 32 * 16 - 1;
+	boot->cs = SEL_CODE;
+	boot->ds = SEL_DATA;
+	boot->tr = SEL_TSS;
+	boot->tr_base = TEST_VM_SYS_GPA + SYS_TSS;
+	boot->tr_limit = GUEST_TSS_BYTES - 1;
+}
+
+int test_vm_add_vcpu(struct test_vm *t, struct vcpu *v, unsigned int id, guest_fn fn)
+{
+	struct vcpu_boot boot;
+	const struct vcpu_config cfg = { .boot = &boot };
+	int err;
+
+	if (!id || id >= TEST_VM_MAX_VCPUS)
+		return -EINVAL;
+	fill_boot(&boot, SYS_STACK_TOP - id * SYS_STACK_PER_VCPU);
+	err = vcpu_create(v, &t->vm, id, &cfg);
+	if (err)
+		return err;
+	v->gpr[GPR_RDI] = TEST_VM_SHARED_GPA;
+	v->gpr[GPR_RSI] = (u64)(uintptr_t)fn;
+	return 0;
+}
+
 int test_vm_create(struct test_vm *t, const char *name, guest_fn fn)
 {
-	struct vcpu_boot boot = { 0 };
+	struct vcpu_boot boot;
 	const struct vcpu_config cfg = { .boot = &boot };
 	int err;
 
@@ -225,18 +261,7 @@ int test_vm_create(struct test_vm *t, const char *name, guest_fn fn)
 	build_idt(t);
 	guest_use_vmmcall = virt->features->hypercall_vmmcall;
 
-	boot.cr3 = TEST_VM_SYS_GPA + SYS_PML4;
-	boot.rip = (u64)(uintptr_t)guest_rt_start;
-	boot.rsp = TEST_VM_SYS_GPA + SYS_STACK_TOP;
-	boot.gdt_base = TEST_VM_SYS_GPA + SYS_GDT;
-	boot.gdt_limit = 7 * 8 - 1;
-	boot.idt_base = TEST_VM_SYS_GPA + SYS_IDT;
-	boot.idt_limit = 32 * 16 - 1;
-	boot.cs = SEL_CODE;
-	boot.ds = SEL_DATA;
-	boot.tr = SEL_TSS;
-	boot.tr_base = TEST_VM_SYS_GPA + SYS_TSS;
-	boot.tr_limit = GUEST_TSS_BYTES - 1;
+	fill_boot(&boot, SYS_STACK_TOP);
 	err = vcpu_create(&t->vcpu, &t->vm, 0, &cfg);
 	if (err)
 		goto fail;

@@ -39,7 +39,13 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id, const struct vcp
 
 void vcpu_destroy(struct vcpu *v)
 {
+	u64 *gone = (u64 *)&v->vm->gone;
+	const u64 *mine = (const u64 *)&v->stats;
+	unsigned int i;
+
 	__atomic_store_n(&v->vm->vcpus[v->id], NULL, __ATOMIC_RELEASE);
+	for (i = 0; i < sizeof(v->stats) / sizeof(u64); i++)
+		__atomic_fetch_add(&gone[i], mine[i], __ATOMIC_RELAXED);
 	virt->vcpu_destroy(v);
 	tdp_vcpu_destroy(&v->tdp);
 }

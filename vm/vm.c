@@ -6,6 +6,10 @@
  */
 #include <stdarg.h>
 #include "vm/vm.h"
+#include "arch/cpu.h"
+#include "arch/apic.h"
+#include "arch/percpu.h"
+#include "arch/x86.h"
 #include "bug.h"
 #include "errcode.h"
 #include "lib/printk.h"
@@ -49,7 +53,7 @@ void vm_kill(struct vm *vm, const char *fmt, ...)
 
 struct vm_stats vm_stats(const struct vm *vm)
 {
-	struct vm_stats sum = { 0 };
+	struct vm_stats sum = vm->gone;
 	u64 *out = (u64 *)&sum;
 	unsigned int i, j;
 
@@ -126,4 +130,49 @@ struct vm_mmio_dev *vm_find_mmio(struct vm *vm, gpa_t gpa)
 		if (gpa >= vm->mmio[i]->base && gpa - vm->mmio[i]->base < vm->mmio[i]->size)
 			return vm->mmio[i];
 	return NULL;
+}
+
+void vcpu_kick(struct vcpu *v, unsigned int cpu)
+{
+	__atomic_store_n(&v->kicked, 1, __ATOMIC_SEQ_CST);
+	apic_send_nmi(percpu_area[cpu].apic_id);
+}
+
+/* True while v may use translations older than gen. */
+static bool vcpu_tlb_stale(const struct vcpu *v, u64 gen)
+{
+	return __atomic_load_n(&v->mode, __ATOMIC_SEQ_CST) == VCPU_IN_GUEST &&
+	       __atomic_load_n(&v->tlb_gen, __ATOMIC_ACQUIRE) < gen;
+}
+
+#define REMOTE_FLUSH_REKICK_NS 100000000ULL	/* an NMI lost: send another */
+
+void vm_flush_remote_tlbs(struct vm *vm)
+{
+	u64 gen = __atomic_add_fetch(&vm->tlb_gen, 1, __ATOMIC_SEQ_CST);
+	unsigned int i, self = this_cpu_id();
+
+	for (i = 0; i < VM_MAX_VCPUS; i++) {
+		struct vcpu *v = __atomic_load_n(&vm->vcpus[i], __ATOMIC_ACQUIRE);
+		u64 start, rekicks = 0;
+		unsigned int cpu;
+
+		if (!v || !vcpu_tlb_stale(v, gen))
+			continue;
+		cpu = __atomic_load_n(&v->cpu, __ATOMIC_ACQUIRE);
+		if (cpu == self)
+			continue;	/* this CPU is in the host: that vCPU is not running */
+		vcpu_kick(v, cpu);
+		start = ns_since_boot();
+		while (vcpu_tlb_stale(v, gen)) {
+			cpu_relax();
+			if (ns_since_boot() - start > REMOTE_FLUSH_REKICK_NS) {
+				if (++rekicks == 10)
+					pr_warn("vm %s: vcpu%u on cpu%u does not exit for a TLB "
+						"flush\n", vm->name, v->id, cpu);
+				vcpu_kick(v, cpu);
+				start = ns_since_boot();
+			}
+		}
+	}
 }

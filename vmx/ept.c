@@ -34,15 +34,12 @@ static void invvpid_single(u16 vpid)
 		vmx_insn_failed("invvpid", VMCS_NO_FIELD);
 }
 
-/* The TDP MMU's flush: every vCPU of the VM runs INVEPT on its EPTP before
- * its next entry.  Test vCPUs run only on the CPU that asks, between their
- * entries, and EPT translations are used only in VMX non-root operation,
- * so no guest can use a stale translation. */
+/* The TDP MMU's flush: every vCPU of the VM runs INVEPT on its EPTP, on
+ * its own CPU, before its next entry; vCPUs in the guest are made to exit
+ * first (vm_flush_remote_tlbs()). */
 static void vmx_flush_tlbs(struct tdp_mmu *mmu)
 {
-	struct vmx_vm *x = ((struct vm *)mmu->priv)->arch;
-
-	x->flush_gen++;
+	vm_flush_remote_tlbs(mmu->priv);
 }
 
 static const struct tdp_mmu_ops vmx_mmu_ops = { .flush_tlbs = vmx_flush_tlbs };
@@ -93,18 +90,18 @@ static u64 make_eptp(struct vcpu *v)
  * Points the VMCS at the vCPU's current root. */
 void vmx_flush_before_entry(struct vcpu *v, struct vmx_vcpu *s)
 {
-	struct vmx_vm *x = v->vm->arch;
-	u64 eptp = make_eptp(v);
+	u64 eptp = make_eptp(v), gen = __atomic_load_n(&v->vm->tlb_gen, __ATOMIC_SEQ_CST);
 
 	if (s->flush_vpid) {
 		invvpid_single((u16)v->vm->asid);
 		s->flush_vpid = false;
 	}
-	if (eptp != s->eptp || s->flushed_gen != x->flush_gen) {
+	if (eptp != s->eptp || s->flushed_gen != gen) {
 		if (eptp != s->eptp)
 			vmcs_write64(EPT_POINTER, eptp);
 		invept_single(eptp);
 		s->eptp = eptp;
-		s->flushed_gen = x->flush_gen;
+		s->flushed_gen = gen;
 	}
+	__atomic_store_n(&v->tlb_gen, gen, __ATOMIC_RELEASE);
 }

@@ -49,7 +49,6 @@ struct vmx_cpu {
 };
 
 struct vmx_vm {
-	u64 flush_gen;		/* bumped by every TDP flush request */
 	struct vcpu *vcpus[TDP_MAX_VCPUS];	/* whose PML logs a harvest drains */
 };
 
@@ -62,7 +61,7 @@ struct vmx_vcpu {
 	bool launched;
 	bool flush_vpid;	/* INVVPID before the next entry */
 	u64 eptp;		/* the EPTP of the last entry, 0 before the first */
-	u64 flushed_gen;	/* the vmx_vm flush_gen this vCPU's TLB reflects */
+	u64 flushed_gen;	/* the vm->tlb_gen its INVEPT last caught up with */
 	u64 *pml;		/* the page-modification log, when vmx_caps()->pml */
 	bool pml_on;		/* "enable PML" is set in the VMCS */
 };

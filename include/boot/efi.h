@@ -18,6 +18,10 @@ void efi_init(void *image_handle, void *system_table);
 void efi_stall_us(u64 us);
 /* The first instance of the protocol named by guid (an EFI_GUID), or NULL. */
 void *efi_locate_protocol(const void *guid);
+/* A plain event (for the MP services' non-blocking calls); NULL on failure. */
+void *efi_create_event(void);
+void efi_wait_event(void *ev);
+void efi_close_event(void *ev);
 /* Fills *info from the loaded-image protocol.  Returns 0 or -ENOENT. */
 int efi_image_info(struct efi_image_info *info);
 /* The raw load options of the image (may be NULL/0). */

@@ -55,6 +55,14 @@ int mp_run_on_aps(void (*proc)(void *arg), void *arg, u64 timeout_us, u64 *efi_s
  */
 unsigned int mp_verify_unchanged(const struct mp_info *before, struct mp_info *now);
 
+/*
+ * Starts proc(arg) on the firmware's processor number index and returns at
+ * once (StartupThisAP, non-blocking): event (efi_create_event()) is
+ * signalled when proc has returned.  0 or -EIO (*efi_status says why).
+ */
+int mp_start_on_ap(unsigned int index, void (*proc)(void *arg), void *arg, void *event,
+		   u64 *efi_status);
+
 /* Why CPU c cannot do what the boot CPU b does, or NULL when it can. */
 const char *mp_cpu_differs(const struct mp_cpu *c, const struct mp_cpu *b);
 

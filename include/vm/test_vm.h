@@ -18,6 +18,7 @@
 #define TEST_VM_SYS_ORDER 9
 #define TEST_VM_SHARED_GPA (TEST_VM_SYS_GPA + 0x1000)
 #define TEST_VM_MAX_MEM 8
+#define TEST_VM_MAX_VCPUS 4
 
 struct test_vm {
 	struct vm vm;
@@ -32,6 +33,13 @@ struct test_vm {
 
 /* Creates a VM with one vCPU that will run fn(shared).  Returns 0 or <0. */
 int test_vm_create(struct test_vm *t, const char *name, guest_fn fn);
+/*
+ * Another vCPU of t's VM (id 1 .. TEST_VM_MAX_VCPUS - 1) that will run
+ * fn(shared) on a stack of its own (128 KiB), sharing the VM's tables and
+ * shared page.  Create, run and destroy it (vcpu_destroy()) on the CPU that
+ * runs it (smp_call_start()): VMX keeps a VMCS on one CPU.  0 or <0.
+ */
+int test_vm_add_vcpu(struct test_vm *t, struct vcpu *v, unsigned int id, guest_fn fn);
 /*
  * Backs [gpa, gpa + bytes) with fresh memory from the hypervisor's pool (host
  * frames aligned to the block size) and maps it in the guest's page tables.

@@ -105,8 +105,10 @@ struct vm {
 	const struct vm_kind_ops *kind;	/* what this kind of VM does on its exits */
 	bool dead;
 	u32 dying;		/* set once, by the first vm_kill() */
+	u64 tlb_gen;		/* bumped by every TDP flush (vm_flush_remote_tlbs()) */
 	char death[160];	/* why the VM was killed */
 	struct vcpu *vcpus[VM_MAX_VCPUS];	/* by id, while they exist */
+	struct vm_stats gone;	/* the counters of vCPUs destroyed so far */
 	void *arch;
 };
 
@@ -157,6 +159,9 @@ struct vcpu {
 	struct tdp_vcpu tdp;
 	struct vm_stats stats;
 	u32 requests;		/* non-zero: the kind's before_entry() runs first */
+	u32 mode;		/* VCPU_IN_GUEST from before its entry to after its exit */
+	u32 cpu;		/* the CPU that runs it (last, or now) */
+	u64 tlb_gen;		/* the vm->tlb_gen its TLB reflects, as of its last entry */
 	u32 kicked;		/* an NMI sent to make it exit, not the guest's */
 	bool reflect_nmis;	/* an NMI that is not a kick is the guest's */
 	void *arch;
@@ -258,7 +263,21 @@ struct mm_slot *vm_add_slot(struct vm *vm, gfn_t gfn, u64 npages, pfn_t pfn, u32
 struct mm_slot *vm_find_slot(struct vm *vm, gfn_t gfn);
 int vm_add_mmio(struct vm *vm, struct vm_mmio_dev *dev);
 struct vm_mmio_dev *vm_find_mmio(struct vm *vm, gpa_t gpa);
-/* The VM's statistics: its vCPUs' counters summed (while they exist). */
+enum { VCPU_OUTSIDE, VCPU_IN_GUEST };
+
+/*
+ * The TDP MMU's flush (every vendor's tdp_mmu_ops.flush_tlbs): bumps
+ * vm->tlb_gen -- each vCPU flushes its TLB before its next entry -- and
+ * waits until no vCPU still runs in the guest with an older generation,
+ * kicking those that do (vcpu_kick()).  When it returns, no vCPU on any
+ * CPU can use a translation the flush was for.
+ */
+void vm_flush_remote_tlbs(struct vm *vm);
+/* Makes v, running on CPU cpu, exit soon: marks it kicked and sends that
+ * CPU an NMI (its NMI exits must be on; the exit takes the mark back). */
+void vcpu_kick(struct vcpu *v, unsigned int cpu);
+
+/* The VM's statistics: its vCPUs' counters summed (a destroyed vCPU's stay). */
 struct vm_stats vm_stats(const struct vm *vm);
 /* Marks the VM dead with a logged reason; its vCPUs stop at the next exit.
  * Safe from several CPUs at once: the first reason is kept. */

@@ -23,7 +23,7 @@ echo
 echo "== In the hypervisor: QEMU TCG, -cpu EPYC (AMD SVM + NPT)"
 tools/mkimage.sh "$OUT/bench.img" --efi build/hv.efi \
 	--cfg "loglevel=7 hvmem=256M bench=all exit=qemu" > /dev/null
-tests/emu/run-qemu.sh --image "$OUT/bench.img" --log "$OUT/qemu-bench.log" --cpu EPYC \
+tests/emu/run-qemu.sh --image "$OUT/bench.img" --log "$OUT/qemu-bench.log" --cpu EPYC --smp 2 \
 	--mem 1024 --timeout 600 2> "$OUT/qemu-bench.err"
 st=$?
 grep -a 'bench:' "$OUT/qemu-bench.log" | sed 's/^\[[ 0-9.]*\] bench: //'

@@ -30,4 +30,12 @@ scenario_bochs_smp() {
 		"probe: ok cpu1: CPUID 0x40000000 signature 'tdpvisor'"
 	expect bochs "smp=all: probe.efi passes" "$log" 'probe: [0-9]+ passed, 0 failed'
 	expect_no_panic bochs "smp=all: no panic" "$log"
+
+	# Test VMs with vCPUs on two CPUs at once (tests/selftests/test_smp.c).
+	image bochs-smp-ktest "loglevel=7 ktest=smp exit=bochs"
+	bochs_run bochs-smp-ktest tigerlake --cpus 2
+	expect_status bochs "smp selftests: pass on 2 CPUs" "$st" 0 "$log"
+	ktap bochs smp-ktest-bochs "$log"
+	expect bochs "smp selftests: the reader on cpu1 never reads the zapped page after the zap" \
+		"$log" 'smp_remote_flush: .* [1-9][0-9]* after, 0 of them stale'
 }

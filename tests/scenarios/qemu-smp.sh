@@ -57,6 +57,14 @@ scenario_qemu_smp() {
 		'platform:   cpu1: [0-9]+ exits, [0-9]+ TDP faults, [1-9][0-9]* INIT, [1-9][0-9]* SIPI'
 	expect_no_panic qemu "smp=all Linux: no panic" "$log"
 
+	# Test VMs with vCPUs on two CPUs at once (tests/selftests/test_smp.c).
+	image qemu-smp-ktest "loglevel=7 ktest=smp exit=qemu"
+	qemu_run qemu-smp-ktest --cpu EPYC --mem 1024 --smp 2
+	expect_status qemu "smp selftests: pass on 2 CPUs" "$st" 0 "$log"
+	ktap qemu smp-ktest "$log"
+	expect qemu "smp selftests: the reader on cpu1 never reads the zapped page after the zap" \
+		"$log" 'smp_remote_flush: .* [1-9][0-9]* after, 0 of them stale'
+
 	image qemu-smp-fault "loglevel=7 hvmem=64M bluepill smp=all smp_fault=2 exit=qemu"
 	qemu_run qemu-smp-fault --cpu EPYC,hypervisor=off --mem 1024 --smp 4
 	expect_status qemu "smp rollback: hv.efi fails the bluepill it could not do" "$st" 1 "$log"
