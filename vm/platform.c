@@ -30,6 +30,7 @@
 #include "boot/acpi.h"
 #include "lib/console.h"
 #include "bug.h"
+#include "lock.h"
 #include "errcode.h"
 #include "lib/printk.h"
 #include "lib/string.h"
@@ -62,6 +63,7 @@ static struct acpi_power_ports power;
 static struct mtrr_state mtrr;
 /* The configuration the TDP leaves follow: mtrr as of its last enabled state. */
 static struct mtrr_state mtrr_map;
+static spinlock_t mtrr_lock = SPINLOCK_INIT;
 
 
 static const char *const exit_names[VMEXIT_NR] = {
@@ -199,15 +201,24 @@ static unsigned int mtrr_retype(struct vcpu *v)
  */
 static int platform_mtrr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
+	int r = 0;
+
 	if (!write)
 		return rdmsr_safe(msr, val) ? 0 : -EPERM;
-	if (!mtrr_msr_valid(&mtrr, msr, *val) || !wrmsr_safe(msr, *val))
-		return -EPERM;
+	/* Each CPU writes its own MTRRs; the map follows all CPUs' writes, one
+	 * CPU at a time (an OS rewrites them on every CPU at once). */
+	spin_lock(&mtrr_lock);
+	if (!mtrr_msr_valid(&mtrr, msr, *val) || !wrmsr_safe(msr, *val)) {
+		r = -EPERM;
+		goto out;
+	}
 	mtrr_state_write(&mtrr, msr, *val);
 	v->stats.mtrr_writes++;
 	if (mtrr.def_type & MTRR_DEF_E)
 		v->stats.mtrr_zaps += mtrr_retype(v);
-	return 0;
+out:
+	spin_unlock(&mtrr_lock);
+	return r;
 }
 
 /*
