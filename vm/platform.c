@@ -285,8 +285,8 @@ static bool platform_memtype(void *ctx, gfn_t gfn, u64 npages, enum tdp_memtype 
  * machine (as the hardware would do). */
 static void platform_triple_fault(struct vcpu *v)
 {
-	pr_emerg("platform: the guest triple-faulted at RIP 0x%llx (CR3 0x%llx)\n",
-		 (unsigned long long)virt->get_rip(v), (unsigned long long)virt->get_cr3(v));
+	pr_emerg("platform: the guest triple-faulted on cpu%u at RIP 0x%llx (CR3 0x%llx)\n",
+		 v->id, (unsigned long long)virt->get_rip(v), (unsigned long long)virt->get_cr3(v));
 	platform_stats("triple fault, resetting the machine");
 	console_flush_all();
 	outb(RESET_CONTROL, 0x06);	/* hard reset */

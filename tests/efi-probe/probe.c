@@ -13,7 +13,9 @@
  *   d. the TDP leaves' memory types agree with the MTRRs (probe_mtrr.c);
  *   e. every other CPU, asked through the firmware's MP services, answers
  *      CPUID as a guest of tdpvisor too (checked with the load option
- *      allcpus; without it, each AP's answer is only reported);
+ *      allcpus; without it, each AP's answer is only reported); with
+ *      badipi, wrong INITs and SIPIs to an AP (check_bad_ipis()), the last
+ *      of which makes the AP triple-fault: the machine resets;
  *   f. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
  *      goes on.
  * One line per check on COM1 ("probe: ok ..." or "probe: FAIL ..."), then
@@ -44,7 +46,7 @@ enum probe_exit { EXIT_RETURN, EXIT_QEMU, EXIT_BOCHS };
 
 static struct {
 	unsigned int passed, failed;
-	bool intel, amd, conout, allcpus;
+	bool intel, amd, conout, allcpus, badipi;
 	enum probe_exit exit;
 	SIMPLE_TEXT_OUTPUT_INTERFACE *con;
 } pr;
@@ -333,6 +335,8 @@ static void read_options(EFI_HANDLE image, EFI_BOOT_SERVICES *bs)
 			pr.conout = true;
 		else if (!strncmp(opts + i, "allcpus", 7))
 			pr.allcpus = true;
+		else if (!strncmp(opts + i, "badipi", 6))
+			pr.badipi = true;
 	}
 }
 
@@ -345,11 +349,19 @@ struct ap_answer {
 	bool hv_bit, vmx, svm, answered;
 };
 
+/* EFI_PROCESSOR_INFORMATION, with room for the extended part. */
+struct processor_info {
+	u64 processor_id;	/* the APIC ID */
+	u32 status, package, core, thread, ext[6];
+};
+
 /* EFI_MP_SERVICES_PROTOCOL, the members used here. */
 struct mp_services {
 	EFI_STATUS (EFIAPI *get_number_of_processors)(struct mp_services *self, UINTN *n,
 						      UINTN *nenabled);
-	void *get_processor_info, *startup_all_aps;
+	EFI_STATUS (EFIAPI *get_processor_info)(struct mp_services *self, UINTN cpu,
+						struct processor_info *info);
+	void *startup_all_aps;
 	EFI_STATUS (EFIAPI *startup_this_ap)(struct mp_services *self,
 					     void (EFIAPI *proc)(void *arg), UINTN cpu,
 					     EFI_EVENT wait, UINTN timeout_us, void *arg,
@@ -371,6 +383,69 @@ static void EFIAPI ap_cpuid(void *arg)
 	a->vmx = r.ecx & BIT(5);
 	a->svm = cpuid(0x80000000).eax >= 0x80000001 && (cpuid(0x80000001).ecx & BIT(2));
 	__atomic_store_n(&a->answered, true, __ATOMIC_RELEASE);
+}
+
+#define APIC_ICR_LO 0xfee00300UL
+#define APIC_ICR_HI 0xfee00310UL
+#define ICR_INIT_ASSERT 0x4500u
+#define ICR_SIPI 0x4600u
+
+static void send_ipi(u32 apic_id, u32 lo)
+{
+	*(volatile u32 *)APIC_ICR_HI = apic_id << 24;
+	*(volatile u32 *)APIC_ICR_LO = lo;
+}
+
+/* Asks AP i again; true when it answered as a guest of tdpvisor. */
+static bool ap_is_guest(struct mp_services *mps, UINTN i, struct ap_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	return !EFI_ERROR(mps->startup_this_ap(mps, ap_cpuid, i, NULL, 1000000, a, NULL)) &&
+	       a->answered && !memcmp(a->sig, "tdpvisor", 8);
+}
+
+/*
+ * badipi: what a guest's wrong INIT/SIPI do to an AP the hypervisor runs.
+ * A SIPI to a running CPU is ignored; an INIT without a SIPI leaves it
+ * waiting until the firmware's own INIT-SIPI-SIPI; the last step sends it
+ * into real-mode code that triple-faults, and the hypervisor must reset the
+ * machine as hardware would (the scenario checks its log; this never
+ * returns when it does).
+ */
+static void check_bad_ipis(EFI_BOOT_SERVICES *bs, struct mp_services *mps, UINTN i)
+{
+	/* cli; lidt cs:[0x10]; int3; jmp $ -- and at 0x10 an empty IDT. */
+	static const u8 code[] = { 0xfa, 0x2e, 0x0f, 0x01, 0x1e, 0x10, 0x00, 0xcc, 0xeb, 0xfe };
+	EFI_PHYSICAL_ADDRESS page = 0x9ffff;
+	struct processor_info info;
+	struct ap_answer a;
+	u32 apic;
+
+	if (EFI_ERROR(mps->get_processor_info(mps, i, &info)))
+		return;
+	apic = (u32)info.processor_id;
+	send_ipi(apic, ICR_SIPI | 0x9f);
+	bs->Stall(10000);
+	probe_check(ap_is_guest(mps, i, &a), "cpu%llu: a SIPI while it runs is ignored, it "
+		    "still answers as a guest", (unsigned long long)i);
+	send_ipi(apic, ICR_INIT_ASSERT);
+	bs->Stall(10000);
+	probe_check(ap_is_guest(mps, i, &a), "cpu%llu: after an INIT without a SIPI, the "
+		    "firmware's INIT-SIPI-SIPI starts it again, as a guest", (unsigned long long)i);
+	if (EFI_ERROR(bs->AllocatePages(AllocateMaxAddress, EfiLoaderData, 1, &page))) {
+		probe_info("no page below 1 MiB: no triple-fault step");
+		return;
+	}
+	memset((void *)(uintptr_t)page, 0, PAGE_SIZE);
+	memcpy((void *)(uintptr_t)page, code, sizeof(code));
+	probe_info("cpu%llu: INIT, then SIPI to 0x%llx, code that triple-faults: the machine "
+		   "should reset now", (unsigned long long)i, (unsigned long long)page);
+	send_ipi(apic, ICR_INIT_ASSERT);
+	bs->Stall(10000);
+	send_ipi(apic, ICR_SIPI | (u32)(page >> 12));
+	bs->Stall(3000000);
+	probe_check(false, "cpu%llu: the machine did not reset after the AP's triple fault",
+		    (unsigned long long)i);
 }
 
 static void check_every_cpu(EFI_BOOT_SERVICES *bs)
@@ -409,6 +484,8 @@ static void check_every_cpu(EFI_BOOT_SERVICES *bs)
 				   (unsigned long long)i, ours ? "a guest of tdpvisor" : "not a guest",
 				   (unsigned long long)st, a->answered ? a->sig : "");
 	}
+	if (pr.badipi && n > 1)
+		check_bad_ipis(bs, mps, me ? 0 : 1);
 }
 
 static void emulator_exit(void)

@@ -57,6 +57,22 @@ scenario_qemu_smp() {
 		'platform:   cpu1: [0-9]+ exits, [0-9]+ TDP faults, [1-9][0-9]* INIT, [1-9][0-9]* SIPI'
 	expect_no_panic qemu "smp=all Linux: no panic" "$log"
 
+	# A guest's wrong INIT/SIPI: ignored or undone as on hardware; an AP
+	# that triple-faults resets the machine (QEMU runs with -no-reboot).
+	tests/efi-probe/mkprobe-img.sh "$OUT/qemu-smp-badipi.img" --exit qemu --hv-args smp=all \
+		--probe-args "allcpus badipi" > /dev/null
+	qemu_run qemu-smp-badipi --cpu EPYC,hypervisor=off --mem 1024 --smp 2
+	expect qemu "bad IPIs: a SIPI to a running AP is ignored" "$log" \
+		'probe: ok cpu1: a SIPI while it runs is ignored'
+	expect qemu "bad IPIs: an INIT without a SIPI leaves the AP to the next INIT-SIPI" "$log" \
+		"probe: ok cpu1: after an INIT without a SIPI, the firmware's INIT-SIPI-SIPI starts it again"
+	expect qemu "bad IPIs: the AP's triple fault is logged with its CPU" "$log" \
+		'platform: the guest triple-faulted on cpu1 at RIP'
+	expect qemu "bad IPIs: and the machine resets, with the statistics" "$log" \
+		'platform: triple fault, resetting the machine \(on cpu1\)'
+	expect_no qemu "bad IPIs: the probe never sees the machine go on" "$log" 'did not reset'
+	expect_no_panic qemu "bad IPIs: no panic" "$log"
+
 	# Test VMs with vCPUs on two CPUs at once (tests/selftests/test_smp.c).
 	image qemu-smp-ktest "loglevel=7 ktest=smp exit=qemu"
 	qemu_run qemu-smp-ktest --cpu EPYC --mem 1024 --smp 2
