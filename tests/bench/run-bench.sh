@@ -30,51 +30,60 @@ grep -a 'bench:' "$OUT/qemu-bench.log" | sed 's/^\[[ 0-9.]*\] bench: //'
 [ "$st" -eq 0 ] || echo "(the QEMU run ended with status $st; log: $OUT/qemu-bench.log)"
 
 echo
-echo "== Platform VM overhead: Linux boot to userspace, QEMU TCG, -cpu EPYC,hypervisor=off, 1 GiB"
+# linux_ratio SMP HVOPTS: Linux's boot to userspace with SMP CPUs, with and
+# without hv.efi (hv.cfg options HVOPTS), best of RUNS each, as a ratio.
 RUNS=${BENCH_RUNS:-3}
-direct=$(tests/guest-linux/run-direct.sh --dir build/guest --cpu EPYC,hypervisor=off --runs "$RUNS" 2>&1 |
-	grep 'banner times' | sed 's/.*: //')
-tools/mkimage.sh "$OUT/linux.img" --efi build/hv.efi \
-	--cfg 'loglevel=7 hvmem=64M bluepill next=\vmlinuz next_args="initrd=\initrd.img console=ttyS0 tdpvisor.test=1"' \
-	--add 'build/guest/vmlinuz=\vmlinuz' --add 'build/guest/initrd.img=\initrd.img' > /dev/null
-hv=
-for ((r = 0; r < RUNS; r++)); do
-	log=$OUT/linux-hv-$r.log
-	rm -f "$log"	# a banner left by an earlier run must not count
-	t0=$(date +%s.%N)
-	tests/emu/run-qemu.sh --image "$OUT/linux.img" --log "$log" --cpu EPYC,hypervisor=off \
-		--mem 1024 --timeout 300 2> /dev/null &
-	pid=$!
-	t=
-	for ((i = 0; i < 3000; i++)); do
-		if grep -aq 'tdpvisor default guest: Linux .* up' "$log" 2> /dev/null; then
-			t=$(printf "%.1f" "$(echo "$(date +%s.%N) - $t0" | bc)")
-			break
-		fi
-		kill -0 "$pid" 2> /dev/null || break
-		sleep 0.1
+linux_ratio() {
+	local smp=$1 hvopts=$2 direct hv r log t0 t pid i bd bh mib exits
+	echo
+	echo "== Platform VM overhead: Linux boot to userspace, QEMU TCG, -cpu EPYC,hypervisor=off, 1 GiB, $smp CPU(s)${hvopts:+, $hvopts}"
+	direct=$(tests/guest-linux/run-direct.sh --dir build/guest --cpu EPYC,hypervisor=off --smp "$smp" \
+		--runs "$RUNS" 2>&1 | grep 'banner times' | sed 's/.*: //')
+	tools/mkimage.sh "$OUT/linux.img" --efi build/hv.efi \
+		--cfg "loglevel=7 hvmem=64M bluepill $hvopts next=\\vmlinuz next_args=\"initrd=\\initrd.img console=ttyS0 tdpvisor.test=1\"" \
+		--add 'build/guest/vmlinuz=\vmlinuz' --add 'build/guest/initrd.img=\initrd.img' > /dev/null
+	hv=
+	for ((r = 0; r < RUNS; r++)); do
+		log=$OUT/linux-hv-smp$smp-$r.log
+		rm -f "$log"	# a banner left by an earlier run must not count
+		t0=$(date +%s.%N)
+		tests/emu/run-qemu.sh --image "$OUT/linux.img" --log "$log" --cpu EPYC,hypervisor=off \
+			--mem 1024 --smp "$smp" --timeout 300 2> /dev/null &
+		pid=$!
+		t=
+		for ((i = 0; i < 3000; i++)); do
+			if grep -aq 'tdpvisor default guest: Linux .* up' "$log" 2> /dev/null; then
+				t=$(printf "%.1f" "$(echo "$(date +%s.%N) - $t0" | bc)")
+				break
+			fi
+			kill -0 "$pid" 2> /dev/null || break
+			sleep 0.1
+		done
+		wait "$pid"
+		hv="$hv ${t:-nan}"
 	done
-	wait "$pid"
-	hv="$hv ${t:-nan}"
-done
+	bd=$(echo "$direct" | best)
+	bh=$(echo "$hv" | best)
+	printf '%-34s %s\n' "without hv.efi: banner after (s)" "$direct"
+	printf '%-34s %s\n' "with hv.efi:    banner after (s)" "$hv"
+	if [ -n "$bd" ] && [ -n "$bh" ] && [ "$bh" != nan ]; then
+		printf '%-34s %.2f (best of %d each; goal under 1.3)\n' "ratio with/without" \
+			"$(echo "$bh / $bd" | bc -l)" "$RUNS"
+	fi
+	log=$OUT/linux-hv-smp$smp-0.log
+	grep -a 'platform: ' "$log" | sed 's/^\[[ 0-9.]*\] //' | grep -v 'hiding\|power-off ports\|now runs'
+	mib=$(grep -a -o 'memcheck: [0-9]* MiB ok' "$log" | grep -o '[0-9]*' | head -1)
+	exits=$(grep -a -o 'switches the machine off (on cpu[0-9]*): [0-9]* exits, [0-9]* TDP faults' "$log" |
+		sed 's/(on cpu[0-9]*)//' | head -1)
+	if [ -n "$mib" ] && [ -n "$exits" ]; then
+		set -- $(echo "$exits" | grep -o '[0-9]*')
+		printf 'per GiB touched (memcheck %s MiB): %.0f exits, %.0f TDP faults\n' "$mib" \
+			"$(echo "$1 * 1024 / $mib" | bc -l)" "$(echo "$2 * 1024 / $mib" | bc -l)"
+	fi
+}
 best() { tr ' ' '\n' | grep -v '^$' | sort -n | head -1; }
-bd=$(echo "$direct" | best)
-bh=$(echo "$hv" | best)
-printf '%-34s %s\n' "without hv.efi: banner after (s)" "$direct"
-printf '%-34s %s\n' "with hv.efi:    banner after (s)" "$hv"
-if [ -n "$bd" ] && [ -n "$bh" ] && [ "$bh" != nan ]; then
-	printf '%-34s %.2f (best of %d each; goal under 1.3)\n' "ratio with/without" \
-		"$(echo "$bh / $bd" | bc -l)" "$RUNS"
-fi
-log=$OUT/linux-hv-0.log
-grep -a 'platform: ' "$log" | sed 's/^\[[ 0-9.]*\] //' | grep -v 'hiding\|power-off ports\|now runs'
-mib=$(grep -a -o 'memcheck: [0-9]* MiB ok' "$log" | grep -o '[0-9]*' | head -1)
-exits=$(grep -a -o 'switches the machine off: [0-9]* exits, [0-9]* TDP faults' "$log" | head -1)
-if [ -n "$mib" ] && [ -n "$exits" ]; then
-	set -- $(echo "$exits" | grep -o '[0-9]*')
-	printf 'per GiB touched (memcheck %s MiB): %.0f exits, %.0f TDP faults\n' "$mib" \
-		"$(echo "$1 * 1024 / $mib" | bc -l)" "$(echo "$2 * 1024 / $mib" | bc -l)"
-fi
+linux_ratio 1 ""
+linux_ratio 4 "smp=all"
 
 for mode in pml dbit wp; do
 	echo

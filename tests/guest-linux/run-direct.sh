@@ -5,12 +5,12 @@
 #
 # Usage:
 #   tests/guest-linux/run-direct.sh [--dir DIR] [--log LOG] [--runs N]
-#       [--mem MIB] [--cpu MODEL] [--timeout SECS] [--append "ARGS"]
+#       [--mem MIB] [--cpu MODEL] [--smp N] [--timeout SECS] [--append "ARGS"]
 #       [--interactive]
 #
 # Contract:
 #   - Boots DIR/vmlinuz (default build/guest) with -initrd DIR/initrd.img on
-#     q35, one CPU, MIB of RAM (default 1024), -cpu MODEL (default EPYC), no
+#     q35, N CPUs (default 1), MIB of RAM (default 1024), -cpu MODEL (default EPYC), no
 #     network, OVMF as in tests/emu/run-qemu.sh (Debian's read-only code
 #     flash plus a fresh copy of the variable store per run); OVMF starts
 #     the kernel through its EFI stub.  -no-reboot.
@@ -44,7 +44,7 @@ prog=${0##*/}
 
 usage() {
 	cat >&2 <<EOF
-usage: $prog [--dir DIR] [--log LOG] [--runs N] [--mem MIB] [--cpu MODEL]
+usage: $prog [--dir DIR] [--log LOG] [--runs N] [--mem MIB] [--cpu MODEL] [--smp N]
        [--timeout SECS] [--append "ARGS"] [--interactive]
   DIR holds vmlinuz and initrd.img from tools/mkguest.sh (default build/guest)
 exit: 0 memcheck ok, 1 guest failure, 124 timeout, 2 error
@@ -58,7 +58,7 @@ die() {
 }
 
 # ---- arguments -----------------------------------------------------------
-dir=build/guest log= runs=1 mem=1024 cpu=EPYC timeout=300 append= interactive=0
+dir=build/guest log= runs=1 mem=1024 cpu=EPYC smp=1 timeout=300 append= interactive=0
 while (($#)); do
 	case $1 in
 	--dir) (($# >= 2)) || usage; dir=$2; shift 2 ;;
@@ -66,6 +66,7 @@ while (($#)); do
 	--runs) (($# >= 2)) || usage; runs=$2; shift 2 ;;
 	--mem) (($# >= 2)) || usage; mem=$2; shift 2 ;;
 	--cpu) (($# >= 2)) || usage; cpu=$2; shift 2 ;;
+	--smp) (($# >= 2)) || usage; smp=$2; shift 2 ;;
 	--timeout) (($# >= 2)) || usage; timeout=$2; shift 2 ;;
 	--append) (($# >= 2)) || usage; append=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
@@ -76,6 +77,7 @@ done
 [[ $mem =~ ^[0-9]+$ ]] || die "--mem must be a number of MiB"
 [[ $runs =~ ^[0-9]+$ && $runs -gt 0 ]] || die "--runs must be a positive number"
 [[ $timeout =~ ^[0-9]+$ && $timeout -gt 0 ]] || die "--timeout must be a positive number of seconds"
+[[ $smp =~ ^[0-9]+$ && $smp -ge 1 && $smp -le 64 ]] || die "--smp must be a number of CPUs, 1..64"
 for f in "$dir/vmlinuz" "$dir/initrd.img"; do
 	[[ -f $f && -r $f ]] || die "'$f' not found (build it: make guest, or tools/mkguest.sh $dir)"
 done
@@ -101,7 +103,7 @@ trap 'exit 143' TERM
 qemu_args() {
 	cp -- "$OVMF_VARS" "$tmp/vars.fd"
 	args=(
-		-machine q35 -cpu "$cpu" -m "$mem" -smp 1
+		-machine q35 -cpu "$cpu" -m "$mem" -smp "$smp"
 		-nic none -no-reboot -display none -monitor none
 		-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
 		-drive "if=pflash,format=raw,file=$tmp/vars.fd"

@@ -11,7 +11,7 @@ scenario_qemu_poweroff() {
 	expect_status qemu "power-off: QEMU ends without a debug-exit verdict" "$st" 2 "$log"
 	expect qemu "power-off: found in the ACPI FADT" "$log" 'platform: power-off ports 0x[0-9a-f]+'
 	expect qemu "power-off: statistics printed first" "$log" \
-		'platform: the guest switches the machine off: [0-9]+ exits, [0-9]+ TDP faults'
+		'platform: the guest switches the machine off \(on cpu0\): [0-9]+ exits, [0-9]+ TDP faults'
 	expect qemu "power-off: exits per reason" "$log" 'platform:   exits tdp-fault +[0-9]+'
 	expect qemu "power-off: page-size split of the mapped RAM" "$log" \
 		'platform: mapped on demand: [0-9]+ GiB in 1 GiB pages, [0-9]+ MiB in 2 MiB pages'
@@ -22,5 +22,5 @@ scenario_qemu_poweroff() {
 	expect qemu "reset: the guest pulses the keyboard controller's reset line" "$log" \
 		'exit: resetting the machine through the keyboard controller'
 	expect qemu "reset: statistics printed first" "$log" \
-		'platform: the guest resets the machine: [0-9]+ exits, [0-9]+ TDP faults'
+		'platform: the guest resets the machine \(on cpu0\): [0-9]+ exits, [0-9]+ TDP faults'
 }
