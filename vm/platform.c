@@ -55,7 +55,9 @@ static bool smp_guests;		/* every CPU is a guest (smp=all) */
 /* What exits besides the vendor's own MSRs: power and reset ports, MTRRs. */
 static u16 io_exits[8];
 static unsigned int nio_exits;
-static u32 msr_write_exits[2 * 16 + 11 + 1];
+/* The MTRRs (nmtrr_msrs of them), then the x2APIC ICR with smp=all. */
+static u32 msr_write_exits[2 * 16 + 11 + 1 + 1];
+static unsigned int nmtrr_msrs;
 static unsigned int nmsr_write_exits;
 static u64 host_cr3;
 static struct acpi_power_ports power;
@@ -170,7 +172,7 @@ static unsigned int mtrr_retype(struct vcpu *v)
 	u64 start, end, val;
 	u32 msr;
 
-	for (i = 0; i < nmsr_write_exits; i++) {
+	for (i = 0; i < nmtrr_msrs; i++) {
 		msr = msr_write_exits[i];
 		val = mtrr_state_read(&mtrr, msr);
 		if (mtrr_state_read(&mtrr_map, msr) == val)
@@ -457,6 +459,7 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	pvm.policy.memtype_ctx = &mtrr_map;
 	/* The MSRs whose writes exit: this CPU's MTRRs. */
 	nmsr_write_exits = mtrr_msr_list(&mtrr, msr_write_exits, ARRAY_SIZE(msr_write_exits));
+	nmtrr_msrs = nmsr_write_exits;
 	holes[0].base = hv_pool.base;
 	holes[0].size = hv_pool.npages << PAGE_SHIFT;
 	holes[1].base = (uintptr_t)__image_base;

@@ -19,8 +19,8 @@ bool platform_cpu_is_guest(unsigned int id);
 struct vm_mmio_dev;
 struct vcpu;
 /* Traps the local APIC (returned: the device to add to the VM) for the
- * vCPUs cpu_vcpus[] (by CPU id; cpu_is_guest[id]: that one runs) and, with
- * x2APIC on, adds the x2APIC ICR to msrs[*nmsrs] (at most max). */
+ * vCPUs cpu_vcpus[] (by CPU id; cpu_is_guest[id]: that one runs) and adds
+ * the x2APIC ICR to msrs[*nmsrs] (at most max), whatever mode it is in. */
 struct vm_mmio_dev *platform_ipi_setup(struct vcpu *cpu_vcpus, const bool *cpu_is_guest,
 				       unsigned int phys_bits, u32 *msrs, unsigned int *nmsrs,
 				       unsigned int max);

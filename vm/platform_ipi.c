@@ -166,7 +166,8 @@ struct vm_mmio_dev *platform_ipi_setup(struct vcpu *cpu_vcpus, const bool *cpu_i
 	apic_base = apic_msr & ~0xfffULL & ((1ULL << phys_bits) - 1);
 	apic_dev.base = apic_base;
 	apic_dev.size = PAGE_SIZE;
-	if ((apic_msr & APIC_BASE_X2APIC) && *nmsrs < max)
+	/* Also when the APIC is in xAPIC mode now: an OS may switch it. */
+	if (*nmsrs < max)
 		msrs[(*nmsrs)++] = MSR_X2APIC_ICR;
 	pr_info("platform: INIT and SIPI between the CPUs are emulated (local APIC at 0x%llx%s)\n",
 		(unsigned long long)apic_base, (apic_msr & APIC_BASE_X2APIC) ? ", x2APIC" : "");
