@@ -100,17 +100,19 @@ static void emit(const char *s, size_t len, bool to_console)
 			c->write(c, s, len);
 }
 
-static void lock(void)
+/* Takes the lock; returns the owner's id + 1 when it took it over from a
+ * CPU that held it too long, else 0. */
+static u32 lock(void)
 {
-	u32 me = this_cpu_id() + 1, free_ = 0;
+	u32 me = this_cpu_id() + 1, free_ = 0, gone = 0;
 	u64 start = 0, now;
 	unsigned int spins = 0;
 
 	if (printk_panic)
-		return;
+		return 0;
 	if (__atomic_load_n(&printk_lock, __ATOMIC_RELAXED) == me) {
 		printk_depth++;		/* this CPU faulted while printing */
-		return;
+		return 0;
 	}
 	while (!__atomic_compare_exchange_n(&printk_lock, &free_, me, false, __ATOMIC_ACQUIRE,
 					    __ATOMIC_RELAXED)) {
@@ -120,13 +122,14 @@ static void lock(void)
 			if (!start)
 				start = now;
 			else if (now - start > PRINTK_LOCK_WAIT_NS) {
-				(void)__atomic_exchange_n(&printk_lock, me, __ATOMIC_ACQUIRE);
+				gone = __atomic_exchange_n(&printk_lock, me, __ATOMIC_ACQUIRE);
 				break;	/* its owner is gone: take it over */
 			}
 		}
 		free_ = 0;
 	}
 	printk_depth = 1;
+	return gone;
 }
 
 static void unlock(void)
@@ -172,6 +175,7 @@ int vprintk(const char *fmt, va_list ap)
 {
 	char buf[512];
 	int level = LOGLEVEL_DEFAULT, n;
+	u32 gone;
 
 	if (fmt[0] == KERN_SOH[0] && fmt[1] >= '0' && fmt[1] <= '7') {
 		level = fmt[1] - '0';
@@ -180,10 +184,22 @@ int vprintk(const char *fmt, va_list ap)
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	if ((size_t)n >= sizeof(buf))	/* mark the cut, keep the newline */
 		memcpy(buf + sizeof(buf) - 5, "...\n", 5);
-	lock();
+	gone = lock();
+	if (gone) {
+		char note[96];
+
+		snprintf(note, sizeof(note), "%sprintk: cpu%u held the log lock for over 2 s: "
+			 "taken over\n", at_line_start ? "" : "\n", gone - 1);
+		emit_lines(note, true);
+	}
 	emit_lines(buf, level < console_loglevel);
 	unlock();
 	return n;
+}
+
+void printk_test_hold_lock(void)
+{
+	lock();
 }
 
 int printk(const char *fmt, ...)

@@ -50,4 +50,8 @@ __printf(3, 4) int snprintf(char *buf, size_t size, const char *fmt, ...);
 			pr_warn(fmt, ##__VA_ARGS__);		\
 	} while (0)
 
+/* For the tests: takes printk's lock and keeps it, as a CPU that died
+ * while printing would (another CPU takes it over after 2 s). */
+void printk_test_hold_lock(void);
+
 #endif

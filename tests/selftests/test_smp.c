@@ -19,6 +19,9 @@
  * that, the AP's TLB keeps the old translation (QEMU's TCG does: it caches
  * guest translations until a flush), and vCPU 1 keeps reading the old value.
  */
+#include "arch/cpu.h"
+#include "arch/percpu.h"
+#include "lib/console.h"
 #include "lib/ktest.h"
 #include "lib/printk.h"
 #include "lib/string.h"
@@ -251,4 +254,96 @@ KTEST(smp_remote_flush)
 out:
 	test_vm_destroy(&tvm);
 	KT_EXPECT_EQ(t, page_pool_used(&hv_pool), used);
+}
+
+/*
+ * smp_printk: the boot CPU and an AP print 200 lines each at once; every
+ * line reaches the log ring whole (printk's lock serialises CPUs).  Then
+ * the AP returns holding the lock, as a CPU that died while printing
+ * would: the boot CPU's next line waits 2 s, takes the lock over, and says
+ * so.
+ */
+#define PK_LINES 200
+#define PK_PAYLOAD "abcdefghijklmnopqrstuvwxyz0123456789"
+
+static char ring[LOG_RING_SIZE + 1];
+
+static const char *find(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncmp(hay, needle, n))
+			return hay;
+	return NULL;
+}
+
+static void print_lines(void *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < PK_LINES; i++)
+		pr_debug("smp_printk: cpu%u line %u " PK_PAYLOAD "\n", this_cpu_id(), i);
+}
+
+static void hold_lock(void *arg)
+{
+	printk_test_hold_lock();
+}
+
+/* Counts cpuN's whole lines in the ring; a cut or mixed line is bad. */
+static unsigned int count_lines(unsigned int cpu, unsigned int *bad)
+{
+	char want[32];
+	const char *p = ring, *nl;
+	unsigned int n = 0;
+
+	snprintf(want, sizeof(want), "smp_printk: cpu%u line ", cpu);
+	while ((p = find(p, want))) {
+		unsigned int line = 0;
+		const char *q = p + strlen(want);
+
+		nl = strchr(p, '\n');
+		while (*q >= '0' && *q <= '9')
+			line = line * 10 + (unsigned int)(*q++ - '0');
+		if (p < ring + 2 || p[-2] != ']' || p[-1] != ' ' || !nl || *q != ' ' ||
+		    (size_t)(nl - q - 1) != strlen(PK_PAYLOAD) || strncmp(q + 1, PK_PAYLOAD,
+									strlen(PK_PAYLOAD)) ||
+		    line >= PK_LINES)
+			(*bad)++;
+		else
+			n++;
+		p += strlen(want);
+	}
+	return n;
+}
+
+KTEST(smp_printk)
+{
+	unsigned int bad = 0;
+	size_t len;
+	u64 t0, waited;
+
+	if (smp_ncpus() < 2)
+		KT_SKIP(t, "one CPU");
+	if (!KT_EXPECT_EQ(t, smp_call_start(1, print_lines, NULL), 0))
+		return;
+	print_lines(NULL);
+	KT_EXPECT_EQ(t, smp_call_wait(1), 0);
+	len = log_ring_read(0, ring, LOG_RING_SIZE);
+	ring[len] = 0;
+	KT_EXPECT_EQ(t, count_lines(0, &bad), PK_LINES);
+	KT_EXPECT_EQ(t, count_lines(1, &bad), PK_LINES);
+	KT_EXPECT_EQ(t, bad, 0);
+
+	KT_ASSERT_EQ(t, smp_call_start(1, hold_lock, NULL), 0);
+	KT_EXPECT_EQ(t, smp_call_wait(1), 0);
+	t0 = ns_since_boot();
+	pr_info("smp_printk: a line after cpu1 kept the log lock\n");
+	waited = ns_since_boot() - t0;
+	len = log_ring_read(0, ring, LOG_RING_SIZE);
+	ring[len] = 0;
+	KT_EXPECT(t, find(ring, "printk: cpu1 held the log lock for over 2 s: taken over\n"));
+	KT_EXPECT(t, find(ring, "smp_printk: a line after cpu1 kept the log lock\n"));
+	KT_EXPECT(t, waited >= 2000000000ULL);
 }
