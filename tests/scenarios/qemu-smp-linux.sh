@@ -61,6 +61,13 @@ scenario_qemu_smp_linux() {
 	expect qemu "smp Linux 4 CPUs: the 4 memchecks run at once" "$log" \
 		'smpcheck: memcheck: 4 instances ran at once .*none had ended'
 
+	# Genuine NMIs still reach the guest (NMIs exit on every CPU, for the
+	# hypervisor's kicks): sysrq 'l' sends one to every other CPU.
+	for i in 0 1 2 3; do
+		expect qemu "smp Linux 4 CPUs: cpu$i gets the guest's NMI (sysrq backtrace)" "$log" \
+			"nmi backtrace: cpu $i[[:space:]]*$"
+	done
+
 	# 4. cpu1 offline and online again: Linux restarts it with INIT-SIPI-SIPI,
 	# which hv.efi emulates, so cpu1 counts more of them than cpu2.
 	expect qemu "smp Linux 4 CPUs: cpu1 goes offline" "$log" \
