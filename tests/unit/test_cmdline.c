@@ -249,3 +249,20 @@ KTEST(cmdline_survives_random_garbage)
 	}
 	KT_EXPECT_EQ(t, bad, 0);
 }
+
+KTEST(cmdline_chooses_which_cpus_become_guests)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, ""), 0);
+	KT_EXPECT(t, o.smp_boot_only);		/* the default, for now */
+	KT_EXPECT_EQ(t, parse(&o, "smp=all smp_fault=3"), 0);
+	KT_EXPECT(t, !o.smp_boot_only);
+	KT_EXPECT_EQ(t, o.smp_fault, 3);
+	KT_EXPECT_EQ(t, parse(&o, "smp=boot"), 0);
+	KT_EXPECT(t, o.smp_boot_only);
+	/* Bad values are reported and change nothing. */
+	KT_EXPECT_EQ(t, parse(&o, "smp=all smp=some smp smp_fault=0 smp_fault=64 smp_fault=x"), 5);
+	KT_EXPECT(t, !o.smp_boot_only);
+	KT_EXPECT_EQ(t, o.smp_fault, 0);
+}
