@@ -3,8 +3,8 @@
 
 # scenario_bochs_smp: the firmware's MP services list 2 CPUs and the AP
 # answers for itself with VMX; with smp=all both CPUs run the firmware as
-# VMX guests, probe.efi's checks pass on the boot CPU and its CPUID check
-# on cpu1, and the firmware reaches its boot manager.
+# VMX guests and the firmware reaches its boot manager; test VMs with
+# vCPUs on both CPUs (ktest=smp).
 scenario_bochs_smp() {
 	local log st
 	image bochs-smp "loglevel=7 exit=bochs"
@@ -15,10 +15,11 @@ scenario_bochs_smp() {
 		'smp: cpu1: APIC ID 1, VMX yes, SVM no[[:space:]]*$'
 	expect bochs "smp 2: every CPU has VMX" "$log" "smp: every CPU has the boot CPU's VMX"
 
-	# probe.efi asks cpu1 through the firmware, which wakes it with
-	# INIT-SIPI-SIPI: the emulated INIT and SIPI keep it a guest.
-	tests/efi-probe/mkprobe-img.sh "$OUT/bochs-smp-all.img" --exit return --hv-args smp=all \
-		--probe-args allcpus > /dev/null
+	# Without probe.efi: its MTRR write makes a TDP flush wait for cpu1,
+	# halted in OVMF's cli; hlt, which Bochs 2.7 does not wake for the
+	# kick (docs/platform.md, "Known problem"), and cpu1 then no longer
+	# answers the firmware.  QEMU runs that probe (qemu-smp).
+	image bochs-smp-all "loglevel=7 hvmem=64M bluepill smp=all"
 	boot_to_firmware bochs bochs-smp-all 400 --image "$OUT/bochs-smp-all.img" \
 		--model tigerlake --cpus 2
 	expect_status bochs "smp=all: the firmware's boot manager runs on, as a guest" "$st" 0 "$log"
@@ -26,9 +27,6 @@ scenario_bochs_smp() {
 	expect bochs "smp=all: cpu1 runs the firmware as a guest" "$log" \
 		'platform: cpu1 now runs the firmware as a guest'
 	expect bochs "smp=all: then cpu0" "$log" 'platform: cpu0 now runs the firmware as a guest'
-	expect bochs "smp=all: cpu1 answers CPUID as a guest after the firmware's INIT-SIPI" "$log" \
-		"probe: ok cpu1: CPUID 0x40000000 signature 'tdpvisor'"
-	expect bochs "smp=all: probe.efi passes" "$log" 'probe: [0-9]+ passed, 0 failed'
 	expect_no_panic bochs "smp=all: no panic" "$log"
 
 	# Test VMs with vCPUs on two CPUs at once (tests/selftests/test_smp.c).
