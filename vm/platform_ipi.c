@@ -77,7 +77,7 @@ static bool emulate_init_sipi(u32 lo, u32 dest, bool x2apic)
 {
 	u32 mode = (lo >> ICR_DM_SHIFT) & 7, sh = (lo >> ICR_SHORTHAND_SHIFT) & 3;
 	u32 bcast = x2apic ? 0xffffffffu : 0xffu;
-	unsigned int id, self = this_cpu_id(), n = 0;
+	unsigned int id, self = this_cpu_id();
 
 	if (!apic_base || (mode != ICR_DM_INIT && mode != ICR_DM_SIPI))
 		return false;
@@ -100,7 +100,6 @@ static bool emulate_init_sipi(u32 lo, u32 dest, bool x2apic)
 			post_init(id);
 		else
 			post_sipi(id, (u8)lo);
-		n++;
 	}
 	return true;
 }

@@ -145,9 +145,8 @@ meet:
 }
 
 /* CPU ids: the firmware's order, with the boot CPU as 0. */
-static unsigned int cpu_id_of(const struct mp_info *mp, unsigned int i, unsigned int bsp)
+static unsigned int cpu_id_of(unsigned int i, unsigned int bsp)
 {
-	(void)mp;
 	return i == bsp ? 0 : i == 0 ? bsp : i;
 }
 
@@ -169,7 +168,7 @@ int platform_start_aps(const struct mp_info *mp, uintptr_t loaded_at, unsigned i
 		const struct mp_cpu *c = &mp->cpu[i];
 		const char *why = c->bsp ? NULL : mp_cpu_differs(c, b);
 		struct ap_slot *s;
-		unsigned int id = cpu_id_of(mp, i, bsp);
+		unsigned int id = cpu_id_of(i, bsp);
 
 		if (c->bsp)
 			continue;
