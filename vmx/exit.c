@@ -85,6 +85,11 @@ static void decode_reason(struct vcpu *v, u32 r, struct vm_exit *e)
 	case EXIT_EXCEPTION_NMI:
 		decode_exception_nmi(e);
 		return;
+	case EXIT_NMI_WINDOW:		/* the guest may take its pending NMI now */
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+			     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_NMI_WINDOW_EXITING);
+		e->reason = VMEXIT_INTR;
+		return;
 	case EXIT_EXTERNAL_INTERRUPT:	/* taken by the host when vmx_enter() returned */
 	case EXIT_INIT_SIGNAL:
 	case EXIT_SIPI:

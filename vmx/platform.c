@@ -29,7 +29,7 @@ static int platform_controls(struct vmx_ctls *k, bool nmi_exits)
 		       SEC_ENABLE_INVPCID | SEC_ENABLE_XSAVES | SEC_ENABLE_USER_WAIT_PAUSE,
 	};
 	const struct vmx_ctls need = {
-		.pin = nmi_exits ? PIN_NMI_EXITING : 0,
+		.pin = nmi_exits ? PIN_NMI_EXITING | PIN_VIRTUAL_NMIS : 0,
 		.cpu = CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
 		.sec = SEC_ENABLE_EPT,
 		.exit = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_DEBUG_CONTROLS |
@@ -358,13 +358,28 @@ void vmx_vcpu_sipi(struct vcpu *v, u8 vector)
 	v->gpr[GPR_RDX] = cpuid(1).eax;
 }
 
-/* An NMI at the next entry, unless the guest blocks NMIs (or is in an
- * STI/MOV SS shadow, where the entry would refuse one). */
+/*
+ * An NMI at the next entry, unless the guest blocks NMIs (virtual-NMI
+ * blocking: it is in its NMI handler), is in an STI/MOV SS shadow (where
+ * the entry would refuse one) or another event is being injected.  Then
+ * NMI-window exiting makes the guest exit as soon as it may take it.
+ *
+ * "Virtual NMIs" is on with NMI exiting (platform_controls()): without it,
+ * an injected NMI would leave the guest's NMIs blocked for good, as its
+ * IRET does not unblock them while NMI exiting is on -- and Bochs saves
+ * "blocked by NMI" on every NMI exit (docs/platform.md).
+ */
 bool vmx_inject_nmi(struct vcpu *v)
 {
 	vmcs_load(v->arch);
-	if (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & 0xb)
+	if ((vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & 0xb) ||
+	    (vmcs_read32(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID)) {
+		if (vmx_caps()->cpu.may & CPU_NMI_WINDOW_EXITING)
+			vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+				     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) |
+				     CPU_NMI_WINDOW_EXITING);
 		return false;
+	}
 	vmcs_write32(VM_ENTRY_INTR_INFO, NMI_VECTOR | INTR_TYPE_NMI | INTR_INFO_VALID);
 	return true;
 }
