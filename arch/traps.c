@@ -70,10 +70,16 @@ void exception_handler(struct exc_frame *f)
 	if (fixup_exception(f))
 		return;
 	if (vec == 2) {
-		/* The hypervisor's kicks (vm/platform.c) and NMIs the guest gets
-		 * anyway: an NMI exit leaves it pending until here (SVM) or
-		 * blocked until this IRET (VMX). */
-		this_cpu()->host_nmis++;
+		/* The hypervisor's kicks (vm/vm.c vcpu_kick()) and NMIs the guest
+		 * gets anyway: an NMI exit leaves it pending until here (SVM) or
+		 * blocked until this IRET (VMX).  One that is not a kick is
+		 * counted for the vCPU running here (struct percpu). */
+		struct percpu *p = this_cpu();
+		u32 *kick = __atomic_load_n(&p->kick, __ATOMIC_ACQUIRE);
+
+		p->host_nmis++;
+		if (kick && !__atomic_exchange_n(kick, 0, __ATOMIC_ACQ_REL))
+			__atomic_add_fetch(&p->guest_nmis, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	printk_enter_panic();

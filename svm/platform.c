@@ -176,10 +176,18 @@ void svm_vcpu_sipi(struct vcpu *v, u8 vector)
 	v->gpr[GPR_RDX] = cpuid(1).eax;
 }
 
-/* An NMI at the next VMRUN (EVENTINJ type NMI, vector 2). */
+/*
+ * An NMI at the next VMRUN (EVENTINJ type NMI, vector 2), unless another
+ * event is being injected (then at a later one).  The guest's own NMI
+ * masking is not seen here: an NMI that arrives while the guest still runs
+ * its NMI handler is injected into it (docs/platform.md).
+ */
 bool svm_inject_nmi(struct vcpu *v)
 {
-	vmcb_write64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_EVENTINJ,
-		     NMI_VECTOR | VMCB_EVT_TYPE_NMI | VMCB_EVT_VALID);
+	void *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+
+	if (vmcb_read64(vmcb, VMCB_EVENTINJ) & VMCB_EVT_VALID)
+		return false;
+	vmcb_write64(vmcb, VMCB_EVENTINJ, NMI_VECTOR | VMCB_EVT_TYPE_NMI | VMCB_EVT_VALID);
 	return true;
 }

@@ -214,12 +214,8 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 	case VMEXIT_INTR:
 		return 0;
 	case VMEXIT_NMI:
-		/* A kick only makes the vCPU exit; any other NMI is the guest's. */
-		if (__atomic_exchange_n(&v->kicked, 0, __ATOMIC_ACQ_REL))
-			return 0;
-		if (v->reflect_nmis && !virt->inject_nmi(v))
-			pr_debug("vm %s: vcpu%u: an NMI arrived while the guest blocks NMIs: "
-				 "dropped\n", vm->name, v->id);
+		/* The host's NMI handler has run: a kick only made the vCPU
+		 * exit; any other NMI was counted for take_guest_nmis(). */
 		return 0;
 	case VMEXIT_SHUTDOWN:
 		vm->kind->shutdown(v);
@@ -237,11 +233,32 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 	}
 }
 
+/*
+ * The NMIs that reached this CPU while v ran here and were not kicks: the
+ * guest's, when v takes NMIs (they are pending until an entry may inject
+ * one; NMIs do not queue, so several make one).
+ */
+static void take_guest_nmis(struct vcpu *v)
+{
+	u32 n = __atomic_exchange_n(&this_cpu()->guest_nmis, 0, __ATOMIC_ACQ_REL);
+
+	if (n && v->reflect_nmis) {
+		v->stats.guest_nmis += n;
+		v->nmi_pending = true;
+	} else {
+		v->stats.nmis_dropped += n;
+	}
+	if (v->nmi_pending && virt->inject_nmi(v))
+		v->nmi_pending = false;
+}
+
 enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev)
 {
+	struct percpu *p = this_cpu();
 	struct vm_exit e;
 
 	memset(ev, 0, sizeof(*ev));
+	__atomic_store_n(&p->kick, &v->kicked, __ATOMIC_RELEASE);
 	while (!v->vm->dead) {
 		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) && v->vm->kind->before_entry)
 			v->vm->kind->before_entry(v);
@@ -251,13 +268,16 @@ enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev)
 			vm_kill(v->vm, "out of memory for a TDP root");
 			break;
 		}
+		take_guest_nmis(v);
 		__atomic_store_n(&v->cpu, this_cpu_id(), __ATOMIC_RELEASE);
 		__atomic_store_n(&v->mode, VCPU_IN_GUEST, __ATOMIC_SEQ_CST);
 		virt->vcpu_run(v, &e);
 		__atomic_store_n(&v->mode, VCPU_OUTSIDE, __ATOMIC_RELEASE);
 		if (handle_exit(v, &e, ev) && !v->vm->dead)
-			return ev->type;
+			goto out;
 	}
 	ev->type = VEV_DEAD;
-	return VEV_DEAD;
+out:
+	__atomic_store_n(&p->kick, NULL, __ATOMIC_RELEASE);
+	return ev->type;
 }

@@ -23,6 +23,14 @@ struct percpu {
 	u64 fw_gs_base;		/* the firmware's GS.base, the guest's to keep */
 	struct cpu_desc *desc;	/* its GDT, TSS and IST stacks (arch/desc.c) */
 	u64 host_nmis;		/* NMIs the host took (arch/traps.c) */
+	/*
+	 * While a vCPU runs here (vm/exit.c vcpu_run()): its kick mark.  Every
+	 * NMI reaches the host's handler -- after an NMI exit or while the host
+	 * runs -- which takes a set mark back (the NMI was a kick) or else
+	 * counts the NMI in guest_nmis, for that vCPU to be given.
+	 */
+	u32 *kick;
+	u32 guest_nmis;
 };
 
 extern struct percpu percpu_area[NR_CPUS];

@@ -91,6 +91,8 @@ struct vm_stats {
 	u64 slot_faults[VM_MAX_SLOTS];	/* fixed TDP faults per slot id */
 	u64 mtrr_writes;	/* guest MTRR writes performed (platform VM) */
 	u64 mtrr_zaps;		/* ranges their net changes retyped: zapped to refault */
+	u64 guest_nmis;		/* NMIs that were not kicks, given to the guest */
+	u64 nmis_dropped;	/* ... not given: the vCPU does not take NMIs */
 };
 
 struct vm {
@@ -164,6 +166,7 @@ struct vcpu {
 	u64 tlb_gen;		/* the vm->tlb_gen its TLB reflects, as of its last entry */
 	u32 kicked;		/* an NMI sent to make it exit, not the guest's */
 	bool reflect_nmis;	/* an NMI that is not a kick is the guest's */
+	bool nmi_pending;	/* the guest's NMI, given at the first entry that may */
 	void *arch;
 };
 
@@ -227,8 +230,10 @@ struct virt_ops {
 	unsigned int (*get_cpl)(struct vcpu *v);
 	bool (*long_mode)(struct vcpu *v);
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error);
-	/* An NMI for the guest at the next entry; false when the guest blocks
-	 * NMIs right now (the NMI is dropped). */
+	/* An NMI for the guest at the next entry.  false: not now (the guest
+	 * blocks NMIs, or another event is being injected); the caller keeps
+	 * it pending and tries again before each entry (VMX also asks for an
+	 * exit as soon as the guest's NMI window opens). */
 	bool (*inject_nmi)(struct vcpu *v);
 	/* The architectural state after INIT, then a SIPI with vector: real
 	 * mode at vector:0000, RDX the CPU's signature, no event pending. */
