@@ -16,7 +16,10 @@
  *      allcpus; without it, each AP's answer is only reported); with
  *      badipi, wrong INITs and SIPIs to an AP (check_bad_ipis()), the last
  *      of which makes the AP triple-fault: the machine resets;
- *   f. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
+ *   f. NMIs it sends itself reach its own NMI handler, one after the other
+ *      (on every CPU with allcpus): the guest still gets its NMIs, and its
+ *      IRET ends its NMI blocking;
+ *   g. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
  *      goes on.
  * One line per check on COM1 ("probe: ok ..." or "probe: FAIL ..."), then
  * "probe: N passed, M failed".  Load options: exit=return (default),
@@ -28,6 +31,7 @@
 #include "arch/msr.h"
 #include "arch/trapnr.h"
 #include "arch/x86.h"
+#include "atomic.h"
 #include "errcode.h"
 #include "lib/printk.h"
 #include "lib/string.h"
@@ -137,6 +141,32 @@ u64 probe_peek(u64 addr)
 	return *(volatile u32 *)(uintptr_t)(addr & ~3ULL);
 }
 
+#define IDT_ENTRIES 256
+
+/*
+ * Loads a copy (in idt, 2 * IDT_ENTRIES words) of this CPU's IDT in which
+ * vector vec's gate calls handler; *fw receives the IDTR to load back.
+ * false, and nothing loaded: an IDT too small or too large to copy.
+ * Interrupts must be off until the firmware's IDT is back.
+ */
+static bool idt_load_copy(u64 *idt, struct desc_ptr *fw, unsigned int vec, void (*handler)(void))
+{
+	u64 h = (u64)(uintptr_t)handler;
+	struct desc_ptr ours;
+
+	sidt(fw);
+	if (fw->limit < vec * 16 + 15 || fw->limit >= IDT_ENTRIES * 16)
+		return false;
+	memcpy(idt, (const void *)(uintptr_t)fw->base, fw->limit + 1);
+	idt[2 * vec] = (h & 0xffff) | ((u64)read_cs() << 16) | (IDT_GATE_INTR64 << 40) |
+		       ((h >> 16) & 0xffff) << 48;
+	idt[2 * vec + 1] = h >> 32;
+	ours.limit = fw->limit;
+	ours.base = (u64)(uintptr_t)idt;
+	lidt(&ours);
+	return true;
+}
+
 /*
  * RDMSR with a #GP handler of our own: a copy of the firmware's IDT whose
  * #GP gate points to probe_gp_entry is loaded, interrupts off, for the one
@@ -144,29 +174,19 @@ u64 probe_peek(u64 addr)
  */
 int probe_rdmsr(u32 msr, u64 *val)
 {
-	static u64 idt[512] __aligned(16);
-	struct desc_ptr fw, ours;
-	u64 flags = read_rflags(), h = (u64)(uintptr_t)probe_gp_entry, *gate;
-	int ret;
+	static u64 idt[2 * IDT_ENTRIES] __aligned(16);
+	u64 flags = read_rflags(), *gate;
+	struct desc_ptr fw;
+	int ret = -1;	/* an IDT we cannot copy: do not risk the read */
 
 	irq_disable();
-	sidt(&fw);
-	if (fw.limit < GP_VECTOR * 16 + 15 || fw.limit >= sizeof(idt)) {
-		if (flags & BIT(9))
-			irq_enable();
-		return -1;	/* an IDT we cannot copy: do not risk the read */
+	if (idt_load_copy(idt, &fw, GP_VECTOR, probe_gp_entry)) {
+		gate = (u64 *)(uintptr_t)fw.base + 2 * GP_VECTOR;
+		probe_old_gp = (gate[0] & 0xffff) | ((gate[0] >> 32) & 0xffff0000ULL) |
+			       (gate[1] << 32);
+		ret = probe_rdmsr_safe(msr, val);
+		lidt(&fw);
 	}
-	memcpy(idt, (const void *)(uintptr_t)fw.base, fw.limit + 1);
-	gate = (u64 *)(uintptr_t)fw.base + 2 * GP_VECTOR;
-	probe_old_gp = (gate[0] & 0xffff) | ((gate[0] >> 32) & 0xffff0000ULL) | (gate[1] << 32);
-	idt[2 * GP_VECTOR] = (h & 0xffff) | ((u64)read_cs() << 16) | (IDT_GATE_INTR64 << 40) |
-			     ((h >> 16) & 0xffff) << 48;
-	idt[2 * GP_VECTOR + 1] = h >> 32;
-	ours.limit = fw.limit;
-	ours.base = (u64)(uintptr_t)idt;
-	lidt(&ours);
-	ret = probe_rdmsr_safe(msr, val);
-	lidt(&fw);
 	if (flags & BIT(9))
 		irq_enable();
 	return ret;
@@ -347,6 +367,7 @@ static void read_options(EFI_HANDLE image, EFI_BOOT_SERVICES *bs)
 struct ap_answer {
 	char sig[13];
 	bool hv_bit, vmx, svm, answered;
+	unsigned int nmis;	/* of SELF_NMIS sent to itself, how many arrived */
 };
 
 /* EFI_PROCESSOR_INFORMATION, with room for the extended part. */
@@ -370,6 +391,61 @@ struct mp_services {
 	EFI_STATUS (EFIAPI *who_am_i)(struct mp_services *self, UINTN *cpu);
 };
 
+#define APIC_ID_REG 0xfee00020UL
+#define APIC_ICR_LO 0xfee00300UL
+#define APIC_ICR_HI 0xfee00310UL
+#define MSR_X2APIC_ID 0x802
+#define ICR_INIT_ASSERT 0x4500u
+#define ICR_SIPI 0x4600u
+#define ICR_NMI 0x4400u
+#define SELF_NMIS 2
+#define NMI_WAIT_SPINS 20000000UL
+
+static bool x2apic(void)
+{
+	return rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC;
+}
+
+static void send_ipi(u32 apic_id, u32 lo)
+{
+	if (x2apic()) {
+		wrmsr(MSR_X2APIC_ICR, (u64)apic_id << 32 | lo);
+		return;
+	}
+	*(volatile u32 *)APIC_ICR_HI = apic_id << 24;
+	*(volatile u32 *)APIC_ICR_LO = lo;
+}
+
+/*
+ * f: NMIs this CPU sends itself through its local APIC (the real APIC, or
+ * the hypervisor performing the guest's ICR write) reach the probe's own
+ * NMI handler, one after the other: the second arrives only if the first
+ * handler's IRET ended the guest's NMI blocking.  Runs on any CPU (no boot
+ * services); returns how many of SELF_NMIS arrived.
+ */
+static unsigned int self_nmis(void)
+{
+	static u64 idt[2 * IDT_ENTRIES] __aligned(16);
+	u64 flags = read_rflags(), spins;
+	u32 start = __atomic_load_n(&probe_nmis, __ATOMIC_ACQUIRE), apic, i;
+	struct desc_ptr fw;
+
+	apic = x2apic() ? (u32)rdmsr(MSR_X2APIC_ID) : *(volatile u32 *)APIC_ID_REG >> 24;
+	irq_disable();
+	if (idt_load_copy(idt, &fw, NMI_VECTOR, probe_nmi_entry)) {
+		for (i = 0; i < SELF_NMIS; i++) {
+			send_ipi(apic, ICR_NMI);
+			for (spins = 0; spins < NMI_WAIT_SPINS &&
+			     __atomic_load_n(&probe_nmis, __ATOMIC_ACQUIRE) - start <= i; spins++)
+				cpu_relax();
+		}
+		lidt(&fw);
+	}
+	if (flags & BIT(9))
+		irq_enable();
+	return __atomic_load_n(&probe_nmis, __ATOMIC_ACQUIRE) - start;
+}
+
 static void EFIAPI ap_cpuid(void *arg)
 {
 	struct ap_answer *a = arg;
@@ -382,18 +458,8 @@ static void EFIAPI ap_cpuid(void *arg)
 	a->hv_bit = r.ecx & BIT(31);
 	a->vmx = r.ecx & BIT(5);
 	a->svm = cpuid(0x80000000).eax >= 0x80000001 && (cpuid(0x80000001).ecx & BIT(2));
+	a->nmis = self_nmis();
 	__atomic_store_n(&a->answered, true, __ATOMIC_RELEASE);
-}
-
-#define APIC_ICR_LO 0xfee00300UL
-#define APIC_ICR_HI 0xfee00310UL
-#define ICR_INIT_ASSERT 0x4500u
-#define ICR_SIPI 0x4600u
-
-static void send_ipi(u32 apic_id, u32 lo)
-{
-	*(volatile u32 *)APIC_ICR_HI = apic_id << 24;
-	*(volatile u32 *)APIC_ICR_LO = lo;
 }
 
 /* Asks AP i again; true when it answered as a guest of tdpvisor. */
@@ -474,12 +540,15 @@ static void check_every_cpu(EFI_BOOT_SERVICES *bs)
 		st = mps->startup_this_ap(mps, ap_cpuid, i, NULL, 1000000, a, NULL);
 		ours = !EFI_ERROR(st) && a->answered && !memcmp(a->sig, "tdpvisor", 8) &&
 		       a->hv_bit && !a->vmx && !a->svm;
-		if (pr.allcpus)
+		if (pr.allcpus) {
 			probe_check(ours, "cpu%llu: CPUID 0x40000000 signature 'tdpvisor', hypervisor "
 				    "bit set, VMX and SVM clear (status 0x%llx, seen '%.8s' %u %u %u)",
 				    (unsigned long long)i, (unsigned long long)st,
 				    a->answered ? a->sig : "", a->hv_bit, a->vmx, a->svm);
-		else
+			probe_check(a->nmis == SELF_NMIS, "cpu%llu: %u NMIs sent to itself reach "
+				    "the probe's NMI handler, one after the other (%u did)",
+				    (unsigned long long)i, SELF_NMIS, a->nmis);
+		} else
 			probe_info("cpu%llu: %s (status 0x%llx, signature '%.8s')",
 				   (unsigned long long)i, ours ? "a guest of tdpvisor" : "not a guest",
 				   (unsigned long long)st, a->answered ? a->sig : "");
@@ -521,6 +590,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	EFI_BOOT_SERVICES *bs = systab->BootServices;
 	EFI_STATUS status;
+	unsigned int n;
 	bool ours;
 
 	pr.con = systab->ConOut;
@@ -530,6 +600,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	read_vendor();
 	ours = check_cpuid();
 	check_msrs();
+	n = self_nmis();
+	probe_check(n == SELF_NMIS, "NMI: %u NMIs sent to itself reach the probe's NMI handler, "
+		    "one after the other (%u did)", SELF_NMIS, n);
 	if (ours) {
 		check_hv_memory();
 		probe_memtypes(pr.intel, (u64)(uintptr_t)efi_main, high_ram(bs), pr.allcpus);

@@ -29,6 +29,8 @@ void probe_write64(u64 addr, u64 v);
 int probe_rdmsr_safe(u32 msr, u64 *val);
 void probe_gp_entry(void);
 extern u64 probe_old_gp;
+void probe_nmi_entry(void);
+extern u32 probe_nmis;
 
 /* probe_mtrr.c: the MTRRs as the guest reads them, and their verdicts. */
 #define PROBE_MT_MIXED 0xfe	/* overlapping variable ranges disagree */

@@ -2,7 +2,8 @@
 ;
 ; probe.efi's few instructions that C cannot say: the two hypercall
 ; instructions, MMIO-safe loads and stores (one plain MOV each, which the
-; hypervisor's MMIO emulation decodes), and RDMSR under a #GP fixup.
+; hypervisor's MMIO emulation decodes), RDMSR under a #GP fixup, and an
+; NMI handler that counts.
 ; All functions follow the SysV ABI (gnu-efi's crt0 calls efi_main so).
 default rel
 bits 64
@@ -11,6 +12,8 @@ section .data
 align 8
 global probe_old_gp
 probe_old_gp:	dq 0		; the firmware's #GP handler, for faults not ours
+global probe_nmis
+probe_nmis:	dd 0		; NMIs probe_nmi_entry took
 
 section .text
 
@@ -79,3 +82,10 @@ probe_gp_entry:
 .not_ours:
 	pop rax
 	jmp [probe_old_gp]
+
+; The NMI handler while the probe's IDT is loaded (self_nmis() in probe.c):
+; counts the NMI and returns, which ends the NMI blocking.
+global probe_nmi_entry
+probe_nmi_entry:
+	lock inc dword [probe_nmis]
+	iretq

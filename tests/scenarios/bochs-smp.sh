@@ -3,7 +3,9 @@
 
 # scenario_bochs_smp: the firmware's MP services list 2 CPUs and the AP
 # answers for itself with VMX; with smp=all both CPUs run the firmware as
-# VMX guests and the firmware reaches its boot manager; test VMs with
+# VMX guests and the firmware reaches its boot manager, and probe.efi's
+# checks pass on both (after the firmware woke cpu1 with INIT-SIPI-SIPI,
+# and after TDP flushes that kicked it while it was halted); test VMs with
 # vCPUs on both CPUs (ktest=smp).
 scenario_bochs_smp() {
 	local log st
@@ -15,10 +17,6 @@ scenario_bochs_smp() {
 		'smp: cpu1: APIC ID 1, VMX yes, SVM no[[:space:]]*$'
 	expect bochs "smp 2: every CPU has VMX" "$log" "smp: every CPU has the boot CPU's VMX"
 
-	# Without probe.efi: its MTRR write makes a TDP flush wait for cpu1,
-	# halted in OVMF's cli; hlt, which Bochs 2.7 does not wake for the
-	# kick (docs/platform.md, "Known problem"), and cpu1 then no longer
-	# answers the firmware.  QEMU runs that probe (qemu-smp).
 	image bochs-smp-all "loglevel=7 hvmem=64M bluepill smp=all"
 	boot_to_firmware bochs bochs-smp-all 400 --image "$OUT/bochs-smp-all.img" \
 		--model tigerlake --cpus 2
@@ -28,6 +26,26 @@ scenario_bochs_smp() {
 		'platform: cpu1 now runs the firmware as a guest'
 	expect bochs "smp=all: then cpu0" "$log" 'platform: cpu0 now runs the firmware as a guest'
 	expect_no_panic bochs "smp=all: no panic" "$log"
+
+	# probe.efi's MTRR writes retype memory while cpu1 is halted in the
+	# firmware's cli; hlt: the TDP flush kicks it with an NMI.  Then the
+	# firmware wakes it (INIT-SIPI-SIPI) for the per-CPU checks, which
+	# include NMIs it sends itself.  Without "virtual NMIs", Bochs leaves
+	# the guest's NMIs blocked after the first kick: the flush waits in
+	# vain and cpu1 never answers (docs/platform.md).
+	tests/efi-probe/mkprobe-img.sh "$OUT/bochs-smp-probe.img" --exit bochs --hv-args smp=all \
+		--probe-args allcpus > /dev/null
+	bochs_run bochs-smp-probe tigerlake --cpus 2
+	expect_status bochs "smp=all: probe.efi passes on both CPUs" "$st" 0 "$log"
+	expect bochs "smp=all: cpu1 answers CPUID as a guest after the firmware's INIT-SIPI" \
+		"$log" "probe: ok cpu1: CPUID 0x40000000 signature 'tdpvisor'"
+	expect bochs "smp=all: the guest's own NMIs reach it on cpu0, one after the other" \
+		"$log" "probe: ok NMI: 2 NMIs sent to itself reach the probe's NMI handler"
+	expect bochs "smp=all: and on cpu1" "$log" \
+		"probe: ok cpu1: 2 NMIs sent to itself reach the probe's NMI handler"
+	expect_no bochs "smp=all: every TDP flush reached the halted cpu1" "$log" \
+		'did not exit for a TLB flush'
+	expect_no_panic bochs "smp=all probe: no panic" "$log"
 
 	# Test VMs with vCPUs on two CPUs at once (tests/selftests/test_smp.c).
 	image bochs-smp-ktest "loglevel=7 ktest=smp exit=bochs"

@@ -41,6 +41,8 @@ scenario_qemu_smp() {
 	for i in 1 2 3; do
 		expect qemu "smp=all: cpu$i answers CPUID as a guest after the firmware's INIT-SIPI" \
 			"$log" "probe: ok cpu$i: CPUID 0x40000000 signature 'tdpvisor'"
+		expect qemu "smp=all: the guest's own NMIs reach it on cpu$i, one after the other" \
+			"$log" "probe: ok cpu$i: 2 NMIs sent to itself reach the probe's NMI handler"
 	done
 	expect_no_panic qemu "smp=all probe: no panic" "$log"
 
