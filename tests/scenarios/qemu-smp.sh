@@ -44,6 +44,8 @@ scenario_qemu_smp() {
 		expect qemu "smp=all: the guest's own NMIs reach it on cpu$i, one after the other" \
 			"$log" "probe: ok cpu$i: 2 NMIs sent to itself reach the probe's NMI handler"
 	done
+	expect_no qemu "smp=all probe: every TDP flush reached every CPU" "$log" \
+		'did not exit for a TLB flush'
 	expect_no_panic qemu "smp=all probe: no panic" "$log"
 
 	tools/mkimage.sh "$OUT/qemu-smp-linux.img" --efi build/hv.efi \
