@@ -196,7 +196,7 @@ probe_checks() {
 		"${msrs[@]}" 'HC_VERSION answers 0x10000' 'HC_TEST_SYNC/DONE/ASSERT answer -ENOSYS' \
 		'HC_HV_MEMORY names the hidden ranges' \
 		'the hypervisor still answers after the writes' 'MTRRs readable' \
-		'NMI: 2 NMIs sent to itself reach the probe.s NMI handler, one after the other'; do
+		"NMI: 2 NMIs sent to itself reach the probe's NMI handler, one after the other"; do
 		expect "$suite" "probe: ${c//\\/}" "$log" "probe: ok $c"
 	done
 	for c in 'read as all ones' 'writes do not land' 'no TDP leaf maps it'; do
