@@ -77,6 +77,8 @@ USB_CMDLINE := loglevel=7 console=ttyS0,115200 console=efi bluepill
 # serial port), and the default guest, a Debian kernel with a busybox shell.
 RUN_CMDLINE := loglevel=7 console=ttyS0,115200 bluepill next=\vmlinuz \
 	next_args="initrd=\initrd.img console=ttyS0"
+# make run: 2 CPUs, both guests (RUN_SMP=1 for one).
+RUN_SMP ?= 2
 # make run-bochs: Bochs is too slow for Linux; it shows the boot and returns.
 RUN_BOCHS_CMDLINE := loglevel=7 console=ttyS0,115200
 
@@ -101,7 +103,7 @@ usb: deps-emu $(BUILD)/hv-usb.img
 	@echo "Wrote $(BUILD)/hv-usb.img; see README.md for writing it to a stick."
 
 run: deps-emu $(BUILD)/hv-run.img
-	$(Q)tests/emu/run-qemu.sh --image $(BUILD)/hv-run.img --mem 1024 --interactive
+	$(Q)tests/emu/run-qemu.sh --image $(BUILD)/hv-run.img --mem 1024 --smp $(RUN_SMP) --interactive
 
 run-bochs: deps-emu $(BUILD)/hv-run-bochs.img
 	$(Q)tests/emu/run-bochs.sh --image $(BUILD)/hv-run-bochs.img --interactive

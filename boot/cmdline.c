@@ -26,7 +26,7 @@ void cmdline_defaults(struct hv_options *o)
 	o->loglevel = 7;
 	o->hvmem = HVMEM_DEFAULT;
 	o->exit = EXIT_RETURN;
-	o->smp_boot_only = true;
+	o->smp_boot_only = false;	/* smp=all */
 }
 
 int parse_u64(const char *s, u64 *val)

@@ -182,8 +182,9 @@ static int start_aps(uintptr_t loaded_at)
 	if (mp.ncpus <= 1)
 		return 0;
 	if (opts.smp_boot_only) {
-		pr_warn("smp: only the boot CPU becomes a guest (smp=boot): the other %u CPUs keep "
-			"running natively, outside the hypervisor's isolation\n", mp.ncpus - 1);
+		pr_warn("smp: only the boot CPU becomes a guest (smp=boot): %u other CPU%s running "
+			"natively, outside the hypervisor's isolation\n", mp.ncpus - 1,
+			mp.ncpus == 2 ? " keeps" : "s keep");
 		return 0;
 	}
 	static struct mp_info after;

@@ -226,8 +226,8 @@ int platform_start_aps(const struct mp_info *mp, uintptr_t loaded_at, unsigned i
 		pr_err("smp: MP services: StartupAllAPs returned 0x%llx\n",
 		       (unsigned long long)efi_status);
 	if (guests == nslots) {
-		pr_info("smp: every CPU runs under the hypervisor: %u APs are guests, the boot CPU "
-			"follows\n", guests);
+		pr_info("smp: every CPU runs under the hypervisor: %u AP%s guest%s, the boot "
+			"CPU follows\n", guests, guests == 1 ? " is a" : "s are", guests == 1 ? "" : "s");
 		return 0;
 	}
 	/* Half-virtualized is the one state that must not happen. */

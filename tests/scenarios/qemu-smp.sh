@@ -18,7 +18,8 @@ scenario_qemu_smp() {
 	done
 	expect qemu "smp 4: every CPU has SVM" "$log" "smp: every CPU has the boot CPU's SVM"
 
-	image qemu-smp-all "loglevel=7 hvmem=64M bluepill smp=all"
+	# The default is smp=all.
+	image qemu-smp-all "loglevel=7 hvmem=64M bluepill"
 	boot_to_firmware qemu qemu-smp-all 90 --image "$OUT/qemu-smp-all.img" \
 		--cpu EPYC,hypervisor=off --mem 1024 --smp 4
 	expect_status qemu "smp=all: the firmware's boot manager runs on, as a guest" "$st" 0 "$log"
@@ -47,6 +48,15 @@ scenario_qemu_smp() {
 	expect_no qemu "smp=all probe: every TDP flush reached every CPU" "$log" \
 		'did not exit for a TLB flush'
 	expect_no_panic qemu "smp=all probe: no panic" "$log"
+
+	# smp=boot: the APs stay outside, and the log says so.
+	tests/efi-probe/mkprobe-img.sh "$OUT/qemu-smp-boot.img" --exit qemu --hv-args smp=boot \
+		> /dev/null
+	qemu_run qemu-smp-boot --cpu EPYC,hypervisor=off --mem 1024 --smp 2
+	expect_status qemu "smp=boot: probe.efi passes on the boot CPU" "$st" 0 "$log"
+	expect qemu "smp=boot: the log warns that cpu1 runs natively" "$log" \
+		'smp: only the boot CPU becomes a guest \(smp=boot\): 1 other CPU keeps running natively'
+	expect qemu "smp=boot: cpu1 is not a guest" "$log" 'probe: # cpu1: not a guest'
 
 	tools/mkimage.sh "$OUT/qemu-smp-linux.img" --efi build/hv.efi \
 		--cfg "loglevel=7 hvmem=64M bluepill smp=all next=\\vmlinuz next_args=\"initrd=\\initrd.img console=ttyS0 tdpvisor.test=1\"" \

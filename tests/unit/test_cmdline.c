@@ -255,7 +255,7 @@ KTEST(cmdline_chooses_which_cpus_become_guests)
 	static struct hv_options o;
 
 	KT_EXPECT_EQ(t, parse(&o, ""), 0);
-	KT_EXPECT(t, o.smp_boot_only);		/* the default, for now */
+	KT_EXPECT(t, !o.smp_boot_only);		/* the default: every CPU */
 	KT_EXPECT_EQ(t, parse(&o, "smp=all smp_fault=3"), 0);
 	KT_EXPECT(t, !o.smp_boot_only);
 	KT_EXPECT_EQ(t, o.smp_fault, 3);
