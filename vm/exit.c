@@ -217,6 +217,13 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 		/* The host's NMI handler has run: a kick only made the vCPU
 		 * exit; any other NMI was counted for take_guest_nmis(). */
 		return 0;
+	case VMEXIT_INIT:
+		if (!vm->kind->init_signal) {
+			vm_kill(vm, "INIT signal at RIP 0x%llx", (unsigned long long)virt->get_rip(v));
+			return 1;
+		}
+		vm->kind->init_signal(v);
+		return vm->dead;
 	case VMEXIT_SHUTDOWN:
 		vm->kind->shutdown(v);
 		vm_kill(vm, "triple fault (shutdown) at RIP 0x%llx",

@@ -75,7 +75,7 @@ static const char *const exit_names[VMEXIT_NR] = {
 	[VMEXIT_SHUTDOWN] = "shutdown",
 	[VMEXIT_INTR] = "interrupt", [VMEXIT_ENTRY_FAILED] = "entry-failed",
 	[VMEXIT_XSETBV] = "xsetbv", [VMEXIT_INVD] = "invd", [VMEXIT_CR_ACCESS] = "cr-access",
-	[VMEXIT_NMI] = "nmi",
+	[VMEXIT_NMI] = "nmi", [VMEXIT_INIT] = "init",
 	[VMEXIT_UNKNOWN] = "unknown",
 };
 
@@ -90,9 +90,9 @@ static void platform_stats(const char *why)
 
 	for (i = 0; i < NR_CPUS; i++)
 		n += __atomic_load_n(&is_guest[i], __ATOMIC_ACQUIRE);
-	pr_info("platform: %s (on cpu%u): %llu exits, %llu TDP faults, %u CPUs as guests\n",
+	pr_info("platform: %s (on cpu%u): %llu exits, %llu TDP faults, %u CPU%s as guest%s\n",
 		why, this_cpu_id(), (unsigned long long)s->exits,
-		(unsigned long long)s->tdp_faults, n);
+		(unsigned long long)s->tdp_faults, n, n == 1 ? "" : "s", n == 1 ? "" : "s");
 	for (i = 0; i < NR_CPUS && n > 1; i++)
 		if (__atomic_load_n(&is_guest[i], __ATOMIC_ACQUIRE))
 			pr_info("platform:   cpu%u: %llu exits, %llu TDP faults, %llu INIT, %llu "
@@ -294,6 +294,29 @@ static void platform_triple_fault(struct vcpu *v)
 	outb(RESET_CONTROL, 0x06);	/* hard reset */
 }
 
+/*
+ * A real INIT signal reached a guest CPU (VMX turns it into an exit; the
+ * guests' own INITs through the local APIC are emulated and never arrive
+ * so): from the chipset or a platform agent.  An AP goes into the INIT
+ * state and waits for a SIPI, as it would on hardware.  The boot CPU would
+ * restart the firmware at its reset vector, which cannot run under the
+ * hypervisor that firmware loaded: the machine is reset.
+ */
+static void platform_init_signal(struct vcpu *v)
+{
+	if (v->id) {
+		pr_warn("platform: cpu%u: an INIT signal at RIP 0x%llx: waiting for a SIPI\n",
+			v->id, (unsigned long long)virt->get_rip(v));
+		platform_ipi_self_init(v);
+		return;
+	}
+	pr_emerg("platform: an INIT signal reached the boot CPU at RIP 0x%llx\n",
+		 (unsigned long long)virt->get_rip(v));
+	platform_stats("INIT on the boot CPU, resetting the machine");
+	console_flush_all();
+	outb(RESET_CONTROL, 0x06);	/* hard reset */
+}
+
 static u64 hole_read(struct vm_mmio_dev *d, u64 off, unsigned int size)
 {
 	pr_warn("platform: guest read of hypervisor memory at 0x%llx refused\n",
@@ -340,6 +363,7 @@ static const struct vm_kind_ops platform_kind = {
 	.shutdown = platform_triple_fault,
 	.hypercall = platform_hypercall,
 	.before_entry = platform_before_entry,
+	.init_signal = platform_init_signal,
 };
 
 static struct vm_mmio_dev holes[2] = {

@@ -26,6 +26,8 @@ struct vm_mmio_dev *platform_ipi_setup(struct vcpu *cpu_vcpus, const bool *cpu_i
 				       unsigned int max);
 /* A guest WRMSR: true when it was the x2APIC ICR and an INIT/SIPI done here. */
 bool platform_ipi_msr(u32 msr, u64 val);
+/* A real INIT on v's own CPU (an AP): the INIT state from its next entry. */
+void platform_ipi_self_init(struct vcpu *v);
 /* Before an entry with v->requests set: INIT, wait for SIPI, start. */
 void platform_before_entry(struct vcpu *v);
 u64 platform_ipi_inits(unsigned int id);

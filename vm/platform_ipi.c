@@ -46,14 +46,25 @@ static void kick(unsigned int id)
 	vcpu_kick(&vcpus[id], id);
 }
 
-static void post_init(unsigned int id)
+/* CPU id's vCPU v goes into the INIT state before its next entry. */
+static void mark_init(unsigned int id, struct vcpu *v)
 {
 	struct ap_signal *s = &sig[id];
 
 	__atomic_store_n(&s->sipi, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->init, 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&vcpus[id].requests, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&v->requests, 1, __ATOMIC_RELEASE);
+}
+
+static void post_init(unsigned int id)
+{
+	mark_init(id, &vcpus[id]);
 	kick(id);
+}
+
+void platform_ipi_self_init(struct vcpu *v)
+{
+	mark_init(v->id, v);
 }
 
 /* A SIPI starts only a CPU in the INIT state (or about to enter it). */

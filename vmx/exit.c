@@ -90,8 +90,10 @@ static void decode_reason(struct vcpu *v, u32 r, struct vm_exit *e)
 			     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_NMI_WINDOW_EXITING);
 		e->reason = VMEXIT_INTR;
 		return;
-	case EXIT_EXTERNAL_INTERRUPT:	/* taken by the host when vmx_enter() returned */
 	case EXIT_INIT_SIGNAL:
+		e->reason = VMEXIT_INIT;
+		return;
+	case EXIT_EXTERNAL_INTERRUPT:	/* taken by the host when vmx_enter() returned */
 	case EXIT_SIPI:
 	case EXIT_IO_SMI:
 	case EXIT_OTHER_SMI:

@@ -52,6 +52,7 @@ enum vm_exit_reason {
 	VMEXIT_INVD,
 	VMEXIT_CR_ACCESS,	/* a guarded control-register bit: the vendor decodes */
 	VMEXIT_NMI,		/* an NMI arrived (vcpu_config.nmi_exits): a kick or the guest's */
+	VMEXIT_INIT,		/* a real INIT signal reached the CPU (VMX) */
 	VMEXIT_UNKNOWN,
 	VMEXIT_NR
 };
@@ -196,6 +197,9 @@ struct vm_kind_ops {
 	int (*hypercall)(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64 *ret);
 	/* Before an entry while v->requests is non-zero (may be NULL). */
 	void (*before_entry)(struct vcpu *v);
+	/* A real INIT signal reached the vCPU's CPU (may be NULL: the VM is
+	 * killed).  The vCPU resumes unless the VM was killed. */
+	void (*init_signal)(struct vcpu *v);
 };
 
 /* What the vendor offers; filled by its enable() before anything reads it. */

@@ -15,7 +15,8 @@
  *      CPUID as a guest of tdpvisor too (checked with the load option
  *      allcpus; without it, each AP's answer is only reported); with
  *      badipi, wrong INITs and SIPIs to an AP (check_bad_ipis()), the last
- *      of which makes the AP triple-fault: the machine resets;
+ *      of which makes the AP triple-fault: the machine resets; with
+ *      initbsp, an AP sends the boot CPU a real INIT: the machine resets;
  *   f. NMIs it sends itself reach its own NMI handler, one after the other
  *      (on every CPU with allcpus): the guest still gets its NMIs, and its
  *      IRET ends its NMI blocking;
@@ -50,7 +51,7 @@ enum probe_exit { EXIT_RETURN, EXIT_QEMU, EXIT_BOCHS };
 
 static struct {
 	unsigned int passed, failed;
-	bool intel, amd, conout, allcpus, badipi;
+	bool intel, amd, conout, allcpus, badipi, initbsp;
 	enum probe_exit exit;
 	SIMPLE_TEXT_OUTPUT_INTERFACE *con;
 } pr;
@@ -357,6 +358,8 @@ static void read_options(EFI_HANDLE image, EFI_BOOT_SERVICES *bs)
 			pr.allcpus = true;
 		else if (!strncmp(opts + i, "badipi", 6))
 			pr.badipi = true;
+		else if (!strncmp(opts + i, "initbsp", 7))
+			pr.initbsp = true;
 	}
 }
 
@@ -406,6 +409,11 @@ static bool x2apic(void)
 	return rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC;
 }
 
+static u32 this_apic_id(void)
+{
+	return x2apic() ? (u32)rdmsr(MSR_X2APIC_ID) : *(volatile u32 *)APIC_ID_REG >> 24;
+}
+
 static void send_ipi(u32 apic_id, u32 lo)
 {
 	if (x2apic()) {
@@ -430,7 +438,7 @@ static unsigned int self_nmis(void)
 	u32 start = __atomic_load_n(&probe_nmis, __ATOMIC_ACQUIRE), apic, i;
 	struct desc_ptr fw;
 
-	apic = x2apic() ? (u32)rdmsr(MSR_X2APIC_ID) : *(volatile u32 *)APIC_ID_REG >> 24;
+	apic = this_apic_id();
 	irq_disable();
 	if (idt_load_copy(idt, &fw, NMI_VECTOR, probe_nmi_entry)) {
 		for (i = 0; i < SELF_NMIS; i++) {
@@ -514,6 +522,29 @@ static void check_bad_ipis(EFI_BOOT_SERVICES *bs, struct mp_services *mps, UINTN
 		    (unsigned long long)i);
 }
 
+static void EFIAPI ap_init_bsp(void *arg)
+{
+	send_ipi(*(u32 *)arg, ICR_INIT_ASSERT);
+}
+
+/*
+ * initbsp (with smp=boot, where the APs run natively): an AP sends the boot
+ * CPU a real INIT, as a chipset's INIT# would.  Under VMX it is an INIT
+ * exit, and the hypervisor resets the machine (the boot CPU would restart
+ * the firmware); this never returns when it does.
+ */
+static void check_init_to_bsp(EFI_BOOT_SERVICES *bs, struct mp_services *mps, UINTN ap)
+{
+	static u32 bsp_apic;
+
+	bsp_apic = this_apic_id();
+	probe_info("cpu%llu sends an INIT to the boot CPU (APIC ID %u): the machine should "
+		   "reset now", (unsigned long long)ap, bsp_apic);
+	mps->startup_this_ap(mps, ap_init_bsp, ap, NULL, 1000000, &bsp_apic, NULL);
+	bs->Stall(3000000);
+	probe_check(false, "the machine did not reset after an INIT to the boot CPU");
+}
+
 static void check_every_cpu(EFI_BOOT_SERVICES *bs)
 {
 	EFI_GUID guid = { 0x3fdda605, 0xa76e, 0x4f46,
@@ -555,6 +586,8 @@ static void check_every_cpu(EFI_BOOT_SERVICES *bs)
 	}
 	if (pr.badipi && n > 1)
 		check_bad_ipis(bs, mps, me ? 0 : 1);
+	if (pr.initbsp && n > 1)
+		check_init_to_bsp(bs, mps, me ? 0 : 1);
 }
 
 static void emulator_exit(void)

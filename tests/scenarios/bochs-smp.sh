@@ -6,7 +6,8 @@
 # VMX guests and the firmware reaches its boot manager, and probe.efi's
 # checks pass on both (after the firmware woke cpu1 with INIT-SIPI-SIPI,
 # and after TDP flushes that kicked it while it was halted); test VMs with
-# vCPUs on both CPUs (ktest=smp).
+# vCPUs on both CPUs (ktest=smp); a real INIT to the boot CPU resets the
+# machine.
 scenario_bochs_smp() {
 	local log st
 	image bochs-smp "loglevel=7 exit=bochs"
@@ -46,6 +47,21 @@ scenario_bochs_smp() {
 	expect_no bochs "smp=all: every TDP flush reached the halted cpu1" "$log" \
 		'did not exit for a TLB flush'
 	expect_no_panic bochs "smp=all probe: no panic" "$log"
+
+	# A real INIT to the boot CPU, as a chipset's INIT# would send: with
+	# smp=boot cpu1 runs natively and sends it.  VMX makes it an INIT exit;
+	# the boot CPU would restart the firmware, so the machine resets.
+	tests/efi-probe/mkprobe-img.sh "$OUT/bochs-smp-initbsp.img" --exit bochs --hv-args smp=boot \
+		--probe-args initbsp > /dev/null
+	log=$OUT/bochs-smp-initbsp.log
+	boot_until bochs "$log" 'resetting the machine|did not reset' 300 \
+		--image "$OUT/bochs-smp-initbsp.img" --model tigerlake --cpus 2
+	expect bochs "INIT to the boot CPU: an INIT exit, logged" "$log" \
+		'platform: an INIT signal reached the boot CPU at RIP'
+	expect bochs "INIT to the boot CPU: the machine resets, with the statistics" "$log" \
+		'platform: INIT on the boot CPU, resetting the machine \(on cpu0\)'
+	expect_no bochs "INIT to the boot CPU: the probe never sees the machine go on" "$log" \
+		'did not reset'
 
 	# Test VMs with vCPUs on two CPUs at once (tests/selftests/test_smp.c).
 	image bochs-smp-ktest "loglevel=7 ktest=smp exit=bochs"
