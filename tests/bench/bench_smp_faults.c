@@ -86,6 +86,9 @@ static void ap_job_fn(void *arg)
 	j->end_ns = ns_since_boot();
 }
 
+/* With two vCPUs: how long each CPU's half took, in the best run. */
+static u64 half_ns[2];
+
 /* One population of the slot: by one vCPU, or by two on two CPUs.
  * Returns the nanoseconds it took, 0 on failure. */
 static u64 populate(bool two)
@@ -109,8 +112,14 @@ static u64 populate(bool two)
 	ok = test_vm_run(&tvm) == VEV_DONE;
 	end = ns_since_boot();
 	if (two) {
+		u64 mine = end - start;
+
 		ok = !smp_call_wait(1) && ok && job.type == VEV_DONE;
 		end = MAX(end, job.end_ns);
+		if (ok && (!half_ns[0] || end - start < MAX(half_ns[0], half_ns[1]))) {
+			half_ns[0] = mine;
+			half_ns[1] = job.end_ns - start;
+		}
 	}
 	ok = ok && vm_stats(&tvm.vm).tdp_faults >= SF_PAGES;
 	test_vm_destroy(&tvm);
@@ -165,6 +174,10 @@ KBENCH(smp_faults)
 		"(disjoint 64 MiB each): %llu.%03llu ms\n", (unsigned long long)SF_PAGES,
 		(unsigned long long)(one / 1000000), (unsigned long long)(one / 1000 % 1000),
 		(unsigned long long)(two / 1000000), (unsigned long long)(two / 1000 % 1000));
+	pr_info("bench: smp_faults: in that run cpu0's half took %llu.%03llu ms, cpu1's (from "
+		"the start, its vCPU made there) %llu.%03llu ms\n",
+		(unsigned long long)(half_ns[0] / 1000000), (unsigned long long)(half_ns[0] / 1000 % 1000),
+		(unsigned long long)(half_ns[1] / 1000000), (unsigned long long)(half_ns[1] / 1000 % 1000));
 	pr_info("bench: smp_faults: speed-up %llu.%02llu (goal >= 1.6 where the emulator runs "
 		"CPUs in parallel); this machine's 2-CPU ceiling (arithmetic) %llu.%02llu; best of "
 		"%u\n", (unsigned long long)(one / two), (unsigned long long)(one * 100 / two % 100),
