@@ -8,6 +8,7 @@
 #include "errcode.h"
 #include "mm/mm_hooks.h"
 #include "mm/page_alloc.h"
+#include "lib/tag.h"
 #include "vm/vm.h"
 
 /* ASIDs are a VM's on every CPU: handed out as VMs are made. */
@@ -35,9 +36,8 @@ int svm_vm_init(struct vm *vm)
 		free_page(s);
 		return err;
 	}
-	if (next_asid >= svm_caps()->nasid)
-		next_asid = 1;	/* reuse: the first VMRUN flushes it */
-	vm->asid = next_asid++;
+	/* Wraps to reuse: the first VMRUN flushes it. */
+	vm->asid = tag_alloc(&next_asid, svm_caps()->nasid - 1);
 	vm->arch = s;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include "errcode.h"
 #include "mm/mm_hooks.h"
 #include "mm/page_alloc.h"
+#include "lib/tag.h"
 #include "vm/vm.h"
 
 /* VPIDs are a VM's on every CPU: handed out as VMs are made. */
@@ -65,9 +66,8 @@ int vmx_vm_init(struct vm *vm)
 	vm->policy.max_level = caps->ept_1g ? TDP_LEVEL_1G :
 			       caps->ept_2m ? TDP_LEVEL_2M : TDP_LEVEL_4K;
 	if (vmx_this()->vpid) {
-		if (next_vpid > VMX_MAX_VPID)
-			next_vpid = 1;	/* reuse: INVVPID before the first entry */
-		vm->asid = next_vpid++;
+		/* Wraps to reuse: INVVPID before the first entry. */
+		vm->asid = tag_alloc(&next_vpid, VMX_MAX_VPID);
 	}
 	vm->arch = x;
 	return 0;
