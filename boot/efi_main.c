@@ -261,8 +261,8 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 		failed += kfailed;
 	}
 
-	if (opts.bench[0])
-		kbench_run(opts.bench);
+	if (opts.bench[0] && !kbench_run(opts.bench))
+		failed++;
 
 	if (opts.next[0]) {
 		strscpy(hv_next.path, opts.next, sizeof(hv_next.path));

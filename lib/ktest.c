@@ -79,6 +79,14 @@ unsigned int ktest_run(const char *filter, unsigned int *passed)
 		n += ktest_selected(*p, filter);
 
 	printk(KERN_INFO "KTAP version 1\n");
+	if (!n) {
+		printk(KERN_INFO "1..1\n");
+		printk(KERN_INFO "not ok 1 ktest=%s: no test matches\n", filter ? filter : "all");
+		printk(KERN_INFO "# ktest: 0 passed, 1 failed\n");
+		if (passed)
+			*passed = 0;
+		return 1;
+	}
 	printk(KERN_INFO "1..%u\n", n);
 	for (p = __start_ktest_cases; p < __stop_ktest_cases; p++) {
 		struct ktest_ctx t = { .name = (*p)->name };

@@ -22,7 +22,8 @@ struct kbench {
 		__section("kbench_cases") __used = &kbench_desc_##name_;   \
 	static void kbench_fn_##name_(void)
 
-/* Runs the benchmarks whose name starts with filter ("all": every one). */
-void kbench_run(const char *filter);
+/* Runs the benchmarks whose name starts with filter ("all": every one).
+ * Returns how many ran; none is an error the caller reports. */
+unsigned int kbench_run(const char *filter);
 
 #endif

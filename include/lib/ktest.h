@@ -53,7 +53,9 @@ void ktest_skip(struct ktest_ctx *t, const char *reason);
 /*
  * Runs every registered test whose name starts with filter (NULL or "all":
  * every test) and prints one KTAP document.  Returns the number of failed
- * tests.  *passed receives the number that passed (may be NULL).
+ * tests.  *passed receives the number that passed (may be NULL).  A filter
+ * that matches no test is one failure ("not ok 1"): a mistyped name must
+ * not pass.
  */
 unsigned int ktest_run(const char *filter, unsigned int *passed);
 
