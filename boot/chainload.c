@@ -7,6 +7,7 @@
  */
 #include <efi.h>
 #include "boot/chainload.h"
+#include "compiler.h"
 #include "lib/string.h"
 
 #define DP_MEDIA 4
@@ -63,6 +64,40 @@ static EFI_DEVICE_PATH *file_path(EFI_BOOT_SERVICES *bs, EFI_HANDLE volume, cons
 	return dp;
 }
 
+/* Appends s to the UCS-2 line at msg[*n] (room for max characters). */
+static void put_str(CHAR16 *msg, UINTN *n, UINTN max, const char *s)
+{
+	while (*s && *n < max)
+		msg[(*n)++] = (CHAR16)(u8)*s++;
+}
+
+/*
+ * One line on the firmware's console (which OVMF mirrors on the serial
+ * port): "hv.efi: next stage PATH: WHAT (status 0x...)".  Built by hand:
+ * this also runs as the guest, with no console of the hypervisor's.
+ */
+static void say(EFI_SYSTEM_TABLE *st, const char *path, const char *what, u64 status)
+{
+	static const char hex[] = "0123456789abcdef";
+	CHAR16 msg[CHAINLOAD_MAX_PATH + 128];
+	UINTN n = 0, max = ARRAY_SIZE(msg) - 3;
+	int shift;
+
+	put_str(msg, &n, max, "hv.efi: next stage ");
+	put_str(msg, &n, max, path);
+	put_str(msg, &n, max, ": ");
+	put_str(msg, &n, max, what);
+	put_str(msg, &n, max, " (status 0x");
+	for (shift = 60; shift >= 0 && n < max; shift -= 4)
+		msg[n++] = (CHAR16)hex[(status >> shift) & 0xf];
+	put_str(msg, &n, max, ")");
+	msg[n++] = '\r';
+	msg[n++] = '\n';
+	msg[n] = 0;
+	if (st->ConOut)
+		st->ConOut->OutputString(st->ConOut, msg);
+}
+
 u64 efi_chainload(void *parent, void *systab, const char *path, const char *args)
 {
 	EFI_SYSTEM_TABLE *st = systab;
@@ -75,15 +110,21 @@ u64 efi_chainload(void *parent, void *systab, const char *path, const char *args
 	EFI_STATUS s;
 	UINTN i, n = strnlen(args, CHAINLOAD_MAX_ARGS);
 
-	if (EFI_ERROR(bs->HandleProtocol(parent, &li_guid, (void **)&self)) || !self)
+	if (EFI_ERROR(bs->HandleProtocol(parent, &li_guid, (void **)&self)) || !self) {
+		say(st, path, "hv.efi's own image has no loaded-image protocol", EFI_NOT_FOUND);
 		return EFI_NOT_FOUND;
+	}
 	dp = file_path(bs, self->DeviceHandle, path);
-	if (!dp)
+	if (!dp) {
+		say(st, path, "no device path for it", EFI_OUT_OF_RESOURCES);
 		return EFI_OUT_OF_RESOURCES;
+	}
 	s = bs->LoadImage(FALSE, parent, dp, NULL, 0, &h);
 	bs->FreePool(dp);
-	if (EFI_ERROR(s))
+	if (EFI_ERROR(s)) {
+		say(st, path, "the firmware could not load it", s);
 		return s;
+	}
 	for (i = 0; i < n; i++)
 		options[i] = (CHAR16)(u8)args[i];
 	options[n] = 0;
@@ -91,5 +132,8 @@ u64 efi_chainload(void *parent, void *systab, const char *path, const char *args
 		child->LoadOptions = options;
 		child->LoadOptionsSize = (u32)((n + 1) * sizeof(CHAR16));
 	}
-	return bs->StartImage(h, NULL, NULL);
+	s = bs->StartImage(h, NULL, NULL);
+	if (EFI_ERROR(s))
+		say(st, path, "it failed or could not start", s);
+	return s;
 }

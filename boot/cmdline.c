@@ -198,11 +198,14 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 		else
 			strscpy(o->next, val, sizeof(o->next));
 	} else if (!strcmp(key, "next_args")) {
-		if (!val || strlen(val) >= sizeof(o->next_args))
+		if (!val || strlen(val) >= sizeof(o->next_args)) {
 			cmdline_complain(o, "next_args: expected at most %zu characters",
 					 sizeof(o->next_args) - 1);
-		else
+			o->next_args_refused = true;
+		} else {
 			strscpy(o->next_args, val, sizeof(o->next_args));
+			o->next_args_refused = false;
+		}
 	} else if (!strcmp(key, "hvprobe")) {
 		if (val)
 			cmdline_complain(o, "hvprobe takes no value, got '%s'", val);
@@ -305,6 +308,8 @@ unsigned int cmdline_parse(const char *s, struct hv_options *o)
 		if (n == -E2BIG) {
 			cmdline_complain(o, "option '%.24s...' longer than %d characters, ignored",
 				 tok, TOKEN_MAX - 1);
+			if (!strncmp(tok, "next_args=", 10))
+				o->next_args_refused = true;
 			continue;
 		}
 		if (!tok[0])

@@ -264,7 +264,11 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	if (opts.bench[0] && !kbench_run(opts.bench))
 		failed++;
 
-	if (opts.next[0]) {
+	if (opts.next[0] && opts.next_args_refused) {
+		/* Booting it without its arguments would be booting something else. */
+		pr_err("hv.efi: next_args was refused: not starting %s without them\n", opts.next);
+		failed++;
+	} else if (opts.next[0]) {
 		strscpy(hv_next.path, opts.next, sizeof(hv_next.path));
 		strscpy(hv_next.args, opts.next_args, sizeof(hv_next.args));
 		pr_info("hv.efi: next stage %s %s\n", hv_next.path, hv_next.args);

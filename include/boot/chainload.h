@@ -12,6 +12,7 @@
  * Loads the image at path (e.g. \EFI\linux.efi) from the volume hv.efi was
  * loaded from and starts it with args as its load options.  Returns the
  * firmware's status: the image's exit status, or why it could not start.
+ * An error is also said on the firmware's console, with the status.
  * Uses no global state (it also runs as the platform VM's guest).
  */
 u64 efi_chainload(void *parent, void *systab, const char *path, const char *args);

@@ -2,7 +2,9 @@
 # qemu-options: garbage options on hv.efi's command line.
 
 # scenario_qemu_options: bad options are reported by name and ignored; a
-# ktest= or bench= that matches nothing fails the run.
+# ktest= or bench= that matches nothing fails the run; a refused next_args
+# stops the chain-load, and a next= the firmware cannot load is reported
+# with its status.
 scenario_qemu_options() {
 	local log st
 	image qemu-badopts 'loglevel=7 frobnicate=1 hvmem=huge console=ttyS9 =x exit=qemu'
@@ -20,4 +22,22 @@ scenario_qemu_options() {
 		'not ok 1 ktest=no_such_test: no test matches'
 	expect qemu "bench= matching nothing: said so" "$log" \
 		"bench: no benchmark matches 'no_such_bench'"
+
+	# A refused next_args stops the chain-load: the stage is not started
+	# without its arguments.
+	image qemu-longargs "loglevel=7 next=\\probe.efi next_args=$(printf 'x%.0s' {1..300}) exit=qemu"
+	qemu_run qemu-longargs --cpu EPYC
+	expect_status qemu "overlong next_args: the run fails" "$st" 1 "$log"
+	expect qemu "overlong next_args: refused by name" "$log" "cmdline: option 'next_args=x"
+	expect qemu "overlong next_args: the next stage is not started" "$log" \
+		'hv.efi: next_args was refused: not starting \\probe.efi without them'
+	expect_no qemu "overlong next_args: no next stage is set" "$log" 'hv.efi: next stage \\probe'
+
+	# A next= that the firmware cannot load is reported with its status.
+	image qemu-nonext 'loglevel=7 next=\no_such_stage.efi'
+	log=$OUT/qemu-nonext.log
+	boot_until qemu "$log" 'next stage .no_such_stage.efi: ' 60 --image "$OUT/qemu-nonext.img" \
+		--cpu EPYC
+	expect qemu "missing next=: the firmware's status is reported" "$log" \
+		'hv.efi: next stage .no_such_stage.efi: the firmware could not load it \(status 0x800000000000000e\)'
 }

@@ -53,6 +53,27 @@ KTEST(cmdline_takes_the_next_stage_and_its_quoted_options)
 	KT_EXPECT_STREQ(t, o.next, "");
 }
 
+KTEST(cmdline_marks_a_refused_next_args_so_the_stage_is_not_started)
+{
+	static struct hv_options o;
+	static char line[400];
+	size_t n = strlen("next=\\a.efi next_args="), i;
+
+	memcpy(line, "next=\\a.efi next_args=", n);
+	for (i = 0; i < 300; i++)
+		line[n + i] = 'x';
+	line[n + i] = '\0';
+	KT_EXPECT_EQ(t, parse(&o, line), 1);
+	KT_EXPECT(t, o.next_args_refused);
+	KT_EXPECT_STREQ(t, o.next_args, "");
+	KT_EXPECT_STREQ(t, o.next, "\\a.efi");
+	/* A later, good next_args (the load options after hv.cfg) stands. */
+	KT_EXPECT_EQ(t, cmdline_parse("next_args=quiet", &o), 0);
+	KT_EXPECT(t, !o.next_args_refused);
+	KT_EXPECT_EQ(t, parse(&o, "next=\\a.efi"), 0);
+	KT_EXPECT(t, !o.next_args_refused);
+}
+
 KTEST(cmdline_knows_every_way_to_end_a_run)
 {
 	static struct hv_options o;
