@@ -145,6 +145,17 @@ long efi_read_file_beside_image(const char *name, char *buf, size_t bufsz)
 		return -ENOENT;
 	n = bufsz - 1;
 	s = file->Read(file, &n, buf);
+	if (!EFI_ERROR(s) && n == bufsz - 1) {
+		char more;
+		UINTN one = 1;
+
+		/* One byte past the buffer: the file does not fit. */
+		if (!EFI_ERROR(file->Read(file, &one, &more)) && one) {
+			file->Close(file);
+			buf[n] = '\0';
+			return -E2BIG;
+		}
+	}
 	file->Close(file);
 	if (EFI_ERROR(s))
 		return -EIO;

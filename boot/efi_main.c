@@ -20,6 +20,7 @@
 #include "bug.h"
 #include "lib/console.h"
 #include "lib/kallsyms.h"
+#include "errcode.h"
 #include "lib/kbench.h"
 #include "lib/ktest.h"
 #include "lib/panic.h"
@@ -83,9 +84,23 @@ static void read_options(char *cfg_line, char *opt_line)
 
 	cmdline_defaults(&opts);
 	n = efi_read_file_beside_image(CFG_FILE, file, sizeof(file));
+	if (n == -E2BIG) {
+		cmdline_complain(&opts, CFG_FILE ": longer than %zu bytes: the rest is ignored",
+				 sizeof(file) - 1);
+		n = sizeof(file) - 1;
+	}
+	if (n > 0 && strnlen(file, (size_t)n) < (size_t)n) {
+		size_t nul = strnlen(file, (size_t)n);
+
+		cmdline_complain(&opts, CFG_FILE ": a NUL byte at offset %zu: the %zu bytes from "
+				 "there on are ignored", nul, (size_t)n - nul);
+	}
 	if (n > 0) {
 		if (cmdline_from_config(file, (size_t)n, cfg_line, CMDLINE_MAX))
 			cmdline_complain(&opts, CFG_FILE ": non-ASCII or overlong text replaced");
+		if (strlen(cfg_line) >= CMDLINE_MAX - 1)
+			cmdline_complain(&opts, CFG_FILE ": options longer than %d characters: the "
+					 "rest is ignored", CMDLINE_MAX - 1);
 		cmdline_parse(cfg_line, &opts);
 	}
 	efi_load_options(&lo, &lo_size);

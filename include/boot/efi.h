@@ -29,7 +29,8 @@ void efi_load_options(const void **data, u32 *size);
 /*
  * Reads up to bufsz - 1 bytes of the file name (in the image's directory, on
  * the image's volume) into buf and terminates it.  Returns the length or a
- * negative error (-ENOENT when there is no such file).
+ * negative error (-ENOENT when there is no such file; -E2BIG when it is
+ * longer: buf then holds its first bufsz - 1 bytes).
  */
 long efi_read_file_beside_image(const char *name, char *buf, size_t bufsz);
 /*

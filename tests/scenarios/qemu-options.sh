@@ -33,6 +33,25 @@ scenario_qemu_options() {
 		'hv.efi: next_args was refused: not starting \\probe.efi without them'
 	expect_no qemu "overlong next_args: no next stage is set" "$log" 'hv.efi: next stage \\probe'
 
+	# hv.cfg with a NUL byte, and one longer than hv.efi reads: each is
+	# reported by name, and the options before the cut still apply.
+	printf 'loglevel=7 hvmem=32M exit=qemu\n\0hvmem=96M\n' > "$OUT/nul.cfg"
+	tools/mkimage.sh "$OUT/qemu-cfgnul.img" --efi build/hv.efi \
+		--add "$OUT/nul.cfg=\\EFI\\BOOT\\hv.cfg" > /dev/null
+	qemu_run qemu-cfgnul --cpu EPYC
+	expect qemu "hv.cfg with a NUL: reported with its offset" "$log" \
+		'cmdline: hv.cfg: a NUL byte at offset 31: the 11 bytes from there on are ignored'
+	expect qemu "hv.cfg with a NUL: what came before applies" "$log" 'mem: reserved 32 MiB'
+	{ printf 'loglevel=7 exit=qemu\n'; for i in $(seq 300); do printf '# padding line %03d\n' "$i"; done
+	  printf 'hvmem=96M\n'; } > "$OUT/long.cfg"
+	tools/mkimage.sh "$OUT/qemu-cfglong.img" --efi build/hv.efi \
+		--add "$OUT/long.cfg=\\EFI\\BOOT\\hv.cfg" > /dev/null
+	qemu_run qemu-cfglong --cpu EPYC
+	expect qemu "overlong hv.cfg: reported" "$log" \
+		'cmdline: hv.cfg: longer than 4095 bytes: the rest is ignored'
+	expect_no qemu "overlong hv.cfg: the option past the cut does not apply" "$log" \
+		'mem: reserved 96 MiB'
+
 	# A next= that the firmware cannot load is reported with its status.
 	image qemu-nonext 'loglevel=7 next=\no_such_stage.efi'
 	log=$OUT/qemu-nonext.log
