@@ -33,6 +33,7 @@
 #include "lock.h"
 #include "errcode.h"
 #include "lib/printk.h"
+#include "lib/ratelimit.h"
 #include "lib/string.h"
 #include "mm/page_alloc.h"
 
@@ -66,6 +67,9 @@ static struct mtrr_state mtrr;
 /* The configuration the TDP leaves follow: mtrr as of its last enabled state. */
 static struct mtrr_state mtrr_map;
 static spinlock_t mtrr_lock = SPINLOCK_INIT;
+/* Guest accesses to the hypervisor's memory: their log lines, and a count. */
+static struct ratelimit hole_log = RATELIMIT_INIT(5000, 10);
+static u64 hole_accesses;
 
 
 static const char *const exit_names[VMEXIT_NR] = {
@@ -93,6 +97,9 @@ static void platform_stats(const char *why)
 	pr_info("platform: %s (on cpu%u): %llu exits, %llu TDP faults, %u CPU%s as guest%s\n",
 		why, this_cpu_id(), (unsigned long long)s->exits,
 		(unsigned long long)s->tdp_faults, n, n == 1 ? "" : "s", n == 1 ? "" : "s");
+	if (__atomic_load_n(&hole_accesses, __ATOMIC_RELAXED))
+		pr_info("platform: %llu guest accesses to hypervisor memory refused\n",
+			(unsigned long long)__atomic_load_n(&hole_accesses, __ATOMIC_RELAXED));
 	for (i = 0; i < NR_CPUS && n > 1; i++)
 		if (__atomic_load_n(&is_guest[i], __ATOMIC_ACQUIRE))
 			pr_info("platform:   cpu%u: %llu exits, %llu TDP faults, %llu INIT, %llu "
@@ -317,17 +324,34 @@ static void platform_init_signal(struct vcpu *v)
 	outb(RESET_CONTROL, 0x06);	/* hard reset */
 }
 
+/*
+ * A guest access to the hypervisor's memory: refused, and logged -- but a
+ * guest can make millions, so at most 10 lines each 5 s, the rest counted
+ * (and the total given with the statistics).
+ */
+static void hole_note(const char *what, u64 gpa)
+{
+	u32 missed;
+
+	__atomic_add_fetch(&hole_accesses, 1, __ATOMIC_RELAXED);
+	if (!ratelimit_ok(&hole_log, ns_since_boot(), &missed))
+		return;
+	if (missed)
+		pr_warn("platform: %u more guest accesses to hypervisor memory were refused and "
+			"not logged\n", missed);
+	pr_warn("platform: guest %s hypervisor memory at 0x%llx refused (cpu%u)\n", what,
+		(unsigned long long)gpa, this_cpu_id());
+}
+
 static u64 hole_read(struct vm_mmio_dev *d, u64 off, unsigned int size)
 {
-	pr_warn("platform: guest read of hypervisor memory at 0x%llx refused\n",
-		(unsigned long long)(d->base + off));
+	hole_note("read of", d->base + off);
 	return ~0ULL;
 }
 
 static void hole_write(struct vm_mmio_dev *d, u64 off, unsigned int size, u64 val)
 {
-	pr_warn("platform: guest write to hypervisor memory at 0x%llx refused\n",
-		(unsigned long long)(d->base + off));
+	hole_note("write to", d->base + off);
 }
 
 /* The platform VM may learn where the hypervisor is (it cannot reach it). */

@@ -65,6 +65,18 @@ expect_count() {
 	fi
 }
 
+# expect_at_most SUITE NAME LOG REGEX N: at most N lines of LOG match REGEX
+# (a basic regex, as grep -c takes it), and at least one does.
+expect_at_most() {
+	local n
+	n=$(grep -a -c -- "$4" "$3")
+	if [ "$n" -ge 1 ] && [ "$n" -le "$5" ]; then
+		result "$1" "$2" 1
+	else
+		result "$1" "$2" 0 "$n lines match /$4/ in $3, expected 1 to $5"
+	fi
+}
+
 # expect_no_panic SUITE NAME LOG: LOG has no "Kernel panic" line.
 expect_no_panic() {
 	if grep -aq 'Kernel panic' "$3"; then

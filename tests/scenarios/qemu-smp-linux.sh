@@ -52,6 +52,11 @@ scenario_qemu_smp_linux() {
 		'smpcheck: hidden range \[' "$(echo "$ranges" | grep -c .)"
 	expect qemu "smp Linux 4 CPUs: hv.efi refuses the guest's reads of its memory" "$log" \
 		'platform: guest read of hypervisor memory at 0x[0-9a-f]+ refused'
+	# Reads from 4 CPUs: at most 10 lines each 5 s, the rest counted.
+	expect_at_most qemu "smp Linux 4 CPUs: the refused reads do not flood the log" "$log" \
+		'platform: guest read of hypervisor memory at' 40
+	expect qemu "smp Linux 4 CPUs: the statistics count every refused access" "$log" \
+		'platform: [1-9][0-9]* guest accesses to hypervisor memory refused'
 
 	# 3. memcheck on all CPUs at once.
 	for i in 0 1 2 3; do
