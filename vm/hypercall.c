@@ -91,6 +91,13 @@ int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *e
 	}
 	if (vcpu_skip_insn(v, e) < 0)
 		return 1;
+	if (!virt->long_mode(v))
+		nr = (u32)nr;	/* outside long mode the number is EAX */
+	if (nr - HC_BASE >= HC_SPAN) {
+		/* Another hypervisor's call (KVM's, Hyper-V's): nothing of ours. */
+		v->gpr[GPR_RAX] = (u64)(s64)-ENOSYS;
+		return 0;
+	}
 	switch (nr) {
 	case HC_VERSION:
 		ret = HC_ABI_VERSION;

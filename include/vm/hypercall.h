@@ -8,22 +8,32 @@
  * privilege level the instruction raises #UD.  Guest buffers are named by
  * guest-physical address and length; the hypervisor checks every byte
  * against the guest's memory slots before it writes anything.
+ *
+ * The numbers have a space of their own, HC_BASE ("tdp" in ASCII) + 0 to
+ * 0xfff, so that a guest which believes it runs on another hypervisor
+ * (KVM's calls are 1, 5, 9, ...) reaches none of them: any number outside
+ * it returns -ENOSYS and touches nothing.  Outside long mode the number is
+ * EAX (the upper half of RAX is not the caller's).
  */
 #ifndef TDPVISOR_VM_HYPERCALL_H
 #define TDPVISOR_VM_HYPERCALL_H
 
-#define HC_VERSION 0x0		/* -> (major << 16) | minor */
-#define HC_LOG_READ 0x1		/* RBX gpa, RCX len, RDX offset -> bytes copied */
-#define HC_STATS 0x2		/* RBX gpa of struct hc_stats -> 0 */
-#define HC_HV_MEMORY 0x3	/* RBX gpa of struct hc_hv_memory -> 0 (platform VM) */
-#define HC_GPA_MAPPING 0x4	/* RBX gpa to look up, RCX gpa of struct hc_gpa_mapping -> 0 */
+#define HC_BASE 0x74647000	/* 't' 'd' 'p' */
+#define HC_SPAN 0x1000		/* HC_BASE .. HC_BASE + HC_SPAN - 1 */
+
+#define HC_VERSION (HC_BASE + 0x0)	/* -> (major << 16) | minor */
+#define HC_LOG_READ (HC_BASE + 0x1)	/* RBX gpa, RCX len, RDX offset -> bytes copied */
+#define HC_STATS (HC_BASE + 0x2)	/* RBX gpa of struct hc_stats -> 0 */
+#define HC_HV_MEMORY (HC_BASE + 0x3)	/* RBX gpa of struct hc_hv_memory -> 0 (platform VM) */
+#define HC_GPA_MAPPING (HC_BASE + 0x4)	/* RBX gpa to look up, RCX gpa of struct hc_gpa_mapping -> 0 */
 
 /* Test VMs only: how guest code reports to its host-side test. */
-#define HC_TEST_SYNC 0x100	/* RBX value */
-#define HC_TEST_DONE 0x101
-#define HC_TEST_ASSERT 0x102	/* RBX gpa of "file", RCX line, RDX gpa of "cond", RSI value */
+#define HC_TEST_SYNC (HC_BASE + 0x100)	/* RBX value */
+#define HC_TEST_DONE (HC_BASE + 0x101)
+#define HC_TEST_ASSERT (HC_BASE + 0x102)	/* RBX gpa of "file", RCX line, RDX gpa of "cond", RSI value */
 
-#define HC_ABI_VERSION ((1 << 16) | 0)
+/* 2.0: the numbers moved to HC_BASE. */
+#define HC_ABI_VERSION ((2 << 16) | 0)
 #define HC_MAX_BUFFER (1ULL << 20)	/* the largest buffer a call will touch */
 
 #ifndef __ASSEMBLER__

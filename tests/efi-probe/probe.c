@@ -280,6 +280,21 @@ static void check_hv_range(u64 base, u64 size)
 		    (unsigned long long)hvmap.present);
 }
 
+/* A guest that takes tdpvisor for KVM: KVM's call 1 with a buffer in RBX. */
+static void check_foreign_hypercall(void)
+{
+	static u8 buf[64];
+	unsigned int i, touched = 0;
+	long r;
+
+	memset(buf, 0x5a, sizeof(buf));
+	r = probe_hypercall(1, (u64)(uintptr_t)buf, sizeof(buf));
+	for (i = 0; i < sizeof(buf); i++)
+		touched += buf[i] != 0x5a;
+	probe_check(r == -ENOSYS && !touched, "a KVM-numbered hypercall (1, a buffer in RBX) "
+		    "answers -ENOSYS and writes nothing (%ld, %u bytes changed)", r, touched);
+}
+
 static void check_hv_memory(void)
 {
 	long r = probe_hypercall(HC_VERSION, 0, 0);
@@ -291,6 +306,7 @@ static void check_hv_memory(void)
 		    probe_hypercall(HC_TEST_DONE, 0, 0) == -ENOSYS &&
 		    probe_hypercall(HC_TEST_ASSERT, 0, 0) == -ENOSYS,
 		    "HC_TEST_SYNC/DONE/ASSERT answer -ENOSYS (test VMs' calls)");
+	check_foreign_hypercall();
 	r = probe_hypercall(HC_HV_MEMORY, (u64)(uintptr_t)&hvmem, 0);
 	if (!probe_check(r == 0 && hvmem.count >= 1 && hvmem.count <= ARRAY_SIZE(hvmem.range),
 			 "HC_HV_MEMORY names the hidden ranges (%ld, %llu ranges)", r,

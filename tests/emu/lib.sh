@@ -205,7 +205,8 @@ probe_checks() {
 	fi
 	for c in "CPUID 0x40000000 signature 'tdpvisor'" 'CPUID.1:ECX.hypervisor \(bit 31\) set' \
 		'CPUID.1:ECX.VMX \(bit 5\) clear' 'CPUID.80000001:ECX.SVM \(bit 2\) clear' \
-		"${msrs[@]}" 'HC_VERSION answers 0x10000' 'HC_TEST_SYNC/DONE/ASSERT answer -ENOSYS' \
+		"${msrs[@]}" 'HC_VERSION answers 0x20000' 'HC_TEST_SYNC/DONE/ASSERT answer -ENOSYS' \
+		'a KVM-numbered hypercall \(1, a buffer in RBX\) answers -ENOSYS and writes nothing' \
 		'HC_HV_MEMORY names the hidden ranges' \
 		'the hypervisor still answers after the writes' 'MTRRs readable' \
 		"NMI: 2 NMIs sent to itself reach the probe's NMI handler, one after the other"; do

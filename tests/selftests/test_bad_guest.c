@@ -102,6 +102,13 @@ static void guest_bad_hypercalls(struct guest_shared *sh)
 	sh->arg[7] = (u64)guest_hypercall(HC_STATS, end - 8, 0, 0, 0);
 	/* the platform VM's call: a test VM's kind has no such call */
 	sh->arg[8] = (u64)guest_hypercall(HC_HV_MEMORY, BG_BUF_GPA + 128, 0, 0, 0);
+	/* Another hypervisor's numbers (KVM's 1 was our HC_LOG_READ before the
+	 * numbers moved to HC_BASE), the first past our span, ours with the
+	 * upper half of RAX set: none is ours, none writes anything. */
+	sh->arg[9] = (u64)guest_hypercall(1, BG_BUF_GPA + PAGE_SIZE + 256, 64, 0, 0);
+	sh->arg[10] = (u64)guest_hypercall(HC_BASE + HC_SPAN, BG_BUF_GPA + PAGE_SIZE + 256, 64, 0, 0);
+	sh->arg[11] = (u64)guest_hypercall((1ULL << 32) | HC_LOG_READ, BG_BUF_GPA + PAGE_SIZE + 256,
+					    64, 0, 0);
 	guest_user_hypercall(sh, HC_VERSION);
 	GUEST_SYNC(1);
 }
@@ -174,6 +181,9 @@ KTEST(bad_guest)
 			KT_EXPECT_EQ(t, tvm.shared->arg[6], 0);
 			KT_EXPECT_EQ(t, (s64)tvm.shared->arg[7], -EFAULT);
 			KT_EXPECT_EQ(t, (s64)tvm.shared->arg[8], -ENOSYS);
+			KT_EXPECT_EQ(t, (s64)tvm.shared->arg[9], -ENOSYS);
+			KT_EXPECT_EQ(t, (s64)tvm.shared->arg[10], -ENOSYS);
+			KT_EXPECT_EQ(t, (s64)tvm.shared->arg[11], -ENOSYS);
 			/* the refused calls wrote nothing; the good ones stayed in bounds */
 			for (i = 64; i < PAGE_SIZE; i++)
 				bad += buf[i] != BG_CANARY;
