@@ -72,7 +72,7 @@ deps-emu: deps-build
 # The USB image: BOOTX64.EFI plus hv.cfg with the command line for real
 # hardware (serial and the firmware's screen): the firmware then boots its
 # next boot option -- the machine's own OS -- as the hypervisor's guest.
-USB_CMDLINE := loglevel=7 console=ttyS0,115200 console=efi bluepill
+USB_CMDLINE := loglevel=7 console=ttyS0,115200 console=efi bluepill panic=reset
 # make run: serial only (OVMF already mirrors its text console onto the
 # serial port), and the default guest, a Debian kernel with a busybox shell.
 RUN_CMDLINE := loglevel=7 console=ttyS0,115200 bluepill next=\vmlinuz \

@@ -260,6 +260,13 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 		else
 			cmdline_complain(o, "exit: expected qemu, bochs, poweroff, reset or return, got '%s'",
 				 val ? val : "");
+	} else if (!strcmp(key, "panic")) {
+		if (val && !strcmp(val, "reset"))
+			o->panic_reset = true;
+		else if (val && !strcmp(val, "halt"))
+			o->panic_reset = false;
+		else
+			cmdline_complain(o, "panic: expected reset or halt, got '%s'", val ? val : "");
 	} else {
 		cmdline_complain(o, "unknown option '%s'", key);
 	}

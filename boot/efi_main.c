@@ -227,6 +227,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	tsc_calibrate(efi_stall_us);
 	printk_set_clock(ns_since_boot);
 	panic_set_exit_hook(emulator_exit);
+	panic_set_reset(opts.panic_reset);
 	print_banner(cfg_line, opt_line, loaded_at);
 
 	if (opts.debugwait) {

@@ -8,15 +8,22 @@
 #include "bug.h"
 #include "arch/cpu.h"
 #include "arch/x86.h"
+#include "arch/reset.h"
 #include "lib/console.h"
 #include "lib/panic.h"
 #include "lib/printk.h"
 
 static void (*exit_hook)(int failed);
+static bool reset_on_panic;
 
 void panic_set_exit_hook(void (*hook)(int failed))
 {
 	exit_hook = hook;
+}
+
+void panic_set_reset(bool reset)
+{
+	reset_on_panic = reset;
 }
 
 void halt_forever(void)
@@ -45,6 +52,13 @@ void panic(const char *fmt, ...)
 			exit_hook(1);
 	}
 	pr_emerg("---[ end Kernel panic - not syncing: %s ]---\n", msg);
+	if (reset_on_panic) {
+		pr_emerg("panic: resetting the machine (panic=reset)\n");
+		console_flush_all();
+		machine_reset();
+	}
+	pr_emerg("panic: the machine stays halted (panic=halt)\n");
+	console_flush_all();
 	halt_forever();
 }
 

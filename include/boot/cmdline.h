@@ -55,6 +55,7 @@ struct hv_options {
 	char next[128];		/* CHAINLOAD_MAX_PATH */
 	char next_args[256];	/* CHAINLOAD_MAX_ARGS */
 	bool next_args_refused;	/* a next_args= was refused: next= must not start */
+	bool panic_reset;	/* panic=reset (else halt) */
 	/* debugwait: stop after the banner until a debugger clears hv_debug_wait. */
 	bool debugwait;
 	/* tdp_dirty=pml|dbit|wp: the dirty-logging mode to use; "" = the best offered. */

@@ -2,7 +2,8 @@
 # qemu-panic: hypervisor faults on purpose (crashtest=): registers, a
 # symbolized backtrace, a failure status.
 
-# scenario_qemu_panic: a host #UD, then a BUG_ON.
+# scenario_qemu_panic: a host #UD, then a BUG_ON; without exit=, panic=reset
+# resets the machine and the default halts it, each saying so.
 scenario_qemu_panic() {
 	local log st
 	image qemu-crash-ud "loglevel=7 crashtest=ud exit=qemu"
@@ -19,4 +20,16 @@ scenario_qemu_panic() {
 	expect_status qemu "BUG_ON: failure status" "$st" 1 "$log"
 	expect qemu "BUG_ON: file and line" "$log" 'BUG: failure at boot/efi_main.c:[0-9]+'
 	expect qemu "BUG_ON: backtrace" "$log" 'crashtest_run'
+
+	# No exit= to end the emulator: the panic= policy says what happens.
+	image qemu-crash-reset "loglevel=7 crashtest=bug panic=reset"
+	qemu_run qemu-crash-reset --cpu EPYC
+	expect_status qemu "panic=reset: the machine resets (QEMU's -no-reboot ends it)" "$st" 2 "$log"
+	expect qemu "panic=reset: said before it happens" "$log" \
+		'panic: resetting the machine \(panic=reset\)'
+	image qemu-crash-halt "loglevel=7 crashtest=bug"
+	log=$OUT/qemu-crash-halt.log
+	boot_until qemu "$log" 'the machine stays halted' 60 --image "$OUT/qemu-crash-halt.img" --cpu EPYC
+	expect qemu "panic=halt (the default): said, then the machine stays halted" "$log" \
+		'panic: the machine stays halted \(panic=halt\)'
 }

@@ -74,6 +74,20 @@ KTEST(cmdline_marks_a_refused_next_args_so_the_stage_is_not_started)
 	KT_EXPECT(t, !o.next_args_refused);
 }
 
+KTEST(cmdline_takes_the_panic_policy)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, ""), 0);
+	KT_EXPECT(t, !o.panic_reset);		/* halt by default */
+	KT_EXPECT_EQ(t, parse(&o, "panic=reset"), 0);
+	KT_EXPECT(t, o.panic_reset);
+	KT_EXPECT_EQ(t, parse(&o, "panic=reset panic=halt"), 0);
+	KT_EXPECT(t, !o.panic_reset);
+	KT_EXPECT_EQ(t, parse(&o, "panic=reset panic=reboot panic"), 2);
+	KT_EXPECT(t, o.panic_reset);
+}
+
 KTEST(cmdline_knows_every_way_to_end_a_run)
 {
 	static struct hv_options o;
