@@ -11,6 +11,7 @@
 #include "arch/percpu.h"
 #include "svm_int.h"
 #include "arch/msr.h"
+#include "arch/trapnr.h"
 #include "errcode.h"
 #include "lib/printk.h"
 #include "mm/page_alloc.h"
@@ -102,6 +103,19 @@ static void svm_set_rip(struct vcpu *v, u64 rip)
 	vmcb_write64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_RIP, rip);
 }
 
+static void svm_insn_done(struct vcpu *v)
+{
+	void *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+
+	vmcb_write64(vmcb, VMCB_INT_SHADOW, vmcb_read64(vmcb, VMCB_INT_SHADOW) & ~1ULL);
+	if (!(vmcb_read64(vmcb, VMCB_RFLAGS) & X86_RFLAGS_TF) ||
+	    (vmcb_read64(vmcb, VMCB_EVENTINJ) & VMCB_EVT_VALID))
+		return;
+	/* SVM has no pending-debug field: the #DB is injected, DR6 set here. */
+	vmcb_write64(vmcb, VMCB_DR6, vmcb_read64(vmcb, VMCB_DR6) | X86_DR6_BS);
+	vmcb_write64(vmcb, VMCB_EVENTINJ, DB_VECTOR | VMCB_EVT_TYPE_EXCEPTION | VMCB_EVT_VALID);
+}
+
 static u64 svm_get_cr3(struct vcpu *v)
 {
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CR3);
@@ -160,6 +174,7 @@ const struct virt_ops svm_ops = {
 	.vcpu_run = svm_vcpu_run,
 	.get_rip = svm_get_rip,
 	.set_rip = svm_set_rip,
+	.insn_done = svm_insn_done,
 	.get_cr3 = svm_get_cr3,
 	.get_cs_base = svm_get_cs_base,
 	.get_cr4 = svm_get_cr4,

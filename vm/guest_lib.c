@@ -8,6 +8,7 @@
 #include "vm/test_vm.h"
 #include "arch/exception.h"
 #include "arch/trapnr.h"
+#include "arch/cr.h"
 
 #define KERNEL_CS 0x08
 #define KERNEL_SS 0x10
@@ -38,6 +39,17 @@ void guest_exception_dispatch(struct exc_frame *f)
 		f->rip = sh->user_rip;
 		f->rsp = sh->user_rsp;
 		sh->user_rip = 0;
+		return;
+	}
+	if (f->vector == DB_VECTOR && sh->db_expected) {
+		u64 dr6;
+
+		__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+		sh->db_count++;
+		sh->db_rip = f->rip;
+		sh->db_dr6 = dr6;
+		__asm__ volatile("mov %0, %%dr6" ::"r"(X86_DR6_RESET));
+		f->rflags &= ~X86_RFLAGS_TF;
 		return;
 	}
 	if (f->vector == UD_VECTOR && sh->ud_skip) {

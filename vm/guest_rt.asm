@@ -83,6 +83,48 @@ GUEST_VMX_INSN guest_exec_vmwrite, vmwrite rax, rcx	; 0F 79 C1
 GUEST_VMX_INSN guest_exec_vmlaunch, vmlaunch		; 0F 01 C2
 GUEST_VMX_INSN guest_exec_invept, invept rcx, [rax]	; 66 0F 38 80 08
 
+; void guest_step_cpuid(void), guest_step_hypercall(void): TF on, then one
+; intercepted instruction; the single-step #DB belongs right after it, at
+; the _end label (guest_exception_dispatch() records it and clears TF).
+; POPF sets TF, so the trap follows the instruction after the POPF.
+global guest_step_cpuid:function hidden
+global guest_step_cpuid_end:data hidden
+guest_step_cpuid:
+	push rbx
+	xor eax, eax
+	xor ecx, ecx
+	pushfq
+	or qword [rsp], 0x100
+	popfq
+	cpuid
+guest_step_cpuid_end:
+	pop rbx
+	ret
+
+global guest_step_hypercall:function hidden
+global guest_step_vmcall_end:data hidden
+global guest_step_vmmcall_end:data hidden
+guest_step_hypercall:
+	push rbx
+	mov eax, 0x74647000		; HC_VERSION (include/vm/hypercall.h)
+	cmp byte [guest_use_vmmcall], 0
+	jne step_hc_amd
+	pushfq
+	or qword [rsp], 0x100
+	popfq
+	vmcall
+guest_step_vmcall_end:
+	pop rbx
+	ret
+step_hc_amd:
+	pushfq
+	or qword [rsp], 0x100
+	popfq
+	vmmcall
+guest_step_vmmcall_end:
+	pop rbx
+	ret
+
 global guest_triple_fault:function hidden
 guest_triple_fault:
 	lidt [empty_idtr]

@@ -46,6 +46,6 @@ int vcpu_emulate_mmio(struct vcpu *v, gpa_t gpa, struct vm_mmio_dev *dev)
 		v->gpr[in.reg] = insn_merge_load(&in, v->gpr[in.reg], val);
 		dev->reads++;
 	}
-	virt->set_rip(v, rip + in.len);
+	vcpu_insn_done(v, rip + in.len);
 	return 0;
 }

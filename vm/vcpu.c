@@ -50,17 +50,23 @@ void vcpu_destroy(struct vcpu *v)
 	tdp_vcpu_destroy(&v->tdp);
 }
 
+void vcpu_insn_done(struct vcpu *v, u64 next_rip)
+{
+	virt->set_rip(v, next_rip);
+	virt->insn_done(v);
+}
+
 int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
 {
 	u8 bytes[INSN_MAX_LEN];
 	int n, len;
 
 	if (e->next_rip) {
-		virt->set_rip(v, e->next_rip);
+		vcpu_insn_done(v, e->next_rip);
 		return 0;
 	}
 	if (e->insn_len) {
-		virt->set_rip(v, virt->get_rip(v) + e->insn_len);
+		vcpu_insn_done(v, virt->get_rip(v) + e->insn_len);
 		return 0;
 	}
 	n = vcpu_fetch_insn(v, bytes, sizeof(bytes));
@@ -74,7 +80,7 @@ int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
 			n > 3 ? bytes[3] : 0);
 		return len;
 	}
-	virt->set_rip(v, virt->get_rip(v) + (u64)len);
+	vcpu_insn_done(v, virt->get_rip(v) + (u64)len);
 	return 0;
 }
 

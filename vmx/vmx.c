@@ -189,6 +189,21 @@ static void vmx_set_rip(struct vcpu *v, u64 rip)
 	vmcs_writel(GUEST_RIP, rip);
 }
 
+static void vmx_insn_done(struct vcpu *v)
+{
+	u32 intr;
+
+	vmcs_load(v->arch);
+	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
+	/* The CPU raises the #DB itself at the entry, DR6.BS set. */
+	if (vmcs_readl(GUEST_RFLAGS) & X86_RFLAGS_TF)
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
+			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | X86_DR6_BS);
+}
+
 static u64 vmx_get_cr3(struct vcpu *v)
 {
 	vmcs_load(v->arch);
@@ -254,6 +269,7 @@ const struct virt_ops vmx_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.get_rip = vmx_get_rip,
 	.set_rip = vmx_set_rip,
+	.insn_done = vmx_insn_done,
 	.get_cr3 = vmx_get_cr3,
 	.get_cs_base = vmx_get_cs_base,
 	.get_cr4 = vmx_get_cr4,

@@ -25,10 +25,12 @@
 #define X86_CR4_OSXSAVE BIT_ULL(18)
 #define X86_CR4_PKE BIT_ULL(22)
 
+#define X86_RFLAGS_TF BIT_ULL(8)
 #define X86_RFLAGS_IF BIT_ULL(9)
 
 /* Debug registers after RESET/INIT (SDM vol. 3B 18.2). */
 #define X86_DR6_RESET 0xffff0ff0ULL
+#define X86_DR6_BS BIT_ULL(14)	/* single step */
 #define X86_DR7_RESET 0x400ULL
 
 /* arch/cr.c */

@@ -23,6 +23,9 @@ struct guest_shared {
 	/* guest_user_hypercall(): where a #UD at CPL 3 returns to (CPL 0) */
 	u64 user_rip, user_rsp;
 	u64 user_fault_rip;	/* the CPL 3 instruction that raised #UD */
+	/* db_expected: a #DB is recorded (RIP, DR6), TF cleared, and the
+	 * guest goes on; otherwise a #DB is an unexpected exception. */
+	u64 db_expected, db_count, db_rip, db_dr6;
 };
 
 typedef void (*guest_fn)(struct guest_shared *sh);
@@ -52,6 +55,15 @@ void guest_exec_invept(void);
 #define GUEST_VMWRITE_LEN 3
 #define GUEST_VMLAUNCH_LEN 3
 #define GUEST_INVEPT_LEN 5
+/*
+ * Each sets RFLAGS.TF and executes one instruction the hypervisor
+ * intercepts and performs (CPUID leaf 0; the hypercall HC_VERSION by VMCALL
+ * or VMMCALL): the single-step #DB must arrive at the matching _end label,
+ * right after that instruction.
+ */
+void guest_step_cpuid(void);
+void guest_step_hypercall(void);
+extern const u8 guest_step_cpuid_end[], guest_step_vmcall_end[], guest_step_vmmcall_end[];
 /* Loads an empty IDT and raises #UD: the guest triple-faults. */
 void guest_triple_fault(void);
 /* Makes hypercall nr from CPL 3; returns once it raised #UD (recorded in

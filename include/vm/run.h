@@ -57,5 +57,8 @@ static inline void vcpu_set_edx_eax(struct vcpu *v, u64 val)
  * the VM when the bytes there are not an intercepted instruction.
  */
 int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e);
+/* RIP past an instruction performed here, with what the CPU does at the end
+ * of one (virt_ops.insn_done: the interrupt shadow ends, TF traps). */
+void vcpu_insn_done(struct vcpu *v, u64 next_rip);
 
 #endif

@@ -226,6 +226,13 @@ struct virt_ops {
 	void (*vcpu_run)(struct vcpu *v, struct vm_exit *e);
 	u64 (*get_rip)(struct vcpu *v);
 	void (*set_rip)(struct vcpu *v, u64 rip);
+	/*
+	 * The instruction at RIP was performed here (RIP already moved past
+	 * it): what the CPU would do at its end -- the STI/MOV SS shadow ends,
+	 * and with RFLAGS.TF set a single-step #DB (DR6.BS) is raised before
+	 * the next instruction.
+	 */
+	void (*insn_done)(struct vcpu *v);
 	u64 (*get_cr3)(struct vcpu *v);
 	/* CS.base: RIP is an offset from it outside 64-bit mode. */
 	u64 (*get_cs_base)(struct vcpu *v);

@@ -153,6 +153,10 @@ enum vmx_exit_reason {
 #define IO_QUAL_PORT_SHIFT 16
 
 /* Interruption information (VM-exit, IDT-vectoring and VM-entry fields) */
+/* The guest interruptibility state's blocking bits. */
+#define INTR_BLOCK_STI BIT(0)
+#define INTR_BLOCK_MOV_SS BIT(1)
+
 #define INTR_INFO_VECTOR_MASK 0xffu
 #define INTR_INFO_TYPE_SHIFT 8
 #define INTR_INFO_TYPE_MASK (7u << INTR_INFO_TYPE_SHIFT)
