@@ -7,6 +7,7 @@
  */
 #include "arch/percpu.h"
 #include "arch/cpu.h"
+#include "arch/cr.h"
 #include "arch/exception.h"
 #include "arch/x86.h"
 #include "bug.h"
@@ -69,6 +70,21 @@ void exception_handler(struct exc_frame *f)
 
 	if (fixup_exception(f))
 		return;
+	if (vec == 1 && !(f->rflags & X86_RFLAGS_TF) && !(read_dr7() & DR7_ENABLE_MASK)) {
+		/*
+		 * The host never single-steps nor sets a breakpoint, so this #DB
+		 * is not its own: Bochs' SVM carries a guest's pending single
+		 * step across the #VMEXIT of the instruction it stepped (the
+		 * hypervisor raises that step in the guest itself).  Ignored.
+		 */
+		u64 dr6 = read_dr6();
+
+		pr_warn_once("cpu%u: a #DB in the host (DR6 0x%llx, RIP 0x%llx) that is not its "
+			     "own: ignored\n", this_cpu_id(), (unsigned long long)dr6,
+			     (unsigned long long)f->rip);
+		write_dr6(X86_DR6_RESET);
+		return;
+	}
 	if (vec == 2) {
 		/* The hypervisor's kicks (vm/vm.c vcpu_kick()) and NMIs the guest
 		 * gets anyway: an NMI exit leaves it pending until here (SVM) or

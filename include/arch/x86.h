@@ -140,6 +140,26 @@ static inline u64 read_rflags(void)
 static inline u64 read_rbp(void) { u64 v; __asm__ volatile("mov %%rbp, %0" : "=r"(v)); return v; }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline u64 read_dr6(void)
+{
+	u64 v;
+
+	__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_dr6(u64 v) { __asm__ volatile("mov %0, %%dr6" ::"r"(v)); }
+
+static inline u64 read_dr7(void)
+{
+	u64 v;
+
+	__asm__ volatile("mov %%dr7, %0" : "=r"(v));
+	return v;
+}
+
+#define DR7_ENABLE_MASK 0xffULL	/* L0-L3, G0-G3: a breakpoint is armed */
+
 static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }
 
 struct __attribute__((packed)) desc_ptr {
