@@ -245,9 +245,11 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
  * guest's, when v takes NMIs (they are pending until an entry may inject
  * one; NMIs do not queue, so several make one).
  */
-static void take_guest_nmis(struct vcpu *v)
+static void take_guest_nmis(struct vcpu *v, struct percpu *p)
 {
-	u32 n = __atomic_exchange_n(&this_cpu()->guest_nmis, 0, __ATOMIC_ACQ_REL);
+	/* Read first: the locked exchange only when there is something. */
+	u32 n = __atomic_load_n(&p->guest_nmis, __ATOMIC_RELAXED) ?
+		__atomic_exchange_n(&p->guest_nmis, 0, __ATOMIC_ACQ_REL) : 0;
 
 	if (n && v->reflect_nmis) {
 		v->stats.guest_nmis += n;
@@ -275,7 +277,7 @@ enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev)
 			vm_kill(v->vm, "out of memory for a TDP root");
 			break;
 		}
-		take_guest_nmis(v);
+		take_guest_nmis(v, p);
 		__atomic_store_n(&v->cpu, this_cpu_id(), __ATOMIC_RELEASE);
 		__atomic_store_n(&v->mode, VCPU_IN_GUEST, __ATOMIC_SEQ_CST);
 		virt->vcpu_run(v, &e);

@@ -252,6 +252,25 @@ probe_checks() {
 	expect_no_panic "$suite" "probe: no panic" "$log"
 }
 
+# allcpus_probe_checks SUITE LOG NCPUS: probe.efi with smp=all and allcpus
+# on NCPUS CPUs: each AP, woken by the firmware's INIT-SIPI-SIPI, answers
+# CPUID as a guest and gets the NMIs it sends itself, as does the boot CPU;
+# no TDP flush gave up on a CPU; no panic.
+allcpus_probe_checks() {
+	local suite=$1 log=$2 n=$3 i
+	expect "$suite" "smp=all: the guest's own NMIs reach it on cpu0, one after the other" \
+		"$log" "probe: ok NMI: 2 NMIs sent to itself reach the probe's NMI handler"
+	for ((i = 1; i < n; i++)); do
+		expect "$suite" "smp=all: cpu$i answers CPUID as a guest after the firmware's INIT-SIPI" \
+			"$log" "probe: ok cpu$i: CPUID 0x40000000 signature 'tdpvisor'"
+		expect "$suite" "smp=all: the guest's own NMIs reach it on cpu$i, one after the other" \
+			"$log" "probe: ok cpu$i: 2 NMIs sent to itself reach the probe's NMI handler"
+	done
+	expect_no "$suite" "smp=all probe: every TDP flush reached every CPU" "$log" \
+		'did not exit for a TLB flush'
+	expect_no_panic "$suite" "smp=all probe: no panic" "$log"
+}
+
 # hvprobe_checks SUITE LOG amd|intel: what hv.efi's hvprobe option, run as
 # the platform VM's guest, must find: a CPU without VMX or SVM, XSETBV
 # validated, INVD intercepted.
