@@ -147,6 +147,19 @@ static bool valid_list(const char *v)
 }
 
 /* Applies one key=value (value NULL for a bare key). */
+/* key=yes sets *out, key=no clears it; anything else is refused by name. */
+static void apply_choice(struct hv_options *o, const char *key, const char *val,
+			 const char *yes, const char *no, bool *out)
+{
+	if (val && !strcmp(val, yes))
+		*out = true;
+	else if (val && !strcmp(val, no))
+		*out = false;
+	else
+		cmdline_complain(o, "%s: expected %s or %s, got '%s'", key, yes, no,
+				 val ? val : "");
+}
+
 static void apply(struct hv_options *o, const char *key, const char *val)
 {
 	u64 n;
@@ -217,12 +230,7 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 		else
 			o->bluepill = true;
 	} else if (!strcmp(key, "smp")) {
-		if (val && !strcmp(val, "all"))
-			o->smp_boot_only = false;
-		else if (val && !strcmp(val, "boot"))
-			o->smp_boot_only = true;
-		else
-			cmdline_complain(o, "smp: expected all or boot, got '%s'", val ? val : "");
+		apply_choice(o, key, val, "boot", "all", &o->smp_boot_only);
 	} else if (!strcmp(key, "smp_fault")) {
 		if (!val || parse_u64(val, &n) || !n || n >= 64)
 			cmdline_complain(o, "smp_fault: expected an AP's number, 1..63, got '%s'",
@@ -261,12 +269,7 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 			cmdline_complain(o, "exit: expected qemu, bochs, poweroff, reset or return, got '%s'",
 				 val ? val : "");
 	} else if (!strcmp(key, "panic")) {
-		if (val && !strcmp(val, "reset"))
-			o->panic_reset = true;
-		else if (val && !strcmp(val, "halt"))
-			o->panic_reset = false;
-		else
-			cmdline_complain(o, "panic: expected reset or halt, got '%s'", val ? val : "");
+		apply_choice(o, key, val, "reset", "halt", &o->panic_reset);
 	} else {
 		cmdline_complain(o, "unknown option '%s'", key);
 	}

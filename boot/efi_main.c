@@ -89,13 +89,12 @@ static void read_options(char *cfg_line, char *opt_line)
 				 sizeof(file) - 1);
 		n = sizeof(file) - 1;
 	}
-	if (n > 0 && strnlen(file, (size_t)n) < (size_t)n) {
+	if (n > 0) {
 		size_t nul = strnlen(file, (size_t)n);
 
-		cmdline_complain(&opts, CFG_FILE ": a NUL byte at offset %zu: the %zu bytes from "
-				 "there on are ignored", nul, (size_t)n - nul);
-	}
-	if (n > 0) {
+		if (nul < (size_t)n)
+			cmdline_complain(&opts, CFG_FILE ": a NUL byte at offset %zu: the %zu bytes "
+					 "from there on are ignored", nul, (size_t)n - nul);
 		if (cmdline_from_config(file, (size_t)n, cfg_line, CMDLINE_MAX))
 			cmdline_complain(&opts, CFG_FILE ": non-ASCII or overlong text replaced");
 		if (strlen(cfg_line) >= CMDLINE_MAX - 1)

@@ -25,6 +25,7 @@
 #include "arch/memtype.h"
 #include "arch/msr.h"
 #include "arch/mtrr.h"
+#include "arch/reset.h"
 #include "arch/x86.h"
 #include "arch/xsave.h"
 #include "boot/acpi.h"
@@ -290,15 +291,22 @@ static bool platform_memtype(void *ctx, gfn_t gfn, u64 npages, enum tdp_memtype 
 	return true;
 }
 
+/* The statistics (why says what happened), then a hard reset (0xcf9, with
+ * machine_reset()'s fallbacks should that not take). */
+static __noreturn void platform_reset(const char *why)
+{
+	platform_stats(why);
+	console_flush_all();
+	machine_reset();
+}
+
 /* A triple fault: the guest state, the statistics, and a reset of the
  * machine (as the hardware would do). */
 static void platform_triple_fault(struct vcpu *v)
 {
 	pr_emerg("platform: the guest triple-faulted on cpu%u at RIP 0x%llx (CR3 0x%llx)\n",
 		 v->id, (unsigned long long)virt->get_rip(v), (unsigned long long)virt->get_cr3(v));
-	platform_stats("triple fault, resetting the machine");
-	console_flush_all();
-	outb(RESET_CONTROL, 0x06);	/* hard reset */
+	platform_reset("triple fault, resetting the machine");
 }
 
 /*
@@ -319,9 +327,7 @@ static void platform_init_signal(struct vcpu *v)
 	}
 	pr_emerg("platform: an INIT signal reached the boot CPU at RIP 0x%llx\n",
 		 (unsigned long long)virt->get_rip(v));
-	platform_stats("INIT on the boot CPU, resetting the machine");
-	console_flush_all();
-	outb(RESET_CONTROL, 0x06);	/* hard reset */
+	platform_reset("INIT on the boot CPU, resetting the machine");
 }
 
 /*
