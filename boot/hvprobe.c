@@ -2,8 +2,9 @@
 /*
  * hvprobe: hv.efi, booted as the platform VM's guest, checks from the inside
  * that the hypervisor's memory is out of its reach.  It asks where that
- * memory is (HC_HV_MEMORY), then reads and writes there: every read must
- * return all ones and no write may stick.  It also checks that the CPU
+ * memory is (HC_HV_MEMORY), then reads and writes there: every page must
+ * be the one scratch page that stands in for it (all ones, and a write to
+ * one page shows at the others -- the hypervisor's own pages all differ).  It also checks that the CPU
  * looks like one without VMX or SVM (CPUID, CR4.VMXE, the vendor's MSRs),
  * that XSETBV is validated and that INVD exits.  The verdict is one log
  * line per check, for the tests to read.
@@ -92,22 +93,26 @@ static void probe_cpu_view(const struct cpu_caps *caps)
 	}
 }
 
-/* Probes the first, a middle and the last word of the range. */
+/*
+ * The first, a middle and the last page of the range read as all ones; a
+ * word written to the first shows at the other two, then the ones are
+ * written back.
+ */
 static bool range_hidden(u64 base, u64 size)
 {
-	const u64 offs[3] = { 0, (size / 2) & ~7ULL, size - 8 };
+	const u64 offs[3] = { 0, (size / 2) & ~(PAGE_SIZE - 1), size - PAGE_SIZE };
+	volatile u64 *p[3];
+	bool ok = true;
 	unsigned int i;
 
 	for (i = 0; i < 3; i++) {
-		volatile u64 *p = (volatile u64 *)(uintptr_t)(base + offs[i]);
-
-		if (*p != ~0ULL)
-			return false;
-		*p = 0x600dc0de;
-		if (*p != ~0ULL)
-			return false;
+		p[i] = (volatile u64 *)(uintptr_t)(base + offs[i] + 8);
+		ok &= *p[i] == ~0ULL;
 	}
-	return true;
+	*p[0] = 0x600dc0de;
+	ok &= *p[1] == 0x600dc0de && *p[2] == 0x600dc0de;
+	*p[0] = ~0ULL;
+	return ok;
 }
 
 int hvprobe(const struct cpu_caps *caps)
@@ -132,7 +137,8 @@ int hvprobe(const struct cpu_caps *caps)
 
 		pr_info("hvprobe: hypervisor memory [0x%llx-0x%llx]: %s\n", (unsigned long long)b,
 			(unsigned long long)(b + s - 1),
-			hidden ? "reads as all ones, writes vanish: out of reach" : "REACHABLE");
+			hidden ? "reads as all ones, a write shows at every page: one scratch "
+			"page, out of reach" : "REACHABLE");
 		failures += !hidden;
 	}
 	return failures ? -1 : 0;

@@ -98,6 +98,8 @@ static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
 		v->stats.slot_faults[f.slot->id]++;
 		if (f.level >= 1 && f.level <= 3)
 			v->stats.maps_by_level[f.level]++;
+		if ((f.slot->flags & MM_SLOT_SCRATCH) && vm->kind->scratch_mapped)
+			vm->kind->scratch_mapped(v, e->tdp.gpa, e->tdp.access);
 		return 0;
 	case TDP_FAULT_SPURIOUS:
 		v->stats.tdp_spurious++;

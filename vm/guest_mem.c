@@ -24,6 +24,9 @@ void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, u64 len, bool write)
 	end = gfn_to_gpa(mm_slot_end(s));
 	if (gpa + len < gpa || gpa + len > end)
 		return NULL;
+	/* A scratch slot's frames are one page: a pointer reaches one frame. */
+	if ((s->flags & MM_SLOT_SCRATCH) && (gpa & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
+		return NULL;
 	return (u8 *)(uintptr_t)pfn_to_hpa(mm_slot_gfn_to_pfn(s, gpa_to_gfn(gpa))) +
 	       (gpa & (PAGE_SIZE - 1));
 }

@@ -4,8 +4,10 @@
  * in place and goes on where it was, with guest-physical equal to
  * host-physical.  Its TDP root maps everything up to MAXPHYADDR on demand,
  * with the largest pages the slots allow -- except the hypervisor's own
- * memory (the pool and the relocated image), which is a hole: an access
- * there is logged and reads as all ones, writes vanish.
+ * memory (the pool and the relocated image): every page of it maps one
+ * scratch page of the guest's own (all ones until the guest writes there),
+ * so whatever instruction, width or device touches it, the access is the
+ * CPU's to perform on that page and never reaches the hypervisor's memory.
  *
  * After the launch the hypervisor runs only on VM exits, on its own stack
  * and its own page tables, with interrupts off; the guest keeps the
@@ -36,6 +38,7 @@
 #include "lib/printk.h"
 #include "lib/ratelimit.h"
 #include "lib/string.h"
+#include "mm/mm_hooks.h"
 #include "mm/page_alloc.h"
 
 #define HOST_STACK_ORDER 4	/* 64 KiB */
@@ -68,9 +71,19 @@ static struct mtrr_state mtrr;
 /* The configuration the TDP leaves follow: mtrr as of its last enabled state. */
 static struct mtrr_state mtrr_map;
 static spinlock_t mtrr_lock = SPINLOCK_INIT;
-/* Guest accesses to the hypervisor's memory: their log lines, and a count. */
+/*
+ * The hypervisor's memory as the guest sees it: the ranges, the scratch
+ * page each of their frames maps, the log lines of the pages the guest
+ * touches (a page is mapped at its first touch, later accesses are the
+ * CPU's own) and their count.
+ */
+struct hv_range {
+	u64 base, size;
+};
+static struct hv_range hidden[2];
+static u8 *scratch;
 static struct ratelimit hole_log = RATELIMIT_INIT(5000, 10);
-static u64 hole_accesses;
+static u64 hole_pages;
 
 
 static const char *const exit_names[VMEXIT_NR] = {
@@ -98,9 +111,10 @@ static void platform_stats(const char *why)
 	pr_info("platform: %s (on cpu%u): %llu exits, %llu TDP faults, %u CPU%s as guest%s\n",
 		why, this_cpu_id(), (unsigned long long)s->exits,
 		(unsigned long long)s->tdp_faults, n, n == 1 ? "" : "s", n == 1 ? "" : "s");
-	if (__atomic_load_n(&hole_accesses, __ATOMIC_RELAXED))
-		pr_info("platform: %llu guest accesses to hypervisor memory refused\n",
-			(unsigned long long)__atomic_load_n(&hole_accesses, __ATOMIC_RELAXED));
+	if (__atomic_load_n(&hole_pages, __ATOMIC_RELAXED))
+		pr_info("platform: the guest touched %llu pages of hypervisor memory, each given the "
+			"scratch page\n",
+			(unsigned long long)__atomic_load_n(&hole_pages, __ATOMIC_RELAXED));
 	for (i = 0; i < NR_CPUS && n > 1; i++)
 		if (__atomic_load_n(&is_guest[i], __ATOMIC_ACQUIRE))
 			pr_info("platform:   cpu%u: %llu exits, %llu TDP faults, %llu INIT, %llu "
@@ -331,33 +345,25 @@ static void platform_init_signal(struct vcpu *v)
 }
 
 /*
- * A guest access to the hypervisor's memory: refused, and logged -- but a
- * guest can make millions, so at most 10 lines each 5 s, the rest counted
- * (and the total given with the statistics).
+ * The guest touched a page of the hypervisor's memory: it now maps the
+ * scratch page.  Logged -- but a guest can touch thousands, so at most 10
+ * lines each 5 s, the rest counted (and the total given with the
+ * statistics).
  */
-static void hole_note(const char *what, u64 gpa)
+static void platform_scratch_mapped(struct vcpu *v, gpa_t gpa, u32 access)
 {
 	u32 missed;
 
-	__atomic_add_fetch(&hole_accesses, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&hole_pages, 1, __ATOMIC_RELAXED);
 	if (!ratelimit_ok(&hole_log, ns_since_boot(), &missed))
 		return;
 	if (missed)
-		pr_warn("platform: %u more guest accesses to hypervisor memory were refused and "
-			"not logged\n", missed);
-	pr_warn("platform: guest %s hypervisor memory at 0x%llx refused (cpu%u)\n", what,
-		(unsigned long long)gpa, this_cpu_id());
-}
-
-static u64 hole_read(struct vm_mmio_dev *d, u64 off, unsigned int size)
-{
-	hole_note("read of", d->base + off);
-	return ~0ULL;
-}
-
-static void hole_write(struct vm_mmio_dev *d, u64 off, unsigned int size, u64 val)
-{
-	hole_note("write to", d->base + off);
+		pr_warn("platform: %u more pages of hypervisor memory touched by the guest, not "
+			"logged\n", missed);
+	pr_warn("platform: guest %s hypervisor memory at 0x%llx (cpu%u, RIP 0x%llx): given the "
+		"scratch page\n", access & TDP_ACC_X ? "fetch from" : access & TDP_ACC_W ?
+		"write to" : "read of", (unsigned long long)gpa, v->id,
+		(unsigned long long)virt->get_rip(v));
 }
 
 /* The platform VM may learn where the hypervisor is (it cannot reach it). */
@@ -366,11 +372,10 @@ static s64 hc_hv_memory(struct vcpu *v, gpa_t gpa)
 	struct hc_hv_memory out = { 0 };
 	unsigned int i;
 
-	for (i = 0; i < v->vm->nmmio && out.count < ARRAY_SIZE(out.range); i++) {
-		if (!v->vm->mmio[i]->hv_memory)
-			continue;
-		out.range[out.count].base = v->vm->mmio[i]->base;
-		out.range[out.count].size = v->vm->mmio[i]->size;
+	_Static_assert(ARRAY_SIZE(hidden) <= ARRAY_SIZE(out.range), "struct hc_hv_memory too small");
+	for (i = 0; i < ARRAY_SIZE(hidden); i++) {
+		out.range[out.count].base = hidden[i].base;
+		out.range[out.count].size = hidden[i].size;
 		out.count++;
 	}
 	return vm_write_gpa(v->vm, gpa, &out, sizeof(out)) ? -EFAULT : 0;
@@ -394,37 +399,47 @@ static const struct vm_kind_ops platform_kind = {
 	.hypercall = platform_hypercall,
 	.before_entry = platform_before_entry,
 	.init_signal = platform_init_signal,
+	.scratch_mapped = platform_scratch_mapped,
 };
 
-static struct vm_mmio_dev holes[2] = {
-	{ .name = "hv-pool", .read = hole_read, .write = hole_write, .hv_memory = true },
-	{ .name = "hv-image", .read = hole_read, .write = hole_write, .hv_memory = true },
-};
-
-/* Identity slots for [0, end) around the n devices in h (sorted here). */
-static int add_identity_slots(u64 end, struct vm_mmio_dev **h, unsigned int n)
+/*
+ * Identity slots for [0, end), around the hypervisor's ranges (scratch
+ * slots) and the device dev (when not NULL).
+ */
+static int add_identity_slots(u64 end, struct vm_mmio_dev *dev)
 {
-	struct vm_mmio_dev *t;
+	struct hv_range gaps[ARRAY_SIZE(hidden) + 1], t;
+	unsigned int n = 0, i, j;
 	u64 at = 0;
-	unsigned int i, j;
 
+	for (i = 0; i < ARRAY_SIZE(hidden); i++)
+		gaps[n++] = hidden[i];
+	if (dev)
+		gaps[n++] = (struct hv_range){ dev->base, dev->size };
 	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && h[j]->base < h[j - 1]->base; j--) {
-			t = h[j];
-			h[j] = h[j - 1];
-			h[j - 1] = t;
+		for (j = i; j > 0 && gaps[j].base < gaps[j - 1].base; j--) {
+			t = gaps[j];
+			gaps[j] = gaps[j - 1];
+			gaps[j - 1] = t;
 		}
 	for (i = 0; i <= n; i++) {
-		u64 stop = i < n ? h[i]->base : end;
+		u64 stop = i < n ? gaps[i].base : end;
 
+		if (stop < at)
+			return -EINVAL;	/* overlapping ranges */
 		if (stop > at && !vm_add_slot(&pvm, gpa_to_gfn(at), gpa_to_gfn(stop - at),
 					      hpa_to_pfn(at), 0))
 			return -ENOSPC;
-		if (i < n) {
-			if (stop < at || vm_add_mmio(&pvm, h[i]))
+		if (i == n)
+			break;
+		if (dev && gaps[i].base == dev->base) {
+			if (vm_add_mmio(&pvm, dev))
 				return -ENOSPC;
-			at = h[i]->base + h[i]->size;
+		} else if (!vm_add_slot(&pvm, gpa_to_gfn(gaps[i].base), gpa_to_gfn(gaps[i].size),
+					hpa_to_pfn(mm_virt_to_phys(scratch)), MM_SLOT_SCRATCH)) {
+			return -ENOSPC;
 		}
+		at = gaps[i].base + gaps[i].size;
 	}
 	return 0;
 }
@@ -499,7 +514,7 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 		     unsigned int phys_bits, const struct acpi_power_ports *pp, bool smp,
 		     struct platform_launch_args *out)
 {
-	struct vm_mmio_dev *devs[3] = { &holes[0], &holes[1], NULL };
+	struct vm_mmio_dev *apic = NULL;
 	int err;
 
 	err = vm_create(&pvm, "platform", &platform_kind);
@@ -514,15 +529,20 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	/* The MSRs whose writes exit: this CPU's MTRRs. */
 	nmsr_write_exits = mtrr_msr_list(&mtrr, msr_write_exits, ARRAY_SIZE(msr_write_exits));
 	nmtrr_msrs = nmsr_write_exits;
-	holes[0].base = hv_pool.base;
-	holes[0].size = hv_pool.npages << PAGE_SHIFT;
-	holes[1].base = (uintptr_t)__image_base;
-	holes[1].size = ALIGN_UP((u64)((uintptr_t)__image_end - (uintptr_t)__image_base), PAGE_SIZE);
+	hidden[0].base = hv_pool.base;
+	hidden[0].size = hv_pool.npages << PAGE_SHIFT;
+	hidden[1].base = (uintptr_t)__image_base;
+	hidden[1].size = ALIGN_UP((u64)((uintptr_t)__image_end - (uintptr_t)__image_base), PAGE_SIZE);
+	/* The guest's page in their place (it comes from the pool: hidden too). */
+	scratch = alloc_pages(0);
+	if (!scratch)
+		return -ENOMEM;
+	memset(scratch, 0xff, PAGE_SIZE);
 	smp_guests = smp;
 	if (smp)	/* every CPU a guest: the guests' INIT/SIPI go through us */
-		devs[2] = platform_ipi_setup(pvcpus, is_guest, phys_bits, msr_write_exits,
-					     &nmsr_write_exits, ARRAY_SIZE(msr_write_exits));
-	err = add_identity_slots(1ULL << phys_bits, devs, smp ? 3 : 2);
+		apic = platform_ipi_setup(pvcpus, is_guest, phys_bits, msr_write_exits,
+					  &nmsr_write_exits, ARRAY_SIZE(msr_write_exits));
+	err = add_identity_slots(1ULL << phys_bits, apic);
 	if (!err)
 		err = platform_prepare_cpu(0);
 	host_cr3 = host_pt_build(phys_bits);
@@ -538,11 +558,12 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	add_power_ports();
 	pr_info("platform: power-off ports 0x%x/0x%x, reset port 0x%x=0x%x (ACPI FADT)\n",
 		power.pm1a_cnt, power.pm1b_cnt, power.reset_port, power.reset_value);
-	pr_info("platform: hiding [0x%llx-0x%llx] and [0x%llx-0x%llx] from the guest\n",
-		(unsigned long long)holes[0].base,
-		(unsigned long long)(holes[0].base + holes[0].size - 1),
-		(unsigned long long)holes[1].base,
-		(unsigned long long)(holes[1].base + holes[1].size - 1));
+	pr_info("platform: hiding [0x%llx-0x%llx] and [0x%llx-0x%llx] from the guest (scratch "
+		"page at 0x%llx)\n", (unsigned long long)hidden[0].base,
+		(unsigned long long)(hidden[0].base + hidden[0].size - 1),
+		(unsigned long long)hidden[1].base,
+		(unsigned long long)(hidden[1].base + hidden[1].size - 1),
+		(unsigned long long)mm_virt_to_phys(scratch));
 	*out = launch[0];
 	return 0;
 }

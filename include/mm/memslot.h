@@ -15,6 +15,12 @@
 #define MM_SLOT_READONLY BIT(0)		/* guest writes are emulated (MMIO) */
 #define MM_SLOT_NOEXEC BIT(1)		/* guest instruction fetches fail */
 #define MM_SLOT_DIRTY_LOG BIT(2)	/* set by mm/ while logging is on */
+/*
+ * Every frame of the slot is the one host page at host_pfn (a scratch page
+ * standing in for memory the guest must not reach): mapped with 4 KiB
+ * leaves only, since no larger page could map one frame.
+ */
+#define MM_SLOT_SCRATCH BIT(3)
 
 enum tdp_dirty_mode {
 	TDP_DIRTY_WP,	/* write-protect leaves; a write faults and is logged */
@@ -26,7 +32,8 @@ enum tdp_dirty_mode {
 struct mm_slot {
 	gfn_t base_gfn;
 	u64 npages;
-	pfn_t host_pfn;		/* backs base_gfn; the run is contiguous */
+	pfn_t host_pfn;		/* backs base_gfn; the run is contiguous
+				 * (MM_SLOT_SCRATCH: backs every gfn) */
 	u32 flags;
 	u32 id;
 	enum tdp_dirty_mode dirty_mode;
@@ -52,6 +59,8 @@ static inline gfn_t mm_slot_end(const struct mm_slot *slot)
 
 static inline pfn_t mm_slot_gfn_to_pfn(const struct mm_slot *slot, gfn_t gfn)
 {
+	if (slot->flags & MM_SLOT_SCRATCH)
+		return slot->host_pfn;
 	return slot->host_pfn + (gfn - slot->base_gfn);
 }
 

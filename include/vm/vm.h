@@ -32,7 +32,6 @@ struct vm_mmio_dev {
 	void (*write)(struct vm_mmio_dev *d, u64 off, unsigned int size, u64 val);
 	void *priv;
 	u64 reads, writes;
-	bool hv_memory;		/* a hole over the hypervisor's own memory */
 };
 
 enum vm_exit_reason {
@@ -200,6 +199,10 @@ struct vm_kind_ops {
 	/* A real INIT signal reached the vCPU's CPU (may be NULL: the VM is
 	 * killed).  The vCPU resumes unless the VM was killed. */
 	void (*init_signal)(struct vcpu *v);
+	/* A fault mapped a frame of an MM_SLOT_SCRATCH slot at gpa for the
+	 * access (TDP_ACC_*) the guest tried (may be NULL).  The guest
+	 * resumes and performs the access on the scratch page itself. */
+	void (*scratch_mapped)(struct vcpu *v, gpa_t gpa, u32 access);
 };
 
 /* What the vendor offers; filled by its enable() before anything reads it. */
@@ -305,7 +308,8 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id,
 void vcpu_destroy(struct vcpu *v);
 
 /* ---- vm/guest_mem.c ---- */
-/* Host pointer to [gpa, gpa+len) when it lies in one slot, else NULL. */
+/* Host pointer to [gpa, gpa+len) when it lies in one slot (and, in a
+ * scratch slot, in one frame), else NULL. */
 void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, u64 len, bool write);
 /* Copies between guest-physical memory and the host; every byte checked.
  * Returns 0 or -EFAULT. */

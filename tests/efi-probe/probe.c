@@ -8,8 +8,10 @@
  *   b. MSRs: EFER.SVME reads 0 and the SVM MSRs raise #GP (AMD);
  *      IA32_FEATURE_CONTROL shows no VMX and the VMX capability MSRs raise
  *      #GP (Intel) -- what a CPU without virtualization shows;
- *   c. the hypervisor's memory (HC_HV_MEMORY) reads as all ones, writes do
- *      not land, no TDP leaf maps it, and the hypervisor answers afterwards;
+ *   c. the hypervisor's memory (HC_HV_MEMORY) is out of reach: every page
+ *      of it maps one scratch page (all ones until written, a write to
+ *      one page shows at every other, one 4 KiB TDP leaf frame for all),
+ *      and the hypervisor answers afterwards;
  *   d. the TDP leaves' memory types agree with the MTRRs (probe_mtrr.c);
  *   e. every other CPU, asked through the firmware's MP services, answers
  *      CPUID as a guest of tdpvisor too (checked with the load option
@@ -246,38 +248,57 @@ static struct hc_hv_memory hvmem;
 static struct hc_gpa_mapping hvmap;
 
 /* HV_SAMPLE_PAGES pages spread over [base, base + size): first and last
- * word of each read as all ones.  Returns the number that did not. */
-static unsigned int sample_reads(u64 base, u64 size)
+ * word of each read as want.  Returns the number that did not. */
+static unsigned int sample_reads(u64 base, u64 size, u64 want)
 {
 	u64 pages = size >> PAGE_SHIFT, i, bad = 0;
 
 	for (i = 0; i < HV_SAMPLE_PAGES; i++) {
 		u64 page = base + ((i * (pages - 1)) / (HV_SAMPLE_PAGES - 1) << PAGE_SHIFT);
 
-		bad += probe_read64(page) != ~0ULL;
-		bad += probe_read64(page + PAGE_SIZE - 8) != ~0ULL;
+		bad += probe_read64(page) != want;
+		bad += probe_read64(page + PAGE_SIZE - 8) != want;
 	}
 	return (unsigned int)bad;
 }
 
-static void check_hv_range(u64 base, u64 size)
+/* The TDP leaf of gpa (after a touch): its host frame, or ~0 when it is
+ * not one present 4 KiB leaf. */
+static u64 leaf_frame(u64 gpa)
 {
-	u64 mid = base + ((size / 2) & ~(PAGE_SIZE - 1));
-	unsigned int bad = sample_reads(base, size);
-	long r;
+	(void)probe_read64(gpa);
+	if (probe_hypercall(HC_GPA_MAPPING, gpa, (u64)(uintptr_t)&hvmap) || !hvmap.present ||
+	    hvmap.level != HC_LEVEL_4K)
+		return ~0ULL;
+	return hvmap.hpa & ~(u64)(PAGE_SIZE - 1);
+}
 
-	probe_check(!bad, "hypervisor memory [0x%llx-0x%llx]: %u pages sampled read as all ones",
+/*
+ * Range i, before anything wrote there: read as all ones; a word written
+ * at its first page reads back at its middle page and at the first page of
+ * range 0 (one scratch page behind all of them); each of those pages is a
+ * 4 KiB leaf of that same frame.  The ones are written back.
+ */
+static void check_hv_range(u64 i)
+{
+	u64 base = hvmem.range[i].base, size = hvmem.range[i].size, other = hvmem.range[0].base;
+	u64 mid = base + ((size / 2) & ~(PAGE_SIZE - 1)), f;
+
+	probe_check(!sample_reads(base, size, ~0ULL),
+		    "hypervisor memory [0x%llx-0x%llx]: %u pages sampled read as all ones",
 		    (unsigned long long)base, (unsigned long long)(base + size - 1), HV_SAMPLE_PAGES);
-	probe_write64(base, 0x600dc0de);
-	probe_write64(mid + 8, 0x600dc0de);
-	probe_check(probe_read64(base) == ~0ULL && probe_read64(mid + 8) == ~0ULL,
-		    "hypervisor memory [0x%llx-0x%llx]: writes do not land",
-		    (unsigned long long)base, (unsigned long long)(base + size - 1));
-	r = probe_hypercall(HC_GPA_MAPPING, base, (u64)(uintptr_t)&hvmap);
-	probe_check(r == 0 && !hvmap.present,
-		    "hypervisor memory [0x%llx-0x%llx]: no TDP leaf maps it (HC_GPA_MAPPING %ld, present %llu)",
-		    (unsigned long long)base, (unsigned long long)(base + size - 1), r,
-		    (unsigned long long)hvmap.present);
+	probe_write64(base + 8, 0x600dc0de);
+	probe_check(probe_read64(mid + 8) == 0x600dc0de && probe_read64(other + 8) == 0x600dc0de &&
+		    !sample_reads(base + PAGE_SIZE, size - PAGE_SIZE, ~0ULL),
+		    "hypervisor memory [0x%llx-0x%llx]: writes land on the scratch page, seen at "
+		    "every page", (unsigned long long)base, (unsigned long long)(base + size - 1));
+	probe_write64(base + 8, ~0ULL);
+	f = leaf_frame(base);
+	probe_check(f != ~0ULL && leaf_frame(mid) == f && leaf_frame(other) == f &&
+		    leaf_frame(base + size - PAGE_SIZE) == f,
+		    "hypervisor memory [0x%llx-0x%llx]: every page maps one 4 KiB scratch frame "
+		    "(0x%llx)", (unsigned long long)base, (unsigned long long)(base + size - 1),
+		    (unsigned long long)f);
 }
 
 /* A guest that takes tdpvisor for KVM: KVM's call 1 with a buffer in RBX. */
@@ -313,7 +334,7 @@ static void check_hv_memory(void)
 			 (unsigned long long)hvmem.count))
 		return;
 	for (i = 0; i < hvmem.count; i++)
-		check_hv_range(hvmem.range[i].base, hvmem.range[i].size);
+		check_hv_range(i);
 	r = probe_hypercall(HC_VERSION, 0, 0);
 	probe_check(r == HC_ABI_VERSION, "the hypervisor still answers after the writes");
 }

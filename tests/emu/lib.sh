@@ -212,7 +212,8 @@ probe_checks() {
 		"NMI: 2 NMIs sent to itself reach the probe's NMI handler, one after the other"; do
 		expect "$suite" "probe: ${c//\\/}" "$log" "probe: ok $c"
 	done
-	for c in 'read as all ones' 'writes do not land' 'no TDP leaf maps it'; do
+	for c in 'read as all ones' 'writes land on the scratch page' \
+		'every page maps one 4 KiB scratch frame'; do
 		expect_count "$suite" "probe: hypervisor pool and image: $c" "$log" \
 			"probe: ok hypervisor memory \[0x[0-9a-f]*-0x[0-9a-f]*\]: .*$c" 2
 	done

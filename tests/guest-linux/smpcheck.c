@@ -31,10 +31,9 @@
  * for a hidden range; reading stops at the first word that is not all ones.
  * The found ranges are printed, so a test compares them with the
  * hypervisor's own "platform: hiding [A-B] and [C-D]" log line.  The reads
- * are single 8-byte MOVs through a mapping of /dev/mem (the hypervisor
- * emulates MOV on its hidden ranges, not string instructions, so read() on
- * /dev/mem, which copies with whatever the kernel's copy routine uses, is
- * not an option).  Debian's kernel has CONFIG_STRICT_DEVMEM and
+ * are single 8-byte MOVs through a mapping of /dev/mem (each page of a
+ * hidden range maps the hypervisor's one scratch page, all ones unless a
+ * guest wrote there).  Debian's kernel has CONFIG_STRICT_DEVMEM and
  * CONFIG_IO_STRICT_DEVMEM: a page that is System RAM or a busy resource
  * cannot be mapped; e820 "Reserved" ranges above 1 MiB are neither.
  *

@@ -364,6 +364,35 @@ KTEST(read_only_slot_write_is_mmio_and_noexec_fetch_is_refused)
 	env_down(t, e);
 }
 
+/*
+ * A scratch slot: every frame maps the one scratch page, with 4 KiB leaves
+ * even where the slot and the page are 2 MiB- and 1 GiB-aligned (a larger
+ * leaf would map the frames after the scratch page).
+ */
+KTEST(scratch_slot_maps_every_frame_to_its_one_page_at_4k)
+{
+	struct env *e = env_up(t, &spte_fmt_ept);
+	struct mm_slot scratch = { .base_gfn = 0x40000, .npages = 0x40000, .host_pfn = 0x100000,
+				   .flags = MM_SLOT_SCRATCH };
+	u64 a, b;
+	int level;
+
+	KT_ASSERT(t, e != NULL);
+	KT_EXPECT_EQ(t, mm_slot_gfn_to_pfn(&scratch, 0x7ffff), 0x100000);
+	KT_EXPECT_EQ(t, fault(e, &scratch, 0x40000, TDP_ACC_R, 3), TDP_FAULT_FIXED);
+	a = lookup(e, 0x40000, &level);
+	KT_EXPECT_EQ(t, level, TDP_LEVEL_4K);
+	KT_EXPECT_EQ(t, fault(e, &scratch, 0x5f3a1, TDP_ACC_W, 3), TDP_FAULT_FIXED);
+	b = lookup(e, 0x5f3a1, &level);
+	KT_EXPECT_EQ(t, level, TDP_LEVEL_4K);
+	KT_EXPECT_EQ(t, spte_pfn(a), 0x100000);
+	KT_EXPECT_EQ(t, spte_pfn(b), 0x100000);
+	KT_EXPECT(t, spte_is_writable(e->mmu.fmt, b));
+	/* Its neighbour was not touched: nothing maps it. */
+	KT_EXPECT_EQ(t, lookup(e, 0x40001, &level), 0);
+	env_down(t, e);
+}
+
 KTEST(mmio_marker_is_recognised_until_the_generation_changes)
 {
 	struct env *e = env_up(t, &spte_fmt_ept);
