@@ -36,6 +36,11 @@ void asm_offsets(void)
 	/* the test VMs' shared page (vm/guest.h) */
 	OFFSET(GUEST_SHARED_USER_RIP, struct guest_shared, user_rip);
 	OFFSET(GUEST_SHARED_USER_RSP, struct guest_shared, user_rsp);
+	OFFSET(GUEST_SIO_OP, struct guest_sio, op);
+	OFFSET(GUEST_SIO_PORT, struct guest_sio, port);
+	OFFSET(GUEST_SIO_PTR, struct guest_sio, ptr);
+	OFFSET(GUEST_SIO_COUNT, struct guest_sio, count);
+	OFFSET(GUEST_SIO_BACKWARDS, struct guest_sio, backwards);
 
 	/* indexes of the guest register array (vm/gpr.h) */
 	DEFINE(GPR_RAX, GPR_RAX);

@@ -12,9 +12,11 @@
 #include "svm_int.h"
 #include "arch/msr.h"
 #include "arch/trapnr.h"
+#include "bug.h"
 #include "errcode.h"
 #include "lib/printk.h"
 #include "mm/page_alloc.h"
+#include "vm/insn.h"
 #include "vm/vm.h"
 #include "lib/string.h"
 
@@ -126,6 +128,35 @@ static u64 svm_get_cs_base(struct vcpu *v)
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CS + VMCB_SEG_BASE);
 }
 
+static u64 svm_get_seg_base(struct vcpu *v, unsigned int seg)
+{
+	static const enum vmcb_field field[] = {
+		[INSN_SEG_ES] = VMCB_ES, [INSN_SEG_CS] = VMCB_CS, [INSN_SEG_SS] = VMCB_SS,
+		[INSN_SEG_DS] = VMCB_DS, [INSN_SEG_FS] = VMCB_FS, [INSN_SEG_GS] = VMCB_GS,
+	};
+
+	BUG_ON(seg == INSN_SEG_NONE || seg >= ARRAY_SIZE(field));
+	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, field[seg] + VMCB_SEG_BASE);
+}
+
+static unsigned int svm_get_cpu_mode(struct vcpu *v)
+{
+	void *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+	u32 attr = vmcb_read32(vmcb, VMCB_CS + VMCB_SEG_SEL) >> 16;
+
+	if ((vmcb_read64(vmcb, VMCB_EFER) & EFER_LMA) && (attr & VMCB_ATTR_L))
+		return CPU_MODE_64;
+	if (!(vmcb_read64(vmcb, VMCB_CR0) & X86_CR0_PE) ||
+	    (vmcb_read64(vmcb, VMCB_RFLAGS) & X86_RFLAGS_VM))
+		return CPU_MODE_16;
+	return attr & VMCB_ATTR_DB ? CPU_MODE_32 : CPU_MODE_16;
+}
+
+static u64 svm_get_rflags(struct vcpu *v)
+{
+	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_RFLAGS);
+}
+
 static u64 svm_get_cr4(struct vcpu *v)
 {
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CR4);
@@ -177,6 +208,9 @@ const struct virt_ops svm_ops = {
 	.insn_done = svm_insn_done,
 	.get_cr3 = svm_get_cr3,
 	.get_cs_base = svm_get_cs_base,
+	.get_seg_base = svm_get_seg_base,
+	.get_cpu_mode = svm_get_cpu_mode,
+	.get_rflags = svm_get_rflags,
 	.get_cr4 = svm_get_cr4,
 	.get_cpl = svm_get_cpl,
 	.long_mode = svm_long_mode,

@@ -207,7 +207,7 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 	case VMEXIT_CR_ACCESS:
 		return handle_cr_access(v, e) < 0;
 	case VMEXIT_IO:
-		return vm->kind->io(v, e) < 0;
+		return vcpu_emulate_io(v, e) < 0;
 	case VMEXIT_VIRT_INSN:
 		pr_debug("vm %s: %s at RIP 0x%llx: #UD\n", vm->name, e->insn,
 			 (unsigned long long)virt->get_rip(v));

@@ -49,7 +49,8 @@ void guest_exception_dispatch(struct exc_frame *f)
 		sh->db_rip = f->rip;
 		sh->db_dr6 = dr6;
 		__asm__ volatile("mov %0, %%dr6" ::"r"(X86_DR6_RESET));
-		f->rflags &= ~X86_RFLAGS_TF;
+		if (f->rip != sh->db_hold_rip)
+			f->rflags &= ~X86_RFLAGS_TF;
 		return;
 	}
 	if (f->vector == UD_VECTOR && sh->ud_skip) {

@@ -125,6 +125,94 @@ guest_step_vmmcall_end:
 	pop rbx
 	ret
 
+; void guest_string_io(struct guest_sio *op): the INS/OUTS op->op names,
+; at port op->port, with rDI or rSI = op->ptr, RCX = op->count, DF set when
+; op->backwards.  op->ptr and op->count get rDI/rSI and RCX as the
+; instruction left them.
+global guest_string_io:function hidden
+guest_string_io:
+	push rbx
+	mov rbx, rdi
+	mov rdx, [rbx + GUEST_SIO_PORT]
+	mov rcx, [rbx + GUEST_SIO_COUNT]
+	mov rdi, [rbx + GUEST_SIO_PTR]
+	mov rsi, rdi
+	mov r8, [rbx + GUEST_SIO_OP]
+	pushfq
+	pop r9
+	and r9, ~0x500			; TF and DF off
+	cmp qword [rbx + GUEST_SIO_BACKWARDS], 0
+	je .fwd
+	or r9, 0x400			; DF
+.fwd:
+	push r9
+	popfq
+	cmp r8, 0
+	je .insb
+	cmp r8, 1
+	je .insw
+	cmp r8, 2
+	je .insd
+	cmp r8, 3
+	je .outsb
+	cmp r8, 4
+	je .outsw
+	cmp r8, 5
+	je .outsd
+	cmp r8, 6
+	je .one_insb
+	cmp r8, 7
+	je .one_outsw
+	jmp .done_si
+.insb:	rep insb
+	jmp .done_di
+.insw:	rep insw
+	jmp .done_di
+.insd:	rep insd
+	jmp .done_di
+.one_insb:
+	insb
+	jmp .done_di
+.outsb:	rep outsb
+	jmp .done_si
+.outsw:	rep outsw
+	jmp .done_si
+.outsd:	rep outsd
+	jmp .done_si
+.one_outsw:
+	outsw
+	jmp .done_si
+.done_di:
+	mov rsi, rdi
+.done_si:
+	pushfq
+	and qword [rsp], ~0x500
+	popfq
+	mov [rbx + GUEST_SIO_PTR], rsi
+	mov [rbx + GUEST_SIO_COUNT], rcx
+	pop rbx
+	ret
+
+; u64 guest_step_rep_insb(u8 *dst, u64 count, u16 port): REP INSB with TF
+; on; returns RCX after it.  The CPU traps after every iteration: RIP is
+; guest_step_rep_insb_insn until the last, then guest_step_rep_insb_end
+; (guest_exception_dispatch() keeps TF on while the #DB's RIP is
+; sh->db_hold_rip).
+global guest_step_rep_insb:function hidden
+global guest_step_rep_insb_insn:data hidden
+global guest_step_rep_insb_end:data hidden
+guest_step_rep_insb:
+	mov rcx, rsi
+	pushfq
+	and qword [rsp], ~0x400
+	or qword [rsp], 0x100
+	popfq
+guest_step_rep_insb_insn:
+	rep insb
+guest_step_rep_insb_end:
+	mov rax, rcx
+	ret
+
 global guest_triple_fault:function hidden
 guest_triple_fault:
 	lidt [empty_idtr]

@@ -534,6 +534,51 @@ int insn_intercepted_length(const u8 *bytes, size_t avail, enum cpu_mode mode)
 	return -EINVAL;
 }
 
+int insn_decode_string_io(const u8 *bytes, size_t avail, enum cpu_mode mode,
+			  struct string_io_insn *out)
+{
+	struct decoder d = { .bytes = bytes, .limit = MIN(avail, (size_t)INSN_MAX_LEN),
+			     .mode = mode };
+	enum insn_seg seg = INSN_SEG_NONE;
+	bool rep = false;
+	u8 op;
+
+	for (; d.pos < d.limit; d.pos++) {
+		u8 b = bytes[d.pos];
+
+		if (mode == CPU_MODE_64 && (b & REX_HI_MASK) == REX_HI)
+			continue;	/* REX.W does not widen INS/OUTS */
+		if (b == PFX_LOCK)
+			return -EINVAL;		/* #UD on the CPU */
+		if (b == PFX_REP || b == PFX_REPNE)
+			rep = true;		/* both repeat INS/OUTS */
+		else if (b == PFX_OPSIZE)
+			d.opsize_pfx = true;
+		else if (b == PFX_ADDRSIZE)
+			d.addrsize_pfx = true;
+		else if (seg_override(b) != INSN_SEG_NONE)
+			seg = seg_override(b);
+		else
+			break;
+	}
+	if (take_u8(&d, &op))
+		return -E2BIG;
+	if (op < 0x6c || op > 0x6f)
+		return -EOPNOTSUPP;
+	out->len = (u8)d.pos;
+	out->in = op <= 0x6d;
+	out->size = !(op & 1) ? 1 : (mode == CPU_MODE_16) == d.opsize_pfx ? 4 : 2;
+	out->addr_size = (u8)address_size(&d);
+	out->rep = rep;
+	/* INS writes ES:rDI whatever the prefixes; OUTS reads DS:rSI, or the
+	 * override's segment (in 64-bit mode only FS and GS have a base). */
+	if (out->in)
+		out->seg = INSN_SEG_ES;
+	else
+		out->seg = seg == INSN_SEG_NONE ? INSN_SEG_DS : seg;
+	return 0;
+}
+
 u64 insn_store_value(const struct mmio_insn *in, const u64 gpr[GPR_NR])
 {
 	u64 v;

@@ -152,20 +152,12 @@ static bool is_reset(u16 port, u32 val)
  * An intercepted port: performed on the guest's behalf, after the
  * statistics are printed when it powers the machine off or resets it.
  */
-static int platform_io(struct vcpu *v, const struct vm_exit *e)
+static int platform_io(struct vcpu *v, u16 port, u8 size, bool in, u32 *valp)
 {
-	u16 port = e->io.port;
-	u32 val = (u32)v->gpr[GPR_RAX];
+	u32 val = *valp;
 
-	if (e->io.string) {
-		vm_kill(v->vm, "string I/O on intercepted port 0x%x", port);
-		return -EOPNOTSUPP;
-	}
-	if (vcpu_skip_insn(v, e))
-		return -EFAULT;
-	if (e->io.in) {
-		vcpu_io_in_result(v, e->io.size, e->io.size == 1 ? inb(port) :
-				  e->io.size == 2 ? inw(port) : inl(port));
+	if (in) {
+		*valp = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
 		return 0;
 	}
 	if (is_power_off(port, val))
@@ -173,9 +165,9 @@ static int platform_io(struct vcpu *v, const struct vm_exit *e)
 	else if (is_reset(port, val))
 		platform_stats("the guest resets the machine");
 	console_flush_all();
-	if (e->io.size == 1)
+	if (size == 1)
 		outb(port, (u8)val);
-	else if (e->io.size == 2)
+	else if (size == 2)
 		outw(port, (u16)val);
 	else
 		outl(port, val);

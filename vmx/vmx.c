@@ -13,6 +13,7 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/page_alloc.h"
+#include "vm/insn.h"
 #include "vm/vm.h"
 
 /* Exceptions that push an error code (the VM-entry check wants it exact). */
@@ -216,6 +217,38 @@ static u64 vmx_get_cs_base(struct vcpu *v)
 	return vmcs_readl(GUEST_CS_BASE);
 }
 
+static u64 vmx_get_seg_base(struct vcpu *v, unsigned int seg)
+{
+	static const u32 field[] = {
+		[INSN_SEG_ES] = GUEST_ES_BASE, [INSN_SEG_CS] = GUEST_CS_BASE,
+		[INSN_SEG_SS] = GUEST_SS_BASE, [INSN_SEG_DS] = GUEST_DS_BASE,
+		[INSN_SEG_FS] = GUEST_FS_BASE, [INSN_SEG_GS] = GUEST_GS_BASE,
+	};
+
+	BUG_ON(seg == INSN_SEG_NONE || seg >= ARRAY_SIZE(field));
+	vmcs_load(v->arch);
+	return vmcs_readl(field[seg]);
+}
+
+static unsigned int vmx_get_cpu_mode(struct vcpu *v)
+{
+	u32 ar;
+
+	vmcs_load(v->arch);
+	ar = vmcs_read32(GUEST_CS_AR_BYTES);
+	if ((vmcs_read32(VM_ENTRY_CONTROLS) & ENTRY_IA32E_MODE) && (ar & VMX_AR_L))
+		return CPU_MODE_64;
+	if (!(vmcs_readl(GUEST_CR0) & X86_CR0_PE) || (vmcs_readl(GUEST_RFLAGS) & X86_RFLAGS_VM))
+		return CPU_MODE_16;
+	return ar & VMX_AR_DB ? CPU_MODE_32 : CPU_MODE_16;
+}
+
+static u64 vmx_get_rflags(struct vcpu *v)
+{
+	vmcs_load(v->arch);
+	return vmcs_readl(GUEST_RFLAGS);
+}
+
 static u64 vmx_get_cr4(struct vcpu *v)
 {
 	struct vmx_vcpu *s = v->arch;
@@ -272,6 +305,9 @@ const struct virt_ops vmx_ops = {
 	.insn_done = vmx_insn_done,
 	.get_cr3 = vmx_get_cr3,
 	.get_cs_base = vmx_get_cs_base,
+	.get_seg_base = vmx_get_seg_base,
+	.get_cpu_mode = vmx_get_cpu_mode,
+	.get_rflags = vmx_get_rflags,
 	.get_cr4 = vmx_get_cr4,
 	.get_cpl = vmx_get_cpl,
 	.long_mode = vmx_long_mode,

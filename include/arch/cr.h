@@ -27,6 +27,8 @@
 
 #define X86_RFLAGS_TF BIT_ULL(8)
 #define X86_RFLAGS_IF BIT_ULL(9)
+#define X86_RFLAGS_DF BIT_ULL(10)
+#define X86_RFLAGS_VM BIT_ULL(17)
 
 /* Debug registers after RESET/INIT (SDM vol. 3B 18.2). */
 #define X86_DR6_RESET 0xffff0ff0ULL

@@ -26,6 +26,7 @@ struct guest_shared {
 	/* db_expected: a #DB is recorded (RIP, DR6), TF cleared, and the
 	 * guest goes on; otherwise a #DB is an unexpected exception. */
 	u64 db_expected, db_count, db_rip, db_dr6;
+	u64 db_hold_rip;	/* a #DB at this RIP leaves TF on (REP stepping) */
 };
 
 typedef void (*guest_fn)(struct guest_shared *sh);
@@ -66,6 +67,23 @@ void guest_step_hypercall(void);
 extern const u8 guest_step_cpuid_end[], guest_step_vmcall_end[], guest_step_vmmcall_end[];
 /* Loads an empty IDT and raises #UD: the guest triple-faults. */
 void guest_triple_fault(void);
+/*
+ * guest_string_io(): one INS/OUTS at port with rDI/rSI = ptr, rCX = count,
+ * DF = backwards; ptr and count get the registers' values after it.  op:
+ * GUEST_SIO_*.
+ */
+enum {
+	GUEST_SIO_REP_INSB, GUEST_SIO_REP_INSW, GUEST_SIO_REP_INSD,
+	GUEST_SIO_REP_OUTSB, GUEST_SIO_REP_OUTSW, GUEST_SIO_REP_OUTSD,
+	GUEST_SIO_INSB, GUEST_SIO_OUTSW,
+	GUEST_SIO_NR
+};
+struct guest_sio {
+	u64 op, port, ptr, count, backwards;
+};
+void guest_string_io(struct guest_sio *op);
+u64 guest_step_rep_insb(u8 *dst, u64 count, u16 port);
+extern const u8 guest_step_rep_insb_insn[], guest_step_rep_insb_end[];
 /* Makes hypercall nr from CPL 3; returns once it raised #UD (recorded in
  * sh->user_fault_rip) -- or, were it to succeed, after the next #UD. */
 void guest_user_hypercall(struct guest_shared *sh, u64 nr);

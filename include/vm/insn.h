@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Decoding the one instruction behind an emulated MMIO access.
+ * Decoding the one instruction behind an emulated MMIO access (and the
+ * INS/OUTS behind a string I/O exit, insn_decode_string_io()).
  *
  * A guest's load or store to a range with no memory exits as a TDP fault
  * that tells the GPA but (without decode assists) neither the size, the
@@ -128,6 +129,27 @@ int insn_decode_mmio(const u8 *bytes, size_t avail, enum cpu_mode mode,
  * the bytes are not one of those instructions or are cut short.
  */
 int insn_intercepted_length(const u8 *bytes, size_t avail, enum cpu_mode mode);
+
+/* An INS or OUTS, as the emulation of an intercepted port needs it. */
+struct string_io_insn {
+	u8 len;			/* bytes of the instruction */
+	bool in;		/* INS (port -> ES:rDI), else OUTS (seg:rSI -> port) */
+	u8 size;		/* bytes per element: 1, 2 or 4 */
+	u8 addr_size;		/* 2, 4 or 8: the width of rSI/rDI/rCX used */
+	u8 seg;			/* enum insn_seg of the memory operand */
+	bool rep;		/* F3 or F2: repeat rCX times */
+};
+
+/*
+ * Decodes INS/OUTS (6C-6F) with their prefixes: 66, 67, segment
+ * overrides (ignored for INS, which always writes ES), REP/REPNE (either
+ * repeats), REX in 64-bit mode (no effect on the size).  Returns 0, or
+ * -EOPNOTSUPP (another opcode), -EINVAL (LOCK: #UD on the CPU), -E2BIG
+ * (cut short or longer than INSN_MAX_LEN).  Reads no byte at or past
+ * MIN(avail, INSN_MAX_LEN).
+ */
+int insn_decode_string_io(const u8 *bytes, size_t avail, enum cpu_mode mode,
+			  struct string_io_insn *out);
 
 /*
  * The value a store writes to the device: the immediate, or the source

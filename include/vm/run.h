@@ -31,6 +31,11 @@ enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev);
 /* vm/mmio.c: emulates the access at the guest's RIP against dev.  Returns
  * 0, or a negative error after killing the VM with the reason. */
 int vcpu_emulate_mmio(struct vcpu *v, gpa_t gpa, struct vm_mmio_dev *dev);
+/*
+ * A VMEXIT_IO (vm/pio.c): IN/OUT, or INS/OUTS with or without REP, each
+ * access performed by the kind's io().  0: resume; <0: the VM is dead.
+ */
+int vcpu_emulate_io(struct vcpu *v, const struct vm_exit *e);
 /* vm/hypercall.c: returns 1 when the call is an event for the owner. */
 int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *ev);
 

@@ -85,6 +85,7 @@ struct vm_stats {
 	u64 tdp_faults;		/* faults the TDP MMU fixed */
 	u64 tdp_spurious;
 	u64 mmio_exits;
+	u64 string_io_elems;	/* elements INS/OUTS moved through intercepted ports */
 	u64 mmio_marker_hits;	/* recognised without a slot lookup */
 	u64 mmio_slot_lookups;	/* slot lookups that found MMIO (no marker yet) */
 	u64 maps_by_level[4];	/* fixed TDP faults by the level they mapped at */
@@ -176,9 +177,11 @@ struct vcpu {
  */
 struct vm_kind_ops {
 	const char *name;
-	/* An intercepted port access: performs it (and moves RIP past the
-	 * instruction).  0: resume; <0: the VM is dead. */
-	int (*io)(struct vcpu *v, const struct vm_exit *e);
+	/* One access of an intercepted port (vm/pio.c decodes the
+	 * instruction, string forms included, and calls this once per
+	 * element): an OUT of *val, or an IN whose value goes to *val.
+	 * 0: done; <0: the VM is dead. */
+	int (*io)(struct vcpu *v, u16 port, u8 size, bool in, u32 *val);
 	/* An intercepted RDMSR/WRMSR: *val is the value written, or receives
 	 * the value read.  0: done; -EPERM: inject #GP. */
 	int (*msr)(struct vcpu *v, u32 msr, bool write, u64 *val);
@@ -239,6 +242,11 @@ struct virt_ops {
 	u64 (*get_cr3)(struct vcpu *v);
 	/* CS.base: RIP is an offset from it outside 64-bit mode. */
 	u64 (*get_cs_base)(struct vcpu *v);
+	/* The base of segment seg (enum insn_seg, not INSN_SEG_NONE). */
+	u64 (*get_seg_base)(struct vcpu *v, unsigned int seg);
+	/* How the code at RIP decodes (enum cpu_mode): CS.L, CS.D, EFER.LMA. */
+	unsigned int (*get_cpu_mode)(struct vcpu *v);
+	u64 (*get_rflags)(struct vcpu *v);
 	/* CR4 as the guest reads it (its own value where the vendor masks bits). */
 	u64 (*get_cr4)(struct vcpu *v);
 	unsigned int (*get_cpl)(struct vcpu *v);

@@ -739,3 +739,75 @@ KTEST(insn_intercepted_length_reads_no_byte_past_15)
 	b[INSN_MAX_LEN] = 0xf4;		/* the 16th byte: an overlong instruction */
 	KT_EXPECT_EQ(t, insn_intercepted_length(b, sizeof(b), M64), -EINVAL);
 }
+
+/* ---- INS and OUTS ---------------------------------------------------------- */
+
+struct sio_case {
+	struct encoding e;
+	int ret;
+	struct string_io_insn want;	/* when ret == 0 */
+};
+
+#define SIO(len, in, size, asz, seg, rep) \
+	{ len, in, size, asz, INSN_SEG_##seg, rep }
+
+static const struct sio_case sio_cases[] = {
+	{ ENC(M64, "insb", 0x6c), 0, SIO(1, true, 1, 8, ES, false) },
+	{ ENC(M64, "insd", 0x6d), 0, SIO(1, true, 4, 8, ES, false) },
+	{ ENC(M64, "insw", 0x66, 0x6d), 0, SIO(2, true, 2, 8, ES, false) },
+	{ ENC(M64, "outsb", 0x6e), 0, SIO(1, false, 1, 8, DS, false) },
+	{ ENC(M64, "rep outsd", 0xf3, 0x6f), 0, SIO(2, false, 4, 8, DS, true) },
+	{ ENC(M64, "repne outsb: F2 repeats too", 0xf2, 0x6e), 0, SIO(2, false, 1, 8, DS, true) },
+	{ ENC(M64, "rep insw (addr32)", 0x67, 0x66, 0xf3, 0x6d), 0, SIO(4, true, 2, 4, ES, true) },
+	{ ENC(M64, "rex.w outsd: REX.W does not widen", 0x48, 0x6f), 0,
+	  SIO(2, false, 4, 8, DS, false) },
+	{ ENC(M64, "fs rep outsb", 0x64, 0xf3, 0x6e), 0, SIO(3, false, 1, 8, FS, true) },
+	{ ENC(M64, "gs insb: INS ignores the override", 0x65, 0x6c), 0,
+	  SIO(2, true, 1, 8, ES, false) },
+	{ ENC(M32, "rep outsw", 0xf3, 0x66, 0x6f), 0, SIO(3, false, 2, 4, DS, true) },
+	{ ENC(M32, "outsb (addr16)", 0x67, 0x6e), 0, SIO(2, false, 1, 2, DS, false) },
+	{ ENC(M16, "insw", 0x6d), 0, SIO(1, true, 2, 2, ES, false) },
+	{ ENC(M16, "es outsd (66)", 0x26, 0x66, 0x6f), 0, SIO(3, false, 4, 2, ES, false) },
+	{ ENC(M16, "rep insb (addr32)", 0xf3, 0x67, 0x6c), 0, SIO(3, true, 1, 4, ES, true) },
+	{ ENC(M64, "lock outsb: #UD", 0xf0, 0x6e), -EINVAL, { 0 } },
+	{ ENC(M64, "in al, dx: not a string form", 0xec), -EOPNOTSUPP, { 0 } },
+	{ ENC(M64, "movsb", 0xa4), -EOPNOTSUPP, { 0 } },
+	{ ENC(M64, "prefixes only", 0xf3, 0x66), -E2BIG, { 0 } },
+	{ ENC(M64, "15 prefixes, no opcode", 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+	      0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66), -E2BIG, { 0 } },
+	{ ENC(M64, "14 prefixes + outsb = 15 bytes", 0xf3, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+	      0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x6e), 0, SIO(15, false, 1, 8, DS, true) },
+};
+
+KTEST(insn_string_io_decodes_size_address_size_segment_and_rep)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sio_cases); i++) {
+		const struct sio_case *c = &sio_cases[i];
+		struct string_io_insn got;
+		int r;
+
+		memset(&got, 0, sizeof(got));
+		r = insn_decode_string_io(c->e.bytes, c->e.n, c->e.mode, &got);
+		ktest_check(t, r == c->ret, __FILE__, __LINE__, "'%s': expected %d, seen %d",
+			    c->e.text, c->ret, r);
+		if (r || c->ret)
+			continue;
+		ktest_check(t, got.len == c->want.len && got.in == c->want.in &&
+			    got.size == c->want.size && got.addr_size == c->want.addr_size &&
+			    got.seg == c->want.seg && got.rep == c->want.rep, __FILE__, __LINE__,
+			    "'%s': len %u in %d size %u asz %u seg %u rep %d", c->e.text, got.len,
+			    got.in, got.size, got.addr_size, got.seg, got.rep);
+	}
+}
+
+KTEST(insn_string_io_reads_no_byte_past_15)
+{
+	u8 b[INSN_MAX_LEN + 1];
+	struct string_io_insn got;
+
+	memset(b, 0xf3, sizeof(b));
+	b[INSN_MAX_LEN] = 0x6e;		/* the 16th byte: an overlong instruction */
+	KT_EXPECT_EQ(t, insn_decode_string_io(b, sizeof(b), M64, &got), -E2BIG);
+}
