@@ -157,6 +157,54 @@ static u64 svm_get_rflags(struct vcpu *v)
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_RFLAGS);
 }
 
+static void svm_dump_seg(const void *vmcb, const char *name, enum vmcb_field seg)
+{
+	const u8 *s = (const u8 *)vmcb + seg;
+
+	pr_emerg("  %s %04x base %016llx limit %08x attr %03x\n", name,
+		 *(const volatile u16 *)(s + VMCB_SEG_SEL),
+		 (unsigned long long)*(const volatile u64 *)(s + VMCB_SEG_BASE),
+		 *(const volatile u32 *)(s + VMCB_SEG_LIMIT),
+		 *(const volatile u16 *)(s + VMCB_SEG_ATTR));
+}
+
+static void svm_dump_state(struct vcpu *v)
+{
+	const void *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+
+	pr_emerg("  RIP %016llx RSP %016llx RFLAGS %08llx CPL %u\n",
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_RIP),
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_RSP),
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_RFLAGS), vmcb_read8(vmcb, VMCB_CPL));
+	pr_emerg("  CR0 %016llx CR2 %016llx CR3 %016llx CR4 %016llx EFER %llx\n",
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_CR0),
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_CR2),
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_CR3),
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_CR4),
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_EFER));
+	svm_dump_seg(vmcb, "CS", VMCB_CS);
+	svm_dump_seg(vmcb, "SS", VMCB_SS);
+	svm_dump_seg(vmcb, "DS", VMCB_DS);
+	svm_dump_seg(vmcb, "ES", VMCB_ES);
+	svm_dump_seg(vmcb, "FS", VMCB_FS);
+	svm_dump_seg(vmcb, "GS", VMCB_GS);
+	svm_dump_seg(vmcb, "TR", VMCB_TR);
+	pr_emerg("  GDTR %016llx/%x IDTR %016llx/%x DR7 %llx\n",
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_GDTR + VMCB_SEG_BASE),
+		 vmcb_read32(vmcb, VMCB_GDTR + VMCB_SEG_LIMIT),
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_IDTR + VMCB_SEG_BASE),
+		 vmcb_read32(vmcb, VMCB_IDTR + VMCB_SEG_LIMIT),
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_DR7));
+	pr_emerg("  interrupt shadow %llx event-inj %016llx exit-int-info %016llx\n",
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_INT_SHADOW),
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_EVENTINJ),
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_EXITINTINFO));
+	pr_emerg("  last exit: code 0x%llx info1 0x%llx info2 0x%llx\n",
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_EXITCODE),
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_EXITINFO1),
+		 (unsigned long long)vmcb_read64(vmcb, VMCB_EXITINFO2));
+}
+
 static u64 svm_get_cr4(struct vcpu *v)
 {
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CR4);
@@ -211,6 +259,7 @@ const struct virt_ops svm_ops = {
 	.get_seg_base = svm_get_seg_base,
 	.get_cpu_mode = svm_get_cpu_mode,
 	.get_rflags = svm_get_rflags,
+	.dump_state = svm_dump_state,
 	.get_cr4 = svm_get_cr4,
 	.get_cpl = svm_get_cpl,
 	.long_mode = svm_long_mode,

@@ -312,6 +312,7 @@ static void platform_triple_fault(struct vcpu *v)
 {
 	pr_emerg("platform: the guest triple-faulted on cpu%u at RIP 0x%llx (CR3 0x%llx)\n",
 		 v->id, (unsigned long long)virt->get_rip(v), (unsigned long long)virt->get_cr3(v));
+	vcpu_dump(v);
 	platform_reset("triple fault, resetting the machine");
 }
 
@@ -437,8 +438,11 @@ static int add_identity_slots(u64 end, struct vm_mmio_dev *dev)
 }
 
 
-/* Runs this CPU's platform vCPU for good.  A dead platform VM is a dead
- * machine. */
+/*
+ * Runs this CPU's platform vCPU for good.  A dead platform VM is a dead
+ * machine: the reason, the guest's state and the statistics are logged,
+ * then panic() does what panic= says (halt or reset).
+ */
 static void platform_host(struct platform_capture *c)
 {
 	unsigned int id = this_cpu_id();
@@ -464,8 +468,12 @@ static void platform_host(struct platform_capture *c)
 	__atomic_store_n(&is_guest[id], true, __ATOMIC_RELEASE);
 	for (;;) {
 		vcpu_run(v, &ev);
-		if (ev.type == VEV_DEAD)
-			panic("platform: the guest died: %s", pvm.death);
+		if (ev.type != VEV_DEAD)
+			continue;
+		pr_emerg("platform: the guest died on cpu%u: %s\n", id, pvm.death);
+		vcpu_dump(v);
+		platform_stats("the guest died");
+		panic("platform: the guest died: %s", pvm.death);
 	}
 }
 

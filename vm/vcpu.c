@@ -5,6 +5,7 @@
  */
 #include "vm/run.h"
 #include "vm/insn.h"
+#include "arch/percpu.h"
 #include "bug.h"
 #include "errcode.h"
 #include "lib/printk.h"
@@ -89,4 +90,33 @@ void vcpu_io_in_result(struct vcpu *v, unsigned int size, u64 val)
 	u64 mask = size == 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
 
 	v->gpr[GPR_RAX] = (size == 4 ? 0 : v->gpr[GPR_RAX] & ~mask) | (val & mask);
+}
+
+void vcpu_dump(struct vcpu *v)
+{
+	const u64 *g = v->gpr;
+	u8 b[INSN_MAX_LEN];
+	char hex[3 * INSN_MAX_LEN + 1];
+	int n, i;
+
+	pr_emerg("vm %s: vcpu%u on cpu%u:\n", v->vm->name, v->id, this_cpu_id());
+	pr_emerg("  RAX %016llx RBX %016llx RCX %016llx RDX %016llx\n",
+		 (unsigned long long)g[GPR_RAX], (unsigned long long)g[GPR_RBX],
+		 (unsigned long long)g[GPR_RCX], (unsigned long long)g[GPR_RDX]);
+	pr_emerg("  RSI %016llx RDI %016llx RBP %016llx R8  %016llx\n",
+		 (unsigned long long)g[GPR_RSI], (unsigned long long)g[GPR_RDI],
+		 (unsigned long long)g[GPR_RBP], (unsigned long long)g[GPR_R8]);
+	pr_emerg("  R9  %016llx R10 %016llx R11 %016llx R12 %016llx\n",
+		 (unsigned long long)g[GPR_R9], (unsigned long long)g[GPR_R10],
+		 (unsigned long long)g[GPR_R11], (unsigned long long)g[GPR_R12]);
+	pr_emerg("  R13 %016llx R14 %016llx R15 %016llx\n", (unsigned long long)g[GPR_R13],
+		 (unsigned long long)g[GPR_R14], (unsigned long long)g[GPR_R15]);
+	virt->dump_state(v);
+	n = vcpu_fetch_insn(v, b, sizeof(b));
+	for (i = 0; i < n; i++)
+		snprintf(hex + 3 * i, sizeof(hex) - 3 * (size_t)i, " %02x", b[i]);
+	if (n > 0)
+		pr_emerg("  code at RIP:%s\n", hex);
+	else
+		pr_emerg("  code at RIP: not readable (%d)\n", n);
 }

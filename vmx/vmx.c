@@ -249,6 +249,49 @@ static u64 vmx_get_rflags(struct vcpu *v)
 	return vmcs_readl(GUEST_RFLAGS);
 }
 
+static u64 vmx_get_cr4(struct vcpu *v);
+
+static void vmx_dump_seg(const char *name, u32 sel, u32 base)
+{
+	pr_emerg("  %s %04llx base %016llx limit %08llx ar %05llx\n", name,
+		 (unsigned long long)vmcs_read16(sel), (unsigned long long)vmcs_readl(base),
+		 (unsigned long long)vmcs_read32(sel - GUEST_ES_SELECTOR + GUEST_ES_LIMIT),
+		 (unsigned long long)vmcs_read32(sel - GUEST_ES_SELECTOR + GUEST_ES_AR_BYTES));
+}
+
+static void vmx_dump_state(struct vcpu *v)
+{
+	vmcs_load(v->arch);
+	pr_emerg("  RIP %016llx RSP %016llx RFLAGS %08llx\n",
+		 (unsigned long long)vmcs_readl(GUEST_RIP), (unsigned long long)vmcs_readl(GUEST_RSP),
+		 (unsigned long long)vmcs_readl(GUEST_RFLAGS));
+	pr_emerg("  CR0 %016llx CR3 %016llx CR4 %016llx (reads %016llx) EFER %llx\n",
+		 (unsigned long long)vmcs_readl(GUEST_CR0), (unsigned long long)vmcs_readl(GUEST_CR3),
+		 (unsigned long long)vmcs_readl(GUEST_CR4), (unsigned long long)vmx_get_cr4(v),
+		 (unsigned long long)vmcs_read64(GUEST_IA32_EFER));
+	vmx_dump_seg("CS", GUEST_CS_SELECTOR, GUEST_CS_BASE);
+	vmx_dump_seg("SS", GUEST_SS_SELECTOR, GUEST_SS_BASE);
+	vmx_dump_seg("DS", GUEST_DS_SELECTOR, GUEST_DS_BASE);
+	vmx_dump_seg("ES", GUEST_ES_SELECTOR, GUEST_ES_BASE);
+	vmx_dump_seg("FS", GUEST_FS_SELECTOR, GUEST_FS_BASE);
+	vmx_dump_seg("GS", GUEST_GS_SELECTOR, GUEST_GS_BASE);
+	vmx_dump_seg("TR", GUEST_TR_SELECTOR, GUEST_TR_BASE);
+	pr_emerg("  GDTR %016llx/%llx IDTR %016llx/%llx DR7 %llx\n",
+		 (unsigned long long)vmcs_readl(GUEST_GDTR_BASE),
+		 (unsigned long long)vmcs_read32(GUEST_GDTR_LIMIT),
+		 (unsigned long long)vmcs_readl(GUEST_IDTR_BASE),
+		 (unsigned long long)vmcs_read32(GUEST_IDTR_LIMIT),
+		 (unsigned long long)vmcs_readl(GUEST_DR7));
+	pr_emerg("  interruptibility %x activity %x pending-dbg %llx entry-event %08x "
+		 "idt-vectoring %08x\n", vmcs_read32(GUEST_INTERRUPTIBILITY_INFO),
+		 vmcs_read32(GUEST_ACTIVITY_STATE),
+		 (unsigned long long)vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS),
+		 vmcs_read32(VM_ENTRY_INTR_INFO), vmcs_read32(IDT_VECTORING_INFO));
+	pr_emerg("  last exit: reason 0x%x qualification 0x%llx VM-instruction error %u\n",
+		 vmcs_read32(VM_EXIT_REASON), (unsigned long long)vmcs_readl(EXIT_QUALIFICATION),
+		 vmcs_read32(VM_INSTRUCTION_ERROR));
+}
+
 static u64 vmx_get_cr4(struct vcpu *v)
 {
 	struct vmx_vcpu *s = v->arch;
@@ -308,6 +351,7 @@ const struct virt_ops vmx_ops = {
 	.get_seg_base = vmx_get_seg_base,
 	.get_cpu_mode = vmx_get_cpu_mode,
 	.get_rflags = vmx_get_rflags,
+	.dump_state = vmx_dump_state,
 	.get_cr4 = vmx_get_cr4,
 	.get_cpl = vmx_get_cpl,
 	.long_mode = vmx_long_mode,

@@ -40,6 +40,9 @@ int vcpu_emulate_io(struct vcpu *v, const struct vm_exit *e);
 int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *ev);
 
 /* ---- vm/vcpu.c ---- */
+/* Logs (pr_emerg) the vCPU's state: registers, the vendor's view
+ * (virt_ops.dump_state) and the instruction bytes at RIP. */
+void vcpu_dump(struct vcpu *v);
 /* Puts an IN instruction's size-byte result into the guest's RAX: AL/AX
  * keep RAX's other bits, EAX clears bits 63:32, as the hardware does. */
 void vcpu_io_in_result(struct vcpu *v, unsigned int size, u64 val);

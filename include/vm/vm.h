@@ -247,6 +247,10 @@ struct virt_ops {
 	/* How the code at RIP decodes (enum cpu_mode): CS.L, CS.D, EFER.LMA. */
 	unsigned int (*get_cpu_mode)(struct vcpu *v);
 	u64 (*get_rflags)(struct vcpu *v);
+	/* Logs (pr_emerg) the vendor's view of the guest: control registers,
+	 * segments, descriptor tables, event and interruptibility state, the
+	 * last exit. */
+	void (*dump_state)(struct vcpu *v);
 	/* CR4 as the guest reads it (its own value where the vendor masks bits). */
 	u64 (*get_cr4)(struct vcpu *v);
 	unsigned int (*get_cpl)(struct vcpu *v);

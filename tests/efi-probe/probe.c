@@ -22,6 +22,10 @@
  *   f. NMIs it sends itself reach its own NMI handler, one after the other
  *      (on every CPU with allcpus): the guest still gets its NMIs, and its
  *      IRET ends its NMI blocking;
+ *   with die (and smp=all, which traps the xAPIC page), a 16-byte SSE load
+ *      from the local APIC, which the hypervisor cannot perform: the
+ *      platform guest dies, and hv.efi must log why with the guest's state
+ *      and follow its panic= policy;
  *   g. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
  *      goes on.
  * One line per check on COM1 ("probe: ok ..." or "probe: FAIL ..."), then
@@ -53,7 +57,7 @@ enum probe_exit { EXIT_RETURN, EXIT_QEMU, EXIT_BOCHS };
 
 static struct {
 	unsigned int passed, failed;
-	bool intel, amd, conout, allcpus, badipi, initbsp;
+	bool intel, amd, conout, allcpus, badipi, initbsp, die;
 	enum probe_exit exit;
 	SIMPLE_TEXT_OUTPUT_INTERFACE *con;
 } pr;
@@ -397,6 +401,8 @@ static void read_options(EFI_HANDLE image, EFI_BOOT_SERVICES *bs)
 			pr.badipi = true;
 		else if (!strncmp(opts + i, "initbsp", 7))
 			pr.initbsp = true;
+		else if (!strncmp(opts + i, "die", 3))
+			pr.die = true;
 	}
 }
 
@@ -668,6 +674,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	probe_info("probe.efi starting, image at 0x%llx",
 		   (unsigned long long)(uintptr_t)efi_main);
 	read_vendor();
+	if (pr.die) {
+		probe_info("die: an SSE load from the local APIC at 0x%lx", APIC_ID_REG);
+		probe_info("die: it read 0x%llx and the guest lives on",
+			   (unsigned long long)probe_read128(APIC_ID_REG));
+	}
 	ours = check_cpuid();
 	check_msrs();
 	n = self_nmis();

@@ -26,6 +26,7 @@ long probe_vmcall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3);
 long probe_vmmcall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3);
 u64 probe_read64(u64 addr);
 void probe_write64(u64 addr, u64 v);
+u64 probe_read128(u64 addr);
 int probe_rdmsr_safe(u32 msr, u64 *val);
 void probe_gp_entry(void);
 extern u64 probe_old_gp;

@@ -43,6 +43,13 @@ probe_read64:
 	mov rax, [rdi]
 	ret
 
+; u64 probe_read128(u64 addr): a 16-byte SSE load (MOVDQU); the low half.
+global probe_read128
+probe_read128:
+	movdqu xmm0, [rdi]
+	movq rax, xmm0
+	ret
+
 global probe_write64
 probe_write64:
 	mov [rdi], rsi

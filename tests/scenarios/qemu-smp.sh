@@ -78,6 +78,26 @@ scenario_qemu_smp() {
 		'platform: triple fault, resetting the machine \(on cpu1\)'
 	expect_no qemu "bad IPIs: the probe never sees the machine go on" "$log" 'did not reset'
 	expect_no_panic qemu "bad IPIs: no panic" "$log"
+	expect qemu "bad IPIs: the triple fault dumps the AP's state" "$log" \
+		'CR0 [0-9a-f]{16} CR2 [0-9a-f]{16} CR3'
+	expect qemu "bad IPIs: ... and its code at RIP" "$log" '  code at RIP:( [0-9a-f]{2})+$'
+
+	# A platform guest that dies (an SSE load from the trapped xAPIC page,
+	# which the hypervisor cannot perform): why, its state, the statistics,
+	# then the panic= policy -- with exit=qemu, a failure status.
+	tests/efi-probe/mkprobe-img.sh "$OUT/qemu-smp-die.img" --exit qemu --hv-args smp=all \
+		--probe-args "die" > /dev/null
+	qemu_run qemu-smp-die --cpu EPYC,hypervisor=off --mem 1024 --smp 2
+	expect_status qemu "dead guest: a failure status" "$st" 1 "$log"
+	expect qemu "dead guest: the reason, with its CPU" "$log" \
+		'platform: the guest died on cpu0: MMIO at GPA 0xfee00020: instruction f3 0f 6f .* is not emulated'
+	expect qemu "dead guest: its registers" "$log" '  RAX [0-9a-f]{16} RBX [0-9a-f]{16}'
+	expect qemu "dead guest: its control registers and segments" "$log" \
+		'  CS [0-9a-f]{4} base [0-9a-f]{16} limit'
+	expect qemu "dead guest: the SSE load at RIP" "$log" '  code at RIP: f3 0f 6f 07'
+	expect qemu "dead guest: the statistics" "$log" 'platform: the guest died \(on cpu0\)'
+	expect qemu "dead guest: then the panic" "$log" 'Kernel panic - not syncing: platform: the guest died'
+	expect_no qemu "dead guest: the probe never goes on" "$log" 'the guest lives on'
 
 	# Test VMs with vCPUs on two CPUs at once (tests/selftests/test_smp.c).
 	image qemu-smp-ktest "loglevel=7 ktest=smp exit=qemu"
