@@ -79,3 +79,22 @@ int uart_init(struct uart *u, u16 io, u32 baud)
 	console_register(&u->con);
 	return 0;
 }
+
+void serial_early_console(void)
+{
+	static struct uart early;
+	static const char note[] = "hv.efi: no console was set up yet: COM1 at 115200, and "
+				   "the log so far:\n";
+	char buf[256];
+	size_t off = 0, n;
+
+	if (console_registered())
+		return;
+	if (uart_init(&early, uart_legacy_ports[0], 115200))
+		return;
+	early.con.write(&early.con, note, sizeof(note) - 1);
+	while ((n = log_ring_read(off, buf, sizeof(buf))) > 0) {
+		early.con.write(&early.con, buf, n);
+		off += n;
+	}
+}

@@ -11,6 +11,7 @@
 #include "arch/exception.h"
 #include "arch/x86.h"
 #include "bug.h"
+#include "arch/serial.h"
 #include "lib/console.h"
 #include "lib/printk.h"
 
@@ -99,6 +100,7 @@ void exception_handler(struct exc_frame *f)
 		return;
 	}
 	printk_enter_panic();
+	serial_early_console();
 	pr_emerg("cpu%u: host exception %llu (%s), error code 0x%llx\n", this_cpu_id(),
 		 (unsigned long long)vec, vec < 32 ? exc_names[vec] : "?",
 		 (unsigned long long)f->error);

@@ -243,10 +243,11 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 		else
 			o->debugwait = true;
 	} else if (!strcmp(key, "crashtest")) {
-		if (val && (!strcmp(val, "ud") || !strcmp(val, "pf") || !strcmp(val, "bug")))
+		if (val && (!strcmp(val, "ud") || !strcmp(val, "pf") || !strcmp(val, "bug") ||
+			    !strcmp(val, "early")))
 			strscpy(o->crashtest, val, sizeof(o->crashtest));
 		else
-			cmdline_complain(o, "crashtest: expected ud, pf or bug, got '%s'",
+			cmdline_complain(o, "crashtest: expected ud, pf, bug or early, got '%s'",
 					 val ? val : "");
 	} else if (!strcmp(key, "tdp_dirty")) {
 		if (val && (!strcmp(val, "pml") || !strcmp(val, "dbit") || !strcmp(val, "wp")))

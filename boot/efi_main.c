@@ -221,7 +221,16 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 
 	efi_init(image, systab);
 	kallsyms_set_alias(loaded_at);
+	/* Our IDT first: a fault from here on is reported on the serial port
+	 * (arch/traps.c), even before the consoles are set up. */
+	percpu_install(0, cpu_read_apic_id());
+	if (desc_init()) {
+		percpu_uninstall();
+		return EFI_OUT_OF_RESOURCES;
+	}
 	read_options(cfg_line, opt_line);
+	if (!strcmp(opts.crashtest, "early"))	/* a fault before any console */
+		__builtin_trap();
 	setup_consoles();
 	tsc_calibrate(efi_stall_us);
 	printk_set_clock(ns_since_boot);
@@ -236,11 +245,6 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 		pr_notice("hv.efi: debugger attached, going on\n");
 	}
 
-	percpu_install(0, cpu_read_apic_id());
-	if (desc_init()) {
-		percpu_uninstall();
-		return EFI_OUT_OF_RESOURCES;
-	}
 	if (reserve_pool(&pool)) {
 		status = EFI_OUT_OF_RESOURCES;
 		failed = 1;

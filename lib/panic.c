@@ -9,6 +9,7 @@
 #include "arch/cpu.h"
 #include "arch/x86.h"
 #include "arch/reset.h"
+#include "arch/serial.h"
 #include "lib/console.h"
 #include "lib/panic.h"
 #include "lib/printk.h"
@@ -42,6 +43,7 @@ void panic(const char *fmt, ...)
 
 	irq_disable();
 	printk_enter_panic();
+	serial_early_console();
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -65,6 +67,7 @@ void panic(const char *fmt, ...)
 void __bug(const char *file, int line, const char *cond)
 {
 	printk_enter_panic();
+	serial_early_console();
 	pr_emerg("BUG: failure at %s:%d: %s\n", file, line, cond);
 	dump_stack();
 	panic("BUG at %s:%d", file, line);

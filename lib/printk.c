@@ -35,6 +35,11 @@ void console_register(struct console *con)
 	consoles = con;
 }
 
+bool console_registered(void)
+{
+	return consoles != NULL;
+}
+
 void console_flush_all(void)
 {
 	struct console *c;

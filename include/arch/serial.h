@@ -21,5 +21,11 @@ extern const u16 uart_legacy_ports[4];
  */
 int uart_init(struct uart *u, u16 io, u32 baud);
 void uart_putc(const struct uart *u, char c);
+/*
+ * For a crash before any console is set up: COM1 at 115200 becomes the
+ * console, and what the log holds so far is written to it first.  Does
+ * nothing once a console exists.
+ */
+void serial_early_console(void);
 
 #endif

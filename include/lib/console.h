@@ -20,6 +20,8 @@ struct console {
 };
 
 void console_register(struct console *con);
+/* True once any console is registered (printk has somewhere to write). */
+bool console_registered(void);
 /* Drains every enabled console, e.g. before the machine is switched off. */
 void console_flush_all(void);
 /* Console loglevel: messages with a level below it are shown (kernel rule). */

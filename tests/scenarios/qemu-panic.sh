@@ -21,6 +21,17 @@ scenario_qemu_panic() {
 	expect qemu "BUG_ON: file and line" "$log" 'BUG: failure at boot/efi_main.c:[0-9]+'
 	expect qemu "BUG_ON: backtrace" "$log" 'crashtest_run'
 
+	# A fault before any console is set up (right after the options are
+	# read): COM1 becomes the console and the log so far comes first.
+	image qemu-crash-early "loglevel=7 crashtest=early panic=reset"
+	qemu_run qemu-crash-early --cpu EPYC
+	expect qemu "early fault: said on COM1 without a console" "$log" \
+		'hv.efi: no console was set up yet: COM1 at 115200, and the log so far:'
+	expect qemu "early fault: the log before it is replayed" "$log" 'desc: GDT [0-9]+ bytes'
+	expect qemu "early fault: vector named" "$log" 'host exception 6 \(#UD invalid opcode\)'
+	expect qemu "early fault: backtrace" "$log" '\] +\[<[0-9a-f]+>\] hv_main\+0x'
+	expect qemu "early fault: then panic=reset" "$log" 'panic: resetting the machine \(panic=reset\)'
+
 	# No exit= to end the emulator: the panic= policy says what happens.
 	image qemu-crash-reset "loglevel=7 crashtest=bug panic=reset"
 	qemu_run qemu-crash-reset --cpu EPYC
