@@ -85,8 +85,8 @@ scenario_qemu_smp() {
 	# A platform guest that dies (an SSE load from the trapped xAPIC page,
 	# which the hypervisor cannot perform): why, its state, the statistics,
 	# then the panic= policy -- with exit=qemu, a failure status.
-	tests/efi-probe/mkprobe-img.sh "$OUT/qemu-smp-die.img" --exit qemu --hv-args smp=all \
-		--probe-args "die" > /dev/null
+	tests/efi-probe/mkprobe-img.sh "$OUT/qemu-smp-die.img" --exit qemu \
+		--hv-args "smp=all exit=qemu" --probe-args "die" > /dev/null
 	qemu_run qemu-smp-die --cpu EPYC,hypervisor=off --mem 1024 --smp 2
 	expect_status qemu "dead guest: a failure status" "$st" 1 "$log"
 	expect qemu "dead guest: the reason, with its CPU" "$log" \
