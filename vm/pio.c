@@ -23,35 +23,57 @@
 
 #define PIO_BATCH 256
 
-/* One element of a string I/O at linear address la; 0, or <0 after the VM
- * was killed or an exception was raised in the guest (-EAGAIN). */
-static int copy_linear(struct vcpu *v, u64 la, void *buf, unsigned int len, bool write)
+/*
+ * The guest-physical bytes behind an element of at most 4 bytes at linear
+ * address la: one span, or two when it crosses a page.
+ */
+struct span {
+	gpa_t gpa[2];
+	unsigned int len[2];
+};
+
+/* Resolves [la, la + len) to *sp, checked as guest memory (writable if
+ * asked).  0, or <0 after the VM was killed with the reason. */
+static int resolve(struct vcpu *v, u64 la, unsigned int len, bool write, struct span *sp)
 {
-	u8 *b = buf;
+	unsigned int i;
 
-	while (len) {
+	for (i = 0; i < 2; i++) {
 		unsigned int chunk = (unsigned int)MIN((u64)len, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
-		gpa_t gpa;
-		int r;
 
-		if (vcpu_gva_to_gpa(v, la, &gpa)) {
+		sp->len[i] = chunk;
+		if (!chunk)
+			continue;
+		if (vcpu_gva_to_gpa(v, la, &sp->gpa[i])) {
 			vm_kill(v->vm, "string I/O: no guest mapping of linear address 0x%llx "
 				"(RIP 0x%llx)", (unsigned long long)la,
 				(unsigned long long)virt->get_rip(v));
 			return -EFAULT;
 		}
-		r = write ? vm_write_gpa(v->vm, gpa, b, chunk) : vm_read_gpa(v->vm, gpa, b, chunk);
-		if (r) {
+		if (!vm_gpa_range_ok(v->vm, sp->gpa[i], chunk, write)) {
 			vm_kill(v->vm, "string I/O: %s of GPA 0x%llx outside the guest's memory "
-				"(RIP 0x%llx)", write ? "write" : "read", (unsigned long long)gpa,
-				(unsigned long long)virt->get_rip(v));
-			return r;
+				"(RIP 0x%llx)", write ? "write" : "read",
+				(unsigned long long)sp->gpa[i], (unsigned long long)virt->get_rip(v));
+			return -EFAULT;
 		}
 		la += chunk;
-		b += chunk;
 		len -= chunk;
 	}
 	return 0;
+}
+
+/* Copies between the element buffer and the span (both checked already). */
+static void copy_span(struct vcpu *v, const struct span *sp, u8 *buf, bool write)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2 && sp->len[i]; i++) {
+		if (write)
+			vm_write_gpa(v->vm, sp->gpa[i], buf, sp->len[i]);
+		else
+			vm_read_gpa(v->vm, sp->gpa[i], buf, sp->len[i]);
+		buf += sp->len[i];
+	}
 }
 
 static u64 addr_mask(unsigned int addr_size)
@@ -92,6 +114,7 @@ static int string_io(struct vcpu *v, const struct vm_exit *e)
 	for (i = 0; i < batch && count; i++, count--) {
 		u8 reg = in.in ? GPR_RDI : GPR_RSI;
 		u64 off = v->gpr[reg] & m, la = off;
+		struct span sp;
 		u32 val = 0;
 
 		/* 64-bit mode: only FS and GS have a base; elsewhere every segment. */
@@ -99,13 +122,18 @@ static int string_io(struct vcpu *v, const struct vm_exit *e)
 			la += virt->get_seg_base(v, in.seg);
 		if (mode != CPU_MODE_64)
 			la = (u32)la;
-		if (!in.in && (r = copy_linear(v, la, &val, in.size, false)))
+		/* The memory operand is checked before the port is touched: a
+		 * fault leaves the device as it was, as on the CPU. */
+		r = resolve(v, la, in.size, in.in, &sp);
+		if (r)
 			return r;
+		if (!in.in)
+			copy_span(v, &sp, (u8 *)&val, false);
 		r = v->vm->kind->io(v, e->io.port, in.size, in.in, &val);
 		if (r < 0)
 			return r;
-		if (in.in && (r = copy_linear(v, la, &val, in.size, true)))
-			return r;
+		if (in.in)
+			copy_span(v, &sp, (u8 *)&val, true);
 		v->gpr[reg] = advance(v->gpr[reg], step, in.addr_size);
 		if (in.rep)
 			v->gpr[GPR_RCX] = advance(v->gpr[GPR_RCX], -1, in.addr_size);
