@@ -266,11 +266,23 @@ static int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 static int platform_xsetbv(struct vcpu *v, u32 xcr, u64 val)
 {
 	struct cpuid_regs r = cpuid_count(CPUID_XSAVE, 0);
-	u64 supported = ((u64)r.edx << 32) | r.eax;
+	u64 supported = ((u64)r.edx << 32) | r.eax, cr4;
+	bool ok;
 
-	if (xcr != 0 || virt->get_cpl(v) || !xcr0_valid(val, supported) || !xsetbv_safe(0, val))
+	if (xcr != 0 || virt->get_cpl(v) || !xcr0_valid(val, supported))
 		return -EPERM;
-	return 0;
+	/*
+	 * XSETBV needs CR4.OSXSAVE, which the host keeps clear otherwise: it
+	 * is set around this one instruction (the guest, which just ran
+	 * XSETBV, has it set itself, so the CPU takes it).  The next entry's
+	 * exit restores the host CR4 the vendor saved, without it.
+	 */
+	cr4 = read_cr4();
+	if (!(cr4 & X86_CR4_OSXSAVE) && !write_cr4_safe(cr4 | X86_CR4_OSXSAVE))
+		return -EPERM;
+	ok = xsetbv_safe(0, val);
+	write_cr4(cr4);
+	return ok ? 0 : -EPERM;
 }
 
 /*
@@ -439,23 +451,6 @@ static int add_identity_slots(u64 end, struct vm_mmio_dev *dev)
 
 
 /*
- * The guest's XSETBV is performed in the host, which needs CR4.OSXSAVE for
- * it -- the one CR4 bit the host sets itself, and only where CPUID says the
- * CPU has XSAVE.  Should the CPU refuse it anyway (#GP), the guest's
- * XSETBV gets #GP as on a CPU that refuses the value; that is said once.
- */
-static void platform_host_xsave(unsigned int id)
-{
-	u64 cr4 = read_cr4();
-
-	if (!(cpuid(1).ecx & CPUID1_ECX_XSAVE) || (cr4 & X86_CR4_OSXSAVE))
-		return;
-	if (!write_cr4_safe(cr4 | X86_CR4_OSXSAVE))
-		pr_err("platform: cpu%u: CPUID says XSAVE, but CR4.OSXSAVE cannot be set: the "
-		       "guest's XSETBV will get #GP\n", id);
-}
-
-/*
  * Runs this CPU's platform vCPU for good.  A dead platform VM is a dead
  * machine: the reason, the guest's state and the statistics are logged,
  * then panic() does what panic= says (halt or reset).
@@ -478,7 +473,6 @@ static void platform_host(struct platform_capture *c)
 		panic("platform: cannot create the vCPU of cpu%u", id);
 	v->reflect_nmis = true;
 	write_cr3(host_cr3);
-	platform_host_xsave(id);
 	pr_info("platform: cpu%u now runs the firmware as a guest\n", id);
 	__atomic_store_n(&is_guest[id], true, __ATOMIC_RELEASE);
 	for (;;) {
