@@ -121,6 +121,17 @@ static u64 svm_get_cr3(struct vcpu *v)
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CR3);
 }
 
+static u64 svm_get_cr0(struct vcpu *v)
+{
+	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CR0);
+}
+
+/* VMRUN loads CR2 from the VMCB and #VMEXIT saves it there. */
+static void svm_set_cr2(struct vcpu *v, u64 cr2)
+{
+	vmcb_write64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CR2, cr2);
+}
+
 static u64 svm_get_cs_base(struct vcpu *v)
 {
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CS + VMCB_SEG_BASE);
@@ -139,6 +150,16 @@ static unsigned int svm_get_cpl(struct vcpu *v)
 static bool svm_long_mode(struct vcpu *v)
 {
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_EFER) & EFER_LMA;
+}
+
+static u64 svm_get_efer(struct vcpu *v)
+{
+	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_EFER);
+}
+
+static u64 svm_get_rflags(struct vcpu *v)
+{
+	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_RFLAGS);
 }
 
 static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
@@ -175,11 +196,15 @@ const struct virt_ops svm_ops = {
 	.get_rip = svm_get_rip,
 	.set_rip = svm_set_rip,
 	.insn_done = svm_insn_done,
+	.get_cr0 = svm_get_cr0,
 	.get_cr3 = svm_get_cr3,
+	.set_cr2 = svm_set_cr2,
 	.get_cs_base = svm_get_cs_base,
 	.get_cr4 = svm_get_cr4,
 	.get_cpl = svm_get_cpl,
 	.long_mode = svm_long_mode,
+	.get_efer = svm_get_efer,
+	.get_rflags = svm_get_rflags,
 	.inject_exception = svm_inject_exception,
 	.vendor_msr = svm_vendor_msr,
 	.inject_nmi = svm_inject_nmi,

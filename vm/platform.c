@@ -142,13 +142,15 @@ static int platform_io(struct vcpu *v, const struct vm_exit *e)
 {
 	u16 port = e->io.port;
 	u32 val = (u32)v->gpr[GPR_RAX];
+	int skip;
 
 	if (e->io.string) {
 		vm_kill(v->vm, "string I/O on intercepted port 0x%x", port);
 		return -EOPNOTSUPP;
 	}
-	if (vcpu_skip_insn(v, e))
-		return -EFAULT;
+	skip = vcpu_skip_insn(v, e);
+	if (skip)
+		return skip < 0 ? skip : 0;	/* dead, or the guest takes a fault first */
 	if (e->io.in) {
 		vcpu_io_in_result(v, e->io.size, e->io.size == 1 ? inb(port) :
 				  e->io.size == 2 ? inw(port) : inl(port));

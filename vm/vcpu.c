@@ -59,6 +59,7 @@ void vcpu_insn_done(struct vcpu *v, u64 next_rip)
 int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
 {
 	u8 bytes[INSN_MAX_LEN];
+	struct gva_fault f;
 	int n, len;
 
 	if (e->next_rip) {
@@ -69,9 +70,12 @@ int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
 		vcpu_insn_done(v, virt->get_rip(v) + e->insn_len);
 		return 0;
 	}
-	n = vcpu_fetch_insn(v, bytes, sizeof(bytes));
+	n = vcpu_fetch_insn(v, bytes, sizeof(bytes), &f);
 	len = n > 0 ? insn_intercepted_length(bytes, (size_t)n, virt->long_mode(v) ?
 					      CPU_MODE_64 : CPU_MODE_32) : n;
+	/* The length decoder says -EINVAL for bytes cut short too. */
+	if (vcpu_fetch_interrupted(v, len == -EINVAL ? -E2BIG : len, &f))
+		return 1;
 	if (len < 0) {
 		vm_kill(v->vm, "cannot decode the intercepted instruction at RIP 0x%llx "
 			"(exit 0x%llx, bytes %02x %02x %02x %02x)",
