@@ -153,12 +153,16 @@ static void vcpu_paging_regs(struct vcpu *v, struct gwalk_regs *r)
 int vcpu_gva_to_gpa(struct vcpu *v, u64 gva, u32 access, gpa_t *gpa, struct gva_fault *f)
 {
 	const struct gwalk_mem m = { .ctx = v->vm, .read = walk_read, .cmpxchg = walk_cmpxchg };
+	enum gwalk_status st;
 	struct gwalk_regs r;
 	struct gwalk w;
 
 	vcpu_paging_regs(v, &r);
 	memset(f, 0, sizeof(*f));
-	switch (gwalk(&r, gva, access, &m, &w)) {
+	st = gwalk(&r, gva, access, &m, &w);
+	v->stats.gva_walks[w.mode]++;
+	v->stats.gva_faults += st == GWALK_PAGE_FAULT || st == GWALK_NONCANONICAL;
+	switch (st) {
 	case GWALK_OK:
 		*gpa = w.gpa;
 		return 0;

@@ -283,11 +283,14 @@ enum gwalk_status gwalk(const struct gwalk_regs *r, u64 la, u32 access,
 	int done;
 
 	if (!(r->cr0 & X86_CR0_PG)) {
+		out->mode = GWALK_MODE_OFF;
 		out->gpa = (u32)la;
 		out->level = 0;
 		return GWALK_OK;
 	}
 	set_mode(&w);
+	out->mode = w.ia32e ? (w.levels == 5 ? GWALK_MODE_5LEVEL : GWALK_MODE_4LEVEL) :
+		    w.size == 8 ? GWALK_MODE_PAE : GWALK_MODE_32BIT;
 	if (w.ia32e && !canonical(la, w.levels == 5 ? 57 : 48))
 		return GWALK_NONCANONICAL;
 	if (!w.ia32e)

@@ -69,6 +69,16 @@ struct gwalk_mem {
 	int (*cmpxchg)(void *ctx, gpa_t gpa, unsigned int size, u64 old, u64 new);
 };
 
+/* The paging modes, for statistics and logs. */
+enum gwalk_mode {
+	GWALK_MODE_OFF,
+	GWALK_MODE_32BIT,
+	GWALK_MODE_PAE,
+	GWALK_MODE_4LEVEL,
+	GWALK_MODE_5LEVEL,
+	GWALK_NR_MODES
+};
+
 enum gwalk_status {
 	GWALK_OK,		/* gpa is the translation */
 	GWALK_PAGE_FAULT,	/* the CPU raises #PF(error), CR2 = the address */
@@ -78,6 +88,7 @@ enum gwalk_status {
 };
 
 struct gwalk {
+	u8 mode;		/* always: the enum gwalk_mode r selected */
 	gpa_t gpa;		/* GWALK_OK: the physical address */
 	u8 level;		/* GWALK_OK: the leaf's level (1: a 4 KiB page, 2: a
 				 * 2 or 4 MiB page, 3: a 1 GiB page); 0: paging off */

@@ -13,6 +13,7 @@
 #include "types.h"
 #include "mm/tdp_mmu.h"
 #include "vm/gpr.h"
+#include "vm/gwalk.h"
 
 #define VM_MAX_SLOTS 16
 #define VM_MAX_MMIO 4
@@ -92,6 +93,8 @@ struct vm_stats {
 	u64 slot_faults[VM_MAX_SLOTS];	/* fixed TDP faults per slot id */
 	u64 mtrr_writes;	/* guest MTRR writes performed (platform VM) */
 	u64 mtrr_zaps;		/* ranges their net changes retyped: zapped to refault */
+	u64 gva_walks[GWALK_NR_MODES];	/* guest page walks by enum gwalk_mode */
+	u64 gva_faults;		/* ... that raised #PF or #GP in the guest */
 	u64 guest_nmis;		/* NMIs that were not kicks, given to the guest */
 	u64 nmis_dropped;	/* ... not given: the vCPU does not take NMIs */
 };

@@ -205,6 +205,7 @@ KTEST(gwalk_paging_off_is_the_identity_on_32_bits)
 	KT_EXPECT_EQ(t, walk(&f, 0x12345678, WR, &w), GWALK_OK);
 	KT_EXPECT_EQ(t, w.gpa, 0x12345678);
 	KT_EXPECT_EQ(t, w.level, 0);
+	KT_EXPECT_EQ(t, w.mode, GWALK_MODE_OFF);
 	KT_EXPECT_EQ(t, walk(&f, 0x100000fffULL, FE, &w), GWALK_OK);
 	KT_EXPECT_EQ(t, w.gpa, 0xfff);
 	KT_EXPECT_EQ(t, f.replaced, 0);
@@ -220,6 +221,7 @@ KTEST(gwalk_32bit_4k_page_sets_accessed_then_dirty_on_a_write)
 	KT_EXPECT_EQ(t, walk(&f, 0x00c01234, RD, &w), GWALK_OK);
 	KT_EXPECT_EQ(t, w.gpa, 0xabcde234);
 	KT_EXPECT_EQ(t, w.level, 1);
+	KT_EXPECT_EQ(t, w.mode, GWALK_MODE_32BIT);
 	KT_EXPECT_EQ(t, ent(&f, 2), PG(2) | P | RW | US | A);
 	KT_EXPECT_EQ(t, ent(&f, 1), 0xabcde000 | P | RW | US | A);
 	KT_EXPECT_EQ(t, walk(&f, 0x00c01234, WR, &w), GWALK_OK);
@@ -280,6 +282,7 @@ KTEST(gwalk_pae_4k_and_2m_pages_leave_the_pdpte_alone)
 	KT_EXPECT_EQ(t, walk(&f, 0xc0201234, WR, &w), GWALK_OK);
 	KT_EXPECT_EQ(t, w.gpa, 0x123456234ULL);
 	KT_EXPECT_EQ(t, w.level, 1);
+	KT_EXPECT_EQ(t, w.mode, GWALK_MODE_PAE);
 	KT_EXPECT_EQ(t, f.ent[3], PG(1) + 0x20 + 3 * 8);
 	KT_EXPECT_EQ(t, ent(&f, 3), PG(2) | P);
 	KT_EXPECT_EQ(t, ent(&f, 2), PG(3) | P | RW | US | A);
@@ -327,6 +330,7 @@ KTEST(gwalk_4level_maps_4k_2m_and_1g_pages)
 	KT_EXPECT_EQ(t, walk(&f, la, WR, &w), GWALK_OK);
 	KT_EXPECT_EQ(t, w.gpa, 0xfedcbaa38ULL);
 	KT_EXPECT_EQ(t, w.level, 1);
+	KT_EXPECT_EQ(t, w.mode, GWALK_MODE_4LEVEL);
 	KT_EXPECT_EQ(t, f.ent[4], PG(1) + 255 * 8);
 	KT_EXPECT_EQ(t, ent(&f, 4), PG(2) | P | RW | US | A);
 	KT_EXPECT_EQ(t, ent(&f, 3), PG(3) | P | RW | US | A);
@@ -393,6 +397,7 @@ KTEST(gwalk_5level_maps_an_address_with_bit_56_set)
 	KT_EXPECT_EQ(t, f.ent[5], PG(1) + 0x123 * 8);
 	KT_EXPECT_EQ(t, walk(&f, la, WR, &w), GWALK_OK);
 	KT_EXPECT_EQ(t, w.gpa, 0x1234defULL);
+	KT_EXPECT_EQ(t, w.mode, GWALK_MODE_5LEVEL);
 	KT_EXPECT_EQ(t, ent(&f, 5), PG(2) | P | RW | US | A);
 	KT_EXPECT_EQ(t, ent(&f, 1), 0x1234000ULL | P | RW | A | D);
 	/* The same address is not canonical with 4 levels, nor with 5 once
