@@ -100,9 +100,10 @@ struct gwalk {
  * Translates the linear address la for access (GWALK_*) as the CPU in
  * state r would, reading and updating the paging structures through m.
  * Outside IA-32e mode only la's low 32 bits count.  Returns the status
- * and fills the fields of *w it names.  Only GWALK_OK changes entries,
- * except that GWALK_RETRY may leave accessed bits set in the entries above
- * the one the guest kept changing (entries the CPU would have used).
+ * and fills the fields of *w it names.  A fault changes no entry; after
+ * the rights check passed, GWALK_RETRY and GWALK_NO_MEMORY may leave
+ * accessed bits set in the entries above the one that could not be updated
+ * (entries the CPU would have used).
  */
 enum gwalk_status gwalk(const struct gwalk_regs *r, u64 la, u32 access,
 			const struct gwalk_mem *m, struct gwalk *w);

@@ -53,6 +53,7 @@ struct fixture {
 	unsigned int size;	/* entry bytes */
 	unsigned int replaced;	/* compare-and-exchanges that wrote */
 	unsigned int races;	/* the next ones lose: the "guest" changes the entry first */
+	gpa_t read_only;	/* a page (non-zero) the walker cannot write */
 };
 
 static u64 mem_get(gpa_t gpa, unsigned int size)
@@ -82,6 +83,8 @@ static int fake_cmpxchg(void *ctx, gpa_t gpa, unsigned int size, u64 old, u64 ne
 	struct fixture *f = ctx;
 
 	if (gpa >= sizeof(mem) || sizeof(mem) - gpa < size)
+		return -1;
+	if (f->read_only && gpa - f->read_only < PG(1))
 		return -1;
 	if (f->races) {
 		f->races--;
@@ -633,4 +636,23 @@ KTEST(gwalk_tables_outside_guest_memory_are_reported)
 	ent_set(&f, 2, PG(MEM_PAGES) | P | RW);
 	KT_EXPECT_EQ(t, walk(&f, la, RD, &w), GWALK_NO_MEMORY);
 	KT_EXPECT_EQ(t, w.bad_gpa, PG(MEM_PAGES) + index_of(&f, la, 1) * 8);
+}
+
+KTEST(gwalk_tables_the_walker_cannot_write_are_reported)
+{
+	const u64 la = 0x40403000ULL;
+	struct fixture f;
+	struct gwalk w;
+
+	fixture_init(&f, M4);
+	map(&f, la, 1, 0x8000 | P | RW);
+	f.read_only = PG(2);	/* the PDPT: its entry needs an A bit */
+	KT_EXPECT_EQ(t, walk(&f, la, RD, &w), GWALK_NO_MEMORY);
+	KT_EXPECT_EQ(t, w.bad_gpa, f.ent[3]);
+	KT_EXPECT_EQ(t, ent(&f, 3) & A, 0);
+	KT_EXPECT_EQ(t, ent(&f, 1) & A, 0);
+	KT_EXPECT_EQ(t, ent(&f, 4) & A, A);	/* the level above was used */
+	/* Once its bits are set, the walk needs no write there. */
+	ent_set(&f, 3, ent(&f, 3) | A);
+	EXPECT_GPA(t, &f, la, RD, 0x8000, "read, PDPTE already accessed");
 }
