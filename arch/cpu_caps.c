@@ -34,10 +34,17 @@ static void read_vmx_lock(struct cpu_caps *c)
 			    !(fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
 }
 
+unsigned int cpu_maxphyaddr(void)
+{
+	if (cpuid(CPUID_EXT_MAX).eax < CPUID_EXT_ADDR_SIZES)
+		return 36;
+	return cpuid(CPUID_EXT_ADDR_SIZES).eax & 0xff;
+}
+
 void cpu_caps_read(struct cpu_caps *c)
 {
 	struct cpuid_regs r = cpuid(0);
-	u32 max_ext, fam;
+	u32 fam;
 
 	memset(c, 0, sizeof(*c));
 	memcpy(c->vendor_id, &r.ebx, 4);
@@ -64,9 +71,7 @@ void cpu_caps_read(struct cpu_caps *c)
 		memcpy(c->hv_signature + 8, &r.edx, 4);
 	}
 
-	max_ext = cpuid(CPUID_EXT_MAX).eax;
-	c->maxphyaddr = max_ext >= CPUID_EXT_ADDR_SIZES ?
-			 (cpuid(CPUID_EXT_ADDR_SIZES).eax & 0xff) : 36;
+	c->maxphyaddr = cpu_maxphyaddr();
 	c->svm = cpu_has_svm();
 
 	if (c->vmx)

@@ -67,6 +67,7 @@ static void platform_state(void *vmcb, const struct platform_capture *cap)
 	vmcb_set_seg(vmcb, VMCB_GDTR, 0, 0, cap->gdt_limit, cap->gdt_base);
 	vmcb_set_seg(vmcb, VMCB_IDTR, 0, 0, cap->idt_limit, cap->idt_base);
 	vmcb_write64(vmcb, VMCB_CR0, read_cr0());
+	vmcb_write64(vmcb, VMCB_CR2, read_cr2());
 	vmcb_write64(vmcb, VMCB_CR3, read_cr3());
 	vmcb_write64(vmcb, VMCB_CR4, read_cr4());
 	vmcb_write64(vmcb, VMCB_EFER, rdmsr(MSR_EFER) | EFER_SVME);
@@ -161,6 +162,7 @@ void svm_vcpu_sipi(struct vcpu *v, u8 vector)
 	vmcb_set_seg(vmcb, VMCB_IDTR, 0, 0, 0xffff, 0);
 	vmcb_write8(vmcb, VMCB_CPL, 0);
 	vmcb_write64(vmcb, VMCB_CR0, X86_CR0_CD | X86_CR0_NW | X86_CR0_ET);
+	vmcb_write64(vmcb, VMCB_CR2, 0);
 	vmcb_write64(vmcb, VMCB_CR3, 0);
 	vmcb_write64(vmcb, VMCB_CR4, 0);
 	vmcb_write64(vmcb, VMCB_EFER, EFER_SVME);	/* SVME is the hypervisor's */

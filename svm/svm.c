@@ -123,6 +123,17 @@ static u64 svm_get_cr3(struct vcpu *v)
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CR3);
 }
 
+static u64 svm_get_cr0(struct vcpu *v)
+{
+	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CR0);
+}
+
+/* VMRUN loads CR2 from the VMCB and #VMEXIT saves it there. */
+static void svm_set_cr2(struct vcpu *v, u64 cr2)
+{
+	vmcb_write64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CR2, cr2);
+}
+
 static u64 svm_get_cs_base(struct vcpu *v)
 {
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CS + VMCB_SEG_BASE);
@@ -150,11 +161,6 @@ static unsigned int svm_get_cpu_mode(struct vcpu *v)
 	    (vmcb_read64(vmcb, VMCB_RFLAGS) & X86_RFLAGS_VM))
 		return CPU_MODE_16;
 	return attr & VMCB_ATTR_DB ? CPU_MODE_32 : CPU_MODE_16;
-}
-
-static u64 svm_get_rflags(struct vcpu *v)
-{
-	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_RFLAGS);
 }
 
 static void svm_dump_seg(const void *vmcb, const char *name, enum vmcb_field seg)
@@ -220,6 +226,16 @@ static bool svm_long_mode(struct vcpu *v)
 	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_EFER) & EFER_LMA;
 }
 
+static u64 svm_get_efer(struct vcpu *v)
+{
+	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_EFER);
+}
+
+static u64 svm_get_rflags(struct vcpu *v)
+{
+	return vmcb_read64(((struct svm_vcpu *)v->arch)->vmcb, VMCB_RFLAGS);
+}
+
 static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 {
 	u64 ev = vector | VMCB_EVT_TYPE_EXCEPTION | VMCB_EVT_VALID;
@@ -254,15 +270,18 @@ const struct virt_ops svm_ops = {
 	.get_rip = svm_get_rip,
 	.set_rip = svm_set_rip,
 	.insn_done = svm_insn_done,
+	.get_cr0 = svm_get_cr0,
 	.get_cr3 = svm_get_cr3,
+	.set_cr2 = svm_set_cr2,
 	.get_cs_base = svm_get_cs_base,
 	.get_seg_base = svm_get_seg_base,
 	.get_cpu_mode = svm_get_cpu_mode,
-	.get_rflags = svm_get_rflags,
 	.dump_state = svm_dump_state,
 	.get_cr4 = svm_get_cr4,
 	.get_cpl = svm_get_cpl,
 	.long_mode = svm_long_mode,
+	.get_efer = svm_get_efer,
+	.get_rflags = svm_get_rflags,
 	.inject_exception = svm_inject_exception,
 	.vendor_msr = svm_vendor_msr,
 	.inject_nmi = svm_inject_nmi,

@@ -9,6 +9,7 @@ unit-tests += tests/unit/test_xsave.o
 unit-tests += tests/unit/test_tdp_lookup.o
 unit-tests += tests/unit/test_mtrr.o
 unit-tests += tests/unit/test_cr.o
+unit-tests += tests/unit/test_gwalk.o
 unit-tests += tests/unit/test_tag.o
 unit-tests += tests/unit/test_ratelimit.o
 host-test-y += $(unit-tests)

@@ -177,6 +177,7 @@ static int handle_cr_access(struct vcpu *v, const struct vm_exit *e)
 static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *ev)
 {
 	struct vm *vm = v->vm;
+	int r;
 
 	v->stats.exits++;
 	v->stats.by_reason[e->reason]++;
@@ -187,8 +188,9 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 		emulate_cpuid(v);
 		return vcpu_skip_insn(v, e) < 0;
 	case VMEXIT_HLT:
-		if (vcpu_skip_insn(v, e) < 0)
-			return 1;
+		r = vcpu_skip_insn(v, e);
+		if (r)
+			return r < 0;
 		ev->type = VEV_HLT;
 		return 1;
 	case VMEXIT_HYPERCALL:

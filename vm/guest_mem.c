@@ -3,16 +3,18 @@
  * Access to guest memory from the hypervisor.  Every guest-physical access
  * is resolved through the memory slots with its bounds checked, so a guest
  * pointer can name nothing outside the guest's own memory; guest-virtual
- * addresses are walked through the guest's page tables, each table read
- * the same checked way.
+ * addresses are translated by the walker (vm/gwalk.c) in the vCPU's own
+ * paging mode, each table entry read the same checked way, and a walk the
+ * guest's tables refuse becomes the fault the CPU would raise.
  */
 #include "vm/vm.h"
+#include "vm/gwalk.h"
+#include "arch/cpu.h"
+#include "arch/msr.h"
+#include "arch/trapnr.h"
 #include "errcode.h"
+#include "lib/printk.h"
 #include "lib/string.h"
-
-#define PTE_P BIT_ULL(0)
-#define PTE_PS BIT_ULL(7)
-#define PTE_ADDR GENMASK_ULL(51, 12)
 
 void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, u64 len, bool write)
 {
@@ -99,50 +101,135 @@ int vm_write_gpa(struct vm *vm, gpa_t gpa, const void *buf, u64 len)
 	return copy_gpa(vm, gpa, (void *)buf, len, true);
 }
 
-int vcpu_gva_to_gpa(struct vcpu *v, u64 gva, gpa_t *gpa)
+/* Paging-structure entries, for the walker: naturally aligned 4 or 8 bytes. */
+static int walk_read(void *ctx, gpa_t gpa, unsigned int size, u64 *val)
 {
-	u64 table = virt->get_cr3(v) & PTE_ADDR;
-	int level;
+	const void *h = vm_gpa_to_hva(ctx, gpa, size, false);
 
-	if (!virt->long_mode(v)) {	/* paging off or legacy: identity */
-		*gpa = gva;
-		return 0;
+	if (!h)
+		return -EFAULT;
+	/* One load: another vCPU may be changing the entry. */
+	*val = size == 4 ? __atomic_load_n((const u32 *)h, __ATOMIC_RELAXED) :
+			   __atomic_load_n((const u64 *)h, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int walk_cmpxchg(void *ctx, gpa_t gpa, unsigned int size, u64 old, u64 new)
+{
+	void *h = vm_gpa_to_hva(ctx, gpa, size, true);
+	u32 old32 = (u32)old;
+
+	if (!h)
+		return -EFAULT;
+	if (size == 4)
+		return __atomic_compare_exchange_n((u32 *)h, &old32, (u32)new, false,
+						   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return __atomic_compare_exchange_n((u64 *)h, &old, new, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST);
+}
+
+/* The guest's CPUID shows the host's MAXPHYADDR; read once. */
+static u8 guest_maxphyaddr(void)
+{
+	static u8 bits;
+	u8 b = __atomic_load_n(&bits, __ATOMIC_RELAXED);
+
+	if (!b) {
+		b = (u8)cpu_maxphyaddr();
+		__atomic_store_n(&bits, b, __ATOMIC_RELAXED);
 	}
-	for (level = 4; level >= 1; level--) {
-		unsigned int shift = PAGE_SHIFT + 9 * (level - 1);
-		u64 pte;
+	return b;
+}
 
-		if (vm_read_gpa(v->vm, table + ((gva >> shift) & 511) * 8, &pte, 8))
-			return -EFAULT;
-		if (!(pte & PTE_P))
-			return -EFAULT;
-		if (level == 1 || (level <= 3 && (pte & PTE_PS))) {
-			u64 mask = (1ULL << shift) - 1;
+/* The paging state of v, as the walker takes it. */
+static void vcpu_paging_regs(struct vcpu *v, struct gwalk_regs *r)
+{
+	r->cr0 = virt->get_cr0(v);
+	r->cr3 = virt->get_cr3(v);
+	r->cr4 = virt->get_cr4(v);
+	r->efer = virt->get_efer(v);
+	r->rflags = virt->get_rflags(v);
+	r->cpl = (u8)virt->get_cpl(v);
+	r->maxphyaddr = guest_maxphyaddr();
+}
 
-			*gpa = ((pte & PTE_ADDR) & ~mask) | (gva & mask);
-			return 0;
-		}
-		table = pte & PTE_ADDR;
+int vcpu_gva_to_gpa(struct vcpu *v, u64 gva, u32 access, gpa_t *gpa, struct gva_fault *f)
+{
+	const struct gwalk_mem m = { .ctx = v->vm, .read = walk_read, .cmpxchg = walk_cmpxchg };
+	enum gwalk_status st;
+	struct gwalk_regs r;
+	struct gwalk w;
+
+	vcpu_paging_regs(v, &r);
+	memset(f, 0, sizeof(*f));
+	st = gwalk(&r, gva, access, &m, &w);
+	v->stats.gva_walks[w.mode]++;
+	v->stats.gva_faults += st == GWALK_PAGE_FAULT || st == GWALK_NONCANONICAL;
+	switch (st) {
+	case GWALK_OK:
+		*gpa = w.gpa;
+		return 0;
+	case GWALK_PAGE_FAULT:
+		f->vector = PF_VECTOR;
+		f->error = w.error;
+		f->addr = (r.efer & EFER_LMA) ? gva : (u32)gva;
+		return 1;
+	case GWALK_NONCANONICAL:
+		f->vector = GP_VECTOR;
+		return 1;
+	case GWALK_RETRY:
+		return -EAGAIN;
+	case GWALK_NO_MEMORY:
+		pr_debug("vm %s: vcpu%u: page-table entry at GPA 0x%llx is not memory (GVA 0x%llx)\n",
+			 v->vm->name, v->id, (unsigned long long)w.bad_gpa,
+			 (unsigned long long)gva);
+		return -EFAULT;
 	}
 	return -EFAULT;
 }
 
-int vcpu_fetch_insn(struct vcpu *v, u8 *buf, unsigned int len)
+void vcpu_inject_fault(struct vcpu *v, const struct gva_fault *f)
 {
+	if (f->vector == PF_VECTOR)
+		virt->set_cr2(v, f->addr);
+	virt->inject_exception(v, f->vector, true, f->error);
+}
+
+int vcpu_fetch_insn(struct vcpu *v, u8 *buf, unsigned int len, struct gva_fault *f)
+{
+	bool lm = virt->long_mode(v);
 	u64 rip = virt->get_rip(v);
 	unsigned int got = 0;
+	int r = 0;
 
-	if (!virt->long_mode(v))	/* real and protected mode: CS.base + EIP */
+	memset(f, 0, sizeof(*f));
+	if (!lm)	/* real and protected mode: CS.base + EIP */
 		rip = (u32)(virt->get_cs_base(v) + rip);
 
 	while (got < len) {
-		u64 in_page = PAGE_SIZE - ((rip + got) & (PAGE_SIZE - 1));
+		u64 la = lm ? rip + got : (u32)(rip + got);
+		u64 in_page = PAGE_SIZE - (la & (PAGE_SIZE - 1));
 		unsigned int chunk = (unsigned int)MIN((u64)(len - got), in_page);
 		gpa_t gpa;
 
-		if (vcpu_gva_to_gpa(v, rip + got, &gpa) || vm_read_gpa(v->vm, gpa, buf + got, chunk))
+		r = vcpu_gva_to_gpa(v, la, GWALK_FETCH, &gpa, f);
+		if (!r && vm_read_gpa(v->vm, gpa, buf + got, chunk))
+			r = -EFAULT;
+		if (r)
 			break;
 		got += chunk;
 	}
-	return got ? (int)got : -EFAULT;
+	if (got)
+		return (int)got;
+	return r > 0 ? -EFAULT : r;
+}
+
+bool vcpu_fetch_interrupted(struct vcpu *v, int err, const struct gva_fault *f)
+{
+	if (err == -EAGAIN)
+		return true;
+	if (!f->vector || (err != -E2BIG && err != -EFAULT))
+		return false;
+	vcpu_inject_fault(v, f);
+	return true;
 }

@@ -89,8 +89,9 @@ int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *e
 		virt->inject_exception(v, UD_VECTOR, false, 0);
 		return 0;
 	}
-	if (vcpu_skip_insn(v, e) < 0)
-		return 1;
+	r = vcpu_skip_insn(v, e);
+	if (r)
+		return r < 0;	/* dead: an event; or the guest takes a fault first */
 	if (!virt->long_mode(v))
 		nr = (u32)nr;	/* outside long mode the number is EAX */
 	if (nr - HC_BASE >= HC_SPAN) {

@@ -16,6 +16,7 @@
  */
 #include "vm/run.h"
 #include "vm/insn.h"
+#include "vm/gwalk.h"
 #include "arch/cr.h"
 #include "arch/trapnr.h"
 #include "errcode.h"
@@ -32,11 +33,17 @@ struct span {
 	unsigned int len[2];
 };
 
-/* Resolves [la, la + len) to *sp, checked as guest memory (writable if
- * asked).  0, or <0 after the VM was killed with the reason. */
+/*
+ * Resolves [la, la + len) to *sp through the guest's page tables, checked
+ * as guest memory (writable if asked).  0; 1 when the guest must resume
+ * first (the access faults -- the fault is injected -- or its tables
+ * changed under the walk); <0 after the VM was killed with the reason.
+ */
 static int resolve(struct vcpu *v, u64 la, unsigned int len, bool write, struct span *sp)
 {
+	struct gva_fault f;
 	unsigned int i;
+	int r;
 
 	for (i = 0; i < 2; i++) {
 		unsigned int chunk = (unsigned int)MIN((u64)len, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
@@ -44,11 +51,16 @@ static int resolve(struct vcpu *v, u64 la, unsigned int len, bool write, struct 
 		sp->len[i] = chunk;
 		if (!chunk)
 			continue;
-		if (vcpu_gva_to_gpa(v, la, &sp->gpa[i])) {
-			vm_kill(v->vm, "string I/O: no guest mapping of linear address 0x%llx "
-				"(RIP 0x%llx)", (unsigned long long)la,
+		r = vcpu_gva_to_gpa(v, la, write ? GWALK_WRITE : 0, &sp->gpa[i], &f);
+		if (r == 1)
+			vcpu_inject_fault(v, &f);
+		if (r == 1 || r == -EAGAIN)
+			return 1;
+		if (r) {
+			vm_kill(v->vm, "string I/O: the guest's page tables for linear address "
+				"0x%llx lie outside its memory (RIP 0x%llx)", (unsigned long long)la,
 				(unsigned long long)virt->get_rip(v));
-			return -EFAULT;
+			return r;
 		}
 		if (!vm_gpa_range_ok(v->vm, sp->gpa[i], chunk, write)) {
 			vm_kill(v->vm, "string I/O: %s of GPA 0x%llx outside the guest's memory "
@@ -94,14 +106,17 @@ static int string_io(struct vcpu *v, const struct vm_exit *e)
 {
 	u8 bytes[INSN_MAX_LEN];
 	struct string_io_insn in;
+	struct gva_fault f;
 	unsigned int mode = virt->get_cpu_mode(v), i;
 	u64 rip = virt->get_rip(v), rflags = virt->get_rflags(v), count, m;
 	unsigned int batch = rflags & X86_RFLAGS_TF ? 1 : PIO_BATCH;
 	int n, r;
 	s64 step;
 
-	n = vcpu_fetch_insn(v, bytes, sizeof(bytes));
+	n = vcpu_fetch_insn(v, bytes, sizeof(bytes), &f);
 	r = n < 0 ? n : insn_decode_string_io(bytes, (size_t)n, (enum cpu_mode)mode, &in);
+	if (vcpu_fetch_interrupted(v, r, &f))
+		return 0;	/* the guest takes the fetch's fault, or runs it again */
 	if (r || in.in != e->io.in || in.size != e->io.size) {
 		vm_kill(v->vm, "string I/O on port 0x%x: the instruction at RIP 0x%llx is not "
 			"the INS/OUTS that exited (%d, %02x %02x)", e->io.port,
@@ -123,10 +138,13 @@ static int string_io(struct vcpu *v, const struct vm_exit *e)
 		if (mode != CPU_MODE_64)
 			la = (u32)la;
 		/* The memory operand is checked before the port is touched: a
-		 * fault leaves the device as it was, as on the CPU. */
+		 * fault leaves the device as it was, as on the CPU (and the
+		 * elements done so far done, rCX and rSI/rDI counting them). */
 		r = resolve(v, la, in.size, in.in, &sp);
-		if (r)
-			return r;
+		if (r) {
+			v->stats.string_io_elems += i;
+			return r < 0 ? r : 0;
+		}
 		if (!in.in)
 			copy_span(v, &sp, (u8 *)&val, false);
 		r = v->vm->kind->io(v, e->io.port, in.size, in.in, &val);
@@ -159,7 +177,7 @@ int vcpu_emulate_io(struct vcpu *v, const struct vm_exit *e)
 	 * nothing left to do after the access. */
 	r = vcpu_skip_insn(v, e);
 	if (r)
-		return r;
+		return r < 0 ? r : 0;	/* dead, or the guest takes a fault first */
 	r = v->vm->kind->io(v, e->io.port, e->io.size, e->io.in, &val);
 	if (r < 0)
 		return r;

@@ -130,6 +130,14 @@ static void platform_stats(const char *why)
 		"%llu KiB in 4 KiB pages\n", (unsigned long long)s->maps_by_level[3],
 		(unsigned long long)s->maps_by_level[2] * 2,
 		(unsigned long long)s->maps_by_level[1] * 4);
+	pr_info("platform: guest page walks: paging off %llu, 32-bit %llu, PAE %llu, "
+		"4-level %llu, 5-level %llu; %llu faults given to the guest\n",
+		(unsigned long long)s->gva_walks[GWALK_MODE_OFF],
+		(unsigned long long)s->gva_walks[GWALK_MODE_32BIT],
+		(unsigned long long)s->gva_walks[GWALK_MODE_PAE],
+		(unsigned long long)s->gva_walks[GWALK_MODE_4LEVEL],
+		(unsigned long long)s->gva_walks[GWALK_MODE_5LEVEL],
+		(unsigned long long)s->gva_faults);
 	if (s->mtrr_writes)
 		pr_info("platform: %llu MTRR writes by the guest, %llu ranges retyped "
 			"(zapped, refaulted)\n", (unsigned long long)s->mtrr_writes,

@@ -60,6 +60,7 @@ void vcpu_insn_done(struct vcpu *v, u64 next_rip)
 int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
 {
 	u8 bytes[INSN_MAX_LEN];
+	struct gva_fault f;
 	int n, len;
 
 	if (e->next_rip) {
@@ -70,9 +71,12 @@ int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
 		vcpu_insn_done(v, virt->get_rip(v) + e->insn_len);
 		return 0;
 	}
-	n = vcpu_fetch_insn(v, bytes, sizeof(bytes));
-	len = n > 0 ? insn_intercepted_length(bytes, (size_t)n, virt->long_mode(v) ?
-					      CPU_MODE_64 : CPU_MODE_32) : n;
+	n = vcpu_fetch_insn(v, bytes, sizeof(bytes), &f);
+	len = n > 0 ? insn_intercepted_length(bytes, (size_t)n,
+					      (enum cpu_mode)virt->get_cpu_mode(v)) : n;
+	/* The length decoder says -EINVAL for bytes cut short too. */
+	if (vcpu_fetch_interrupted(v, len == -EINVAL ? -E2BIG : len, &f))
+		return 1;
 	if (len < 0) {
 		vm_kill(v->vm, "cannot decode the intercepted instruction at RIP 0x%llx "
 			"(exit 0x%llx, bytes %02x %02x %02x %02x)",
@@ -97,6 +101,7 @@ void vcpu_dump(struct vcpu *v)
 	const u64 *g = v->gpr;
 	u8 b[INSN_MAX_LEN];
 	char hex[3 * INSN_MAX_LEN + 1];
+	struct gva_fault f;
 	int n, i;
 
 	pr_emerg("vm %s: vcpu%u on cpu%u:\n", v->vm->name, v->id, this_cpu_id());
@@ -112,7 +117,7 @@ void vcpu_dump(struct vcpu *v)
 	pr_emerg("  R13 %016llx R14 %016llx R15 %016llx\n", (unsigned long long)g[GPR_R13],
 		 (unsigned long long)g[GPR_R14], (unsigned long long)g[GPR_R15]);
 	virt->dump_state(v);
-	n = vcpu_fetch_insn(v, b, sizeof(b));
+	n = vcpu_fetch_insn(v, b, sizeof(b), &f);
 	for (i = 0; i < n; i++)
 		snprintf(hex + 3 * i, sizeof(hex) - 3 * (size_t)i, " %02x", b[i]);
 	if (n > 0)

@@ -101,6 +101,7 @@ static void platform_guest_state(struct vmx_vcpu *s, const struct platform_captu
 	vmcs_writel(CR0_READ_SHADOW, (cr0 & ~s->cr0_mask) | (vmx_this()->cr0_before & s->cr0_mask));
 	vmcs_writel(CR4_READ_SHADOW, (cr4 & ~s->cr4_mask) | (vmx_this()->cr4_before & s->cr4_mask));
 	vmcs_writel(GUEST_CR3, read_cr3());
+	s->cr2 = read_cr2();
 	vmcs_write64(GUEST_IA32_EFER, efer);
 	vmcs_write64(GUEST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_write64(GUEST_IA32_DEBUGCTL, rdmsr(MSR_IA32_DEBUGCTL));
@@ -339,6 +340,7 @@ void vmx_vcpu_sipi(struct vcpu *v, u8 vector)
 	vmcs_writel(GUEST_CR4, caps->cr4_fixed0 & caps->cr4_fixed1);
 	vmcs_writel(CR4_READ_SHADOW, 0);
 	vmcs_writel(GUEST_CR3, 0);
+	s->cr2 = 0;
 	vmcs_write64(GUEST_IA32_EFER, 0);
 	vmcs_write32(VM_ENTRY_CONTROLS, vmcs_read32(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE);
 	vmcs_write64(GUEST_IA32_PAT, PAT_RESET_VALUE);

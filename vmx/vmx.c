@@ -161,7 +161,11 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	vmx_pml_update(v, s);
 	vmx_flush_before_entry(v, s);
 	vmcs_writel(GUEST_RSP, v->gpr[GPR_RSP]);
+	/* MOV to CR2 serializes: only when another vCPU or a set_cr2 moved it. */
+	if (read_cr2() != s->cr2)
+		write_cr2(s->cr2);
 	status = vmx_enter(v->gpr, s->launched);
+	s->cr2 = read_cr2();
 	/* VM exits leave the GDTR and IDTR limits at 0xffff. */
 	lgdt(&vmx_this()->gdtr);
 	lidt(&vmx_this()->idtr);
@@ -211,6 +215,20 @@ static u64 vmx_get_cr3(struct vcpu *v)
 	return vmcs_readl(GUEST_CR3);
 }
 
+/* CR0 and CR4: the guarded bits from the read shadow, the rest live. */
+static u64 vmx_get_cr0(struct vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+
+	vmcs_load(s);
+	return (vmcs_readl(GUEST_CR0) & ~s->cr0_mask) | (vmcs_readl(CR0_READ_SHADOW) & s->cr0_mask);
+}
+
+static void vmx_set_cr2(struct vcpu *v, u64 cr2)
+{
+	((struct vmx_vcpu *)v->arch)->cr2 = cr2;
+}
+
 static u64 vmx_get_cs_base(struct vcpu *v)
 {
 	vmcs_load(v->arch);
@@ -243,13 +261,8 @@ static unsigned int vmx_get_cpu_mode(struct vcpu *v)
 	return ar & VMX_AR_DB ? CPU_MODE_32 : CPU_MODE_16;
 }
 
-static u64 vmx_get_rflags(struct vcpu *v)
-{
-	vmcs_load(v->arch);
-	return vmcs_readl(GUEST_RFLAGS);
-}
-
 static u64 vmx_get_cr4(struct vcpu *v);
+static u64 vmx_get_efer(struct vcpu *v);
 
 static void vmx_dump_seg(const char *name, u32 sel, u32 base)
 {
@@ -268,7 +281,7 @@ static void vmx_dump_state(struct vcpu *v)
 	pr_emerg("  CR0 %016llx CR3 %016llx CR4 %016llx (reads %016llx) EFER %llx\n",
 		 (unsigned long long)vmcs_readl(GUEST_CR0), (unsigned long long)vmcs_readl(GUEST_CR3),
 		 (unsigned long long)vmcs_readl(GUEST_CR4), (unsigned long long)vmx_get_cr4(v),
-		 (unsigned long long)vmcs_read64(GUEST_IA32_EFER));
+		 (unsigned long long)vmx_get_efer(v));
 	vmx_dump_seg("CS", GUEST_CS_SELECTOR, GUEST_CS_BASE);
 	vmx_dump_seg("SS", GUEST_SS_SELECTOR, GUEST_SS_BASE);
 	vmx_dump_seg("DS", GUEST_DS_SELECTOR, GUEST_DS_BASE);
@@ -312,6 +325,21 @@ static bool vmx_long_mode(struct vcpu *v)
 	return vmcs_read32(VM_ENTRY_CONTROLS) & ENTRY_IA32E_MODE;
 }
 
+/* Without the EFER load control the guest runs with the host's EFER. */
+static u64 vmx_get_efer(struct vcpu *v)
+{
+	vmcs_load(v->arch);
+	if (vmcs_read32(VM_ENTRY_CONTROLS) & ENTRY_LOAD_IA32_EFER)
+		return vmcs_read64(GUEST_IA32_EFER);
+	return rdmsr(MSR_EFER);
+}
+
+static u64 vmx_get_rflags(struct vcpu *v)
+{
+	vmcs_load(v->arch);
+	return vmcs_readl(GUEST_RFLAGS);
+}
+
 static void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 {
 	bool pushes_error = vector < FIRST_EXTERNAL_VECTOR && (EXC_HAS_ERROR_MASK & BIT(vector));
@@ -346,15 +374,18 @@ const struct virt_ops vmx_ops = {
 	.get_rip = vmx_get_rip,
 	.set_rip = vmx_set_rip,
 	.insn_done = vmx_insn_done,
+	.get_cr0 = vmx_get_cr0,
 	.get_cr3 = vmx_get_cr3,
+	.set_cr2 = vmx_set_cr2,
 	.get_cs_base = vmx_get_cs_base,
 	.get_seg_base = vmx_get_seg_base,
 	.get_cpu_mode = vmx_get_cpu_mode,
-	.get_rflags = vmx_get_rflags,
 	.dump_state = vmx_dump_state,
 	.get_cr4 = vmx_get_cr4,
 	.get_cpl = vmx_get_cpl,
 	.long_mode = vmx_long_mode,
+	.get_efer = vmx_get_efer,
+	.get_rflags = vmx_get_rflags,
 	.inject_exception = vmx_inject_exception,
 	.vendor_msr = vmx_vendor_msr,
 	.inject_nmi = vmx_inject_nmi,

@@ -64,6 +64,9 @@ struct vmx_vcpu {
 	u64 flushed_gen;	/* the vm->tlb_gen its INVEPT last caught up with */
 	u64 *pml;		/* the page-modification log, when vmx_caps()->pml */
 	bool pml_on;		/* "enable PML" is set in the VMCS */
+	/* The guest's CR2: not in the VMCS, the CPU's own CR2 is the guest's
+	 * while it runs.  Saved at each exit, put back before each entry. */
+	u64 cr2;
 };
 
 _Static_assert(sizeof(struct vmx_vm) <= PAGE_SIZE && sizeof(struct vmx_vcpu) <= PAGE_SIZE,

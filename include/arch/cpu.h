@@ -65,6 +65,8 @@ struct cpu_caps {
 bool cpu_has_vmx(void);
 bool cpu_has_svm(void);
 void cpu_caps_read(struct cpu_caps *c);
+/* MAXPHYADDR: CPUID 0x80000008 EAX[7:0], 36 where the leaf is missing. */
+unsigned int cpu_maxphyaddr(void);
 /* The boot log's CPU lines (the vendors' own: virt_caps_print()). */
 void cpu_caps_print(const struct cpu_caps *c, unsigned int cpu);
 /*

@@ -18,17 +18,21 @@
 #define X86_CR0_CD BIT_ULL(30)
 #define X86_CR0_PG BIT_ULL(31)
 
+#define X86_CR4_PSE BIT_ULL(4)
 #define X86_CR4_PAE BIT_ULL(5)
 #define X86_CR4_LA57 BIT_ULL(12)
 #define X86_CR4_VMXE BIT_ULL(13)
 #define X86_CR4_PCIDE BIT_ULL(17)
 #define X86_CR4_OSXSAVE BIT_ULL(18)
+#define X86_CR4_SMEP BIT_ULL(20)
+#define X86_CR4_SMAP BIT_ULL(21)
 #define X86_CR4_PKE BIT_ULL(22)
 
 #define X86_RFLAGS_TF BIT_ULL(8)
 #define X86_RFLAGS_IF BIT_ULL(9)
 #define X86_RFLAGS_DF BIT_ULL(10)
 #define X86_RFLAGS_VM BIT_ULL(17)
+#define X86_RFLAGS_AC BIT_ULL(18)
 
 /* Debug registers after RESET/INIT (SDM vol. 3B 18.2). */
 #define X86_DR6_RESET 0xffff0ff0ULL

@@ -18,4 +18,11 @@
 #define MC_VECTOR 18
 #define FIRST_EXTERNAL_VECTOR 32
 
+/* The #PF error code (SDM vol. 3A 4.7). */
+#define PF_ERR_P BIT(0)		/* a protection violation, not a missing page */
+#define PF_ERR_W BIT(1)		/* a write */
+#define PF_ERR_U BIT(2)		/* a user-mode access */
+#define PF_ERR_RSVD BIT(3)	/* a reserved bit set in a paging-structure entry */
+#define PF_ERR_I BIT(4)		/* an instruction fetch (SMEP, or NX in use) */
+
 #endif

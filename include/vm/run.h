@@ -61,8 +61,11 @@ static inline void vcpu_set_edx_eax(struct vcpu *v, u64 val)
 
 /*
  * Moves the guest's RIP past the intercepted instruction of exit e (from
- * the hardware's report, else decoded at RIP).  0, or <0 after killing
- * the VM when the bytes there are not an intercepted instruction.
+ * the hardware's report, else decoded at RIP).  0; 1 when the bytes could
+ * not be fetched for a fault of the guest's page tables (the fault is
+ * injected, RIP stays: the caller performs nothing) or because the tables
+ * changed under the fetch; <0 after killing the VM when the bytes there
+ * are not an intercepted instruction.
  */
 int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e);
 /* RIP past an instruction performed here, with what the CPU does at the end

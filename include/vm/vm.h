@@ -13,6 +13,7 @@
 #include "types.h"
 #include "mm/tdp_mmu.h"
 #include "vm/gpr.h"
+#include "vm/gwalk.h"
 
 #define VM_MAX_SLOTS 16
 #define VM_MAX_MMIO 4
@@ -92,6 +93,8 @@ struct vm_stats {
 	u64 slot_faults[VM_MAX_SLOTS];	/* fixed TDP faults per slot id */
 	u64 mtrr_writes;	/* guest MTRR writes performed (platform VM) */
 	u64 mtrr_zaps;		/* ranges their net changes retyped: zapped to refault */
+	u64 gva_walks[GWALK_NR_MODES];	/* guest page walks by enum gwalk_mode */
+	u64 gva_faults;		/* ... that raised #PF or #GP in the guest */
 	u64 guest_nmis;		/* NMIs that were not kicks, given to the guest */
 	u64 nmis_dropped;	/* ... not given: the vCPU does not take NMIs */
 };
@@ -239,14 +242,17 @@ struct virt_ops {
 	 * the next instruction.
 	 */
 	void (*insn_done)(struct vcpu *v);
+	/* CR0 as the guest reads it (its own value where the vendor masks bits). */
+	u64 (*get_cr0)(struct vcpu *v);
 	u64 (*get_cr3)(struct vcpu *v);
+	/* The guest's CR2, given at its next entry (the #PF address). */
+	void (*set_cr2)(struct vcpu *v, u64 cr2);
 	/* CS.base: RIP is an offset from it outside 64-bit mode. */
 	u64 (*get_cs_base)(struct vcpu *v);
 	/* The base of segment seg (enum insn_seg, not INSN_SEG_NONE). */
 	u64 (*get_seg_base)(struct vcpu *v, unsigned int seg);
 	/* How the code at RIP decodes (enum cpu_mode): CS.L, CS.D, EFER.LMA. */
 	unsigned int (*get_cpu_mode)(struct vcpu *v);
-	u64 (*get_rflags)(struct vcpu *v);
 	/* Logs (pr_emerg) the vendor's view of the guest: control registers,
 	 * segments, descriptor tables, event and interruptibility state, the
 	 * last exit. */
@@ -255,6 +261,9 @@ struct virt_ops {
 	u64 (*get_cr4)(struct vcpu *v);
 	unsigned int (*get_cpl)(struct vcpu *v);
 	bool (*long_mode)(struct vcpu *v);
+	/* EFER as the CPU runs the guest with it (LMA, NXE; SVM: SVME too). */
+	u64 (*get_efer)(struct vcpu *v);
+	u64 (*get_rflags)(struct vcpu *v);
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error);
 	/* An NMI for the guest at the next entry.  false: not now (the guest
 	 * blocks NMIs, or another event is being injected); the caller keeps
@@ -332,9 +341,39 @@ bool vm_gpa_range_ok(struct vm *vm, gpa_t gpa, u64 len, bool write);
 /* Copies a NUL-terminated guest string of at most size-1 bytes; always
  * terminates buf.  Returns 0 or -EFAULT. */
 int vm_read_gpa_string(struct vm *vm, gpa_t gpa, char *buf, u64 size);
-/* Walks the guest's 4-level page tables.  Returns 0 or -EFAULT. */
-int vcpu_gva_to_gpa(struct vcpu *v, u64 gva, gpa_t *gpa);
-/* Reads up to len bytes at the guest's RIP; returns the count or -EFAULT. */
-int vcpu_fetch_insn(struct vcpu *v, u8 *buf, unsigned int len);
+/* The fault a guest-virtual access raises, as the CPU would deliver it. */
+struct gva_fault {
+	u8 vector;		/* PF_VECTOR or GP_VECTOR (non-canonical); 0: none */
+	u32 error;		/* the error code (#PF: PF_ERR_*) */
+	u64 addr;		/* #PF: the linear address, for CR2 */
+};
+/*
+ * Translates the linear address gva for access (GWALK_*, include/vm/gwalk.h)
+ * through the guest's page tables in its current paging mode and CPL,
+ * setting accessed/dirty bits as the CPU does.  0: *gpa; 1: the access
+ * faults as *f says (inject it with vcpu_inject_fault()); -EAGAIN: the
+ * guest kept changing its tables under the walk; -EFAULT: a table entry
+ * lies outside guest memory.  *f is zeroed unless 1.
+ */
+int vcpu_gva_to_gpa(struct vcpu *v, u64 gva, u32 access, gpa_t *gpa, struct gva_fault *f);
+/* Raises f in the guest at its next entry (#PF with CR2 = f->addr). */
+void vcpu_inject_fault(struct vcpu *v, const struct gva_fault *f);
+/*
+ * Reads up to len bytes at CS:RIP (CS.base counts outside IA-32e mode) as
+ * instruction fetches at the vCPU's CPL, page by page.  Returns the count
+ * read, fewer than len when a page faults (*f says how) or is not guest
+ * memory (f->vector 0); or, when not a byte could be read, -EFAULT (with
+ * f->vector set: the first byte faults) or -EAGAIN (as vcpu_gva_to_gpa()).
+ */
+int vcpu_fetch_insn(struct vcpu *v, u8 *buf, unsigned int len, struct gva_fault *f);
+/*
+ * After vcpu_fetch_insn() filled *f and its bytes were decoded with result
+ * err (the fetch's own error when it read nothing): true when the guest
+ * must resume with the instruction not performed -- the decoder wanted
+ * bytes the fetch could not read for a fault (err -E2BIG or -EFAULT; the
+ * fault is injected, as the CPU would have raised it), or the guest's
+ * tables changed under the fetch (-EAGAIN: it runs the instruction again).
+ */
+bool vcpu_fetch_interrupted(struct vcpu *v, int err, const struct gva_fault *f);
 
 #endif
