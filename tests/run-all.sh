@@ -29,7 +29,7 @@ cd "$(dirname "$0")/.." || exit 2
 
 HOST_CHAIN=(host layout)
 QEMU_CHAIN=(qemu-ktest qemu-usb qemu-bluepill qemu-next qemu-hvprobe qemu-probe
-	qemu-poweroff qemu-linux qemu-smp qemu-smp-linux qemu-nosvm qemu-panic qemu-options
+	qemu-poweroff qemu-linux qemu-adversary qemu-smp qemu-smp-linux qemu-nosvm qemu-panic qemu-options
 	qemu-debug)
 BOCHS_CHAIN=(bochs-vmx bochs-fallbacks bochs-probe bochs-hvprobe bochs-ryzen bochs-smp)
 ALL=("${HOST_CHAIN[@]}" "${QEMU_CHAIN[@]}" "${BOCHS_CHAIN[@]}")

@@ -8,13 +8,14 @@
 # Contract:
 #   - Writes OUTDIR/vmlinuz (the kernel of the linux-image-*-amd64 package
 #     that linux-image-amd64 depends on: a PE/EFI-stub bzImage),
-#     OUTDIR/initrd.img (gzip'd cpio newc), OUTDIR/memcheck and
-#     OUTDIR/smpcheck (the static test programs, also inside the initramfs
-#     as /bin/memcheck and /bin/smpcheck) and OUTDIR/versions.txt (package
-#     names and versions used).
+#     OUTDIR/initrd.img (gzip'd cpio newc), OUTDIR/memcheck,
+#     OUTDIR/smpcheck and OUTDIR/adversary (the static test programs, also
+#     inside the initramfs as /bin/memcheck, /bin/smpcheck and
+#     /bin/adversary) and OUTDIR/versions.txt (package names and versions
+#     used).
 #   - The initramfs holds busybox (from busybox-static) with its applet
-#     links, /init from tests/guest-linux/init, /bin/memcheck and
-#     /bin/smpcheck built from tests/guest-linux/memcheck.c and smpcheck.c
+#     links, /init from tests/guest-linux/init, /bin/memcheck,
+#     /bin/smpcheck and /bin/adversary built from tests/guest-linux/*.c
 #     (gcc -static), the usual mount points and a /dev/console node.
 #     Every entry is owned by root with mtime 0, so the same inputs give the
 #     same bytes.
@@ -60,7 +61,7 @@ for t in apt-get:apt apt-cache:apt dpkg-deb:dpkg tar:tar gzip:gzip perl:perl-bas
 	command -v "${t%%:*}" >/dev/null 2>&1 ||
 		die "'${t%%:*}' not found (install it: apt-get install ${t#*:})"
 done
-for f in init memcheck.c smpcheck.c; do
+for f in init memcheck.c smpcheck.c adversary.c; do
 	[[ -f $srcdir/tests/guest-linux/$f ]] || die "missing $srcdir/tests/guest-linux/$f"
 done
 
@@ -158,11 +159,11 @@ kimg=${kimgs[0]}
 [[ $(head -c2 -- "$kimg") == MZ && $(dd if="$kimg" bs=1 skip=514 count=4 status=none) == HdrS ]] ||
 	die "${kimg##*/} is not an EFI-stub bzImage"
 
-# ---- busybox, memcheck and smpcheck -----------------------------------------
+# ---- busybox and the test programs -------------------------------------------
 dpkg-deb -x "$bdeb" "$tmp/bb" || die "cannot unpack ${bdeb##*/}"
 [[ -x $tmp/bb/bin/busybox ]] || die "${bdeb##*/} has no /bin/busybox"
 
-for p in memcheck smpcheck; do
+for p in memcheck smpcheck adversary; do
 	$CC -static -O2 -Wall -Wextra -Werror -o "$tmp/$p" "$srcdir/tests/guest-linux/$p.c" ||
 		die "cannot build a static $p (glibc's libc.a is in libc6-dev: apt-get install gcc libc6-dev)"
 done
@@ -175,6 +176,7 @@ install -m 0755 "$tmp/bb/bin/busybox" "$r/bin/busybox"
 install -m 0755 "$srcdir/tests/guest-linux/init" "$r/init"
 install -m 0755 "$tmp/memcheck" "$r/bin/memcheck"
 install -m 0755 "$tmp/smpcheck" "$r/bin/smpcheck"
+install -m 0755 "$tmp/adversary" "$r/bin/adversary"
 # The applet list comes from busybox itself (a static amd64 binary, which
 # runs here too): paths like bin/sh or usr/sbin/chroot.
 applets=$("$r/bin/busybox" --list-full) || die "cannot run busybox --list-full"
@@ -238,8 +240,8 @@ cp -- "$kimg" "$tmp/vmlinuz"
 	echo "kernel: $kpkg $kver (${kimg##*/})"
 	echo "busybox: $BUSYBOX_PKG $bver ($n applet links)"
 } >"$tmp/versions.txt"
-for f in vmlinuz memcheck smpcheck versions.txt initrd.img; do
+for f in vmlinuz memcheck smpcheck adversary versions.txt initrd.img; do
 	mv -f -- "$tmp/$f" "$out/$f"
 done
 note "$out/vmlinuz: $kpkg $kver, $(stat -c %s "$out/vmlinuz") bytes"
-note "$out/initrd.img: busybox $bver + memcheck + smpcheck, $(stat -c %s "$out/initrd.img") bytes"
+note "$out/initrd.img: busybox $bver + memcheck + smpcheck + adversary, $(stat -c %s "$out/initrd.img") bytes"
