@@ -7,10 +7,12 @@
  *
  * Usage: adversary [ATTACK...] [hidden=A-B[,A-B...]]
  *   ATTACK   one or more of the names below, or `all` (the default)
- *   hidden=  the hypervisor's hidden ranges (hex, inclusive); by default they
- *            are found as smpcheck finds them: the firmware map's Reserved
- *            ranges at or above 1 MiB whose sampled words read as all ones
- *            (a hypercall, which would name them, raises #UD at CPL 3)
+ *   hidden=  the hypervisor's hidden ranges (hex, inclusive); by default
+ *            HC_HV_MEMORY names them, asked at CPL 0 by the kernel module
+ *            tdpvisor_hc (/lib/tdpvisor_hc.ko, loaded here; a hypercall
+ *            from CPL 3 raises #UD); without the module they are found as
+ *            smpcheck finds them: the firmware map's Reserved ranges at or
+ *            above 1 MiB whose sampled words read as all ones
  *
  * The attacks on hidden memory use, in each hidden range, its first and its
  * last page mapped from /dev/mem (uncached, read-write).  What they expect is
@@ -48,9 +50,16 @@
  *              instructions: one SIGTRAP after every instruction, at the
  *              address after it, none lost and none extra
  *   tf-string  the same over insb from 0x64 and outsb to 0xcf9
- *   hypercall  VMMCALL and VMCALL from CPL 3 with the tdpvisor numbers
- *              (HC_VERSION, HC_HV_MEMORY) and KVM's (1, 5) and RBX pointing
- *              at a buffer: SIGILL (#UD) each, the buffer unchanged
+ *   hypercall-user    VMMCALL and VMCALL from CPL 3 with the tdpvisor
+ *              numbers (HC_VERSION, HC_HV_MEMORY) and KVM's (1, 5) and RBX
+ *              pointing at a buffer: SIGILL (#UD) each, the buffer unchanged
+ *   hypercall-kernel  the calls tdpvisor_hc made at CPL 0 (see
+ *              tdpvisor_hc.c): KVM's numbers 1, 5, 9, 10, 12, the numbers
+ *              just outside the hypercall space and HC_HV_MEMORY with bits
+ *              above 31 set answer -ENOSYS and leave the page at RBX as it
+ *              was; HC_HV_MEMORY, HC_STATS, HC_LOG_READ and HC_GPA_MAPPING
+ *              told to write into hidden memory answer -EFAULT; HC_VERSION
+ *              answers ABI 2.x
  *   flood      100,000 8-byte reads of hidden memory in a tight loop, all
  *              ones (the scenario checks that the hypervisor's log stays
  *              short)
@@ -58,8 +67,11 @@
  * Nothing here writes 0xfe to port 0x64, bit 2 to 0xcf9 or SLP_EN to the
  * PM1 control ports: those reset or switch off the machine.
  *
- * Output: "adversary: hidden range [0xA-0xB]" for each range used, then one
- * line per attack, "adversary: ok NAME: ...", "adversary: FAIL NAME: ..." or
+ * Output: first, whatever the attacks, where the hidden ranges come from
+ * ("adversary: hidden ranges from HC_HV_MEMORY ..." or "... from the
+ * firmware map: WHY") and "adversary: hidden range [0xA-0xB]" for each
+ * (without any, the attacks on hidden memory do not run); then one line per
+ * attack, "adversary: ok NAME: ...", "adversary: FAIL NAME: ..." or
  * "adversary: skip NAME: ..." (the CPU lacks the instructions), and
  * "adversary: N passed, M failed, K skipped".  Exit 0 when nothing failed,
  * 1 otherwise or on a usage error.
@@ -80,6 +92,7 @@
 #include <string.h>
 #include <sys/io.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -108,6 +121,12 @@
 #define HC_HV_MEMORY (HC_BASE + 0x3)
 #define KVM_HC_VAPIC_POLL_IRQ 1
 #define KVM_HC_KICK_CPU 5
+/* What the hypervisor answers (include/errcode.h). */
+#define HV_ENOSYS 38
+#define HV_EFAULT 14
+
+#define GATE_KO "/lib/tdpvisor_hc.ko"
+#define GATE_PARAMS "/sys/module/tdpvisor_hc/parameters/"
 
 struct range {
 	uint64_t start, end;	/* inclusive */
@@ -541,17 +560,63 @@ static int parse_ranges(const char *s)
 	return nhidden ? 0 : -1;
 }
 
+/* tdpvisor_hc loaded (now or before): 0, or -errno. */
+static int load_gate(void)
+{
+	int fd = open(GATE_KO, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The hidden ranges HC_HV_MEMORY gives (through tdpvisor_hc): 0, or
+ * -errno with *why saying what failed. */
+static int hidden_from_gate(const char **why)
+{
+	char buf[256];
+	int err = load_gate();
+
+	if (err) {
+		*why = "cannot load " GATE_KO;
+		return err;
+	}
+	if (read_text(GATE_PARAMS "hidden", buf, sizeof(buf))) {
+		*why = "cannot read " GATE_PARAMS "hidden";
+		return -errno;
+	}
+	buf[strcspn(buf, "\n")] = 0;
+	if (parse_ranges(buf)) {
+		nhidden = 0;
+		*why = "HC_HV_MEMORY named no range";
+		return -ENOENT;
+	}
+	return 0;
+}
+
 /* The hidden ranges (given, or found) and their first and last pages
  * mapped; false with a FAIL line when there are none. */
 static bool setup_hidden(void)
 {
 	struct range res[MAX_RESERVED];
-	int i, n;
+	int i, n, err;
 
 	mem_fd = open("/dev/mem", O_RDWR | O_SYNC);
 	if (mem_fd < 0) {
 		report(false, "setup", "cannot open /dev/mem: %s", strerror(errno));
 		return false;
+	}
+	if (!nhidden) {
+		const char *why = "";
+
+		err = hidden_from_gate(&why);
+		if (!err)
+			info("hidden ranges from HC_HV_MEMORY (tdpvisor_hc, CPL 0)");
+		else
+			info("hidden ranges from the firmware map: %s: %s", why, strerror(-err));
 	}
 	if (!nhidden) {
 		n = reserved_ranges(res, MAX_RESERVED);
@@ -1312,7 +1377,7 @@ static int hypercall3(bool intel, uint64_t nr, uint64_t arg, uint64_t *rax)
 	return fault_sig;
 }
 
-static void attack_hypercall(void)
+static void attack_hypercall_user(void)
 {
 	static const struct {
 		uint64_t nr;
@@ -1344,10 +1409,80 @@ static void attack_hypercall(void)
 		;
 	step(&v, j == sizeof(canary), "the buffer at RBX changed at byte %u: 0x%02x", j,
 	     j < sizeof(canary) ? canary[j] : 0);
-	info("hypercall: the CPU is %s: %s is its hypercall instruction", cpu_is_intel() ?
+	info("hypercall-user: the CPU is %s: %s is its hypercall instruction", cpu_is_intel() ?
 	     "Intel" : "AMD", cpu_is_intel() ? "vmcall" : "vmmcall");
-	conclude(&v, "hypercall", "vmmcall and vmcall from CPL 3 with HC_VERSION, HC_HV_MEMORY, "
+	conclude(&v, "hypercall-user", "vmmcall and vmcall from CPL 3 with HC_VERSION, HC_HV_MEMORY, "
 		 "KVM's 1 and 5 (RBX a buffer): SIGILL (#UD) each, the buffer unchanged");
+}
+
+/* What tdpvisor_hc's calls must answer: -ENOSYS for numbers that are not
+ * the hypervisor's, -EFAULT for output into its memory. */
+static const struct {
+	const char *name;
+	long want;	/* 1: any ABI 2.x version */
+} gate_calls[] = {
+	{ "kvm-vapic-poll-irq", -HV_ENOSYS },
+	{ "kvm-kick-cpu", -HV_ENOSYS },
+	{ "kvm-clock-pairing", -HV_ENOSYS },
+	{ "kvm-send-ipi", -HV_ENOSYS },
+	{ "kvm-map-gpa-range", -HV_ENOSYS },
+	{ "below-hc-base", -HV_ENOSYS },
+	{ "above-hc-span", -HV_ENOSYS },
+	{ "hv-memory-high-bits", -HV_ENOSYS },
+	{ "version", 1 },
+	{ "hv-memory-into-hidden", -HV_EFAULT },
+	{ "stats-into-hidden", -HV_EFAULT },
+	{ "log-read-into-hidden", -HV_EFAULT },
+	{ "gpa-mapping-into-hidden", -HV_EFAULT },
+};
+
+static void attack_hypercall_kernel(void)
+{
+	char buf[2048], *line, *save = NULL;
+	struct verdict v = { 0 };
+	bool seen[sizeof(gate_calls) / sizeof(gate_calls[0])] = { false };
+	unsigned int i;
+	int err = load_gate();
+
+	if (err) {
+		report(false, "hypercall-kernel", "cannot load " GATE_KO ": %s", strerror(-err));
+		return;
+	}
+	if (read_text(GATE_PARAMS "calls", buf, sizeof(buf))) {
+		report(false, "hypercall-kernel", "cannot read " GATE_PARAMS "calls: %s",
+		       strerror(errno));
+		return;
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64], kept[16];
+		long rax;
+
+		if (sscanf(line, "%63s %ld %15s", name, &rax, kept) != 3) {
+			step(&v, false, "cannot parse '%s'", line);
+			continue;
+		}
+		for (i = 0; i < sizeof(gate_calls) / sizeof(gate_calls[0]); i++)
+			if (!strcmp(name, gate_calls[i].name))
+				break;
+		if (i == sizeof(gate_calls) / sizeof(gate_calls[0])) {
+			step(&v, false, "an unknown call '%s'", name);
+			continue;
+		}
+		seen[i] = true;
+		if (gate_calls[i].want == 1)
+			step(&v, rax > 0 && (rax >> 16) == 2, "%s answered 0x%lx, want ABI 2.x",
+			     name, rax);
+		else
+			step(&v, rax == gate_calls[i].want, "%s answered %ld, want %ld", name, rax,
+			     gate_calls[i].want);
+		step(&v, !strcmp(kept, "kept"), "%s: the page at RBX %s", name, kept);
+	}
+	for (i = 0; i < sizeof(gate_calls) / sizeof(gate_calls[0]); i++)
+		step(&v, seen[i], "no call %s (HC_HV_MEMORY failed?)", gate_calls[i].name);
+	conclude(&v, "hypercall-kernel", "at CPL 0 (tdpvisor_hc): KVM's 1, 5, 9, 10, 12, the "
+		 "numbers around the hypercall space and HC_HV_MEMORY with high bits answer "
+		 "-ENOSYS, the page at RBX kept; HC_HV_MEMORY, HC_STATS, HC_LOG_READ, "
+		 "HC_GPA_MAPPING into hidden memory answer -EFAULT; HC_VERSION 2.x");
 }
 
 /* ---- main ----------------------------------------------------------------- */
@@ -1366,7 +1501,8 @@ static const struct {
 	{ "io-fault", attack_io_fault, false },
 	{ "tf", attack_tf, false },
 	{ "tf-string", attack_tf_string, false },
-	{ "hypercall", attack_hypercall, false },
+	{ "hypercall-user", attack_hypercall_user, false },
+	{ "hypercall-kernel", attack_hypercall_kernel, false },
 	{ "flood", attack_flood, true },
 };
 #define NATTACKS (sizeof(attacks) / sizeof(attacks[0]))
@@ -1427,7 +1563,7 @@ static void run_attack(unsigned int i)
 
 int main(int argc, char **argv)
 {
-	bool pick[NATTACKS] = { false }, any = false, need_hidden = false;
+	bool pick[NATTACKS] = { false }, any = false;
 	unsigned int i;
 	int a;
 
@@ -1450,9 +1586,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < NATTACKS; i++)
 			pick[i] = true;
 	fault_install();
-	for (i = 0; i < NATTACKS; i++)
-		need_hidden |= pick[i] && attacks[i].hidden;
-	if (need_hidden && !setup_hidden()) {
+	/* The ranges are found (and named) whatever the attacks: a run of
+	 * some attacks reports as much about them as a run of all. */
+	if (!setup_hidden()) {
 		for (i = 0; i < NATTACKS; i++)
 			pick[i] = pick[i] && !attacks[i].hidden;
 	}

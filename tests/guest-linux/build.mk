@@ -11,10 +11,11 @@ GUEST_DIRECT_ARGS ?=
 guest: $(GUEST)/vmlinuz $(GUEST)/initrd.img
 
 # One run of mkguest.sh makes both files.  memcheck, smpcheck and adversary
-# are linked statically against glibc's libc.a (libc6-dev).
+# are linked statically against glibc's libc.a (libc6-dev); adversary's
+# kernel module is built against the kernel's own headers (downloaded).
 $(GUEST)/vmlinuz $(GUEST)/initrd.img &: tools/mkguest.sh tests/guest-linux/init \
 		tests/guest-linux/memcheck.c tests/guest-linux/smpcheck.c \
-		tests/guest-linux/adversary.c | deps-build
+		tests/guest-linux/adversary.c tests/guest-linux/tdpvisor_hc.c | deps-build
 	$(Q)tools/deps.sh libc6-dev
 	@echo "  GUEST   $(GUEST)"
 	$(Q)CC=$(CC) tools/mkguest.sh $(GUEST)

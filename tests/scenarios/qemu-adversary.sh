@@ -3,14 +3,15 @@
 # a hostile root user: tests/guest-linux/adversary.c attacks the hypervisor
 # (its hidden memory with every kind of access, string I/O on the ports it
 # intercepts, single-steps over intercepted instructions, hypercalls from
-# user space, a flood of reads of its memory), then the guest checks the
+# user space and, through its kernel module, foreign and hostile ones from
+# the kernel, a flood of reads of its memory), then the guest checks the
 # hidden ranges again, runs memcheck and switches off.
 #
 # ADVERSARY=LIST (attack names joined by commas, default all) runs only
 # those attacks: `ADVERSARY=sse tests/run-all.sh qemu-adversary`.
 
 # Every attack adversary knows, in the order it runs them.
-ADVERSARY_ATTACKS='mov string sse avx atomic io io-fault tf tf-string hypercall flood'
+ADVERSARY_ATTACKS='mov string sse avx atomic io io-fault tf tf-string hypercall-user hypercall-kernel flood'
 
 # The most lines the hypervisor's log may have about guest accesses to its
 # memory, whatever the attacks did (each attack on hidden memory makes
@@ -34,9 +35,10 @@ adversary_picked() {
 # about hidden memory stays short.
 scenario_qemu_adversary() {
 	local log st a r ranges n=0 lines mib
-	bluepill_image qemu-adversary '\vmlinuz' \
-		"initrd=\\initrd.img console=ttyS0 tdpvisor.adversary=${ADVERSARY:-all} tdpvisor.test=1" \
-		--add 'build/guest/vmlinuz=\vmlinuz' --add 'build/guest/initrd.img=\initrd.img'
+	# panic=reset: a hypervisor that dies of an attack ends the run at once.
+	tools/mkimage.sh "$OUT/qemu-adversary.img" --efi build/hv.efi \
+		--cfg "loglevel=7 hvmem=64M panic=reset bluepill next=\\vmlinuz next_args=\"initrd=\\initrd.img console=ttyS0 tdpvisor.adversary=${ADVERSARY:-all} tdpvisor.test=1\"" \
+		--add 'build/guest/vmlinuz=\vmlinuz' --add 'build/guest/initrd.img=\initrd.img' > /dev/null
 	qemu_run qemu-adversary --cpu EPYC,hypervisor=off --mem 1024
 	expect_status qemu "adversary: the guest switches the machine off at the end" "$st" 2 "$log"
 	expect qemu "adversary: Linux reaches userspace under hv.efi" "$log" \
@@ -55,8 +57,11 @@ scenario_qemu_adversary() {
 		'adversary: [0-9]+ passed, 0 failed, [0-9]+ skipped'
 	expect_no qemu "adversary: no FAIL line" "$log" 'adversary: FAIL '
 
-	# The ranges adversary attacked are the ones hv.efi hides, and after
-	# the attacks they still read as all ones (smpcheck hidden).
+	# The ranges adversary attacked are the ones hv.efi hides (HC_HV_MEMORY
+	# names them, asked at CPL 0), and after the attacks they still read as
+	# all ones (smpcheck hidden).
+	expect qemu "adversary: learns the hidden ranges by HC_HV_MEMORY at CPL 0" "$log" \
+		'adversary: hidden ranges from HC_HV_MEMORY'
 	ranges=$(grep -a -o 'platform: hiding \[0x[0-9a-f]*-0x[0-9a-f]*\] and \[0x[0-9a-f]*-0x[0-9a-f]*\]' \
 		"$log" | head -n 1 | grep -o '0x[0-9a-f]*-0x[0-9a-f]*')
 	if [ -z "$ranges" ]; then
