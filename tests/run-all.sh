@@ -5,7 +5,8 @@
 #             suites
 #   qemu      hv.efi booted by OVMF in QEMU (AMD SVM, TCG): the in-hypervisor
 #             tests and selftests, the USB image, the platform VM (bluepill)
-#             with a second hv.efi, probe.efi and Debian's Linux as guests,
+#             with a second hv.efi, probe.efi and Debian's Linux as guests
+#             (and a hostile root user in that Linux),
 #             power-off and reset, a CPU without SVM, the panic reports, bad
 #             options, and `make debug`
 #   bochs     hv.efi booted by OVMF in Bochs: Intel VMX (tigerlake, once per
