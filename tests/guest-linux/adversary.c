@@ -23,11 +23,13 @@
  * ones tells whether it is our own write seen back or other data (the
  * hypervisor's memory).
  *
- *   mov        1, 2, 4 and 8-byte MOV reads (aligned and not) and writes
+ *   mov        1, 2, 4 and 8-byte MOV reads (aligned and not) and writes;
+ *              8-byte reads and writes across each edge of each range where
+ *              /dev/mem maps the page on the other side (not RAM)
  *   string     rep movsq from hidden memory and to it, rep movsq backwards
  *              (DF=1), rep movsb at an odd offset, rep stosb; the registers
  *              after each (RCX 0, RSI/RDI moved by the count) and the buffer
- *              in guest RAM (filled exactly, the guard words around it kept)
+ *              in guest RAM (filled exactly, the guard bytes around it kept)
  *   sse        movdqu, movaps, movntdqa (SSE4.1) loads; movdqu, movaps,
  *              movntdq stores
  *   avx        vmovdqu ymm load and store (skipped without AVX enabled in
@@ -41,15 +43,19 @@
  *              insb (and backwards) and rep insw of the keyboard
  *              controller's status 0x64.  RCX/RSI/RDI after each, the
  *              buffer filled exactly, and the status bytes as a plain inb
- *              reads them (OBF, IBF and AUX-OBF may change meanwhile)
+ *              reads them (OBF, IBF and AUX-OBF may change meanwhile); rep
+ *              insb and rep outsb with RCX 0 move nothing
  *   io-fault   insb into a read-only page and outsb from a PROT_NONE page:
  *              SIGSEGV each (the page fault the CPU would raise), the page
- *              unchanged
- *   tf         RFLAGS.TF set by popf over CPUID (three leaves), inb from
+ *              unchanged; rep insb of 16 bytes starting 8 bytes before a
+ *              read-only page: the 8 land, then SIGSEGV with RCX 8 and RDI
+ *              at the read-only page
+ *   tf         RFLAGS.TF set by popf over CPUID (four leaves), inb from
  *              0x64 and from 0xcf9 (both intercepted) and plain
  *              instructions: one SIGTRAP after every instruction, at the
  *              address after it, none lost and none extra
  *   tf-string  the same over insb from 0x64 and outsb to 0xcf9
+ *   tf-mmio    the same over MOV loads and a store of hidden memory
  *   hypercall-user    VMMCALL and VMCALL from CPL 3 with the tdpvisor
  *              numbers (HC_VERSION, HC_HV_MEMORY) and KVM's (1, 5) and RBX
  *              pointing at a buffer: SIGILL (#UD) each, the buffer unchanged
@@ -244,6 +250,7 @@ static char step_what[160] = "starting";
 static volatile uintptr_t resume_rip;
 static volatile sig_atomic_t fault_sig;
 static void *volatile fault_addr;
+static volatile uint64_t fault_rcx, fault_rdi;	/* at the faulting instruction */
 
 /* What the attack is doing now, for the FAIL line of an unasked-for fault. */
 static void __attribute__((format(printf, 1, 2))) doing(const char *fmt, ...)
@@ -264,6 +271,8 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv)
 	if (resume_rip) {
 		fault_sig = sig;
 		fault_addr = si->si_addr;
+		fault_rcx = (uint64_t)uc->uc_mcontext.gregs[REG_RCX];
+		fault_rdi = (uint64_t)uc->uc_mcontext.gregs[REG_RDI];
 		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)resume_rip;
 		resume_rip = 0;
 		return;
@@ -591,7 +600,7 @@ static int hidden_from_gate(const char **why)
 	buf[strcspn(buf, "\n")] = 0;
 	if (parse_ranges(buf)) {
 		nhidden = 0;
-		*why = "HC_HV_MEMORY named no range";
+		*why = "tdpvisor_hc has no HC_HV_MEMORY answer (not under tdpvisor?)";
 		return -ENOENT;
 	}
 	return 0;
@@ -615,6 +624,8 @@ static bool setup_hidden(void)
 		err = hidden_from_gate(&why);
 		if (!err)
 			info("hidden ranges from HC_HV_MEMORY (tdpvisor_hc, CPL 0)");
+		else if (err == -ENOENT && nhidden == 0 && strstr(why, "answer"))
+			info("hidden ranges from the firmware map: %s", why);
 		else
 			info("hidden ranges from the firmware map: %s: %s", why, strerror(-err));
 	}
@@ -706,6 +717,52 @@ static void sweep(struct verdict *v, const char *after)
 
 /* ---- attacks on hidden memory ---------------------------------------------- */
 
+/*
+ * 8-byte reads across each edge of each hidden range, where /dev/mem maps
+ * the page on the other side too (Linux refuses RAM): the hidden bytes
+ * read as all ones, the neighbour's bytes as the same read of the
+ * neighbour alone gives them.  An 8-byte write across the edge as well,
+ * of the neighbour's own bytes with POISON in the hidden half.
+ */
+static void straddle(struct verdict *v)
+{
+	int i, edge;
+
+	for (i = 0; i < nhidden; i++) {
+		for (edge = 0; edge < 2; edge++) {
+			/* Two pages: the hidden one second (start) or first (end). */
+			uint64_t pa = edge ? (hidden[i].end & ~(PAGE - 1)) :
+				(hidden[i].start & ~(PAGE - 1)) - PAGE;
+			volatile uint8_t *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+						   MAP_SHARED, mem_fd, (off_t)pa);
+			volatile uint8_t *q = (volatile uint8_t *)p + PAGE - 4;
+			uint64_t got, alone, want;
+			uint32_t mine;
+
+			if (p == MAP_FAILED) {
+				info("mov: the neighbour of 0x%" PRIx64 " (%s) is not mapped by "
+				     "/dev/mem: no read across that edge", edge ? hidden[i].end :
+				     hidden[i].start, edge ? "end" : "start");
+				continue;
+			}
+			doing("8-byte read across 0x%" PRIx64, pa + PAGE);
+			mine = rd32(edge ? q + 4 : q);
+			got = rd64(q);
+			alone = mine;
+			want = edge ? (alone << 32) | 0xffffffffULL : (0xffffffffULL << 32) | alone;
+			step(v, got == want, "8-byte read across 0x%" PRIx64 ": 0x%016" PRIx64
+			     ", want 0x%016" PRIx64, pa + PAGE, got, want);
+			doing("8-byte write across 0x%" PRIx64, pa + PAGE);
+			wr64(q, edge ? (alone << 32) | (uint32_t)POISON64 :
+			     ((uint64_t)(uint32_t)POISON64 << 32) | alone);
+			got = rd64(q);
+			step(v, got == want, "8-byte read across 0x%" PRIx64 " after a write: 0x%016"
+			     PRIx64 ", want 0x%016" PRIx64, pa + PAGE, got, want);
+			munmap((void *)p, 2 * PAGE);
+		}
+	}
+}
+
 static void attack_mov(void)
 {
 	static const unsigned int offs[] = { 0, 1, 3, 7, 0x800, PAGE - 8 };
@@ -735,9 +792,11 @@ static void attack_mov(void)
 			expect_ones(&v, "8-byte read after the writes", pa + offs[i], &got[3], 8);
 		}
 	}
+	straddle(&v);
 	sweep(&v, "mov");
-	conclude(&v, "mov", "1/2/4/8-byte MOV reads and writes at 6 offsets of each page, "
-		 "reads all ones, writes not seen");
+	conclude(&v, "mov", "1/2/4/8-byte MOV reads and writes at 6 offsets of each page "
+		 "(and across a range's edges where /dev/mem maps the neighbour), reads all ones, "
+		 "writes not seen");
 }
 
 /* The string registers after N elements of SIZE bytes from SRC to DST:
@@ -1085,10 +1144,19 @@ static void attack_io(void)
 	}
 	expect_guards(&v, "rep insw from 0x64", buf, 64, 0x3c);
 
+	/* A count of 0: nothing moves, nothing is written. */
+	memset(buf, 0x3c, sizeof(buf));
+	no_fault(&v, "rep insb with RCX 0 from 0x64", 0,
+		 ins(1, true, false, KBC_STATUS, mid, 0, &r));
+	expect_sregs(&v, "rep insb with RCX 0 from 0x64", 0, &r, 0, (uintptr_t)mid, 0, false);
+	expect_guards(&v, "rep insb with RCX 0 from 0x64", buf, 0, 0x3c);
+	no_fault(&v, "rep outsb with RCX 0 to 0xcf9", 0, outs(true, RESET_CONTROL, src, 0, &r));
+	expect_sregs(&v, "rep outsb with RCX 0 to 0xcf9", 0, &r, (uintptr_t)src, 0, 0, false);
+
 	rc = port_in8(RESET_CONTROL);
-	conclude(&v, "io", "outsb and rep outsb (4) of 0xcf9, insb, rep insb (64, and with "
-		 "DF=1), rep insw (32) of 0x64: registers, buffers and status bytes as the "
-		 "hardware gives them");
+	conclude(&v, "io", "outsb and rep outsb (4, and 0) of 0xcf9, insb, rep insb (64, with "
+		 "DF=1, and 0), rep insw (32) of 0x64: registers, buffers and status bytes as "
+		 "the hardware gives them");
 	info("0xcf9 reads 0x%02x after the writes, 0x64 0x%02x", rc, port_in8(KBC_STATUS));
 }
 
@@ -1129,7 +1197,8 @@ static int outs_faulting(uint16_t port, const void *src, uint64_t n)
 static void attack_io_fault(void)
 {
 	struct verdict v = { 0 };
-	uint8_t *ro, *none;
+	uint8_t *ro, *none, *two;
+	size_t i;
 	int s;
 
 	if (!io_allowed("io-fault"))
@@ -1161,8 +1230,37 @@ static void attack_io_fault(void)
 	     "SIGSEGV", s, s ? strsignal(s) : "none");
 	munmap(ro, PAGE);
 	munmap(none, PAGE);
-	conclude(&v, "io-fault", "insb and rep insb of 0x64 into a read-only page, outsb and "
-		 "rep outsb of 0xcf9 from a PROT_NONE page: SIGSEGV each, the page unchanged");
+
+	/* rep insb of 16 bytes from the last 8 of a writable page into a
+	 * read-only one: the first 8 land, then the page fault, with RCX and
+	 * RDI saying how far it got (8 left, RDI at the read-only page). */
+	two = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (two == MAP_FAILED) {
+		report(false, "io-fault", "cannot map the pages: %s", strerror(errno));
+		return;
+	}
+	memset(two, 0x3c, 2 * PAGE);
+	mprotect(two + PAGE, PAGE, PROT_READ);
+	s = ins_faulting(KBC_STATUS, two + PAGE - 8, 16);
+	step(&v, s == SIGSEGV && fault_addr == two + PAGE, "rep insb across into a read-only "
+	     "page: signal %d (%s) at %p, want SIGSEGV at %p", s, s ? strsignal(s) : "none",
+	     fault_addr, (void *)(two + PAGE));
+	step(&v, fault_rcx == 8 && fault_rdi == (uintptr_t)(two + PAGE), "rep insb across into "
+	     "a read-only page: at the fault RCX %" PRIu64 " RDI %+" PRId64 " from the page, "
+	     "want 8 and +0", fault_rcx, (int64_t)(fault_rdi - (uintptr_t)(two + PAGE)));
+	for (i = PAGE - 8; i < PAGE && two[i] != 0x3c; i++)
+		;
+	step(&v, i == PAGE, "rep insb across into a read-only page: byte %zu of the 8 before "
+	     "it not written", i - (PAGE - 8));
+	for (i = PAGE; i < 2 * PAGE && two[i] == 0x3c; i++)
+		;
+	step(&v, i == 2 * PAGE, "rep insb across into a read-only page: it changed at +%zu",
+	     i - PAGE);
+	munmap(two, 2 * PAGE);
+	conclude(&v, "io-fault", "insb and rep insb of 0x64 into a read-only page (and across "
+		 "into one), outsb and rep outsb of 0xcf9 from a PROT_NONE page: SIGSEGV each "
+		 "where the CPU faults, RCX/RDI at the fault as it leaves them, the pages "
+		 "unchanged");
 }
 
 /* ---- single-step ---------------------------------------------------------- */
@@ -1242,6 +1340,27 @@ __asm__(".text\n"
 	".globl tf_string_7\n tf_string_7:\n"
 	"	popfq\n"
 	".globl tf_string_end\n tf_string_end:\n"
+	"	ret\n"
+	/* RDI: hidden memory to read and write. */
+	".globl tf_mmio_block\n"
+	"tf_mmio_block:\n"
+	"	pushfq\n"
+	"	orq $0x100, (%rsp)\n"
+	"	popfq\n"
+	"	movq (%rdi), %rax\n"
+	".globl tf_mmio_1\n tf_mmio_1:\n"
+	"	movq %rax, 16(%rdi)\n"
+	".globl tf_mmio_2\n tf_mmio_2:\n"
+	"	movl 8(%rdi), %eax\n"
+	".globl tf_mmio_3\n tf_mmio_3:\n"
+	"	nop\n"
+	".globl tf_mmio_4\n tf_mmio_4:\n"
+	"	pushfq\n"
+	".globl tf_mmio_5\n tf_mmio_5:\n"
+	"	andq $~0x100, (%rsp)\n"
+	".globl tf_mmio_6\n tf_mmio_6:\n"
+	"	popfq\n"
+	".globl tf_mmio_end\n tf_mmio_end:\n"
 	"	ret\n");
 
 extern const char tf_cpuid_1[], tf_cpuid_2[], tf_cpuid_3[], tf_cpuid_4[], tf_cpuid_5[],
@@ -1250,7 +1369,10 @@ extern const char tf_cpuid_1[], tf_cpuid_2[], tf_cpuid_3[], tf_cpuid_4[], tf_cpu
 	tf_cpuid_end[];
 extern const char tf_string_1[], tf_string_2[], tf_string_3[], tf_string_4[], tf_string_5[],
 	tf_string_6[], tf_string_7[], tf_string_end[];
+extern const char tf_mmio_1[], tf_mmio_2[], tf_mmio_3[], tf_mmio_4[], tf_mmio_5[],
+	tf_mmio_6[], tf_mmio_end[];
 void tf_cpuid_block(void);
+void tf_mmio_block(volatile void *p);
 void tf_string_block(uint8_t *dst, const uint8_t *src);
 
 #define MAX_TRAPS 64
@@ -1355,6 +1477,29 @@ static void attack_tf_string(void)
 	     "0x%02x", dst[0], dst[1]);
 	conclude(&v, "tf-string", "TF over insb from 0x64, outsb to 0xcf9, insb again: one "
 		 "SIGTRAP after each of 7, at the next instruction");
+}
+
+static void attack_tf_mmio(void)
+{
+	static const char *const names[] = {
+		"movq load", "movq store", "movl load", "nop", "pushfq", "andq",
+	};
+	const char *const want[] = {
+		tf_mmio_1, tf_mmio_2, tf_mmio_3, tf_mmio_4, tf_mmio_5, tf_mmio_6,
+	};
+	struct verdict v = { 0 };
+
+	_Static_assert(sizeof(names) == sizeof(want), "one name per stepped instruction");
+	if (!trap_install("tf-mmio"))
+		return;
+	ntraps = 0;
+	doing("the stepped block at 0x%" PRIx64, targets[0].pa);
+	tf_mmio_block(targets[0].va + 0x400);
+	expect_traps(&v, want, names, sizeof(want) / sizeof(want[0]), tf_mmio_end);
+	signal(SIGTRAP, SIG_DFL);
+	sweep(&v, "tf-mmio");
+	conclude(&v, "tf-mmio", "TF over MOV loads and a store of hidden memory: one SIGTRAP "
+		 "after each of 6, at the next instruction");
 }
 
 /* ---- hypercalls from CPL 3 ------------------------------------------------ */
@@ -1501,6 +1646,7 @@ static const struct {
 	{ "io-fault", attack_io_fault, false },
 	{ "tf", attack_tf, false },
 	{ "tf-string", attack_tf_string, false },
+	{ "tf-mmio", attack_tf_mmio, true },
 	{ "hypercall-user", attack_hypercall_user, false },
 	{ "hypercall-kernel", attack_hypercall_kernel, false },
 	{ "flood", attack_flood, true },
