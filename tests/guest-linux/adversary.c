@@ -601,7 +601,7 @@ static int hidden_from_gate(const char **why)
 	if (parse_ranges(buf)) {
 		nhidden = 0;
 		*why = "tdpvisor_hc has no HC_HV_MEMORY answer (not under tdpvisor?)";
-		return -ENOENT;
+		return -ENODATA;
 	}
 	return 0;
 }
@@ -624,8 +624,6 @@ static bool setup_hidden(void)
 		err = hidden_from_gate(&why);
 		if (!err)
 			info("hidden ranges from HC_HV_MEMORY (tdpvisor_hc, CPL 0)");
-		else if (err == -ENOENT && nhidden == 0 && strstr(why, "answer"))
-			info("hidden ranges from the firmware map: %s", why);
 		else
 			info("hidden ranges from the firmware map: %s: %s", why, strerror(-err));
 	}
