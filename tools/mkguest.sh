@@ -200,7 +200,7 @@ cp -- "$srcdir/tests/guest-linux/tdpvisor_hc.c" "$tmp/kmod/"
 echo 'obj-m := tdpvisor_hc.o' >"$tmp/kmod/Kbuild"
 make -s -C "$kbuild" M="$tmp/kmod" modules >"$tmp/kmod/build.log" 2>&1 || {
 	cat "$tmp/kmod/build.log" >&2
-	die "cannot build tdpvisor_hc.ko against linux-headers-$kabi (gcc and make needed)"
+	die "cannot build tdpvisor_hc.ko against linux-headers-$kabi (needs gcc, make and libelf1: apt-get install gcc make libelf1)"
 }
 strip --strip-debug -o "$tmp/tdpvisor_hc.ko" "$tmp/kmod/tdpvisor_hc.ko" ||
 	die "cannot strip tdpvisor_hc.ko"
