@@ -70,6 +70,8 @@
  *              ones (the scenario checks that the hypervisor's log stays
  *              short)
  *
+ * They run in the order of attacks[] (below), not of this list.
+ *
  * Nothing here writes 0xfe to port 0x64, bit 2 to 0xcf9 or SLP_EN to the
  * PM1 control ports: those reset or switch off the machine.
  *
@@ -1635,19 +1637,22 @@ static const struct {
 	void (*fn)(void);
 	bool hidden;	/* needs the hidden ranges */
 } attacks[] = {
+	/* Plain MOVs, intercepted instructions and hypercalls first, then what
+	 * needs instructions emulated or string I/O: one run reports as much
+	 * as it can before an attack that ends the machine. */
 	{ "mov", attack_mov, true },
+	{ "tf", attack_tf, false },
+	{ "tf-mmio", attack_tf_mmio, true },
+	{ "hypercall-user", attack_hypercall_user, false },
+	{ "hypercall-kernel", attack_hypercall_kernel, false },
+	{ "flood", attack_flood, true },
 	{ "string", attack_string, true },
 	{ "sse", attack_sse, true },
 	{ "avx", attack_avx, true },
 	{ "atomic", attack_atomic, true },
 	{ "io", attack_io, false },
 	{ "io-fault", attack_io_fault, false },
-	{ "tf", attack_tf, false },
 	{ "tf-string", attack_tf_string, false },
-	{ "tf-mmio", attack_tf_mmio, true },
-	{ "hypercall-user", attack_hypercall_user, false },
-	{ "hypercall-kernel", attack_hypercall_kernel, false },
-	{ "flood", attack_flood, true },
 };
 #define NATTACKS (sizeof(attacks) / sizeof(attacks[0]))
 

@@ -11,7 +11,7 @@
 # those attacks: `ADVERSARY=sse tests/run-all.sh qemu-adversary`.
 
 # Every attack adversary knows, in the order it runs them.
-ADVERSARY_ATTACKS='mov string sse avx atomic io io-fault tf tf-string tf-mmio hypercall-user hypercall-kernel flood'
+ADVERSARY_ATTACKS='mov tf tf-mmio hypercall-user hypercall-kernel flood string sse avx atomic io io-fault tf-string'
 
 # The most lines the hypervisor's log may have about guest accesses to its
 # memory, whatever the attacks did (each attack on hidden memory makes
