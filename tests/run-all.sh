@@ -5,7 +5,8 @@
 #             suites
 #   qemu      hv.efi booted by OVMF in QEMU (AMD SVM, TCG): the in-hypervisor
 #             tests and selftests, the USB image, the platform VM (bluepill)
-#             with a second hv.efi, probe.efi and Debian's Linux as guests,
+#             with a second hv.efi, probe.efi and Debian's Linux as guests
+#             (and a hostile root user in that Linux),
 #             power-off and reset, a CPU without SVM, the panic reports, bad
 #             options, and `make debug`
 #   bochs     hv.efi booted by OVMF in Bochs: Intel VMX (tigerlake, once per
@@ -29,7 +30,8 @@ cd "$(dirname "$0")/.." || exit 2
 
 HOST_CHAIN=(host layout)
 QEMU_CHAIN=(qemu-ktest qemu-usb qemu-bluepill qemu-next qemu-hvprobe qemu-probe
-	qemu-poweroff qemu-linux qemu-la57 qemu-smp qemu-smp-linux qemu-nosvm qemu-panic qemu-options
+	qemu-poweroff qemu-linux qemu-la57 qemu-adversary qemu-smp qemu-smp-linux qemu-nosvm qemu-panic
+	qemu-options
 	qemu-debug)
 BOCHS_CHAIN=(bochs-vmx bochs-fallbacks bochs-probe bochs-hvprobe bochs-ryzen bochs-smp)
 ALL=("${HOST_CHAIN[@]}" "${QEMU_CHAIN[@]}" "${BOCHS_CHAIN[@]}")

@@ -8,14 +8,20 @@
 # Contract:
 #   - Writes OUTDIR/vmlinuz (the kernel of the linux-image-*-amd64 package
 #     that linux-image-amd64 depends on: a PE/EFI-stub bzImage),
-#     OUTDIR/initrd.img (gzip'd cpio newc), OUTDIR/memcheck and
-#     OUTDIR/smpcheck (the static test programs, also inside the initramfs
-#     as /bin/memcheck and /bin/smpcheck) and OUTDIR/versions.txt (package
-#     names and versions used).
+#     OUTDIR/initrd.img (gzip'd cpio newc), OUTDIR/memcheck,
+#     OUTDIR/smpcheck and OUTDIR/adversary (the static test programs, also
+#     inside the initramfs as /bin/memcheck, /bin/smpcheck and
+#     /bin/adversary), OUTDIR/tdpvisor_hc.ko (adversary's kernel module,
+#     also /lib/tdpvisor_hc.ko in the initramfs) and OUTDIR/versions.txt
+#     (package names and versions used).
 #   - The initramfs holds busybox (from busybox-static) with its applet
-#     links, /init from tests/guest-linux/init, /bin/memcheck and
-#     /bin/smpcheck built from tests/guest-linux/memcheck.c and smpcheck.c
-#     (gcc -static), the usual mount points and a /dev/console node.
+#     links, /init from tests/guest-linux/init, /bin/memcheck,
+#     /bin/smpcheck and /bin/adversary built from tests/guest-linux/*.c
+#     (gcc -static), /lib/tdpvisor_hc.ko built from
+#     tests/guest-linux/tdpvisor_hc.c against the kernel's own headers
+#     (linux-headers-<abi>-amd64, its -common package and linux-kbuild-X.Y,
+#     fetched like the kernel), the usual mount points and a /dev/console
+#     node.
 #     Every entry is owned by root with mtime 0, so the same inputs give the
 #     same bytes.
 #   - The .deb files are fetched with `apt-get download` (no root needed)
@@ -56,11 +62,12 @@ note() {
 case $1 in -h|--help) usage ;; esac
 out=$1
 
-for t in apt-get:apt apt-cache:apt dpkg-deb:dpkg tar:tar gzip:gzip perl:perl-base "$CC":gcc; do
+for t in apt-get:apt apt-cache:apt dpkg-deb:dpkg tar:tar gzip:gzip perl:perl-base "$CC":gcc \
+	make:make strip:binutils; do
 	command -v "${t%%:*}" >/dev/null 2>&1 ||
 		die "'${t%%:*}' not found (install it: apt-get install ${t#*:})"
 done
-for f in init memcheck.c smpcheck.c; do
+for f in init memcheck.c smpcheck.c adversary.c tdpvisor_hc.c; do
 	[[ -f $srcdir/tests/guest-linux/$f ]] || die "missing $srcdir/tests/guest-linux/$f"
 done
 
@@ -144,6 +151,17 @@ kdeb=$(fetch "$kpkg")
 bdeb=$(fetch "$BUSYBOX_PKG")
 kver=$(dpkg-deb -f "$kdeb" Version)
 bver=$(dpkg-deb -f "$bdeb" Version)
+# The kernel's headers: linux-headers-<abi>-amd64, which depends on the
+# -common package with the sources' headers and on linux-kbuild-X.Y.
+kabi=${kpkg#linux-image-}
+hdeb=$(fetch "linux-headers-$kabi")
+hdeps=$(dpkg-deb -f "$hdeb" Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//')
+hcpkg=$(echo "$hdeps" | grep -m1 '^linux-headers-.*-common$') ||
+	die "linux-headers-$kabi depends on no linux-headers-*-common package"
+kbpkg=$(echo "$hdeps" | grep -m1 '^linux-kbuild-') ||
+	die "linux-headers-$kabi depends on no linux-kbuild-* package"
+hcdeb=$(fetch "$hcpkg")
+kbdeb=$(fetch "$kbpkg")
 
 # ---- the kernel ------------------------------------------------------------
 # Only /boot/vmlinuz-* is needed: take it out of the package's data tar
@@ -158,23 +176,47 @@ kimg=${kimgs[0]}
 [[ $(head -c2 -- "$kimg") == MZ && $(dd if="$kimg" bs=1 skip=514 count=4 status=none) == HdrS ]] ||
 	die "${kimg##*/} is not an EFI-stub bzImage"
 
-# ---- busybox, memcheck and smpcheck -----------------------------------------
+# ---- busybox and the test programs -------------------------------------------
 dpkg-deb -x "$bdeb" "$tmp/bb" || die "cannot unpack ${bdeb##*/}"
 [[ -x $tmp/bb/bin/busybox ]] || die "${bdeb##*/} has no /bin/busybox"
 
-for p in memcheck smpcheck; do
+for p in memcheck smpcheck adversary; do
 	$CC -static -O2 -Wall -Wextra -Werror -o "$tmp/$p" "$srcdir/tests/guest-linux/$p.c" ||
 		die "cannot build a static $p (glibc's libc.a is in libc6-dev: apt-get install gcc libc6-dev)"
 done
 
+# ---- the kernel module -------------------------------------------------------
+# The headers unpacked here: their Makefile includes the -common package's
+# by its installed path, pointed at this copy instead.
+kh=$tmp/kheaders
+for d in "$hdeb" "$hcdeb" "$kbdeb"; do
+	dpkg-deb -x "$d" "$kh" || die "cannot unpack ${d##*/}"
+done
+kbuild=$kh/usr/src/linux-headers-$kabi
+[[ -f $kbuild/Makefile ]] || die "${hdeb##*/} has no /usr/src/linux-headers-$kabi/Makefile"
+sed -i "s|^include /usr/src/|include $kh/usr/src/|" "$kbuild/Makefile"
+mkdir "$tmp/kmod"
+cp -- "$srcdir/tests/guest-linux/tdpvisor_hc.c" "$tmp/kmod/"
+echo 'obj-m := tdpvisor_hc.o' >"$tmp/kmod/Kbuild"
+# Without debug information (-g0) the module does not record the temp
+# folders' names: the same inputs give the same bytes.
+make -s -C "$kbuild" M="$tmp/kmod" KCFLAGS=-g0 modules >"$tmp/kmod/build.log" 2>&1 || {
+	cat "$tmp/kmod/build.log" >&2
+	die "cannot build tdpvisor_hc.ko against linux-headers-$kabi (needs gcc, make and libelf1: apt-get install gcc make libelf1)"
+}
+strip --strip-debug -o "$tmp/tdpvisor_hc.ko" "$tmp/kmod/tdpvisor_hc.ko" ||
+	die "cannot strip tdpvisor_hc.ko"
+
 # ---- the initramfs tree ----------------------------------------------------
 r=$tmp/root
-mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root,mnt}
+mkdir -p "$r"/{bin,sbin,lib,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root,mnt}
 chmod 1777 "$r/tmp"
 install -m 0755 "$tmp/bb/bin/busybox" "$r/bin/busybox"
 install -m 0755 "$srcdir/tests/guest-linux/init" "$r/init"
 install -m 0755 "$tmp/memcheck" "$r/bin/memcheck"
 install -m 0755 "$tmp/smpcheck" "$r/bin/smpcheck"
+install -m 0755 "$tmp/adversary" "$r/bin/adversary"
+install -m 0644 "$tmp/tdpvisor_hc.ko" "$r/lib/tdpvisor_hc.ko"
 # The applet list comes from busybox itself (a static amd64 binary, which
 # runs here too): paths like bin/sh or usr/sbin/chroot.
 applets=$("$r/bin/busybox" --list-full) || die "cannot run busybox --list-full"
@@ -237,9 +279,10 @@ cp -- "$kimg" "$tmp/vmlinuz"
 {
 	echo "kernel: $kpkg $kver (${kimg##*/})"
 	echo "busybox: $BUSYBOX_PKG $bver ($n applet links)"
+	echo "headers: linux-headers-$kabi, $hcpkg, $kbpkg $(dpkg-deb -f "$hdeb" Version)"
 } >"$tmp/versions.txt"
-for f in vmlinuz memcheck smpcheck versions.txt initrd.img; do
+for f in vmlinuz memcheck smpcheck adversary tdpvisor_hc.ko versions.txt initrd.img; do
 	mv -f -- "$tmp/$f" "$out/$f"
 done
 note "$out/vmlinuz: $kpkg $kver, $(stat -c %s "$out/vmlinuz") bytes"
-note "$out/initrd.img: busybox $bver + memcheck + smpcheck, $(stat -c %s "$out/initrd.img") bytes"
+note "$out/initrd.img: busybox $bver + memcheck + smpcheck + adversary + tdpvisor_hc.ko, $(stat -c %s "$out/initrd.img") bytes"

@@ -1,0 +1,1749 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * adversary — a hostile root user inside the default guest: attacks the
+ * hypervisor under it with what an OS user can do, and says for each attack
+ * what it did and what it saw (statically linked, runs from the initramfs
+ * as root).
+ *
+ * Usage: adversary [ATTACK...] [hidden=A-B[,A-B...]]
+ *   ATTACK   one or more of the names below, or `all` (the default)
+ *   hidden=  the hypervisor's hidden ranges (hex, inclusive); by default
+ *            HC_HV_MEMORY names them, asked at CPL 0 by the kernel module
+ *            tdpvisor_hc (/lib/tdpvisor_hc.ko, loaded here; a hypercall
+ *            from CPL 3 raises #UD); without the module they are found as
+ *            smpcheck finds them: the firmware map's Reserved ranges at or
+ *            above 1 MiB whose sampled words read as all ones
+ *
+ * The attacks on hidden memory use, in each hidden range, its first and its
+ * last page mapped from /dev/mem (uncached, read-write).  What they expect is
+ * what the hypervisor promises (docs/platform.md): every read gives all ones,
+ * no write lands, no instruction faults, and the guest goes on.  Each attack
+ * ends with a sweep of 8-byte reads over the pages it used (all ones still).
+ * Written data is always the byte POISON (0xa5), so a read that is not all
+ * ones tells whether it is our own write seen back or other data (the
+ * hypervisor's memory).
+ *
+ *   mov        1, 2, 4 and 8-byte MOV reads (aligned and not) and writes;
+ *              8-byte reads and writes across each edge of each range where
+ *              /dev/mem maps the page on the other side (not RAM)
+ *   string     rep movsq from hidden memory and to it, rep movsq backwards
+ *              (DF=1), rep movsb at an odd offset, rep stosb; the registers
+ *              after each (RCX 0, RSI/RDI moved by the count) and the buffer
+ *              in guest RAM (filled exactly, the guard bytes around it kept)
+ *   sse        movdqu, movaps, movntdqa (SSE4.1) loads; movdqu, movaps,
+ *              movntdq stores
+ *   avx        vmovdqu ymm load and store (skipped without AVX enabled in
+ *              XCR0)
+ *   atomic     lock xadd, xchg, lock cmpxchg (equal and not), cmpxchg16b
+ *              (if CPUID has it; equal and not), lock or: the old value is
+ *              all ones, the flags say so
+ *   io         after ioperm() and iopl(3), string I/O on ports the
+ *              hypervisor intercepts: outsb and rep outsb of reset control
+ *              0xcf9 (its own value, bit 2 -- the reset -- clear), insb, rep
+ *              insb (and backwards) and rep insw of the keyboard
+ *              controller's status 0x64.  RCX/RSI/RDI after each, the
+ *              buffer filled exactly, and the status bytes as a plain inb
+ *              reads them (OBF, IBF and AUX-OBF may change meanwhile); rep
+ *              insb and rep outsb with RCX 0 move nothing
+ *   io-fault   insb into a read-only page and outsb from a PROT_NONE page:
+ *              SIGSEGV each (the page fault the CPU would raise), the page
+ *              unchanged; rep insb of 16 bytes starting 8 bytes before a
+ *              read-only page: the 8 land, then SIGSEGV with RCX 8 and RDI
+ *              at the read-only page
+ *   tf         RFLAGS.TF set by popf over CPUID (four leaves), inb from
+ *              0x64 and from 0xcf9 (both intercepted) and plain
+ *              instructions: one SIGTRAP after every instruction, at the
+ *              address after it, none lost and none extra
+ *   tf-string  the same over insb from 0x64 and outsb to 0xcf9
+ *   tf-mmio    the same over MOV loads and a store of hidden memory
+ *   hypercall-user    VMMCALL and VMCALL from CPL 3 with the tdpvisor
+ *              numbers (HC_VERSION, HC_HV_MEMORY) and KVM's (1, 5) and RBX
+ *              pointing at a buffer: SIGILL (#UD) each, the buffer unchanged
+ *   hypercall-kernel  the calls tdpvisor_hc made at CPL 0 (see
+ *              tdpvisor_hc.c): KVM's numbers 1, 5, 9, 10, 12, the numbers
+ *              just outside the hypercall space and HC_HV_MEMORY with bits
+ *              above 31 set answer -ENOSYS and leave the page at RBX as it
+ *              was; HC_HV_MEMORY, HC_STATS, HC_LOG_READ and HC_GPA_MAPPING
+ *              told to write into hidden memory answer -EFAULT; HC_VERSION
+ *              answers ABI 2.x
+ *   flood      100,000 8-byte reads of hidden memory in a tight loop, all
+ *              ones (the scenario checks that the hypervisor's log stays
+ *              short)
+ *
+ * They run in the order of attacks[] (below), not of this list.
+ *
+ * Nothing here writes 0xfe to port 0x64, bit 2 to 0xcf9 or SLP_EN to the
+ * PM1 control ports: those reset or switch off the machine.
+ *
+ * Output: first, whatever the attacks, where the hidden ranges come from
+ * ("adversary: hidden ranges from HC_HV_MEMORY ..." or "... from the
+ * firmware map: WHY") and "adversary: hidden range [0xA-0xB]" for each
+ * (without any, the attacks on hidden memory do not run); then one line per
+ * attack, "adversary: ok NAME: ...", "adversary: FAIL NAME: ..." or
+ * "adversary: skip NAME: ..." (the CPU lacks the instructions), and
+ * "adversary: N passed, M failed, K skipped".  Exit 0 when nothing failed,
+ * 1 otherwise or on a usage error.
+ */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+#define ONE_MIB (1024ULL * 1024ULL)
+#define MAX_RANGES 8
+#define MAX_RESERVED 64
+#define SAMPLE_PAGES 4
+#define POISON 0xa5
+#define POISON64 0xa5a5a5a5a5a5a5a5ULL
+#define ONES64 (~0ULL)
+#define FLOOD_READS 100000
+
+#define KBC_STATUS 0x64
+#define RESET_CONTROL 0xcf9
+#define RESET_CONTROL_RESET 0x04	/* never set here */
+/* The status bits the controller changes by itself. */
+#define KBC_VOLATILE 0x23		/* OBF, IBF, AUX-OBF */
+
+/* The hypercall ABI's numbers (include/vm/hypercall.h). */
+#define HC_BASE 0x74647000ULL
+#define HC_VERSION (HC_BASE + 0x0)
+#define HC_HV_MEMORY (HC_BASE + 0x3)
+#define KVM_HC_VAPIC_POLL_IRQ 1
+#define KVM_HC_KICK_CPU 5
+/* What the hypervisor answers (include/errcode.h). */
+#define HV_ENOSYS 38
+#define HV_EFAULT 14
+
+#define GATE_KO "/lib/tdpvisor_hc.ko"
+#define GATE_PARAMS "/sys/module/tdpvisor_hc/parameters/"
+
+struct range {
+	uint64_t start, end;	/* inclusive */
+};
+
+/* A page of hidden memory mapped for the attacks. */
+struct target {
+	uint64_t pa;
+	volatile uint8_t *va;
+};
+
+static struct range hidden[MAX_RANGES];
+static int nhidden;
+static struct target targets[2 * MAX_RANGES];
+static int ntargets;
+static int mem_fd = -1;
+static unsigned int passed, failed, skipped;
+
+/* ---- output --------------------------------------------------------------- */
+
+/*
+ * A line out, and on the wire: the hypervisor writes its own lines to the
+ * same UART, so before the next attack wait until the tty has sent
+ * everything (not a tty: nothing to wait for).
+ */
+static void line_out(const char *tag, const char *name, const char *fmt, va_list ap)
+{
+	printf("adversary: %s%s%s", tag, name, name[0] ? ": " : "");
+	vprintf(fmt, ap);
+	putchar('\n');
+	fflush(stdout);
+	tcdrain(STDOUT_FILENO);
+}
+
+static void __attribute__((format(printf, 3, 4))) report(bool ok, const char *name,
+							  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	line_out(ok ? "ok " : "FAIL ", name, fmt, ap);
+	va_end(ap);
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+static void __attribute__((format(printf, 2, 3))) skip(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	line_out("skip ", name, fmt, ap);
+	va_end(ap);
+	skipped++;
+}
+
+static void __attribute__((format(printf, 1, 2))) info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	line_out("", "", fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * What an attack saw, gathered over its steps: the first problem is kept
+ * (as text) and the rest only counted.
+ */
+struct verdict {
+	unsigned int steps, bad;
+	char first[200];
+};
+
+static void __attribute__((format(printf, 3, 4))) step(struct verdict *v, bool ok,
+						       const char *fmt, ...)
+{
+	va_list ap;
+
+	v->steps++;
+	if (ok)
+		return;
+	if (!v->bad++) {
+		va_start(ap, fmt);
+		vsnprintf(v->first, sizeof(v->first), fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* One line for the attack: ok with WHAT, or FAIL with the first problem. */
+static void conclude(const struct verdict *v, const char *name, const char *what)
+{
+	if (!v->bad)
+		report(true, name, "%s: %u steps as expected", what, v->steps);
+	else
+		report(false, name, "%s: %u of %u steps wrong, first: %s", what, v->bad, v->steps,
+		       v->first);
+}
+
+/* ---- faults ---------------------------------------------------------------- */
+
+/*
+ * Each attack runs in a child process of its own.  A fault the attack did
+ * not ask for (SIGSEGV, SIGBUS, SIGILL, SIGFPE) ends the child with a FAIL
+ * line that names the attack, the step it was at, the signal and where.
+ * An instruction that is meant to fault stores the address to go on at in
+ * resume_rip first (see RESUMABLE): the handler records the signal and the
+ * address the kernel reported in fault_sig and fault_addr, and returns
+ * there.
+ */
+static const char *attack_name = "setup";
+static char step_what[160] = "starting";
+static volatile uintptr_t resume_rip;
+static volatile sig_atomic_t fault_sig;
+static void *volatile fault_addr;
+static volatile uint64_t fault_rcx, fault_rdi;	/* at the faulting instruction */
+
+/* What the attack is doing now, for the FAIL line of an unasked-for fault. */
+static void __attribute__((format(printf, 1, 2))) doing(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(step_what, sizeof(step_what), fmt, ap);
+	va_end(ap);
+}
+
+static void fault_handler(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	char line[400];
+	int n;
+
+	if (resume_rip) {
+		fault_sig = sig;
+		fault_addr = si->si_addr;
+		fault_rcx = (uint64_t)uc->uc_mcontext.gregs[REG_RCX];
+		fault_rdi = (uint64_t)uc->uc_mcontext.gregs[REG_RDI];
+		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)resume_rip;
+		resume_rip = 0;
+		return;
+	}
+	n = snprintf(line, sizeof(line), "adversary: FAIL %s: %s: signal %d (%s) at RIP 0x%llx, "
+		     "address %p\n", attack_name, step_what, sig, strsignal(sig),
+		     (unsigned long long)uc->uc_mcontext.gregs[REG_RIP], si->si_addr);
+	if (write(STDOUT_FILENO, line, (size_t)n) < 0)
+		_exit(3);
+	_exit(2);
+}
+
+static void fault_install(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE };
+	struct sigaction sa;
+	unsigned int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fault_handler;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Inline-asm text around an instruction meant to fault: resume_rip gets
+ * the address after it (local label 9), where a fault goes on. */
+#define RESUMABLE(insn) "leaq 9f(%%rip), %%r11; movq %%r11, %[resume]; " insn "; 9:"
+
+/* ---- the instructions ----------------------------------------------------- */
+
+static inline uint8_t rd8(const volatile void *p)
+{
+	uint8_t v;
+
+	__asm__ volatile("movb (%1), %0" : "=q"(v) : "r"(p) : "memory");
+	return v;
+}
+
+static inline uint16_t rd16(const volatile void *p)
+{
+	uint16_t v;
+
+	__asm__ volatile("movw (%1), %0" : "=r"(v) : "r"(p) : "memory");
+	return v;
+}
+
+static inline uint32_t rd32(const volatile void *p)
+{
+	uint32_t v;
+
+	__asm__ volatile("movl (%1), %0" : "=r"(v) : "r"(p) : "memory");
+	return v;
+}
+
+static inline uint64_t rd64(const volatile void *p)
+{
+	uint64_t v;
+
+	__asm__ volatile("movq (%1), %0" : "=r"(v) : "r"(p) : "memory");
+	return v;
+}
+
+static inline void wr8(volatile void *p, uint8_t v)
+{
+	__asm__ volatile("movb %1, (%0)" : : "r"(p), "q"(v) : "memory");
+}
+
+static inline void wr16(volatile void *p, uint16_t v)
+{
+	__asm__ volatile("movw %1, (%0)" : : "r"(p), "r"(v) : "memory");
+}
+
+static inline void wr32(volatile void *p, uint32_t v)
+{
+	__asm__ volatile("movl %1, (%0)" : : "r"(p), "r"(v) : "memory");
+}
+
+static inline void wr64(volatile void *p, uint64_t v)
+{
+	__asm__ volatile("movq %1, (%0)" : : "r"(p), "r"(v) : "memory");
+}
+
+/* The string instructions: each returns the registers it leaves in *regs
+ * (RCX, RSI, RDI) so the caller can check them. */
+struct sregs {
+	uint64_t rcx, rsi, rdi;
+};
+
+static void rep_movsq(volatile void *dst, const volatile void *src, uint64_t n, bool backwards,
+		      struct sregs *r)
+{
+	uint64_t c = n, s = (uintptr_t)src, d = (uintptr_t)dst;
+
+	if (backwards)
+		__asm__ volatile("std; rep movsq; cld" : "+c"(c), "+S"(s), "+D"(d) : : "memory");
+	else
+		__asm__ volatile("rep movsq" : "+c"(c), "+S"(s), "+D"(d) : : "memory");
+	r->rcx = c;
+	r->rsi = s;
+	r->rdi = d;
+}
+
+static void rep_movsb(void *dst, const volatile void *src, uint64_t n, struct sregs *r)
+{
+	uint64_t c = n, s = (uintptr_t)src, d = (uintptr_t)dst;
+
+	__asm__ volatile("rep movsb" : "+c"(c), "+S"(s), "+D"(d) : : "memory");
+	r->rcx = c;
+	r->rsi = s;
+	r->rdi = d;
+}
+
+static void rep_stosb(volatile void *dst, uint8_t val, uint64_t n, struct sregs *r)
+{
+	uint64_t c = n, d = (uintptr_t)dst;
+
+	__asm__ volatile("rep stosb" : "+c"(c), "+D"(d) : "a"(val) : "memory");
+	r->rcx = c;
+	r->rsi = 0;
+	r->rdi = d;
+}
+
+static void ins(unsigned int size, bool rep, bool backwards, uint16_t port, void *dst,
+		uint64_t n, struct sregs *r)
+{
+	uint64_t c = n, d = (uintptr_t)dst;
+
+	if (size == 1 && !rep)
+		__asm__ volatile("insb" : "+D"(d) : "d"(port) : "memory");
+	else if (size == 1 && backwards)
+		__asm__ volatile("std; rep insb; cld" : "+c"(c), "+D"(d) : "d"(port) : "memory");
+	else if (size == 1)
+		__asm__ volatile("rep insb" : "+c"(c), "+D"(d) : "d"(port) : "memory");
+	else
+		__asm__ volatile("rep insw" : "+c"(c), "+D"(d) : "d"(port) : "memory");
+	r->rcx = rep ? c : 0;
+	r->rsi = 0;
+	r->rdi = d;
+}
+
+static void outs(bool rep, uint16_t port, const void *src, uint64_t n, struct sregs *r)
+{
+	uint64_t c = n, s = (uintptr_t)src;
+
+	if (!rep)
+		__asm__ volatile("outsb" : "+S"(s) : "d"(port) : "memory");
+	else
+		__asm__ volatile("rep outsb" : "+c"(c), "+S"(s) : "d"(port) : "memory");
+	r->rcx = rep ? c : 0;
+	r->rsi = s;
+	r->rdi = 0;
+}
+
+static inline uint8_t port_in8(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint16_t port_in16(uint16_t port)
+{
+	uint16_t v;
+
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* ---- CPU features --------------------------------------------------------- */
+
+static bool cpu_is_intel(void)
+{
+	unsigned int a, b, c, d;
+
+	__cpuid(0, a, b, c, d);
+	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e;	/* GenuineIntel */
+}
+
+static bool has_leaf1_ecx(unsigned int bit)
+{
+	unsigned int a, b, c, d;
+
+	__cpuid(1, a, b, c, d);
+	return c & (1U << bit);
+}
+
+/* AVX usable: CPUID says AVX and OSXSAVE, and the OS enabled SSE and AVX
+ * state in XCR0. */
+static bool avx_usable(void)
+{
+	uint32_t lo, hi;
+
+	if (!has_leaf1_ecx(28) || !has_leaf1_ecx(27))
+		return false;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (lo & 6) == 6;
+}
+
+/* ---- hidden memory: finding and mapping ----------------------------------- */
+
+static int read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return 0;
+}
+
+/* The Reserved ranges of the firmware's memory map at or above 1 MiB. */
+static int reserved_ranges(struct range *r, int max)
+{
+	DIR *dir = opendir("/sys/firmware/memmap");
+	struct dirent *e;
+	char path[300], buf[64];
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir)) && n < max) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/firmware/memmap/%s/type", e->d_name);
+		if (read_text(path, buf, sizeof(buf)) || strcmp(buf, "Reserved\n"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/firmware/memmap/%s/start", e->d_name);
+		if (read_text(path, buf, sizeof(buf)))
+			continue;
+		r[n].start = strtoull(buf, NULL, 16);
+		snprintf(path, sizeof(path), "/sys/firmware/memmap/%s/end", e->d_name);
+		if (read_text(path, buf, sizeof(buf)))
+			continue;
+		r[n].end = strtoull(buf, NULL, 16);
+		if (r[n].start >= ONE_MIB && r[n].end > r[n].start)
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+static volatile uint8_t *map_page(uint64_t pa)
+{
+	void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, mem_fd, (off_t)pa);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* R reads as hidden memory: the first and last word of SAMPLE_PAGES pages
+ * spread over it are all ones (8-byte MOVs, which every hypervisor version
+ * handles). */
+static bool looks_hidden(const struct range *r)
+{
+	uint64_t pages = (r->end - r->start + 1) / PAGE, i;
+
+	if (!pages)
+		return false;
+	for (i = 0; i < SAMPLE_PAGES; i++) {
+		uint64_t pa = r->start + i * (pages - 1) / (SAMPLE_PAGES - 1) * PAGE;
+		volatile uint8_t *p = map_page(pa);
+		bool ones;
+
+		if (!p)
+			return false;
+		ones = rd64(p) == ONES64 && rd64(p + PAGE - 8) == ONES64;
+		munmap((void *)p, PAGE);
+		if (!ones)
+			return false;
+	}
+	return true;
+}
+
+static int parse_ranges(const char *s)
+{
+	while (*s) {
+		char *end;
+
+		if (nhidden == MAX_RANGES)
+			return -1;
+		hidden[nhidden].start = strtoull(s, &end, 16);
+		if (*end != '-')
+			return -1;
+		hidden[nhidden].end = strtoull(end + 1, &end, 16);
+		if ((*end && *end != ',') || hidden[nhidden].end <= hidden[nhidden].start)
+			return -1;
+		nhidden++;
+		s = *end ? end + 1 : end;
+	}
+	return nhidden ? 0 : -1;
+}
+
+/* tdpvisor_hc loaded (now or before): 0, or -errno. */
+static int load_gate(void)
+{
+	int fd = open(GATE_KO, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The hidden ranges HC_HV_MEMORY gives (through tdpvisor_hc): 0, or
+ * -errno with *why saying what failed. */
+static int hidden_from_gate(const char **why)
+{
+	char buf[256];
+	int err = load_gate();
+
+	if (err) {
+		*why = "cannot load " GATE_KO;
+		return err;
+	}
+	if (read_text(GATE_PARAMS "hidden", buf, sizeof(buf))) {
+		*why = "cannot read " GATE_PARAMS "hidden";
+		return -errno;
+	}
+	buf[strcspn(buf, "\n")] = 0;
+	if (parse_ranges(buf)) {
+		nhidden = 0;
+		*why = "tdpvisor_hc has no HC_HV_MEMORY answer (not under tdpvisor?)";
+		return -ENODATA;
+	}
+	return 0;
+}
+
+/* The hidden ranges (given, or found) and their first and last pages
+ * mapped; false with a FAIL line when there are none. */
+static bool setup_hidden(void)
+{
+	struct range res[MAX_RESERVED];
+	int i, n, err;
+
+	mem_fd = open("/dev/mem", O_RDWR | O_SYNC);
+	if (mem_fd < 0) {
+		report(false, "setup", "cannot open /dev/mem: %s", strerror(errno));
+		return false;
+	}
+	if (!nhidden) {
+		const char *why = "";
+
+		err = hidden_from_gate(&why);
+		if (!err)
+			info("hidden ranges from HC_HV_MEMORY (tdpvisor_hc, CPL 0)");
+		else
+			info("hidden ranges from the firmware map: %s: %s", why, strerror(-err));
+	}
+	if (!nhidden) {
+		n = reserved_ranges(res, MAX_RESERVED);
+		for (i = 0; i < n && nhidden < MAX_RANGES; i++)
+			if (looks_hidden(&res[i]))
+				hidden[nhidden++] = res[i];
+	}
+	for (i = 0; i < nhidden; i++) {
+		uint64_t first = hidden[i].start & ~(PAGE - 1);
+		uint64_t last = (hidden[i].end & ~(PAGE - 1));
+		uint64_t pas[2] = { first, last };
+		int k;
+
+		info("hidden range [0x%" PRIx64 "-0x%" PRIx64 "]", hidden[i].start, hidden[i].end);
+		for (k = 0; k < (first == last ? 1 : 2); k++) {
+			volatile uint8_t *p = map_page(pas[k]);
+
+			if (!p) {
+				report(false, "setup", "cannot map 0x%" PRIx64 " from /dev/mem: %s",
+				       pas[k], strerror(errno));
+				continue;
+			}
+			targets[ntargets].pa = pas[k];
+			targets[ntargets].va = p;
+			ntargets++;
+		}
+	}
+	if (!ntargets) {
+		report(false, "setup", "no hidden range found (no Reserved range at or above "
+		       "1 MiB reads as all ones) or none could be mapped");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * BUF (LEN bytes, read from hidden memory at PA) is all ones: a step of V.
+ * When it is not, the first odd byte says whether it is our own write seen
+ * back (POISON) or other data.
+ */
+static void expect_ones(struct verdict *v, const char *how, uint64_t pa, const void *buf,
+			size_t len)
+{
+	const uint8_t *b = buf;
+	size_t i, own = 0, other = 0, first = len;
+
+	for (i = 0; i < len; i++) {
+		if (b[i] == 0xff)
+			continue;
+		if (first == len)
+			first = i;
+		if (b[i] == POISON)
+			own++;
+		else
+			other++;
+	}
+	step(v, first == len, "%s at 0x%" PRIx64 ": byte %zu reads 0x%02x (%zu bytes of our "
+	     "writes seen back, %zu bytes of other data)", how, pa, first,
+	     first < len ? b[first] : 0, own, other);
+}
+
+/* Every word of every target page, by 8-byte MOVs: all ones. */
+static void sweep(struct verdict *v, const char *after)
+{
+	char how[64];
+	int t;
+
+	snprintf(how, sizeof(how), "sweep after %s", after);
+	for (t = 0; t < ntargets; t++) {
+		uint64_t w[PAGE / 8];
+		size_t i;
+
+		for (i = 0; i < PAGE / 8; i++)
+			w[i] = rd64(targets[t].va + 8 * i);
+		expect_ones(v, how, targets[t].pa, w, sizeof(w));
+	}
+}
+
+/* A step that must not fault: an unasked-for fault ends the attack with a
+ * FAIL line that names WHAT and PA (see fault_handler()). */
+#define no_fault(v, what, pa, stmt)                                                    \
+	do {                                                                           \
+		doing("%s at 0x%" PRIx64, what, (uint64_t)(pa));                       \
+		stmt;                                                                  \
+		step(v, true, "%s", what);                                             \
+	} while (0)
+
+/* ---- attacks on hidden memory ---------------------------------------------- */
+
+/*
+ * 8-byte reads across each edge of each hidden range, where /dev/mem maps
+ * the page on the other side too (Linux refuses RAM): the hidden bytes
+ * read as all ones, the neighbour's bytes as the same read of the
+ * neighbour alone gives them.  An 8-byte write across the edge as well,
+ * of the neighbour's own bytes with POISON in the hidden half.
+ */
+static void straddle(struct verdict *v)
+{
+	int i, edge;
+
+	for (i = 0; i < nhidden; i++) {
+		for (edge = 0; edge < 2; edge++) {
+			/* Two pages: the hidden one second (start) or first (end). */
+			uint64_t pa = edge ? (hidden[i].end & ~(PAGE - 1)) :
+				(hidden[i].start & ~(PAGE - 1)) - PAGE;
+			volatile uint8_t *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+						   MAP_SHARED, mem_fd, (off_t)pa);
+			volatile uint8_t *q = (volatile uint8_t *)p + PAGE - 4;
+			uint64_t got, alone, want;
+			uint32_t mine;
+
+			if (p == MAP_FAILED) {
+				info("mov: the neighbour of 0x%" PRIx64 " (%s) is not mapped by "
+				     "/dev/mem: no read across that edge", edge ? hidden[i].end :
+				     hidden[i].start, edge ? "end" : "start");
+				continue;
+			}
+			doing("8-byte read across 0x%" PRIx64, pa + PAGE);
+			mine = rd32(edge ? q + 4 : q);
+			got = rd64(q);
+			alone = mine;
+			want = edge ? (alone << 32) | 0xffffffffULL : (0xffffffffULL << 32) | alone;
+			step(v, got == want, "8-byte read across 0x%" PRIx64 ": 0x%016" PRIx64
+			     ", want 0x%016" PRIx64, pa + PAGE, got, want);
+			doing("8-byte write across 0x%" PRIx64, pa + PAGE);
+			wr64(q, edge ? (alone << 32) | (uint32_t)POISON64 :
+			     ((uint64_t)(uint32_t)POISON64 << 32) | alone);
+			got = rd64(q);
+			step(v, got == want, "8-byte read across 0x%" PRIx64 " after a write: 0x%016"
+			     PRIx64 ", want 0x%016" PRIx64, pa + PAGE, got, want);
+			munmap((void *)p, 2 * PAGE);
+		}
+	}
+}
+
+static void attack_mov(void)
+{
+	static const unsigned int offs[] = { 0, 1, 3, 7, 0x800, PAGE - 8 };
+	struct verdict v = { 0 };
+	int t;
+	unsigned int i;
+
+	for (t = 0; t < ntargets; t++) {
+		volatile uint8_t *p = targets[t].va;
+		uint64_t pa = targets[t].pa;
+
+		for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+			volatile uint8_t *q = p + offs[i];
+			uint64_t got[4] = { 0 };
+
+			no_fault(&v, "1/2/4/8-byte reads", pa + offs[i],
+				 got[0] = rd8(q); got[1] = rd16(q); got[2] = rd32(q);
+				 got[3] = rd64(q));
+			step(&v, got[0] == 0xff && got[1] == 0xffff && got[2] == 0xffffffff &&
+			     got[3] == ONES64, "reads at 0x%" PRIx64 ": 0x%" PRIx64 " 0x%" PRIx64
+			     " 0x%" PRIx64 " 0x%" PRIx64, pa + offs[i], got[0], got[1], got[2],
+			     got[3]);
+			no_fault(&v, "1/2/4/8-byte writes", pa + offs[i],
+				 wr8(q, POISON); wr16(q, (uint16_t)POISON64);
+				 wr32(q, (uint32_t)POISON64); wr64(q, POISON64));
+			got[3] = rd64(q);
+			expect_ones(&v, "8-byte read after the writes", pa + offs[i], &got[3], 8);
+		}
+	}
+	straddle(&v);
+	sweep(&v, "mov");
+	conclude(&v, "mov", "1/2/4/8-byte MOV reads and writes at 6 offsets of each page "
+		 "(and across a range's edges where /dev/mem maps the neighbour), reads all ones, "
+		 "writes not seen");
+}
+
+/* The string registers after N elements of SIZE bytes from SRC to DST:
+ * RCX 0, RSI/RDI moved by N*SIZE (down when BACKWARDS; 0 = not used). */
+static void expect_sregs(struct verdict *v, const char *what, uint64_t pa, const struct sregs *r,
+			 uint64_t src, uint64_t dst, uint64_t bytes, bool backwards)
+{
+	uint64_t ws = backwards ? src - bytes : src + bytes;
+	uint64_t wd = backwards ? dst - bytes : dst + bytes;
+
+	step(v, r->rcx == 0 && (!src || r->rsi == ws) && (!dst || r->rdi == wd),
+	     "%s at 0x%" PRIx64 ": RCX 0x%" PRIx64 " (want 0), RSI moved by %" PRId64
+	     " (want %s%" PRIu64 "), RDI moved by %" PRId64 " (want %s%" PRIu64 ")", what, pa,
+	     r->rcx, src ? (int64_t)(r->rsi - src) : 0, backwards ? "-" : "", src ? bytes : 0,
+	     dst ? (int64_t)(r->rdi - dst) : 0, backwards ? "-" : "", dst ? bytes : 0);
+}
+
+/* BUF[GUARD..GUARD+LEN) was written and the guard bytes around it were not
+ * (they hold CANARY). */
+#define GUARD_BYTES 64
+static void expect_guards(struct verdict *v, const char *what, const uint8_t *buf, size_t len,
+			  uint8_t canary)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < GUARD_BYTES; i++)
+		bad += (buf[i] != canary) + (buf[GUARD_BYTES + len + i] != canary);
+	step(v, !bad, "%s: %zu guard bytes around the %zu-byte buffer overwritten", what, bad,
+	     len);
+}
+
+static void attack_string(void)
+{
+	static uint8_t buf[GUARD_BYTES + PAGE + GUARD_BYTES] __attribute__((aligned(64)));
+	uint8_t *mid = buf + GUARD_BYTES;
+	struct verdict v = { 0 };
+	struct sregs r;
+	int t;
+
+	for (t = 0; t < ntargets; t++) {
+		volatile uint8_t *p = targets[t].va;
+		uint64_t pa = targets[t].pa;
+
+		/* rep movsq, hidden memory to RAM: a whole page. */
+		memset(buf, 0x3c, sizeof(buf));
+		no_fault(&v, "rep movsq from", pa, rep_movsq(mid, p, PAGE / 8, false, &r));
+		expect_sregs(&v, "rep movsq from", pa, &r, (uintptr_t)p, (uintptr_t)mid, PAGE,
+			     false);
+		expect_ones(&v, "rep movsq from", pa, mid, PAGE);
+		expect_guards(&v, "rep movsq from", buf, PAGE, 0x3c);
+
+		/* Backwards (DF=1): from the last word down. */
+		memset(buf, 0x3c, sizeof(buf));
+		no_fault(&v, "std; rep movsq from", pa,
+			 rep_movsq(mid + PAGE - 8, p + PAGE - 8, PAGE / 8, true, &r));
+		expect_sregs(&v, "std; rep movsq from", pa, &r, (uintptr_t)(p + PAGE - 8),
+			     (uintptr_t)(mid + PAGE - 8), PAGE, true);
+		expect_ones(&v, "std; rep movsq from", pa, mid, PAGE);
+		expect_guards(&v, "std; rep movsq from", buf, PAGE, 0x3c);
+
+		/* rep movsb at an odd offset, an odd count. */
+		memset(buf, 0x3c, sizeof(buf));
+		no_fault(&v, "rep movsb from", pa + 3, rep_movsb(mid, p + 3, 61, &r));
+		expect_sregs(&v, "rep movsb from", pa + 3, &r, (uintptr_t)(p + 3), (uintptr_t)mid,
+			     61, false);
+		expect_ones(&v, "rep movsb from", pa + 3, mid, 61);
+		expect_guards(&v, "rep movsb from", buf, 61, 0x3c);
+
+		/* rep movsq, RAM to hidden memory. */
+		memset(mid, POISON, PAGE);
+		no_fault(&v, "rep movsq to", pa, rep_movsq(p, mid, PAGE / 8, false, &r));
+		expect_sregs(&v, "rep movsq to", pa, &r, (uintptr_t)mid, (uintptr_t)p, PAGE,
+			     false);
+
+		/* rep stosb over the page. */
+		no_fault(&v, "rep stosb to", pa, rep_stosb(p, POISON, PAGE, &r));
+		expect_sregs(&v, "rep stosb to", pa, &r, 0, (uintptr_t)p, PAGE, false);
+	}
+	sweep(&v, "string");
+	conclude(&v, "string", "rep movsq from and to each page (and backwards), rep movsb at "
+		 "an odd offset, rep stosb: registers and RAM buffer exact, reads all ones, "
+		 "writes not seen");
+}
+
+static void attack_sse(void)
+{
+	static uint8_t out[64] __attribute__((aligned(16)));
+	static const uint8_t poison[16] __attribute__((aligned(16))) = {
+		POISON, POISON, POISON, POISON, POISON, POISON, POISON, POISON,
+		POISON, POISON, POISON, POISON, POISON, POISON, POISON, POISON,
+	};
+	bool sse41 = has_leaf1_ecx(19);
+	struct verdict v = { 0 };
+	int t;
+
+	for (t = 0; t < ntargets; t++) {
+		volatile uint8_t *p = targets[t].va;
+		uint64_t pa = targets[t].pa;
+
+		memset(out, 0, sizeof(out));
+		no_fault(&v, "movdqu load", pa + 8,
+			 __asm__ volatile("movdqu (%1), %%xmm0; movdqu %%xmm0, (%0)"
+					  : : "r"(out), "r"(p + 8) : "xmm0", "memory"));
+		no_fault(&v, "movaps load", pa + 0x40,
+			 __asm__ volatile("movaps (%1), %%xmm1; movaps %%xmm1, (%0)"
+					  : : "r"(out + 16), "r"(p + 0x40) : "xmm1", "memory"));
+		if (sse41)
+			no_fault(&v, "movntdqa load", pa + 0x80,
+				 __asm__ volatile("movntdqa (%1), %%xmm2; movdqa %%xmm2, (%0)"
+						  : : "r"(out + 32), "r"(p + 0x80)
+						  : "xmm2", "memory"));
+		else
+			memset(out + 32, 0xff, 16);
+		expect_ones(&v, "SSE loads", pa, out, 48);
+
+		no_fault(&v, "movdqu store", pa + 0x108,
+			 __asm__ volatile("movdqu (%0), %%xmm0; movdqu %%xmm0, (%1)"
+					  : : "r"(poison), "r"(p + 0x108) : "xmm0", "memory"));
+		no_fault(&v, "movaps store", pa + 0x140,
+			 __asm__ volatile("movaps (%0), %%xmm1; movaps %%xmm1, (%1)"
+					  : : "r"(poison), "r"(p + 0x140) : "xmm1", "memory"));
+		no_fault(&v, "movntdq store", pa + 0x180,
+			 __asm__ volatile("movdqa (%0), %%xmm2; movntdq %%xmm2, (%1); sfence"
+					  : : "r"(poison), "r"(p + 0x180) : "xmm2", "memory"));
+	}
+	sweep(&v, "sse");
+	conclude(&v, "sse", sse41 ? "movdqu, movaps, movntdqa loads and movdqu, movaps, movntdq "
+		 "stores on each page, loads all ones, stores not seen" :
+		 "movdqu, movaps loads (no SSE4.1: no movntdqa) and movdqu, movaps, movntdq stores "
+		 "on each page, loads all ones, stores not seen");
+}
+
+static void attack_avx(void)
+{
+	static uint8_t out[32] __attribute__((aligned(32)));
+	static const uint8_t poison[32] __attribute__((aligned(32))) = {
+		[0 ... 31] = POISON,
+	};
+	struct verdict v = { 0 };
+	int t;
+
+	if (!avx_usable()) {
+		skip("avx", "the CPU or the OS has no AVX (CPUID.1:ECX.AVX/OSXSAVE, XCR0)");
+		return;
+	}
+	for (t = 0; t < ntargets; t++) {
+		volatile uint8_t *p = targets[t].va;
+		uint64_t pa = targets[t].pa;
+
+		memset(out, 0, sizeof(out));
+		no_fault(&v, "vmovdqu ymm load", pa + 0x200,
+			 __asm__ volatile("vmovdqu (%1), %%ymm0; vmovdqu %%ymm0, (%0); vzeroupper"
+					  : : "r"(out), "r"(p + 0x200) : "xmm0", "memory"));
+		expect_ones(&v, "vmovdqu ymm load", pa + 0x200, out, 32);
+		no_fault(&v, "vmovdqu ymm store", pa + 0x240,
+			 __asm__ volatile("vmovdqu (%0), %%ymm1; vmovdqu %%ymm1, (%1); vzeroupper"
+					  : : "r"(poison), "r"(p + 0x240) : "xmm1", "memory"));
+	}
+	sweep(&v, "avx");
+	conclude(&v, "avx", "vmovdqu ymm load and store on each page, the load all ones, the "
+		 "store not seen");
+}
+
+static void attack_atomic(void)
+{
+	bool cx16 = has_leaf1_ecx(13);
+	struct verdict v = { 0 };
+	int t;
+
+	for (t = 0; t < ntargets; t++) {
+		volatile uint8_t *p = targets[t].va;
+		uint64_t pa = targets[t].pa;
+		uint64_t x, lo, hi;
+		uint8_t z;
+
+		x = 1;
+		no_fault(&v, "lock xadd", pa + 0x300,
+			 __asm__ volatile("lock xaddq %0, (%1)" : "+r"(x) : "r"(p + 0x300)
+					  : "memory", "cc"));
+		step(&v, x == ONES64, "lock xadd at 0x%" PRIx64 ": old value 0x%016" PRIx64,
+		     pa + 0x300, x);
+
+		x = POISON64;
+		no_fault(&v, "xchg", pa + 0x308,
+			 __asm__ volatile("xchgq %0, (%1)" : "+r"(x) : "r"(p + 0x308) : "memory"));
+		step(&v, x == ONES64, "xchg at 0x%" PRIx64 ": old value 0x%016" PRIx64,
+		     pa + 0x308, x);
+
+		/* cmpxchg expecting all ones: equal (ZF=1), the new value offered. */
+		x = ONES64;
+		z = 0;
+		no_fault(&v, "lock cmpxchg", pa + 0x310,
+			 __asm__ volatile("lock cmpxchgq %2, (%3); setz %1"
+					  : "+a"(x), "=q"(z) : "r"(POISON64), "r"(p + 0x310)
+					  : "memory", "cc"));
+		step(&v, z == 1 && x == ONES64, "lock cmpxchg (expecting all ones) at 0x%" PRIx64
+		     ": ZF %u, RAX 0x%016" PRIx64, pa + 0x310, z, x);
+		/* Expecting something else: not equal, RAX gets the all ones. */
+		x = 0x1234;
+		z = 1;
+		no_fault(&v, "lock cmpxchg", pa + 0x318,
+			 __asm__ volatile("lock cmpxchgq %2, (%3); setz %1"
+					  : "+a"(x), "=q"(z) : "r"(POISON64), "r"(p + 0x318)
+					  : "memory", "cc"));
+		step(&v, z == 0 && x == ONES64, "lock cmpxchg (expecting 0x1234) at 0x%" PRIx64
+		     ": ZF %u, RAX 0x%016" PRIx64, pa + 0x318, z, x);
+
+		no_fault(&v, "lock or", pa + 0x320,
+			 __asm__ volatile("lock orq %0, (%1)" : : "r"(0x5aULL), "r"(p + 0x320)
+					  : "memory", "cc"));
+
+		if (cx16) {
+			lo = hi = ONES64;
+			z = 0;
+			no_fault(&v, "lock cmpxchg16b", pa + 0x340,
+				 __asm__ volatile("lock cmpxchg16b (%4); setz %2"
+						  : "+a"(lo), "+d"(hi), "=q"(z)
+						  : "b"(POISON64), "r"(p + 0x340), "c"(POISON64)
+						  : "memory", "cc"));
+			step(&v, z == 1 && lo == ONES64 && hi == ONES64, "lock cmpxchg16b "
+			     "(expecting all ones) at 0x%" PRIx64 ": ZF %u, RDX:RAX 0x%016"
+			     PRIx64 ":%016" PRIx64, pa + 0x340, z, hi, lo);
+			lo = 1;
+			hi = 2;
+			z = 1;
+			no_fault(&v, "lock cmpxchg16b", pa + 0x350,
+				 __asm__ volatile("lock cmpxchg16b (%4); setz %2"
+						  : "+a"(lo), "+d"(hi), "=q"(z)
+						  : "b"(POISON64), "r"(p + 0x350), "c"(POISON64)
+						  : "memory", "cc"));
+			step(&v, z == 0 && lo == ONES64 && hi == ONES64, "lock cmpxchg16b "
+			     "(expecting 2:1) at 0x%" PRIx64 ": ZF %u, RDX:RAX 0x%016" PRIx64
+			     ":%016" PRIx64, pa + 0x350, z, hi, lo);
+		}
+	}
+	sweep(&v, "atomic");
+	conclude(&v, "atomic", cx16 ? "lock xadd, xchg, lock cmpxchg (equal and not), lock or, "
+		 "cmpxchg16b (equal and not) on each page: old values all ones, writes not seen" :
+		 "lock xadd, xchg, lock cmpxchg (equal and not), lock or (no cmpxchg16b on this "
+		 "CPU) on each page: old values all ones, writes not seen");
+}
+
+static void attack_flood(void)
+{
+	volatile uint8_t *p = targets[0].va;
+	struct timespec t0, t1;
+	uint64_t bad = 0, i;
+	struct verdict v = { 0 };
+
+	doing("%d reads at 0x%" PRIx64, FLOOD_READS, targets[0].pa);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < FLOOD_READS; i++)
+		bad += rd64(p + (i & 0x1f8)) != ONES64;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	step(&v, !bad, "%" PRIu64 " of %d reads were not all ones", bad, FLOOD_READS);
+	if (!v.bad)
+		report(true, "flood", "%d 8-byte reads of 0x%" PRIx64 "..0x%" PRIx64 " in %.2f s, "
+		       "all ones", FLOOD_READS, targets[0].pa, targets[0].pa + 0x1f8,
+		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	else
+		conclude(&v, "flood", "100000 reads of hidden memory");
+}
+
+/* ---- string I/O on intercepted ports -------------------------------------- */
+
+static bool io_allowed(const char *name)
+{
+	if (ioperm(KBC_STATUS, 1, 1) || ioperm(RESET_CONTROL, 1, 1)) {
+		report(false, name, "ioperm(0x64/0xcf9) refused: %s", strerror(errno));
+		return false;
+	}
+	if (iopl(3)) {
+		report(false, name, "iopl(3) refused: %s", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* Status bytes read by a string IN: as the plain inb read STATUS, but for
+ * the bits the controller changes by itself. */
+static void expect_status_bytes(struct verdict *v, const char *what, const uint8_t *b, size_t n,
+				unsigned int stride, uint8_t status)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += stride)
+		if ((b[i] ^ status) & ~KBC_VOLATILE)
+			break;
+	step(v, i >= n, "%s: byte %zu is 0x%02x, inb 0x64 read 0x%02x", what, i,
+	     i < n ? b[i] : 0, status);
+}
+
+static void attack_io(void)
+{
+	static uint8_t buf[GUARD_BYTES + 64 + GUARD_BYTES];
+	uint8_t *mid = buf + GUARD_BYTES, status, rc, src[4];
+	uint16_t status16;
+	struct verdict v = { 0 };
+	struct sregs r;
+
+	if (!io_allowed("io"))
+		return;
+	status = port_in8(KBC_STATUS);
+	status16 = port_in16(KBC_STATUS);
+	rc = port_in8(RESET_CONTROL);
+
+	/* outsb / rep outsb to 0xcf9: its own value with the reset bit clear. */
+	memset(src, rc & ~RESET_CONTROL_RESET, sizeof(src));
+	no_fault(&v, "outsb to 0xcf9", 0, outs(false, RESET_CONTROL, src, 1, &r));
+	expect_sregs(&v, "outsb to 0xcf9", 0, &r, (uintptr_t)src, 0, 1, false);
+	no_fault(&v, "rep outsb to 0xcf9", 0, outs(true, RESET_CONTROL, src, 4, &r));
+	expect_sregs(&v, "rep outsb to 0xcf9", 0, &r, (uintptr_t)src, 0, 4, false);
+
+	/* insb, rep insb forwards and backwards, rep insw from 0x64. */
+	memset(buf, 0x3c, sizeof(buf));
+	no_fault(&v, "insb from 0x64", 0, ins(1, false, false, KBC_STATUS, mid, 1, &r));
+	expect_sregs(&v, "insb from 0x64", 0, &r, 0, (uintptr_t)mid, 1, false);
+	expect_status_bytes(&v, "insb from 0x64", mid, 1, 1, status);
+	expect_guards(&v, "insb from 0x64", buf, 1, 0x3c);
+
+	memset(buf, 0x3c, sizeof(buf));
+	no_fault(&v, "rep insb from 0x64", 0, ins(1, true, false, KBC_STATUS, mid, 64, &r));
+	expect_sregs(&v, "rep insb from 0x64", 0, &r, 0, (uintptr_t)mid, 64, false);
+	expect_status_bytes(&v, "rep insb from 0x64", mid, 64, 1, status);
+	expect_guards(&v, "rep insb from 0x64", buf, 64, 0x3c);
+
+	memset(buf, 0x3c, sizeof(buf));
+	no_fault(&v, "std; rep insb from 0x64", 0,
+		 ins(1, true, true, KBC_STATUS, mid + 63, 64, &r));
+	expect_sregs(&v, "std; rep insb from 0x64", 0, &r, 0, (uintptr_t)(mid + 63), 64, true);
+	expect_status_bytes(&v, "std; rep insb from 0x64", mid, 64, 1, status);
+	expect_guards(&v, "std; rep insb from 0x64", buf, 64, 0x3c);
+
+	memset(buf, 0x3c, sizeof(buf));
+	no_fault(&v, "rep insw from 0x64", 0, ins(2, true, false, KBC_STATUS, mid, 32, &r));
+	expect_sregs(&v, "rep insw from 0x64", 0, &r, 0, (uintptr_t)mid, 64, false);
+	expect_status_bytes(&v, "rep insw from 0x64 (low bytes)", mid, 64, 2, (uint8_t)status16);
+	{
+		size_t i;
+
+		for (i = 1; i < 64 && mid[i] == (uint8_t)(status16 >> 8); i += 2)
+			;
+		step(&v, i >= 64, "rep insw from 0x64: high byte %zu is 0x%02x, inw read 0x%04x",
+		     i, i < 64 ? mid[i] : 0, status16);
+	}
+	expect_guards(&v, "rep insw from 0x64", buf, 64, 0x3c);
+
+	/* A count of 0: nothing moves, nothing is written. */
+	memset(buf, 0x3c, sizeof(buf));
+	no_fault(&v, "rep insb with RCX 0 from 0x64", 0,
+		 ins(1, true, false, KBC_STATUS, mid, 0, &r));
+	expect_sregs(&v, "rep insb with RCX 0 from 0x64", 0, &r, 0, (uintptr_t)mid, 0, false);
+	expect_guards(&v, "rep insb with RCX 0 from 0x64", buf, 0, 0x3c);
+	no_fault(&v, "rep outsb with RCX 0 to 0xcf9", 0, outs(true, RESET_CONTROL, src, 0, &r));
+	expect_sregs(&v, "rep outsb with RCX 0 to 0xcf9", 0, &r, (uintptr_t)src, 0, 0, false);
+
+	rc = port_in8(RESET_CONTROL);
+	conclude(&v, "io", "outsb and rep outsb (4, and 0) of 0xcf9, insb, rep insb (64, with "
+		 "DF=1, and 0), rep insw (32) of 0x64: registers, buffers and status bytes as "
+		 "the hardware gives them");
+	info("0xcf9 reads 0x%02x after the writes, 0x64 0x%02x", rc, port_in8(KBC_STATUS));
+}
+
+/*
+ * insb (rep insb when N > 1) from PORT into DST, or outsb (rep outsb) to
+ * PORT from SRC, meant to fault: the signal raised (0 if none).
+ */
+static int ins_faulting(uint16_t port, void *dst, uint64_t n)
+{
+	uint64_t c = n, d = (uintptr_t)dst;
+
+	fault_sig = 0;
+	if (n == 1)
+		__asm__ volatile(RESUMABLE("insb") : "+D"(d), [resume] "=m"(resume_rip)
+				 : "d"(port) : "r11", "memory");
+	else
+		__asm__ volatile(RESUMABLE("rep insb") : "+c"(c), "+D"(d), [resume] "=m"(resume_rip)
+				 : "d"(port) : "r11", "memory");
+	resume_rip = 0;
+	return fault_sig;
+}
+
+static int outs_faulting(uint16_t port, const void *src, uint64_t n)
+{
+	uint64_t c = n, s = (uintptr_t)src;
+
+	fault_sig = 0;
+	if (n == 1)
+		__asm__ volatile(RESUMABLE("outsb") : "+S"(s), [resume] "=m"(resume_rip)
+				 : "d"(port) : "r11", "memory");
+	else
+		__asm__ volatile(RESUMABLE("rep outsb") : "+c"(c), "+S"(s), [resume] "=m"(resume_rip)
+				 : "d"(port) : "r11", "memory");
+	resume_rip = 0;
+	return fault_sig;
+}
+
+static void attack_io_fault(void)
+{
+	struct verdict v = { 0 };
+	uint8_t *ro, *none, *two;
+	size_t i;
+	int s;
+
+	if (!io_allowed("io-fault"))
+		return;
+	ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	none = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro == MAP_FAILED || none == MAP_FAILED) {
+		report(false, "io-fault", "cannot map the pages: %s", strerror(errno));
+		return;
+	}
+	memset(ro, 0x3c, PAGE);
+	mprotect(ro, PAGE, PROT_READ);
+
+	s = ins_faulting(KBC_STATUS, ro + 100, 1);
+	step(&v, s == SIGSEGV && fault_addr == ro + 100, "insb from 0x64 into a read-only "
+	     "page: signal %d (%s) at %p, want SIGSEGV at %p", s, s ? strsignal(s) : "none",
+	     fault_addr, (void *)(ro + 100));
+	s = ins_faulting(KBC_STATUS, ro + 200, 8);
+	step(&v, s == SIGSEGV, "rep insb from 0x64 into a read-only page: signal %d (%s), want "
+	     "SIGSEGV", s, s ? strsignal(s) : "none");
+	step(&v, ro[100] == 0x3c && ro[200] == 0x3c, "the read-only page changed: 0x%02x 0x%02x",
+	     ro[100], ro[200]);
+	s = outs_faulting(RESET_CONTROL, none + 8, 1);
+	step(&v, s == SIGSEGV && fault_addr == none + 8, "outsb to 0xcf9 from a PROT_NONE page: "
+	     "signal %d (%s) at %p, want SIGSEGV at %p", s, s ? strsignal(s) : "none",
+	     fault_addr, (void *)(none + 8));
+	s = outs_faulting(RESET_CONTROL, none + 16, 4);
+	step(&v, s == SIGSEGV, "rep outsb to 0xcf9 from a PROT_NONE page: signal %d (%s), want "
+	     "SIGSEGV", s, s ? strsignal(s) : "none");
+	munmap(ro, PAGE);
+	munmap(none, PAGE);
+
+	/* rep insb of 16 bytes from the last 8 of a writable page into a
+	 * read-only one: the first 8 land, then the page fault, with RCX and
+	 * RDI saying how far it got (8 left, RDI at the read-only page). */
+	two = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (two == MAP_FAILED) {
+		report(false, "io-fault", "cannot map the pages: %s", strerror(errno));
+		return;
+	}
+	memset(two, 0x3c, 2 * PAGE);
+	mprotect(two + PAGE, PAGE, PROT_READ);
+	s = ins_faulting(KBC_STATUS, two + PAGE - 8, 16);
+	step(&v, s == SIGSEGV && fault_addr == two + PAGE, "rep insb across into a read-only "
+	     "page: signal %d (%s) at %p, want SIGSEGV at %p", s, s ? strsignal(s) : "none",
+	     fault_addr, (void *)(two + PAGE));
+	step(&v, fault_rcx == 8 && fault_rdi == (uintptr_t)(two + PAGE), "rep insb across into "
+	     "a read-only page: at the fault RCX %" PRIu64 " RDI %+" PRId64 " from the page, "
+	     "want 8 and +0", fault_rcx, (int64_t)(fault_rdi - (uintptr_t)(two + PAGE)));
+	for (i = PAGE - 8; i < PAGE && two[i] != 0x3c; i++)
+		;
+	step(&v, i == PAGE, "rep insb across into a read-only page: byte %zu of the 8 before "
+	     "it not written", i - (PAGE - 8));
+	for (i = PAGE; i < 2 * PAGE && two[i] == 0x3c; i++)
+		;
+	step(&v, i == 2 * PAGE, "rep insb across into a read-only page: it changed at +%zu",
+	     i - PAGE);
+	munmap(two, 2 * PAGE);
+	conclude(&v, "io-fault", "insb and rep insb of 0x64 into a read-only page (and across "
+		 "into one), outsb and rep outsb of 0xcf9 from a PROT_NONE page: SIGSEGV each "
+		 "where the CPU faults, RCX/RDI at the fault as it leaves them, the pages "
+		 "unchanged");
+}
+
+/* ---- single-step ---------------------------------------------------------- */
+
+/*
+ * The stepped blocks.  Each sets TF with popf, runs the instructions that
+ * end at the labels NAME_1 .. NAME_n, then clears TF again: a trap must
+ * follow every one of them, at its label (the address of the next
+ * instruction).  The popf that clears TF may or may not trap itself (the
+ * CPU decides by TF at the start of the instruction): a trap at NAME_end
+ * is allowed, once.  Clobbers RAX, RBX, RCX, RDX and RDI.
+ */
+__asm__(".text\n"
+	".globl tf_cpuid_block\n"
+	"tf_cpuid_block:\n"
+	"	push %rbx\n"
+	"	mov $0x64, %edx\n"
+	"	pushfq\n"
+	"	orq $0x100, (%rsp)\n"
+	"	popfq\n"
+	"	mov $0x40000000, %eax\n"
+	".globl tf_cpuid_1\n tf_cpuid_1:\n"
+	"	cpuid\n"
+	".globl tf_cpuid_2\n tf_cpuid_2:\n"
+	"	mov $1, %eax\n"
+	".globl tf_cpuid_3\n tf_cpuid_3:\n"
+	"	cpuid\n"
+	".globl tf_cpuid_4\n tf_cpuid_4:\n"
+	"	xor %eax, %eax\n"
+	".globl tf_cpuid_5\n tf_cpuid_5:\n"
+	"	cpuid\n"
+	".globl tf_cpuid_6\n tf_cpuid_6:\n"
+	"	mov $0x64, %edx\n"
+	".globl tf_cpuid_7\n tf_cpuid_7:\n"
+	"	inb %dx, %al\n"
+	".globl tf_cpuid_8\n tf_cpuid_8:\n"
+	"	inb $0x64, %al\n"
+	".globl tf_cpuid_9\n tf_cpuid_9:\n"
+	"	nop\n"
+	".globl tf_cpuid_10\n tf_cpuid_10:\n"
+	"	mov $0xcf9, %edx\n"
+	".globl tf_cpuid_11\n tf_cpuid_11:\n"
+	"	inb %dx, %al\n"
+	".globl tf_cpuid_12\n tf_cpuid_12:\n"
+	"	mov $0x80000000, %eax\n"
+	".globl tf_cpuid_13\n tf_cpuid_13:\n"
+	"	cpuid\n"
+	".globl tf_cpuid_14\n tf_cpuid_14:\n"
+	"	pushfq\n"
+	".globl tf_cpuid_15\n tf_cpuid_15:\n"
+	"	andq $~0x100, (%rsp)\n"
+	".globl tf_cpuid_16\n tf_cpuid_16:\n"
+	"	popfq\n"
+	".globl tf_cpuid_end\n tf_cpuid_end:\n"
+	"	pop %rbx\n"
+	"	ret\n"
+	/* RDI: a byte to read into; the byte written to 0xcf9 comes from RSI. */
+	".globl tf_string_block\n"
+	"tf_string_block:\n"
+	"	mov $0x64, %edx\n"
+	"	pushfq\n"
+	"	orq $0x100, (%rsp)\n"
+	"	popfq\n"
+	"	insb\n"
+	".globl tf_string_1\n tf_string_1:\n"
+	"	mov $0xcf9, %edx\n"
+	".globl tf_string_2\n tf_string_2:\n"
+	"	outsb\n"
+	".globl tf_string_3\n tf_string_3:\n"
+	"	mov $0x64, %edx\n"
+	".globl tf_string_4\n tf_string_4:\n"
+	"	insb\n"
+	".globl tf_string_5\n tf_string_5:\n"
+	"	pushfq\n"
+	".globl tf_string_6\n tf_string_6:\n"
+	"	andq $~0x100, (%rsp)\n"
+	".globl tf_string_7\n tf_string_7:\n"
+	"	popfq\n"
+	".globl tf_string_end\n tf_string_end:\n"
+	"	ret\n"
+	/* RDI: hidden memory to read and write. */
+	".globl tf_mmio_block\n"
+	"tf_mmio_block:\n"
+	"	pushfq\n"
+	"	orq $0x100, (%rsp)\n"
+	"	popfq\n"
+	"	movq (%rdi), %rax\n"
+	".globl tf_mmio_1\n tf_mmio_1:\n"
+	"	movq %rax, 16(%rdi)\n"
+	".globl tf_mmio_2\n tf_mmio_2:\n"
+	"	movl 8(%rdi), %eax\n"
+	".globl tf_mmio_3\n tf_mmio_3:\n"
+	"	nop\n"
+	".globl tf_mmio_4\n tf_mmio_4:\n"
+	"	pushfq\n"
+	".globl tf_mmio_5\n tf_mmio_5:\n"
+	"	andq $~0x100, (%rsp)\n"
+	".globl tf_mmio_6\n tf_mmio_6:\n"
+	"	popfq\n"
+	".globl tf_mmio_end\n tf_mmio_end:\n"
+	"	ret\n");
+
+extern const char tf_cpuid_1[], tf_cpuid_2[], tf_cpuid_3[], tf_cpuid_4[], tf_cpuid_5[],
+	tf_cpuid_6[], tf_cpuid_7[], tf_cpuid_8[], tf_cpuid_9[], tf_cpuid_10[], tf_cpuid_11[],
+	tf_cpuid_12[], tf_cpuid_13[], tf_cpuid_14[], tf_cpuid_15[], tf_cpuid_16[],
+	tf_cpuid_end[];
+extern const char tf_string_1[], tf_string_2[], tf_string_3[], tf_string_4[], tf_string_5[],
+	tf_string_6[], tf_string_7[], tf_string_end[];
+extern const char tf_mmio_1[], tf_mmio_2[], tf_mmio_3[], tf_mmio_4[], tf_mmio_5[],
+	tf_mmio_6[], tf_mmio_end[];
+void tf_cpuid_block(void);
+void tf_mmio_block(volatile void *p);
+void tf_string_block(uint8_t *dst, const uint8_t *src);
+
+#define MAX_TRAPS 64
+static volatile uint64_t trap_rip[MAX_TRAPS];
+static volatile sig_atomic_t ntraps;
+
+static void trap_handler(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	(void)si;
+	if (ntraps < MAX_TRAPS)
+		trap_rip[ntraps] = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	ntraps++;
+}
+
+/*
+ * The traps recorded against the labels WANT[0..N) and END: the k-th trap at
+ * WANT[k] for every k, then at most one at END, nothing else.
+ */
+static void expect_traps(struct verdict *v, const char *const *want, const char *const *names,
+			 int n, const char *end)
+{
+	int k, got = ntraps;
+
+	for (k = 0; k < n; k++) {
+		bool ok = k < got && k < MAX_TRAPS && trap_rip[k] == (uintptr_t)want[k];
+
+		step(v, ok, "trap %d (after %s) %s 0x%" PRIx64 ", want 0x%" PRIxPTR, k + 1, names[k],
+		     k < got ? "at" : "missing:", k < got ? trap_rip[k] : 0, (uintptr_t)want[k]);
+		if (!ok)
+			return;
+	}
+	step(v, got == n || (got == n + 1 && trap_rip[n] == (uintptr_t)end),
+	     "%d traps for %d instructions (the extra one at 0x%" PRIx64 ")", got, n,
+	     got > n ? trap_rip[n] : 0);
+}
+
+static bool trap_install(const char *name)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = trap_handler;
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGTRAP, &sa, NULL)) {
+		report(false, name, "cannot catch SIGTRAP: %s", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static void attack_tf(void)
+{
+	static const char *const names[] = {
+		"mov", "cpuid 0x40000000", "mov", "cpuid 1", "xor", "cpuid 0", "mov",
+		"inb dx (0x64)", "inb 0x64", "nop", "mov", "inb dx (0xcf9)", "mov",
+		"cpuid 0x80000000", "pushfq", "andq",
+	};
+	const char *const want[] = {
+		tf_cpuid_1, tf_cpuid_2, tf_cpuid_3, tf_cpuid_4, tf_cpuid_5, tf_cpuid_6, tf_cpuid_7,
+		tf_cpuid_8, tf_cpuid_9, tf_cpuid_10, tf_cpuid_11, tf_cpuid_12, tf_cpuid_13,
+		tf_cpuid_14, tf_cpuid_15, tf_cpuid_16,
+	};
+	struct verdict v = { 0 };
+
+	_Static_assert(sizeof(names) == sizeof(want), "one name per stepped instruction");
+	if (!io_allowed("tf") || !trap_install("tf"))
+		return;
+	ntraps = 0;
+	doing("the stepped block");
+	tf_cpuid_block();
+	expect_traps(&v, want, names, sizeof(want) / sizeof(want[0]), tf_cpuid_end);
+	signal(SIGTRAP, SIG_DFL);
+	conclude(&v, "tf", "TF over cpuid (4 leaves), inb from 0x64 (twice) and 0xcf9, and "
+		 "plain instructions: one SIGTRAP after each of 16, at the next instruction");
+}
+
+static void attack_tf_string(void)
+{
+	static const char *const names[] = {
+		"insb from 0x64", "mov", "outsb to 0xcf9", "mov", "insb from 0x64", "pushfq",
+		"andq",
+	};
+	const char *const want[] = {
+		tf_string_1, tf_string_2, tf_string_3, tf_string_4, tf_string_5, tf_string_6,
+		tf_string_7,
+	};
+	uint8_t dst[2] = { 0x3c, 0x3c }, src[1];
+	struct verdict v = { 0 };
+
+	if (!io_allowed("tf-string") || !trap_install("tf-string"))
+		return;
+	src[0] = port_in8(RESET_CONTROL) & ~RESET_CONTROL_RESET;
+	ntraps = 0;
+	doing("the stepped block");
+	tf_string_block(dst, src);
+	expect_traps(&v, want, names, sizeof(want) / sizeof(want[0]), tf_string_end);
+	signal(SIGTRAP, SIG_DFL);
+	step(&v, dst[0] != 0x3c && dst[1] != 0x3c, "the insb buffer kept its canary: 0x%02x "
+	     "0x%02x", dst[0], dst[1]);
+	conclude(&v, "tf-string", "TF over insb from 0x64, outsb to 0xcf9, insb again: one "
+		 "SIGTRAP after each of 7, at the next instruction");
+}
+
+static void attack_tf_mmio(void)
+{
+	static const char *const names[] = {
+		"movq load", "movq store", "movl load", "nop", "pushfq", "andq",
+	};
+	const char *const want[] = {
+		tf_mmio_1, tf_mmio_2, tf_mmio_3, tf_mmio_4, tf_mmio_5, tf_mmio_6,
+	};
+	struct verdict v = { 0 };
+
+	_Static_assert(sizeof(names) == sizeof(want), "one name per stepped instruction");
+	if (!trap_install("tf-mmio"))
+		return;
+	ntraps = 0;
+	doing("the stepped block at 0x%" PRIx64, targets[0].pa);
+	tf_mmio_block(targets[0].va + 0x400);
+	expect_traps(&v, want, names, sizeof(want) / sizeof(want[0]), tf_mmio_end);
+	signal(SIGTRAP, SIG_DFL);
+	sweep(&v, "tf-mmio");
+	conclude(&v, "tf-mmio", "TF over MOV loads and a store of hidden memory: one SIGTRAP "
+		 "after each of 6, at the next instruction");
+}
+
+/* ---- hypercalls from CPL 3 ------------------------------------------------ */
+
+/* One VMMCALL (or VMCALL) with RAX = NR and RBX = ARG: the signal it
+ * raised (0 if none) and RAX after it. */
+static int hypercall3(bool intel, uint64_t nr, uint64_t arg, uint64_t *rax)
+{
+	uint64_t a = nr;
+
+	fault_sig = 0;
+	if (intel)
+		__asm__ volatile(RESUMABLE("vmcall") : "+a"(a), [resume] "=m"(resume_rip)
+				 : "b"(arg) : "rcx", "rdx", "rsi", "r11", "memory");
+	else
+		__asm__ volatile(RESUMABLE("vmmcall") : "+a"(a), [resume] "=m"(resume_rip)
+				 : "b"(arg) : "rcx", "rdx", "rsi", "r11", "memory");
+	resume_rip = 0;
+	*rax = a;
+	return fault_sig;
+}
+
+static void attack_hypercall_user(void)
+{
+	static const struct {
+		uint64_t nr;
+		const char *name;
+	} calls[] = {
+		{ HC_VERSION, "HC_VERSION" },
+		{ HC_HV_MEMORY, "HC_HV_MEMORY" },
+		{ KVM_HC_VAPIC_POLL_IRQ, "KVM_HC_VAPIC_POLL_IRQ (1)" },
+		{ KVM_HC_KICK_CPU, "KVM_HC_KICK_CPU (5)" },
+	};
+	static uint8_t canary[256];
+	struct verdict v = { 0 };
+	unsigned int i, k, j;
+	uint64_t rax;
+
+	memset(canary, 0x3c, sizeof(canary));
+	for (k = 0; k < 2; k++) {
+		bool intel = k == 1;
+
+		for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+			int s = hypercall3(intel, calls[i].nr, (uintptr_t)canary, &rax);
+
+			step(&v, s == SIGILL, "%s %s from CPL 3: signal %d (%s), RAX 0x%" PRIx64
+			     ", want SIGILL", intel ? "vmcall" : "vmmcall", calls[i].name, s,
+			     s ? strsignal(s) : "none", rax);
+		}
+	}
+	for (j = 0; j < sizeof(canary) && canary[j] == 0x3c; j++)
+		;
+	step(&v, j == sizeof(canary), "the buffer at RBX changed at byte %u: 0x%02x", j,
+	     j < sizeof(canary) ? canary[j] : 0);
+	info("hypercall-user: the CPU is %s: %s is its hypercall instruction", cpu_is_intel() ?
+	     "Intel" : "AMD", cpu_is_intel() ? "vmcall" : "vmmcall");
+	conclude(&v, "hypercall-user", "vmmcall and vmcall from CPL 3 with HC_VERSION, HC_HV_MEMORY, "
+		 "KVM's 1 and 5 (RBX a buffer): SIGILL (#UD) each, the buffer unchanged");
+}
+
+/* What tdpvisor_hc's calls must answer: -ENOSYS for numbers that are not
+ * the hypervisor's, -EFAULT for output into its memory. */
+static const struct {
+	const char *name;
+	long want;	/* 1: any ABI 2.x version */
+} gate_calls[] = {
+	{ "kvm-vapic-poll-irq", -HV_ENOSYS },
+	{ "kvm-kick-cpu", -HV_ENOSYS },
+	{ "kvm-clock-pairing", -HV_ENOSYS },
+	{ "kvm-send-ipi", -HV_ENOSYS },
+	{ "kvm-map-gpa-range", -HV_ENOSYS },
+	{ "below-hc-base", -HV_ENOSYS },
+	{ "above-hc-span", -HV_ENOSYS },
+	{ "hv-memory-high-bits", -HV_ENOSYS },
+	{ "version", 1 },
+	{ "hv-memory-into-hidden", -HV_EFAULT },
+	{ "stats-into-hidden", -HV_EFAULT },
+	{ "log-read-into-hidden", -HV_EFAULT },
+	{ "gpa-mapping-into-hidden", -HV_EFAULT },
+};
+
+static void attack_hypercall_kernel(void)
+{
+	char buf[2048], *line, *save = NULL;
+	struct verdict v = { 0 };
+	bool seen[sizeof(gate_calls) / sizeof(gate_calls[0])] = { false };
+	unsigned int i;
+	int err = load_gate();
+
+	if (err) {
+		report(false, "hypercall-kernel", "cannot load " GATE_KO ": %s", strerror(-err));
+		return;
+	}
+	if (read_text(GATE_PARAMS "calls", buf, sizeof(buf))) {
+		report(false, "hypercall-kernel", "cannot read " GATE_PARAMS "calls: %s",
+		       strerror(errno));
+		return;
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64], kept[16];
+		long rax;
+
+		if (sscanf(line, "%63s %ld %15s", name, &rax, kept) != 3) {
+			step(&v, false, "cannot parse '%s'", line);
+			continue;
+		}
+		for (i = 0; i < sizeof(gate_calls) / sizeof(gate_calls[0]); i++)
+			if (!strcmp(name, gate_calls[i].name))
+				break;
+		if (i == sizeof(gate_calls) / sizeof(gate_calls[0])) {
+			step(&v, false, "an unknown call '%s'", name);
+			continue;
+		}
+		seen[i] = true;
+		if (gate_calls[i].want == 1)
+			step(&v, rax > 0 && (rax >> 16) == 2, "%s answered 0x%lx, want ABI 2.x",
+			     name, rax);
+		else
+			step(&v, rax == gate_calls[i].want, "%s answered %ld, want %ld", name, rax,
+			     gate_calls[i].want);
+		step(&v, !strcmp(kept, "kept"), "%s: the page at RBX %s", name, kept);
+	}
+	for (i = 0; i < sizeof(gate_calls) / sizeof(gate_calls[0]); i++)
+		step(&v, seen[i], "no call %s (HC_HV_MEMORY failed?)", gate_calls[i].name);
+	conclude(&v, "hypercall-kernel", "at CPL 0 (tdpvisor_hc): KVM's 1, 5, 9, 10, 12, the "
+		 "numbers around the hypercall space and HC_HV_MEMORY with high bits answer "
+		 "-ENOSYS, the page at RBX kept; HC_HV_MEMORY, HC_STATS, HC_LOG_READ, "
+		 "HC_GPA_MAPPING into hidden memory answer -EFAULT; HC_VERSION 2.x");
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+	bool hidden;	/* needs the hidden ranges */
+} attacks[] = {
+	/* Plain MOVs, intercepted instructions and hypercalls first, then what
+	 * needs instructions emulated or string I/O: one run reports as much
+	 * as it can before an attack that ends the machine. */
+	{ "mov", attack_mov, true },
+	{ "tf", attack_tf, false },
+	{ "tf-mmio", attack_tf_mmio, true },
+	{ "hypercall-user", attack_hypercall_user, false },
+	{ "hypercall-kernel", attack_hypercall_kernel, false },
+	{ "flood", attack_flood, true },
+	{ "string", attack_string, true },
+	{ "sse", attack_sse, true },
+	{ "avx", attack_avx, true },
+	{ "atomic", attack_atomic, true },
+	{ "io", attack_io, false },
+	{ "io-fault", attack_io_fault, false },
+	{ "tf-string", attack_tf_string, false },
+};
+#define NATTACKS (sizeof(attacks) / sizeof(attacks[0]))
+
+static void usage(void)
+{
+	unsigned int i;
+
+	fprintf(stderr, "usage: adversary [ATTACK...] [hidden=A-B[,A-B...]]\n  ATTACK: all");
+	for (i = 0; i < NATTACKS; i++)
+		fprintf(stderr, " %s", attacks[i].name);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+/*
+ * Runs attack I in a child process: its own lines, and an unasked-for fault
+ * ends only it.  Counts the outcome: exit 0 passed, 1 or 2 failed (with its
+ * FAIL line), 4 skipped; anything else is a FAIL line here.
+ */
+#define EXIT_SKIPPED 4
+static void run_attack(unsigned int i)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		report(false, attacks[i].name, "cannot fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		attack_name = attacks[i].name;
+		passed = failed = skipped = 0;
+		attacks[i].fn();
+		fflush(stdout);
+		_exit(failed ? 1 : skipped ? EXIT_SKIPPED : passed ? 0 : 3);
+	}
+	if (waitpid(pid, &st, 0) != pid) {
+		report(false, attacks[i].name, "cannot wait for it: %s", strerror(errno));
+		return;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		passed++;
+	else if (WIFEXITED(st) && (WEXITSTATUS(st) == 1 || WEXITSTATUS(st) == 2))
+		failed++;
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_SKIPPED)
+		skipped++;
+	else if (WIFEXITED(st))
+		report(false, attacks[i].name, "exited with %d without a verdict",
+		       WEXITSTATUS(st));
+	else
+		report(false, attacks[i].name, "killed by signal %d (%s)",
+		       WIFSIGNALED(st) ? WTERMSIG(st) : -1,
+		       WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "?");
+}
+
+int main(int argc, char **argv)
+{
+	bool pick[NATTACKS] = { false }, any = false;
+	unsigned int i;
+	int a;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (a = 1; a < argc; a++) {
+		bool known = false;
+
+		if (!strncmp(argv[a], "hidden=", 7)) {
+			if (parse_ranges(argv[a] + 7))
+				usage();
+			continue;
+		}
+		for (i = 0; i < NATTACKS; i++)
+			if (!strcmp(argv[a], "all") || !strcmp(argv[a], attacks[i].name))
+				pick[i] = any = known = true;
+		if (!known)
+			usage();
+	}
+	if (!any)
+		for (i = 0; i < NATTACKS; i++)
+			pick[i] = true;
+	fault_install();
+	/* The ranges are found (and named) whatever the attacks: a run of
+	 * some attacks reports as much about them as a run of all. */
+	if (!setup_hidden()) {
+		for (i = 0; i < NATTACKS; i++)
+			pick[i] = pick[i] && !attacks[i].hidden;
+	}
+	for (i = 0; i < NATTACKS; i++)
+		if (pick[i])
+			run_attack(i);
+	printf("adversary: %u passed, %u failed, %u skipped\n", passed, failed, skipped);
+	return failed ? 1 : 0;
+}
