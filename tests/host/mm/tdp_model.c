@@ -528,16 +528,25 @@ static bool check_at(struct run *r, int level, u64 idx)
 	return check_entry(r, spte, at, base, &nl, &nm);
 }
 
-/* Forgets the shadow of the table at (level, t) and of every table below it. */
+/*
+ * Forgets the shadow of the table at (level, t) and of every table below it.
+ * Only the shadow below a non-zero shadow entry can be non-zero:
+ * scan_table() fills a child's shadow only below an entry it has just
+ * copied, and forgets the child when that entry changes.  So the walk goes
+ * down only there, and costs what the shadow holds, not all 2 MiB of it.
+ */
 static void shadow_forget(struct run *r, int level, u64 t)
 {
+	u64 *sh;
 	unsigned int i;
 
 	if (t >= r->ntables[level])
 		return;
-	memset(r->shadow[level] + t * SPTE_PER_TABLE, 0, PAGE_SIZE);
+	sh = r->shadow[level] + t * SPTE_PER_TABLE;
 	for (i = 0; level > 1 && i < SPTE_PER_TABLE; i++)
-		shadow_forget(r, level - 1, t * SPTE_PER_TABLE + i);
+		if (sh[i])
+			shadow_forget(r, level - 1, t * SPTE_PER_TABLE + i);
+	memset(sh, 0, PAGE_SIZE);
 }
 
 /*
