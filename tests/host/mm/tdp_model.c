@@ -36,6 +36,7 @@
 #undef memcmp	/* the C library's, vectorised: the whole tree is read every step */
 #undef memset
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@
 #include "tdp_model.h"
 #include "tdp_hw.h"
 #include "errcode.h"
+#include "bug.h"
 
 #define U 0x44000ULL
 #define UC_GFN 0x41001ULL
@@ -60,6 +62,7 @@ struct mleaf {
 };
 
 struct run {
+	/* Set afresh by each run: model_run() zeroes everything up to leaf[]. */
 	const struct model_cfg *cfg;
 	const struct spte_format *fmt;
 	struct model_result *res;
@@ -67,18 +70,7 @@ struct run {
 	struct tdp_vcpu v;
 	struct mm_slot slots[NR_SLOTS];
 	struct tdp_huge_policy policy;
-	/* the model */
-	struct mleaf *leaf[4];		/* [level][gfn >> shift] */
-	u32 *small[4];			/* [L][region]: leaves below L inside */
-	u32 *msmall[4];			/* [L][region]: markers below L inside */
-	u32 *mmio;			/* gen + 1, or 0 */
-	u64 *dirty;			/* bit per gfn */
-	u64 gen, nleaves, nmmio;
-	/* the comparison */
-	u64 *shadow[ROOT_MAX + 1];	/* [L]: 512 entries per table position */
-	u64 ntables[ROOT_MAX + 1];	/* table positions of level L inside U */
-	u8 *marked[ROOT_MAX + 1];	/* [L][index]: compare this step */
-	u64 *marks, nmarks, cap_marks;	/* the marked positions, as L << 56 | i */
+	u64 gen, nleaves, nmmio;	/* the model's generation and counts */
 	u64 *last_pt;			/* a 4K table found by check_at() ... */
 	gfn_t last_region;		/* ... for this 2 MiB region, this step */
 	struct hw_pml pml;		/* the vCPU's page-modification log */
@@ -87,6 +79,22 @@ struct run {
 	bool exhausted;
 	u64 step;
 	u64 base_pages, base_bitmap;
+	/*
+	 * Allocated by the first run and kept (about 7 MiB): all zero between
+	 * runs, as run_clean() undoes what a run set.
+	 */
+	/* the model */
+	struct mleaf *leaf[4];		/* [level][gfn >> shift] */
+	u32 *small[4];			/* [L][region]: leaves below L inside */
+	u32 *msmall[4];			/* [L][region]: markers below L inside */
+	u32 *mmio;			/* gen + 1, or 0 */
+	u64 *dirty;			/* bit per gfn */
+	/* the comparison */
+	u64 *shadow[ROOT_MAX + 1];	/* [L]: 512 entries per table position */
+	u64 ntables[ROOT_MAX + 1];	/* table positions of level L inside U */
+	u8 *marked[ROOT_MAX + 1];	/* [L][index]: compare this step */
+	u64 *marks, nmarks, cap_marks;	/* the marked positions, as L << 56 | i */
+	/* scratch */
 	u64 out[BM_WORDS], young[BM_WORDS];
 };
 
@@ -239,7 +247,7 @@ static void m_del(struct run *r, int level, u64 idx)
 
 	if (!l->present)
 		return;
-	l->present = 0;
+	*l = (struct mleaf){ 0 };
 	m_count(r, level, idx << shift_of(level), -1);
 	mark(r, level, idx);
 }
@@ -979,6 +987,57 @@ static const struct tdp_mmu_ops model_ops = {
 	.flush_tlbs = flush_noop, .flush_dirty_logs = model_flush_dirty_logs,
 };
 
+/*
+ * The arrays of a run, all zero.  Guest memory fits one level-4 entry, so
+ * the table positions of each level are the same for either root depth.
+ */
+static struct run *run_alloc(void)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	int L;
+
+	if (!r)
+		abort();
+	for (L = 1; L <= 3; L++) {
+		r->leaf[L] = calloc((U >> shift_of(L)) + 1, sizeof(struct mleaf));
+		r->small[L] = calloc((U >> shift_of(L)) + 1, sizeof(u32));
+		r->msmall[L] = calloc((U >> shift_of(L)) + 1, sizeof(u32));
+		if (!r->leaf[L] || !r->small[L] || !r->msmall[L])
+			abort();
+	}
+	for (L = 1; L <= ROOT_MAX; L++) {
+		r->ntables[L] = L < ROOT_MAX ? nr_entries(L + 1) : 1;
+		r->shadow[L] = calloc(r->ntables[L] * SPTE_PER_TABLE, sizeof(u64));
+		r->marked[L] = calloc(nr_entries(L), 1);
+		if (!r->shadow[L] || !r->marked[L])
+			abort();
+	}
+	r->mmio = calloc(U, sizeof(u32));
+	r->dirty = calloc(U / 64 + 2, sizeof(u64));
+	if (!r->mmio || !r->dirty)
+		abort();
+	return r;
+}
+
+/*
+ * Puts the arrays back to all zero by undoing what the run set: the model
+ * zaps all guest memory (its counts lead it to every leaf and marker), the
+ * marks and the shadow are cleared where they are set.  Costs what the run
+ * left behind, not the 7 MiB.
+ */
+static void run_clean(struct run *r)
+{
+	u64 i;
+
+	m_zap(r, 0, U);
+	BUG_ON(r->nleaves || r->nmmio);
+	for (i = 0; i < r->nmarks; i++)
+		r->marked[r->marks[i] >> 56][r->marks[i] & GENMASK_ULL(55, 0)] = 0;
+	r->nmarks = 0;
+	memset(r->dirty, 0, (U / 64 + 2) * sizeof(u64));
+	shadow_forget(r, r->cfg->root_level, 0);
+}
+
 static bool setup(struct run *r)
 {
 	static const struct mm_slot slots[NR_SLOTS] = {
@@ -987,22 +1046,9 @@ static bool setup(struct run *r)
 		{ .base_gfn = 0x42800, .npages = 0x800, .host_pfn = 0x400801, .id = 2,
 		  .flags = MM_SLOT_READONLY },
 	};
-	int L;
 
 	memcpy(r->slots, slots, sizeof(slots));
 	r->policy = (struct tdp_huge_policy){ .memtype = memtype_cb };
-	for (L = 1; L <= 3; L++) {
-		r->leaf[L] = calloc((U >> shift_of(L)) + 1, sizeof(struct mleaf));
-		r->small[L] = calloc((U >> shift_of(L)) + 1, sizeof(u32));
-		r->msmall[L] = calloc((U >> shift_of(L)) + 1, sizeof(u32));
-	}
-	for (L = 1; L <= r->cfg->root_level; L++) {
-		r->ntables[L] = L < r->cfg->root_level ? nr_entries(L + 1) : 1;
-		r->shadow[L] = calloc(r->ntables[L] * SPTE_PER_TABLE, sizeof(u64));
-		r->marked[L] = calloc(nr_entries(L), 1);
-	}
-	r->mmio = calloc(U, sizeof(u32));
-	r->dirty = calloc(U / 64 + 2, sizeof(u64));
 	r->base_pages = fake_pages_in_use();
 	r->base_bitmap = fake_bitmap_in_use();
 	if (tdp_mmu_init(&r->mmu, r->cfg->fmt, r->cfg->root_level, &model_ops, r) ||
@@ -1014,7 +1060,7 @@ static bool setup(struct run *r)
 
 static void teardown(struct run *r)
 {
-	int L, i;
+	int i;
 
 	for (i = 0; i < NR_SLOTS; i++)
 		if (logging(&r->slots[i]))
@@ -1025,25 +1071,20 @@ static void teardown(struct run *r)
 		fail(r, "leak: %lld table pages and %lld bitmap bytes not returned",
 		     (long long)(fake_pages_in_use() - r->base_pages),
 		     (long long)(fake_bitmap_in_use() - r->base_bitmap));
-	for (L = 1; L <= 3; L++) {
-		free(r->leaf[L]);
-		free(r->small[L]);
-		free(r->msmall[L]);
-	}
-	for (L = 1; L <= ROOT_MAX; L++) {
-		free(r->shadow[L]);
-		free(r->marked[L]);
-	}
-	free(r->marks);
-	free(r->mmio);
-	free(r->dirty);
 }
 
+/*
+ * One run keeps its arrays for the next (model_run() is not reentrant), so
+ * that a short run, as the fuzzer's, costs what its operations cost.
+ */
 int model_run(const struct model_cfg *cfg, struct model_result *res)
 {
-	struct run *r = calloc(1, sizeof(*r));
+	static struct run *r;
 	u32 every = cfg->full_check_every ? cfg->full_check_every : 1000;
 
+	if (!r)
+		r = run_alloc();
+	memset(r, 0, offsetof(struct run, leaf));
 	memset(res, 0, sizeof(*res));
 	r->cfg = cfg;
 	r->fmt = cfg->fmt;
@@ -1066,7 +1107,7 @@ int model_run(const struct model_cfg *cfg, struct model_result *res)
 	}
 	r->step = res->ops + 1;
 	teardown(r);
-	free(r);
+	run_clean(r);
 	return res->failed_at ? -1 : 0;
 }
 
