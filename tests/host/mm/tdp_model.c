@@ -842,6 +842,20 @@ static void m_enable(struct run *r, struct mm_slot *s, bool eager)
 	}
 }
 
+/* The 4K leaves that eagerly splitting the huge leaves of s would make. */
+static u64 m_eager_leaves(struct run *r, const struct mm_slot *s)
+{
+	gfn_t end = mm_slot_end(s), g;
+	u64 n = 0;
+	int L;
+
+	for (L = 3; L >= 2; L--)
+		for (g = s->base_gfn >> shift_of(L); g <= (end - 1) >> shift_of(L); g++)
+			if (r->leaf[L][g].present)
+				n += tdp_level_pages(L);
+	return n;
+}
+
 static bool op_enable(struct run *r, struct mm_slot *s)
 {
 	static const enum tdp_dirty_mode modes[3] = {
@@ -852,6 +866,10 @@ static bool op_enable(struct run *r, struct mm_slot *s)
 	/* Not too often: eagerly splitting a 1 GiB leaf makes 2^18 leaves. */
 	u32 flags = (x >> 2) % 4 == 0 ? TDP_DIRTY_EAGER_SPLIT : 0;
 	int expect = 0, got;
+
+	if (flags && r->cfg->max_eager_leaves &&
+	    m_eager_leaves(r, s) > r->cfg->max_eager_leaves)
+		flags = 0;
 
 	note(r, "enable slot %u mode %d flags %u", s->id, mode, flags);
 	if (mode != TDP_DIRTY_WP && !(r->fmt->flags & SPTE_FMT_AD))
