@@ -35,6 +35,7 @@
  */
 #undef memcmp	/* the C library's, vectorised: the whole tree is read every step */
 #undef memset
+#undef memmove	/* note() moves the last operations at every step */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -53,6 +54,7 @@
 #define NR_SLOTS 3
 #define BM_WORDS (0x40000 / 64)
 #define ROOT_MAX 5
+#define KID_WORDS (SPTE_PER_TABLE / 64)
 
 /* Guest memory lies inside the first entry of a level-4 table. */
 _Static_assert(U <= (1ULL << 27), "U must fit one level-4 entry");
@@ -91,6 +93,8 @@ struct run {
 	u64 *dirty;			/* bit per gfn */
 	/* the comparison */
 	u64 *shadow[ROOT_MAX + 1];	/* [L]: 512 entries per table position */
+	u8 *sh_used[ROOT_MAX + 1];	/* [L][t]: that shadow table is not all zero */
+	u64 *sh_kids[ROOT_MAX + 1];	/* [L][t * KID_WORDS]: its entries that are tables */
 	u64 ntables[ROOT_MAX + 1];	/* table positions of level L inside U */
 	u8 *marked[ROOT_MAX + 1];	/* [L][index]: compare this step */
 	u64 *marks, nmarks, cap_marks;	/* the marked positions, as L << 56 | i */
@@ -543,23 +547,25 @@ static bool check_at(struct run *r, int level, u64 idx)
 
 /*
  * Forgets the shadow of the table at (level, t) and of every table below it.
- * Only the shadow below a non-zero shadow entry can be non-zero:
- * scan_table() fills a child's shadow only below an entry it has just
- * copied, and forgets the child when that entry changes.  So the walk goes
- * down only there, and costs what the shadow holds, not all 2 MiB of it.
+ * Only a used shadow table can hold anything, and only below an entry its
+ * parent's shadow holds as a table (scan_table() fills a child's shadow
+ * only below such an entry, and forgets the child when the entry changes):
+ * so the walk costs what the shadow holds, not all 2 MiB of it.
  */
 static void shadow_forget(struct run *r, int level, u64 t)
 {
-	u64 *sh;
-	unsigned int i;
+	u64 *kids;
+	unsigned int w;
 
-	if (t >= r->ntables[level])
+	if (t >= r->ntables[level] || !r->sh_used[level][t])
 		return;
-	sh = r->shadow[level] + t * SPTE_PER_TABLE;
-	for (i = 0; level > 1 && i < SPTE_PER_TABLE; i++)
-		if (sh[i])
-			shadow_forget(r, level - 1, t * SPTE_PER_TABLE + i);
-	memset(sh, 0, PAGE_SIZE);
+	r->sh_used[level][t] = 0;
+	kids = level > 1 ? r->sh_kids[level] + t * KID_WORDS : NULL;
+	for (w = 0; kids && w < KID_WORDS; w++)
+		for (; kids[w]; kids[w] &= kids[w] - 1)
+			shadow_forget(r, level - 1, t * SPTE_PER_TABLE + w * 64 +
+				      __builtin_ctzll(kids[w]));
+	memset(r->shadow[level] + t * SPTE_PER_TABLE, 0, PAGE_SIZE);
 }
 
 /*
@@ -569,13 +575,15 @@ static void shadow_forget(struct run *r, int level, u64 t)
  */
 static bool scan_table(struct run *r, u64 *pt, int level, gfn_t base)
 {
-	u64 t = base >> shift_of(level + 1), *sh;
-	unsigned int i;
+	u64 t = base >> shift_of(level + 1), *sh, *kids = NULL, bits;
+	unsigned int i, w;
 
 	if (t >= r->ntables[level])
 		return fail(r, "a level-%d table at gfn 0x%llx, outside guest memory", level,
 			    (unsigned long long)base);
 	sh = r->shadow[level] + t * SPTE_PER_TABLE;
+	if (level > 1)
+		kids = r->sh_kids[level] + t * KID_WORDS;
 	for (i = memcmp(pt, sh, PAGE_SIZE) ? 0 : SPTE_PER_TABLE; i < SPTE_PER_TABLE; i++) {
 		gfn_t g = base + i * tdp_level_pages(level);
 
@@ -584,17 +592,25 @@ static bool scan_table(struct run *r, u64 *pt, int level, gfn_t base)
 		if (g >= U)
 			return fail(r, "gfn 0x%llx level %d: entry 0x%llx outside guest memory",
 				    (unsigned long long)g, level, (unsigned long long)pt[i]);
-		if (level > 1)
+		if (level > 1) {
 			shadow_forget(r, level - 1, g >> shift_of(level));
+			if (tdp_spte_to_child(r->fmt, pt[i], level))
+				kids[i / 64] |= BIT_ULL(i % 64);
+			else
+				kids[i / 64] &= ~BIT_ULL(i % 64);
+		}
 		sh[i] = pt[i];
+		r->sh_used[level][t] = 1;
 		mark(r, level, g >> shift_of(level));
 	}
-	for (i = 0; level > 1 && i < SPTE_PER_TABLE; i++) {
-		u64 *child = pt[i] ? tdp_spte_to_child(r->fmt, pt[i], level) : NULL;
-
-		if (child && !scan_table(r, child, level - 1,
-					 base + i * tdp_level_pages(level)))
-			return false;
+	/* The shadow is the table now: its tables are the kids. */
+	for (w = 0; kids && w < KID_WORDS; w++) {
+		for (bits = kids[w]; bits; bits &= bits - 1) {
+			i = w * 64 + __builtin_ctzll(bits);
+			if (!scan_table(r, tdp_spte_to_child(r->fmt, pt[i], level), level - 1,
+					base + i * tdp_level_pages(level)))
+				return false;
+		}
 	}
 	return true;
 }
@@ -1038,7 +1054,9 @@ static struct run *run_alloc(void)
 		r->ntables[L] = L < ROOT_MAX ? nr_entries(L + 1) : 1;
 		r->shadow[L] = calloc(r->ntables[L] * SPTE_PER_TABLE, sizeof(u64));
 		r->marked[L] = calloc(nr_entries(L), 1);
-		if (!r->shadow[L] || !r->marked[L])
+		r->sh_used[L] = calloc(r->ntables[L], 1);
+		r->sh_kids[L] = calloc(r->ntables[L] * KID_WORDS, sizeof(u64));
+		if (!r->shadow[L] || !r->marked[L] || !r->sh_used[L] || !r->sh_kids[L])
 			abort();
 	}
 	r->mmio = calloc(U, sizeof(u32));
