@@ -83,9 +83,9 @@ $(HMM)/fuzz-tdp: $(addprefix $(HMM)/fuzz/,$(mm-fuzz-src:.c=.o))
 host-mm-test: $(HMM)/mm-tests $(HMM)/mm-threads
 	$(Q)tests/host/mm/run-tests.sh $^
 
-# -max_len: 2048 bytes are about the 128 operations an input may run.
+# -max_len: 1024 bytes are about the 64 operations an input may run.
 fuzz: $(HMM)/fuzz-tdp
-	$(Q)tests/host/mm/run-fuzz.sh $< $(FUZZ_SECONDS) $(HMM)/fuzz-corpus -max_len=2048
+	$(Q)tests/host/mm/run-fuzz.sh $< $(FUZZ_SECONDS) $(HMM)/fuzz-corpus -max_len=1024
 
 bench-mm: $(HMM)/bench-tdp
 	$(Q)$<

@@ -19,8 +19,8 @@
 #include <time.h>
 #include "tdp_model.h"
 
-/* Enough for a PML log (16 entries) to fill between two harvests. */
-#define FUZZ_MAX_OPS 128
+/* About 1 KiB of input; room for the 16-entry PML log to fill up. */
+#define FUZZ_MAX_OPS 64
 /*
  * Eagerly splitting a 1 GiB leaf makes 2^18 leaves, 100 ms of work that
  * the corpus would soon be full of (its loop counts are new coverage): an
