@@ -78,5 +78,6 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	for (i = 0; i < 8; i++)
 		if (res.last_ops[i][0])
 			fprintf(stderr, "  op: %s\n", res.last_ops[i]);
+	print_rate();
 	abort();
 }
