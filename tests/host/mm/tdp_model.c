@@ -35,7 +35,9 @@
  */
 #undef memcmp	/* the C library's, vectorised: the whole tree is read every step */
 #undef memset
+#undef memmove	/* note() moves the last operations at every step */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +47,14 @@
 #include "tdp_model.h"
 #include "tdp_hw.h"
 #include "errcode.h"
+#include "bug.h"
 
 #define U 0x44000ULL
 #define UC_GFN 0x41001ULL
 #define NR_SLOTS 3
 #define BM_WORDS (0x40000 / 64)
 #define ROOT_MAX 5
+#define KID_WORDS (SPTE_PER_TABLE / 64)
 
 /* Guest memory lies inside the first entry of a level-4 table. */
 _Static_assert(U <= (1ULL << 27), "U must fit one level-4 entry");
@@ -60,6 +64,7 @@ struct mleaf {
 };
 
 struct run {
+	/* Set afresh by each run: model_run() zeroes everything up to leaf[]. */
 	const struct model_cfg *cfg;
 	const struct spte_format *fmt;
 	struct model_result *res;
@@ -67,18 +72,7 @@ struct run {
 	struct tdp_vcpu v;
 	struct mm_slot slots[NR_SLOTS];
 	struct tdp_huge_policy policy;
-	/* the model */
-	struct mleaf *leaf[4];		/* [level][gfn >> shift] */
-	u32 *small[4];			/* [L][region]: leaves below L inside */
-	u32 *msmall[4];			/* [L][region]: markers below L inside */
-	u32 *mmio;			/* gen + 1, or 0 */
-	u64 *dirty;			/* bit per gfn */
-	u64 gen, nleaves, nmmio;
-	/* the comparison */
-	u64 *shadow[ROOT_MAX + 1];	/* [L]: 512 entries per table position */
-	u64 ntables[ROOT_MAX + 1];	/* table positions of level L inside U */
-	u8 *marked[ROOT_MAX + 1];	/* [L][index]: compare this step */
-	u64 *marks, nmarks, cap_marks;	/* the marked positions, as L << 56 | i */
+	u64 gen, nleaves, nmmio;	/* the model's generation and counts */
 	u64 *last_pt;			/* a 4K table found by check_at() ... */
 	gfn_t last_region;		/* ... for this 2 MiB region, this step */
 	struct hw_pml pml;		/* the vCPU's page-modification log */
@@ -87,6 +81,24 @@ struct run {
 	bool exhausted;
 	u64 step;
 	u64 base_pages, base_bitmap;
+	/*
+	 * Allocated by the first run and kept (about 7 MiB): all zero between
+	 * runs, as run_clean() undoes what a run set.
+	 */
+	/* the model */
+	struct mleaf *leaf[4];		/* [level][gfn >> shift] */
+	u32 *small[4];			/* [L][region]: leaves below L inside */
+	u32 *msmall[4];			/* [L][region]: markers below L inside */
+	u32 *mmio;			/* gen + 1, or 0 */
+	u64 *dirty;			/* bit per gfn */
+	/* the comparison */
+	u64 *shadow[ROOT_MAX + 1];	/* [L]: 512 entries per table position */
+	u8 *sh_used[ROOT_MAX + 1];	/* [L][t]: that shadow table is not all zero */
+	u64 *sh_kids[ROOT_MAX + 1];	/* [L][t * KID_WORDS]: its entries that are tables */
+	u64 ntables[ROOT_MAX + 1];	/* table positions of level L inside U */
+	u8 *marked[ROOT_MAX + 1];	/* [L][index]: compare this step */
+	u64 *marks, nmarks, cap_marks;	/* the marked positions, as L << 56 | i */
+	/* scratch */
 	u64 out[BM_WORDS], young[BM_WORDS];
 };
 
@@ -239,7 +251,7 @@ static void m_del(struct run *r, int level, u64 idx)
 
 	if (!l->present)
 		return;
-	l->present = 0;
+	*l = (struct mleaf){ 0 };
 	m_count(r, level, idx << shift_of(level), -1);
 	mark(r, level, idx);
 }
@@ -453,11 +465,16 @@ static bool check_walk(struct run *r, gfn_t start, gfn_t end, u64 *nl, u64 *nm)
 	return true;
 }
 
+/*
+ * Counts the tree's leaves and markers in guest memory against the model.
+ * Nothing can stand beyond it unseen: the scan after each step fails on any
+ * entry that changed outside guest memory, and every entry changed once.
+ */
 static bool check_all(struct run *r)
 {
 	u64 nl = 0, nm = 0;
 
-	if (!check_walk(r, 0, tdp_max_gfn(r->v.root->level), &nl, &nm))
+	if (!check_walk(r, 0, U, &nl, &nm))
 		return false;
 	if (nl != r->nleaves || nm != r->nmmio)
 		return fail(r, "whole tree: expected %llu leaves %llu markers, seen %llu, %llu",
@@ -528,16 +545,27 @@ static bool check_at(struct run *r, int level, u64 idx)
 	return check_entry(r, spte, at, base, &nl, &nm);
 }
 
-/* Forgets the shadow of the table at (level, t) and of every table below it. */
+/*
+ * Forgets the shadow of the table at (level, t) and of every table below it.
+ * Only a used shadow table can hold anything, and only below an entry its
+ * parent's shadow holds as a table (scan_table() fills a child's shadow
+ * only below such an entry, and forgets the child when the entry changes):
+ * so the walk costs what the shadow holds, not all 2 MiB of it.
+ */
 static void shadow_forget(struct run *r, int level, u64 t)
 {
-	unsigned int i;
+	u64 *kids;
+	unsigned int w;
 
-	if (t >= r->ntables[level])
+	if (t >= r->ntables[level] || !r->sh_used[level][t])
 		return;
+	r->sh_used[level][t] = 0;
+	kids = level > 1 ? r->sh_kids[level] + t * KID_WORDS : NULL;
+	for (w = 0; kids && w < KID_WORDS; w++)
+		for (; kids[w]; kids[w] &= kids[w] - 1)
+			shadow_forget(r, level - 1, t * SPTE_PER_TABLE + w * 64 +
+				      __builtin_ctzll(kids[w]));
 	memset(r->shadow[level] + t * SPTE_PER_TABLE, 0, PAGE_SIZE);
-	for (i = 0; level > 1 && i < SPTE_PER_TABLE; i++)
-		shadow_forget(r, level - 1, t * SPTE_PER_TABLE + i);
 }
 
 /*
@@ -547,13 +575,15 @@ static void shadow_forget(struct run *r, int level, u64 t)
  */
 static bool scan_table(struct run *r, u64 *pt, int level, gfn_t base)
 {
-	u64 t = base >> shift_of(level + 1), *sh;
-	unsigned int i;
+	u64 t = base >> shift_of(level + 1), *sh, *kids = NULL, bits;
+	unsigned int i, w;
 
 	if (t >= r->ntables[level])
 		return fail(r, "a level-%d table at gfn 0x%llx, outside guest memory", level,
 			    (unsigned long long)base);
 	sh = r->shadow[level] + t * SPTE_PER_TABLE;
+	if (level > 1)
+		kids = r->sh_kids[level] + t * KID_WORDS;
 	for (i = memcmp(pt, sh, PAGE_SIZE) ? 0 : SPTE_PER_TABLE; i < SPTE_PER_TABLE; i++) {
 		gfn_t g = base + i * tdp_level_pages(level);
 
@@ -562,17 +592,25 @@ static bool scan_table(struct run *r, u64 *pt, int level, gfn_t base)
 		if (g >= U)
 			return fail(r, "gfn 0x%llx level %d: entry 0x%llx outside guest memory",
 				    (unsigned long long)g, level, (unsigned long long)pt[i]);
-		if (level > 1)
+		if (level > 1) {
 			shadow_forget(r, level - 1, g >> shift_of(level));
+			if (tdp_spte_to_child(r->fmt, pt[i], level))
+				kids[i / 64] |= BIT_ULL(i % 64);
+			else
+				kids[i / 64] &= ~BIT_ULL(i % 64);
+		}
 		sh[i] = pt[i];
+		r->sh_used[level][t] = 1;
 		mark(r, level, g >> shift_of(level));
 	}
-	for (i = 0; level > 1 && i < SPTE_PER_TABLE; i++) {
-		u64 *child = tdp_spte_to_child(r->fmt, pt[i], level);
-
-		if (child && !scan_table(r, child, level - 1,
-					 base + i * tdp_level_pages(level)))
-			return false;
+	/* The shadow is the table now: its tables are the kids. */
+	for (w = 0; kids && w < KID_WORDS; w++) {
+		for (bits = kids[w]; bits; bits &= bits - 1) {
+			i = w * 64 + __builtin_ctzll(bits);
+			if (!scan_table(r, tdp_spte_to_child(r->fmt, pt[i], level), level - 1,
+					base + i * tdp_level_pages(level)))
+				return false;
+		}
 	}
 	return true;
 }
@@ -803,15 +841,35 @@ static void m_enable(struct run *r, struct mm_slot *s, bool eager)
 				m_set(r, &r->leaf[L][g], L, g << shift_of(L), 0,
 				      r->leaf[L][g].young);
 	for (g = s->base_gfn; g < end; g++) {
-		if (g % 64 == 0 && g + 64 <= end)
+		if (g % 64 == 0 && g + 64 <= end) {
 			r->dirty[g / 64] = 0;
-		else
+			g += 63;
+		} else {
 			d_clr(r, g);
-		if (!r->small[2][g >> 9] || s->dirty_mode != TDP_DIRTY_WP ||
-		    !r->leaf[1][g].present)
-			continue;
-		m_set(r, &r->leaf[1][g], 1, g, 0, r->leaf[1][g].young);
+		}
 	}
+	for (g = s->base_gfn; s->dirty_mode == TDP_DIRTY_WP && g < end; g++) {
+		if (!r->small[2][g >> 9]) {
+			g |= 511;	/* no 4K leaf in this 2 MiB region */
+			continue;
+		}
+		if (r->leaf[1][g].present)
+			m_set(r, &r->leaf[1][g], 1, g, 0, r->leaf[1][g].young);
+	}
+}
+
+/* The 4K leaves that eagerly splitting the huge leaves of s would make. */
+static u64 m_eager_leaves(struct run *r, const struct mm_slot *s)
+{
+	gfn_t end = mm_slot_end(s), g;
+	u64 n = 0;
+	int L;
+
+	for (L = 3; L >= 2; L--)
+		for (g = s->base_gfn >> shift_of(L); g <= (end - 1) >> shift_of(L); g++)
+			if (r->leaf[L][g].present)
+				n += tdp_level_pages(L);
+	return n;
 }
 
 static bool op_enable(struct run *r, struct mm_slot *s)
@@ -824,6 +882,10 @@ static bool op_enable(struct run *r, struct mm_slot *s)
 	/* Not too often: eagerly splitting a 1 GiB leaf makes 2^18 leaves. */
 	u32 flags = (x >> 2) % 4 == 0 ? TDP_DIRTY_EAGER_SPLIT : 0;
 	int expect = 0, got;
+
+	if (flags && r->cfg->max_eager_leaves &&
+	    m_eager_leaves(r, s) > r->cfg->max_eager_leaves)
+		flags = 0;
 
 	note(r, "enable slot %u mode %d flags %u", s->id, mode, flags);
 	if (mode != TDP_DIRTY_WP && !(r->fmt->flags & SPTE_FMT_AD))
@@ -970,6 +1032,59 @@ static const struct tdp_mmu_ops model_ops = {
 	.flush_tlbs = flush_noop, .flush_dirty_logs = model_flush_dirty_logs,
 };
 
+/*
+ * The arrays of a run, all zero.  Guest memory fits one level-4 entry, so
+ * the table positions of each level are the same for either root depth.
+ */
+static struct run *run_alloc(void)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	int L;
+
+	if (!r)
+		abort();
+	for (L = 1; L <= 3; L++) {
+		r->leaf[L] = calloc((U >> shift_of(L)) + 1, sizeof(struct mleaf));
+		r->small[L] = calloc((U >> shift_of(L)) + 1, sizeof(u32));
+		r->msmall[L] = calloc((U >> shift_of(L)) + 1, sizeof(u32));
+		if (!r->leaf[L] || !r->small[L] || !r->msmall[L])
+			abort();
+	}
+	for (L = 1; L <= ROOT_MAX; L++) {
+		r->ntables[L] = L < ROOT_MAX ? nr_entries(L + 1) : 1;
+		r->shadow[L] = calloc(r->ntables[L] * SPTE_PER_TABLE, sizeof(u64));
+		r->marked[L] = calloc(nr_entries(L), 1);
+		r->sh_used[L] = calloc(r->ntables[L], 1);
+		r->sh_kids[L] = calloc(r->ntables[L] * KID_WORDS, sizeof(u64));
+		if (!r->shadow[L] || !r->marked[L] || !r->sh_used[L] || !r->sh_kids[L])
+			abort();
+	}
+	r->mmio = calloc(U, sizeof(u32));
+	r->dirty = calloc(U / 64 + 2, sizeof(u64));
+	if (!r->mmio || !r->dirty)
+		abort();
+	return r;
+}
+
+/*
+ * Puts the arrays back to all zero by undoing what the run set: the model
+ * zaps all guest memory (its counts lead it to every leaf and marker), the
+ * marks and the shadow are cleared where they are set.  Costs what the run
+ * left behind, not the 7 MiB.
+ */
+static void run_clean(struct run *r)
+{
+	u64 i;
+
+	m_zap(r, 0, U);
+	BUG_ON(r->nleaves || r->nmmio);
+	for (i = 0; i < r->nmarks; i++)
+		r->marked[r->marks[i] >> 56][r->marks[i] & GENMASK_ULL(55, 0)] = 0;
+	r->nmarks = 0;
+	memset(r->dirty, 0, (U / 64 + 2) * sizeof(u64));
+	shadow_forget(r, r->cfg->root_level, 0);
+}
+
 static bool setup(struct run *r)
 {
 	static const struct mm_slot slots[NR_SLOTS] = {
@@ -978,22 +1093,9 @@ static bool setup(struct run *r)
 		{ .base_gfn = 0x42800, .npages = 0x800, .host_pfn = 0x400801, .id = 2,
 		  .flags = MM_SLOT_READONLY },
 	};
-	int L;
 
 	memcpy(r->slots, slots, sizeof(slots));
 	r->policy = (struct tdp_huge_policy){ .memtype = memtype_cb };
-	for (L = 1; L <= 3; L++) {
-		r->leaf[L] = calloc((U >> shift_of(L)) + 1, sizeof(struct mleaf));
-		r->small[L] = calloc((U >> shift_of(L)) + 1, sizeof(u32));
-		r->msmall[L] = calloc((U >> shift_of(L)) + 1, sizeof(u32));
-	}
-	for (L = 1; L <= r->cfg->root_level; L++) {
-		r->ntables[L] = L < r->cfg->root_level ? nr_entries(L + 1) : 1;
-		r->shadow[L] = calloc(r->ntables[L] * SPTE_PER_TABLE, sizeof(u64));
-		r->marked[L] = calloc(nr_entries(L), 1);
-	}
-	r->mmio = calloc(U, sizeof(u32));
-	r->dirty = calloc(U / 64 + 2, sizeof(u64));
 	r->base_pages = fake_pages_in_use();
 	r->base_bitmap = fake_bitmap_in_use();
 	if (tdp_mmu_init(&r->mmu, r->cfg->fmt, r->cfg->root_level, &model_ops, r) ||
@@ -1005,7 +1107,7 @@ static bool setup(struct run *r)
 
 static void teardown(struct run *r)
 {
-	int L, i;
+	int i;
 
 	for (i = 0; i < NR_SLOTS; i++)
 		if (logging(&r->slots[i]))
@@ -1016,25 +1118,20 @@ static void teardown(struct run *r)
 		fail(r, "leak: %lld table pages and %lld bitmap bytes not returned",
 		     (long long)(fake_pages_in_use() - r->base_pages),
 		     (long long)(fake_bitmap_in_use() - r->base_bitmap));
-	for (L = 1; L <= 3; L++) {
-		free(r->leaf[L]);
-		free(r->small[L]);
-		free(r->msmall[L]);
-	}
-	for (L = 1; L <= ROOT_MAX; L++) {
-		free(r->shadow[L]);
-		free(r->marked[L]);
-	}
-	free(r->marks);
-	free(r->mmio);
-	free(r->dirty);
 }
 
+/*
+ * One run keeps its arrays for the next (model_run() is not reentrant), so
+ * that a short run, as the fuzzer's, costs what its operations cost.
+ */
 int model_run(const struct model_cfg *cfg, struct model_result *res)
 {
-	struct run *r = calloc(1, sizeof(*r));
+	static struct run *r;
 	u32 every = cfg->full_check_every ? cfg->full_check_every : 1000;
 
+	if (!r)
+		r = run_alloc();
+	memset(r, 0, offsetof(struct run, leaf));
 	memset(res, 0, sizeof(*res));
 	r->cfg = cfg;
 	r->fmt = cfg->fmt;
@@ -1057,7 +1154,7 @@ int model_run(const struct model_cfg *cfg, struct model_result *res)
 	}
 	r->step = res->ops + 1;
 	teardown(r);
-	free(r);
+	run_clean(r);
 	return res->failed_at ? -1 : 0;
 }
 

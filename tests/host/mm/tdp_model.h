@@ -21,6 +21,7 @@ struct model_cfg {
 	u64 len;
 	u64 nr_ops;		/* stop after this many */
 	u32 full_check_every;	/* period of the whole-tree leaf count (0: 1000) */
+	u64 max_eager_leaves;	/* >0: no eager split that makes more 4K leaves */
 	bool quiet;
 };
 
