@@ -88,6 +88,19 @@ KTEST(cmdline_takes_the_panic_policy)
 	KT_EXPECT(t, o.panic_reset);
 }
 
+KTEST(cmdline_takes_the_crash_tests_by_name_only)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "crashtest=early"), 0);
+	KT_EXPECT_STREQ(t, o.crashtest, "early");
+	KT_EXPECT_EQ(t, parse(&o, "crashtest=ud crashtest=pf crashtest=bug"), 0);
+	KT_EXPECT_STREQ(t, o.crashtest, "bug");
+	/* A wrong or missing value is refused by name; nothing is armed. */
+	KT_EXPECT_EQ(t, parse(&o, "crashtest=late crashtest"), 2);
+	KT_EXPECT_STREQ(t, o.crashtest, "");
+}
+
 KTEST(cmdline_knows_every_way_to_end_a_run)
 {
 	static struct hv_options o;
