@@ -182,7 +182,7 @@ static int reserve_pool(uintptr_t *base)
 static __noinline void crashtest_run(const char *what)
 {
 	pr_info("crashtest: triggering '%s'\n", what);
-	if (!strcmp(what, "ud"))
+	if (!strcmp(what, "ud") || !strcmp(what, "early"))
 		__builtin_trap();
 	if (!strcmp(what, "pf"))	/* canonical, far above any RAM */
 		(void)READ_ONCE(*(volatile u64 *)0x0000700000000000ULL);
@@ -229,13 +229,13 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 		return EFI_OUT_OF_RESOURCES;
 	}
 	read_options(cfg_line, opt_line);
+	panic_set_exit_hook(emulator_exit);
+	panic_set_reset(opts.panic_reset);
 	if (!strcmp(opts.crashtest, "early"))	/* a fault before any console */
-		__builtin_trap();
+		crashtest_run(opts.crashtest);
 	setup_consoles();
 	tsc_calibrate(efi_stall_us);
 	printk_set_clock(ns_since_boot);
-	panic_set_exit_hook(emulator_exit);
-	panic_set_reset(opts.panic_reset);
 	print_banner(cfg_line, opt_line, loaded_at);
 
 	if (opts.debugwait) {

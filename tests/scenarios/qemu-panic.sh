@@ -31,6 +31,7 @@ scenario_qemu_panic() {
 	expect qemu "early fault: vector named" "$log" 'host exception 6 \(#UD invalid opcode\)'
 	expect qemu "early fault: backtrace" "$log" '\] +\[<[0-9a-f]+>\] hv_main\+0x'
 	expect qemu "early fault: then panic=reset" "$log" 'panic: resetting the machine \(panic=reset\)'
+	expect_status qemu "early fault: the machine resets (QEMU's -no-reboot ends it)" "$st" 2 "$log"
 
 	# No exit= to end the emulator: the panic= policy says what happens.
 	image qemu-crash-reset "loglevel=7 crashtest=bug panic=reset"
