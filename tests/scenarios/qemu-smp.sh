@@ -80,7 +80,7 @@ scenario_qemu_smp() {
 	expect_no_panic qemu "bad IPIs: no panic" "$log"
 	expect qemu "bad IPIs: the triple fault dumps the AP's state" "$log" \
 		'CR0 [0-9a-f]{16} CR2 [0-9a-f]{16} CR3'
-	expect qemu "bad IPIs: ... and its code at RIP" "$log" '  code at RIP:( [0-9a-f]{2})+$'
+	expect qemu "bad IPIs: ... and its code at RIP" "$log" '  code at RIP:( [0-9a-f]{2})+'
 
 	# A platform guest that dies (an SSE load from the trapped xAPIC page,
 	# which the hypervisor cannot perform): why, its state, the statistics,
