@@ -58,6 +58,18 @@ void guest_exception_dispatch(struct exc_frame *f)
 		f->rip += sh->ud_skip;
 		return;
 	}
+	if (sh->fault_resume) {
+		u64 cr2;
+
+		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+		sh->fault_vector = f->vector;
+		sh->fault_error = f->error;
+		sh->fault_cr2 = cr2;
+		sh->fault_rip = f->rip;
+		f->rip = sh->fault_resume;
+		sh->fault_resume = 0;
+		return;
+	}
 	guest_hypercall(HC_TEST_ASSERT, (u64)(uintptr_t)__FILE__, __LINE__,
 			(u64)(uintptr_t)"unexpected exception in the guest", f->vector);
 	guest_halt();

@@ -163,28 +163,35 @@ guest_string_io:
 	je .one_insb
 	cmp r8, 7
 	je .one_outsw
-	jmp .done_si
+	jmp sio_done_si
 .insb:	rep insb
-	jmp .done_di
+	jmp sio_done_di
 .insw:	rep insw
-	jmp .done_di
+	jmp sio_done_di
 .insd:	rep insd
-	jmp .done_di
+	jmp sio_done_di
 .one_insb:
 	insb
-	jmp .done_di
+	jmp sio_done_di
 .outsb:	rep outsb
-	jmp .done_si
+	jmp sio_done_si
 .outsw:	rep outsw
-	jmp .done_si
+	jmp sio_done_si
 .outsd:	rep outsd
-	jmp .done_si
+	jmp sio_done_si
 .one_outsw:
 	outsw
-	jmp .done_si
-.done_di:
+	jmp sio_done_si
+global guest_string_io_fault:data hidden
+guest_string_io_fault:			; after a fault: RDI/RSI, RCX as it left them
+	cmp r8, 3
+	jb sio_done_di
+	cmp r8, 6
+	je sio_done_di
+	jmp sio_done_si
+sio_done_di:
 	mov rsi, rdi
-.done_si:
+sio_done_si:
 	pushfq
 	and qword [rsp], ~0x500
 	popfq

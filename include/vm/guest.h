@@ -27,6 +27,10 @@ struct guest_shared {
 	 * guest goes on; otherwise a #DB is an unexpected exception. */
 	u64 db_expected, db_count, db_rip, db_dr6;
 	u64 db_hold_rip;	/* a #DB at this RIP leaves TF on (REP stepping) */
+	/* fault_resume: another exception is recorded (vector, error code,
+	 * CR2, RIP) and the guest goes on there, once; otherwise it is an
+	 * unexpected exception. */
+	u64 fault_resume, fault_vector, fault_error, fault_cr2, fault_rip;
 };
 
 typedef void (*guest_fn)(struct guest_shared *sh);
@@ -83,6 +87,9 @@ struct guest_sio {
 };
 void guest_string_io(struct guest_sio *op);
 u64 guest_step_rep_insb(u8 *dst, u64 count, u16 port);
+/* Where guest_string_io() resumes after a fault (set sh->fault_resume to
+ * it): op->ptr and op->count get the registers as the fault left them. */
+extern const u8 guest_string_io_fault[];
 extern const u8 guest_step_rep_insb_insn[], guest_step_rep_insb_end[];
 /* Makes hypercall nr from CPL 3; returns once it raised #UD (recorded in
  * sh->user_fault_rip) -- or, were it to succeed, after the next #UD. */

@@ -3,16 +3,19 @@
  * String I/O on intercepted ports (vm/pio.c): INS and OUTS, with and
  * without REP, forwards and backwards, longer than one exit's batch, with
  * a count of zero, and single-stepped -- the registers and memory must end
- * as a CPU leaves them.  A test VM's ports read as all ones and drop
+ * as a CPU leaves them; and a memory operand the guest does not map
+ * raises the #PF a CPU would, before the port is touched.  A test VM's ports read as all ones and drop
  * writes, so what INS stores is 0xff and what OUTS reads is only counted.
  */
 #include "arch/cr.h"
+#include "arch/trapnr.h"
 #include "lib/ktest.h"
 #include "lib/string.h"
 #include "vm/test_vm.h"
 
 #define PORT 0x3f8
 #define BUF 1200
+#define UNMAPPED 0x7f0000000000ULL	/* canonical, no guest page maps it */
 
 static struct test_vm tvm;
 
@@ -78,11 +81,25 @@ static void guest_sio(struct guest_shared *sh)
 	sh->arg[13] = count_bytes(buf, 16, 21, 0xff) + 10 * (buf[21] == 0);
 	sh->db_expected = 0;
 	sh->db_hold_rip = 0;
+	/* 7. REP INSB into memory the guest does not map: #PF (a write, not
+	 * present) at the first element, nothing done, the port untouched. */
+	op = (struct guest_sio){ GUEST_SIO_REP_INSB, PORT, UNMAPPED, 10, 0 };
+	sh->fault_resume = (u64)(uintptr_t)guest_string_io_fault;
+	guest_string_io(&op);
+	sh->arg[14] = sh->fault_vector | sh->fault_error << 8 |
+		      ((op.ptr == UNMAPPED) + 10 * (op.count == 10)) << 16;
+	sh->arg[15] = sh->fault_cr2;
+	/* 8. OUTSW from there: #PF for a read. */
+	op = (struct guest_sio){ GUEST_SIO_OUTSW, PORT, UNMAPPED + 6, 1, 0 };
+	sh->fault_resume = (u64)(uintptr_t)guest_string_io_fault;
+	guest_string_io(&op);
+	sh->arg[14] |= (sh->fault_vector | sh->fault_error << 8) << 32 |
+		       (u64)(sh->fault_cr2 == UNMAPPED + 6) << 48;
 }
 
 KTEST(string_io_on_intercepted_ports_leaves_registers_and_memory_as_a_cpu)
 {
-	u64 *a;
+	u64 *a, elems;
 
 	if (!virt)
 		KT_SKIP(t, "no hardware virtualization");
@@ -103,6 +120,12 @@ KTEST(string_io_on_intercepted_ports_leaves_registers_and_memory_as_a_cpu)
 	KT_EXPECT_EQ(t, a[11], 5);
 	KT_EXPECT_EQ(t, a[12], (u64)(uintptr_t)guest_step_rep_insb_end);
 	KT_EXPECT_EQ(t, a[13], 15);
-	KT_EXPECT_EQ(t, tvm.vcpu.stats.string_io_elems, 300 + 3 + 1000 + 7 + 1 + 1 + 5);
+	/* REP INSB: #PF, not present and a supervisor write, rDI and rCX as
+	 * they were (11); OUTSW: #PF for a read (error code 0) at its CR2. */
+	KT_EXPECT_EQ(t, a[14], PF_VECTOR | PF_ERR_W << 8 | 11ULL << 16 |
+		      (u64)PF_VECTOR << 32 | 1ULL << 48);
+	KT_EXPECT_EQ(t, a[15], UNMAPPED);
+	elems = 300 + 3 + 1000 + 7 + 1 + 1 + 5;	/* the faults moved nothing */
+	KT_EXPECT_EQ(t, tvm.vcpu.stats.string_io_elems, elems);
 	test_vm_destroy(&tvm);
 }
