@@ -16,27 +16,44 @@
  *
  * The attacks on hidden memory use, in each hidden range, its first and its
  * last page mapped from /dev/mem (uncached, read-write).  What they expect is
- * what the hypervisor promises (docs/platform.md): every read gives all ones,
- * no write lands, no instruction faults, and the guest goes on.  Each attack
- * ends with a sweep of 8-byte reads over the pages it used (all ones still).
- * Written data is always the byte POISON (0xa5), so a read that is not all
- * ones tells whether it is our own write seen back or other data (the
- * hypervisor's memory).
+ * what the hypervisor promises (docs/platform.md): every page of the hidden
+ * ranges maps one scratch page of the guest's own, all ones at the start,
+ * on which every instruction runs natively.  So hidden memory behaves as
+ * ordinary memory aliased across all hidden pages: a write at offset O of
+ * one page reads back at offset O of every other (in the other range too),
+ * an instruction leaves its architectural result (registers, flags, the
+ * old value of an atomic), nothing faults and the guest goes on.  Each
+ * attack (in a child process) first writes all ones over one hidden page,
+ * which resets the scratch page, then keeps a model of that page in step
+ * with every write it makes and compares every read of hidden memory with
+ * it byte for byte, and ends by reading every word of every page it uses.
+ * It writes only the bytes 0xff and POISON (0xa5) there, so a byte read
+ * that is neither is not the guest's own: its FAIL line names the address
+ * and value as a possible leak of hypervisor data.  Afterwards (and at the
+ * end of the program) all ones are written back, so the ranges read as
+ * all ones again for smpcheck and memcheck.
  *
- *   mov        1, 2, 4 and 8-byte MOV reads (aligned and not) and writes;
- *              8-byte reads and writes across each edge of each range where
- *              /dev/mem maps the page on the other side (not RAM)
- *   string     rep movsq from hidden memory and to it, rep movsq backwards
- *              (DF=1), rep movsb at an odd offset, rep stosb; the registers
- *              after each (RCX 0, RSI/RDI moved by the count) and the buffer
- *              in guest RAM (filled exactly, the guard bytes around it kept)
+ *   mov        1, 2, 4 and 8-byte MOV reads (aligned and not) and writes
+ *              at 6 offsets of each page, each width read back at another
+ *              page; 8-byte reads and writes across each edge of each range
+ *              where /dev/mem maps the page on the other side (not RAM)
+ *   string     rep movsq from hidden memory and to it (read back from
+ *              another page by rep movsq), rep movsq backwards (DF=1) both
+ *              ways, rep movsb at an odd offset, rep stosb over a page and
+ *              at an odd offset and count; the registers after each (RCX
+ *              0, RSI/RDI moved by the count, DF clear after cld) and the
+ *              buffer in guest RAM (filled exactly, the guard bytes around
+ *              it kept)
  *   sse        movdqu, movaps, movntdqa (SSE4.1) loads; movdqu, movaps,
- *              movntdq stores
- *   avx        vmovdqu ymm load and store (skipped without AVX enabled in
- *              XCR0)
- *   atomic     lock xadd, xchg, lock cmpxchg (equal and not), cmpxchg16b
- *              (if CPUID has it; equal and not), lock or: the old value is
- *              all ones, the flags say so
+ *              movntdq stores of POISON, loaded back at another page, and
+ *              of all ones there, loaded back here
+ *   avx        vmovdqu ymm loads and unaligned stores, the same way
+ *              (skipped without AVX enabled in XCR0)
+ *   atomic     lock xadd, xchg, lock cmpxchg (equal and not), lock and,
+ *              lock or, cmpxchg16b (if CPUID has it; equal and not), each
+ *              done on one page and undone at another: the old values in
+ *              the registers, CF/ZF/SF/OF, and memory as ordinary memory
+ *              gives them
  *   io         after ioperm() and iopl(3), string I/O on ports the
  *              hypervisor intercepts: outsb and rep outsb of reset control
  *              0xcf9 (its own value, bit 2 -- the reset -- clear), insb, rep
@@ -64,11 +81,17 @@
  *              just outside the hypercall space and HC_HV_MEMORY with bits
  *              above 31 set answer -ENOSYS and leave the page at RBX as it
  *              was; HC_HV_MEMORY, HC_STATS, HC_LOG_READ and HC_GPA_MAPPING
- *              told to write into hidden memory answer -EFAULT; HC_VERSION
- *              answers ABI 2.x
+ *              told to write at a hidden range's first byte write into the
+ *              scratch page as into any guest memory and answer as usual
+ *              (0, or the bytes copied), and the page read right after the
+ *              module loaded holds the last call's struct hc_gpa_mapping
+ *              (the module's own page, mapped RW at hpa = gpa), the log
+ *              text HC_LOG_READ copied, and all ones: nothing else;
+ *              HC_VERSION answers ABI 2.x
  *   flood      100,000 8-byte reads of hidden memory in a tight loop, all
- *              ones (the scenario checks that the hypervisor's log stays
- *              short)
+ *              ones (the first touch of a hidden page is the hypervisor's
+ *              one fault and log line for it; the scenario checks that its
+ *              log stays short)
  *
  * They run in the order of attacks[] (below), not of this list.
  *
@@ -113,8 +136,8 @@
 #define MAX_RESERVED 64
 #define SAMPLE_PAGES 4
 #define POISON 0xa5
-#define POISON64 0xa5a5a5a5a5a5a5a5ULL
-#define ONES64 (~0ULL)
+#define POISON64 UINT64_C(0xa5a5a5a5a5a5a5a5)
+#define ONES64 (~UINT64_C(0))
 #define FLOOD_READS 100000
 
 #define KBC_STATUS 0x64
@@ -208,7 +231,7 @@ static void __attribute__((format(printf, 1, 2))) info(const char *fmt, ...)
  */
 struct verdict {
 	unsigned int steps, bad;
-	char first[200];
+	char first[400];
 };
 
 static void __attribute__((format(printf, 3, 4))) step(struct verdict *v, bool ok,
@@ -571,14 +594,23 @@ static int parse_ranges(const char *s)
 	return nhidden ? 0 : -1;
 }
 
-/* tdpvisor_hc loaded (now or before): 0, or -errno. */
+/* tdpvisor_hc was loaded by this run; then gate_page is what its calls
+ * wrote into hidden memory (a copy of the first target page taken right
+ * after, see setup_hidden()), when gate_page_valid. */
+static bool gate_loaded_here, gate_page_valid;
+static uint8_t gate_page[PAGE];
+
+/* tdpvisor_hc loaded (now, which sets gate_loaded_here, or before): 0, or
+ * -errno. */
 static int load_gate(void)
 {
 	int fd = open(GATE_KO, O_RDONLY | O_CLOEXEC), err = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+	if (!syscall(SYS_finit_module, fd, "", 0))
+		gate_loaded_here = true;
+	else if (errno != EEXIST)
 		err = -errno;
 	close(fd);
 	return err;
@@ -660,50 +692,122 @@ static bool setup_hidden(void)
 		       "1 MiB reads as all ones) or none could be mapped");
 		return false;
 	}
+	/* What the module's calls wrote into hidden memory, before anything
+	 * else writes there (hypercall-kernel judges it). */
+	if (gate_loaded_here) {
+		size_t k;
+
+		doing("reading 0x%" PRIx64 " after tdpvisor_hc's calls", targets[0].pa);
+		for (k = 0; k < PAGE; k += 8) {
+			uint64_t w = rd64(targets[0].va + k);
+
+			memcpy(gate_page + k, &w, 8);
+		}
+		gate_page_valid = true;
+	}
 	return true;
 }
 
+/* ---- hidden memory: what it must read as ----------------------------------- */
+
 /*
- * BUF (LEN bytes, read from hidden memory at PA) is all ones: a step of V.
- * When it is not, the first odd byte says whether it is our own write seen
- * back (POISON) or other data.
+ * Every page of the hidden ranges is one scratch page of the guest's own
+ * (docs/platform.md): model is what that page must hold now.  The attacks
+ * keep it in step with every write they make, and every read of hidden
+ * memory is compared with it, byte for byte.  Nothing here ever writes a
+ * byte other than 0xff or POISON there, so a byte read that is neither is
+ * not the guest's own: it would be the hypervisor's data.
  */
-static void expect_ones(struct verdict *v, const char *how, uint64_t pa, const void *buf,
-			size_t len)
+static uint8_t model[PAGE];
+
+/*
+ * The scratch page back to all ones: 8-byte stores of all ones over one
+ * whole hidden page (which rewrites the one page behind them all), and the
+ * model with it.
+ */
+static void scratch_reset(void)
 {
-	const uint8_t *b = buf;
-	size_t i, own = 0, other = 0, first = len;
+	size_t i;
+
+	if (!ntargets)
+		return;
+	doing("all ones written over 0x%" PRIx64, targets[0].pa);
+	for (i = 0; i < PAGE; i += 8)
+		wr64(targets[0].va + i, ONES64);
+	memset(model, 0xff, sizeof(model));
+}
+
+/* The model after a write of LEN bytes of BYTE at offset OFF of any page. */
+static void model_fill(size_t off, uint8_t byte, size_t len)
+{
+	memset(model + off, byte, len);
+}
+
+/*
+ * GOT (LEN bytes, read from hidden memory at PA) is WANT, byte for byte: a
+ * step of V.  The first byte that differs is named by its address, and
+ * how many differ; the first byte that is neither 0xff nor POISON, which
+ * nothing here ever writes, is named too as a possible leak of hypervisor
+ * data.
+ */
+static void expect_mem(struct verdict *v, const char *how, uint64_t pa, const void *got,
+		       const void *want, size_t len)
+{
+	const uint8_t *g = got, *w = want;
+	size_t i, first = len, alien = len, diff = 0;
+	char leak[120] = "";
 
 	for (i = 0; i < len; i++) {
-		if (b[i] == 0xff)
+		if (g[i] == w[i])
 			continue;
 		if (first == len)
 			first = i;
-		if (b[i] == POISON)
-			own++;
-		else
-			other++;
+		diff++;
+		if (alien == len && g[i] != 0xff && g[i] != POISON)
+			alien = i;
 	}
-	step(v, first == len, "%s at 0x%" PRIx64 ": byte %zu reads 0x%02x (%zu bytes of our "
-	     "writes seen back, %zu bytes of other data)", how, pa, first,
-	     first < len ? b[first] : 0, own, other);
+	if (first == len) {
+		step(v, true, "%s", how);
+		return;
+	}
+	if (alien < len)
+		snprintf(leak, sizeof(leak), "; 0x%" PRIx64 " reads 0x%02x, neither 0xff nor 0xa5: "
+			 "a possible leak of hypervisor data", pa + alien, g[alien]);
+	step(v, false, "%s: 0x%" PRIx64 " reads 0x%02x, want 0x%02x (%zu of %zu bytes differ)%s",
+	     how, pa + first, g[first], w[first], diff, len, leak);
 }
 
-/* Every word of every target page, by 8-byte MOVs: all ones. */
-static void sweep(struct verdict *v, const char *after)
+/* GOT (LEN bytes read from hidden memory at offset OFF of the page at PA)
+ * is what the model holds there. */
+static void expect_model_at(struct verdict *v, const char *how, uint64_t pa, size_t off,
+			    const void *got, size_t len)
 {
-	char how[64];
+	expect_mem(v, how, pa + off, got, model + off, len);
+}
+
+/* Every word of every target page, by 8-byte MOVs: the model. */
+static void expect_model(struct verdict *v, const char *after)
+{
+	char how[96];
 	int t;
 
-	snprintf(how, sizeof(how), "sweep after %s", after);
+	snprintf(how, sizeof(how), "every page after %s", after);
 	for (t = 0; t < ntargets; t++) {
 		uint64_t w[PAGE / 8];
 		size_t i;
 
+		doing("reading 0x%" PRIx64 " after %s", targets[t].pa, after);
 		for (i = 0; i < PAGE / 8; i++)
 			w[i] = rd64(targets[t].va + 8 * i);
-		expect_ones(v, how, targets[t].pa, w, sizeof(w));
+		expect_model_at(v, how, targets[t].pa, 0, w, sizeof(w));
 	}
+}
+
+/* The page written next to T: the next target, so a write to a range's
+ * last page is read back in the other range. */
+static int other(int t)
+{
+	return (t + 1) % ntargets;
 }
 
 /* A step that must not fault: an unasked-for fault ends the attack with a
@@ -720,9 +824,10 @@ static void sweep(struct verdict *v, const char *after)
 /*
  * 8-byte reads across each edge of each hidden range, where /dev/mem maps
  * the page on the other side too (Linux refuses RAM): the hidden bytes
- * read as all ones, the neighbour's bytes as the same read of the
- * neighbour alone gives them.  An 8-byte write across the edge as well,
- * of the neighbour's own bytes with POISON in the hidden half.
+ * read as the model, the neighbour's bytes as the same read of the
+ * neighbour alone gives them.  An 8-byte write across the edge as well, of
+ * the neighbour's own bytes with POISON in the hidden half: read back
+ * across the edge and at the same offset of every other hidden page.
  */
 static void straddle(struct verdict *v)
 {
@@ -736,8 +841,9 @@ static void straddle(struct verdict *v)
 			volatile uint8_t *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
 						   MAP_SHARED, mem_fd, (off_t)pa);
 			volatile uint8_t *q = (volatile uint8_t *)p + PAGE - 4;
+			size_t hoff = edge ? PAGE - 4 : 0;	/* the hidden half's offset */
 			uint64_t got, alone, want;
-			uint32_t mine;
+			uint32_t half;
 
 			if (p == MAP_FAILED) {
 				info("mov: the neighbour of 0x%" PRIx64 " (%s) is not mapped by "
@@ -746,19 +852,24 @@ static void straddle(struct verdict *v)
 				continue;
 			}
 			doing("8-byte read across 0x%" PRIx64, pa + PAGE);
-			mine = rd32(edge ? q + 4 : q);
+			alone = rd32(edge ? q + 4 : q);
 			got = rd64(q);
-			alone = mine;
-			want = edge ? (alone << 32) | 0xffffffffULL : (0xffffffffULL << 32) | alone;
+			memcpy(&half, model + hoff, 4);
+			want = edge ? (alone << 32) | half : ((uint64_t)half << 32) | alone;
 			step(v, got == want, "8-byte read across 0x%" PRIx64 ": 0x%016" PRIx64
 			     ", want 0x%016" PRIx64, pa + PAGE, got, want);
 			doing("8-byte write across 0x%" PRIx64, pa + PAGE);
-			wr64(q, edge ? (alone << 32) | (uint32_t)POISON64 :
-			     ((uint64_t)(uint32_t)POISON64 << 32) | alone);
+			want = edge ? (alone << 32) | (uint32_t)POISON64 :
+				((uint64_t)(uint32_t)POISON64 << 32) | alone;
+			wr64(q, want);
+			model_fill(hoff, POISON, 4);
 			got = rd64(q);
-			step(v, got == want, "8-byte read across 0x%" PRIx64 " after a write: 0x%016"
-			     PRIx64 ", want 0x%016" PRIx64, pa + PAGE, got, want);
+			step(v, got == want, "8-byte read across 0x%" PRIx64 " after a write: "
+			     "0x%016" PRIx64 ", want 0x%016" PRIx64, pa + PAGE, got, want);
 			munmap((void *)p, 2 * PAGE);
+			expect_model(v, "an 8-byte write across a range's edge");
+			wr32(targets[0].va + hoff, (uint32_t)ONES64);
+			model_fill(hoff, 0xff, 4);
 		}
 	}
 }
@@ -767,36 +878,69 @@ static void attack_mov(void)
 {
 	static const unsigned int offs[] = { 0, 1, 3, 7, 0x800, PAGE - 8 };
 	struct verdict v = { 0 };
-	int t;
 	unsigned int i;
+	int t;
 
 	for (t = 0; t < ntargets; t++) {
-		volatile uint8_t *p = targets[t].va;
-		uint64_t pa = targets[t].pa;
+		volatile uint8_t *p = targets[t].va, *o = targets[other(t)].va;
+		uint64_t pa = targets[t].pa, opa = targets[other(t)].pa;
 
 		for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
-			volatile uint8_t *q = p + offs[i];
-			uint64_t got[4] = { 0 };
+			volatile uint8_t *q = p + offs[i], *r = o + offs[i];
+			uint64_t w = 0;
+			uint8_t b;
+			uint16_t h;
+			uint32_t d;
 
 			no_fault(&v, "1/2/4/8-byte reads", pa + offs[i],
-				 got[0] = rd8(q); got[1] = rd16(q); got[2] = rd32(q);
-				 got[3] = rd64(q));
-			step(&v, got[0] == 0xff && got[1] == 0xffff && got[2] == 0xffffffff &&
-			     got[3] == ONES64, "reads at 0x%" PRIx64 ": 0x%" PRIx64 " 0x%" PRIx64
-			     " 0x%" PRIx64 " 0x%" PRIx64, pa + offs[i], got[0], got[1], got[2],
-			     got[3]);
-			no_fault(&v, "1/2/4/8-byte writes", pa + offs[i],
-				 wr8(q, POISON); wr16(q, (uint16_t)POISON64);
-				 wr32(q, (uint32_t)POISON64); wr64(q, POISON64));
-			got[3] = rd64(q);
-			expect_ones(&v, "8-byte read after the writes", pa + offs[i], &got[3], 8);
+				 b = rd8(q); h = rd16(q); d = rd32(q); w = rd64(q));
+			expect_model_at(&v, "1-byte read", pa, offs[i], &b, 1);
+			expect_model_at(&v, "2-byte read", pa, offs[i], &h, 2);
+			expect_model_at(&v, "4-byte read", pa, offs[i], &d, 4);
+			expect_model_at(&v, "8-byte read", pa, offs[i], &w, 8);
+
+			/* Each width written here, read back at the other page. */
+			no_fault(&v, "1-byte write", pa + offs[i], wr8(q, POISON));
+			model_fill(offs[i], POISON, 1);
+			w = rd64(r);
+			expect_model_at(&v, "8-byte read after a 1-byte write elsewhere", opa,
+					offs[i], &w, 8);
+			no_fault(&v, "2-byte write", pa + offs[i], wr16(q, (uint16_t)POISON64));
+			model_fill(offs[i], POISON, 2);
+			w = rd64(r);
+			expect_model_at(&v, "8-byte read after a 2-byte write elsewhere", opa,
+					offs[i], &w, 8);
+			no_fault(&v, "4-byte write", pa + offs[i], wr32(q, (uint32_t)POISON64));
+			model_fill(offs[i], POISON, 4);
+			w = rd64(r);
+			expect_model_at(&v, "8-byte read after a 4-byte write elsewhere", opa,
+					offs[i], &w, 8);
+			no_fault(&v, "8-byte write", pa + offs[i], wr64(q, POISON64));
+			model_fill(offs[i], POISON, 8);
+			b = rd8(r);
+			h = rd16(r);
+			d = rd32(r);
+			expect_model_at(&v, "1-byte read after an 8-byte write elsewhere", opa,
+					offs[i], &b, 1);
+			expect_model_at(&v, "2-byte read after an 8-byte write elsewhere", opa,
+					offs[i], &h, 2);
+			expect_model_at(&v, "4-byte read after an 8-byte write elsewhere", opa,
+					offs[i], &d, 4);
+
+			/* All ones written back at the other page, read here. */
+			no_fault(&v, "8-byte write", opa + offs[i], wr64(r, ONES64));
+			model_fill(offs[i], 0xff, 8);
+			w = rd64(q);
+			expect_model_at(&v, "8-byte read after an 8-byte write elsewhere", pa,
+					offs[i], &w, 8);
 		}
+		expect_model(&v, "mov");
 	}
 	straddle(&v);
-	sweep(&v, "mov");
+	expect_model(&v, "mov");
 	conclude(&v, "mov", "1/2/4/8-byte MOV reads and writes at 6 offsets of each page "
-		 "(and across a range's edges where /dev/mem maps the neighbour), reads all ones, "
-		 "writes not seen");
+		 "(and across a range's edges where /dev/mem maps the neighbour): each write read "
+		 "back at the same offset of another hidden page, no other data");
 }
 
 /* The string registers after N elements of SIZE bytes from SRC to DST:
@@ -828,105 +972,201 @@ static void expect_guards(struct verdict *v, const char *what, const uint8_t *bu
 	     len);
 }
 
+/* RFLAGS.DF is clear (every string instruction here ends with cld, and
+ * the ABI wants it clear). */
+static void expect_df_clear(struct verdict *v, const char *what)
+{
+	uint64_t fl;
+
+	__asm__ volatile("pushfq; popq %0" : "=r"(fl));
+	step(v, !(fl & 0x400), "%s: RFLAGS.DF set afterwards (0x%" PRIx64 ")", what, fl);
+}
+
+/* rep movsq of a whole page from the hidden page at PA (mapped at P) into
+ * the RAM buffer (with its guards): registers, the model, the guards. */
+static void string_read_page(struct verdict *v, uint8_t *buf, volatile uint8_t *p, uint64_t pa,
+			     const char *what)
+{
+	uint8_t *mid = buf + GUARD_BYTES;
+	struct sregs r;
+
+	memset(buf, 0x3c, GUARD_BYTES + PAGE + GUARD_BYTES);
+	no_fault(v, what, pa, rep_movsq(mid, p, PAGE / 8, false, &r));
+	expect_sregs(v, what, pa, &r, (uintptr_t)p, (uintptr_t)mid, PAGE, false);
+	expect_model_at(v, what, pa, 0, mid, PAGE);
+	expect_guards(v, what, buf, PAGE, 0x3c);
+}
+
 static void attack_string(void)
 {
 	static uint8_t buf[GUARD_BYTES + PAGE + GUARD_BYTES] __attribute__((aligned(64)));
+	static uint8_t src[PAGE] __attribute__((aligned(64)));
 	uint8_t *mid = buf + GUARD_BYTES;
 	struct verdict v = { 0 };
 	struct sregs r;
 	int t;
 
+	memset(src, POISON, sizeof(src));
 	for (t = 0; t < ntargets; t++) {
-		volatile uint8_t *p = targets[t].va;
-		uint64_t pa = targets[t].pa;
+		volatile uint8_t *p = targets[t].va, *o = targets[other(t)].va;
+		uint64_t pa = targets[t].pa, opa = targets[other(t)].pa;
 
-		/* rep movsq, hidden memory to RAM: a whole page. */
-		memset(buf, 0x3c, sizeof(buf));
-		no_fault(&v, "rep movsq from", pa, rep_movsq(mid, p, PAGE / 8, false, &r));
-		expect_sregs(&v, "rep movsq from", pa, &r, (uintptr_t)p, (uintptr_t)mid, PAGE,
-			     false);
-		expect_ones(&v, "rep movsq from", pa, mid, PAGE);
-		expect_guards(&v, "rep movsq from", buf, PAGE, 0x3c);
-
-		/* Backwards (DF=1): from the last word down. */
+		/* Hidden memory to RAM: forwards, backwards (DF=1), bytes at an
+		 * odd offset. */
+		string_read_page(&v, buf, p, pa, "rep movsq from");
 		memset(buf, 0x3c, sizeof(buf));
 		no_fault(&v, "std; rep movsq from", pa,
 			 rep_movsq(mid + PAGE - 8, p + PAGE - 8, PAGE / 8, true, &r));
 		expect_sregs(&v, "std; rep movsq from", pa, &r, (uintptr_t)(p + PAGE - 8),
 			     (uintptr_t)(mid + PAGE - 8), PAGE, true);
-		expect_ones(&v, "std; rep movsq from", pa, mid, PAGE);
+		expect_model_at(&v, "std; rep movsq from", pa, 0, mid, PAGE);
 		expect_guards(&v, "std; rep movsq from", buf, PAGE, 0x3c);
-
-		/* rep movsb at an odd offset, an odd count. */
+		expect_df_clear(&v, "std; rep movsq from");
 		memset(buf, 0x3c, sizeof(buf));
 		no_fault(&v, "rep movsb from", pa + 3, rep_movsb(mid, p + 3, 61, &r));
 		expect_sregs(&v, "rep movsb from", pa + 3, &r, (uintptr_t)(p + 3), (uintptr_t)mid,
 			     61, false);
-		expect_ones(&v, "rep movsb from", pa + 3, mid, 61);
+		expect_model_at(&v, "rep movsb from", pa, 3, mid, 61);
 		expect_guards(&v, "rep movsb from", buf, 61, 0x3c);
 
-		/* rep movsq, RAM to hidden memory. */
-		memset(mid, POISON, PAGE);
-		no_fault(&v, "rep movsq to", pa, rep_movsq(p, mid, PAGE / 8, false, &r));
-		expect_sregs(&v, "rep movsq to", pa, &r, (uintptr_t)mid, (uintptr_t)p, PAGE,
+		/* RAM to hidden memory: a whole page of POISON, read back from
+		 * the other page by rep movsq. */
+		no_fault(&v, "rep movsq to", pa, rep_movsq(p, src, PAGE / 8, false, &r));
+		expect_sregs(&v, "rep movsq to", pa, &r, (uintptr_t)src, (uintptr_t)p, PAGE,
 			     false);
+		model_fill(0, POISON, PAGE);
+		string_read_page(&v, buf, o, opa,
+				 "rep movsq from (after rep movsq to another page)");
 
-		/* rep stosb over the page. */
-		no_fault(&v, "rep stosb to", pa, rep_stosb(p, POISON, PAGE, &r));
-		expect_sregs(&v, "rep stosb to", pa, &r, 0, (uintptr_t)p, PAGE, false);
+		/* rep stosb of all ones over the page, at the other page: the
+		 * ones are read back here. */
+		no_fault(&v, "rep stosb to", opa, rep_stosb(o, 0xff, PAGE, &r));
+		expect_sregs(&v, "rep stosb to", opa, &r, 0, (uintptr_t)o, PAGE, false);
+		model_fill(0, 0xff, PAGE);
+		string_read_page(&v, buf, p, pa,
+				 "rep movsq from (after rep stosb to another page)");
+
+		/* rep stosb of POISON at an odd offset and count, and a
+		 * backwards rep movsq of POISON words below 0x800. */
+		no_fault(&v, "rep stosb to", pa + 5, rep_stosb(p + 5, POISON, 100, &r));
+		expect_sregs(&v, "rep stosb to", pa + 5, &r, 0, (uintptr_t)(p + 5), 100, false);
+		model_fill(5, POISON, 100);
+		no_fault(&v, "std; rep movsq to", pa + 0x7f8,
+			 rep_movsq(p + 0x7f8, src + 0x7f8, 16, true, &r));
+		expect_sregs(&v, "std; rep movsq to", pa + 0x7f8, &r, (uintptr_t)(src + 0x7f8),
+			     (uintptr_t)(p + 0x7f8), 128, true);
+		expect_df_clear(&v, "std; rep movsq to");
+		model_fill(0x800 - 128, POISON, 128);
+		expect_model(&v, "rep stosb and std; rep movsq to one page");
+		string_read_page(&v, buf, o, opa,
+				 "rep movsq from (after partial writes elsewhere)");
+
+		scratch_reset();
 	}
-	sweep(&v, "string");
+	expect_model(&v, "string");
 	conclude(&v, "string", "rep movsq from and to each page (and backwards), rep movsb at "
-		 "an odd offset, rep stosb: registers and RAM buffer exact, reads all ones, "
-		 "writes not seen");
+		 "an odd offset, rep stosb (whole page, and odd offset and count): registers, "
+		 "guard bytes and RAM buffer exact, each write read back at the same offset of "
+		 "another hidden page, no other data");
 }
 
 static void attack_sse(void)
 {
 	static uint8_t out[64] __attribute__((aligned(16)));
 	static const uint8_t poison[16] __attribute__((aligned(16))) = {
-		POISON, POISON, POISON, POISON, POISON, POISON, POISON, POISON,
-		POISON, POISON, POISON, POISON, POISON, POISON, POISON, POISON,
+		[0 ... 15] = POISON,
+	};
+	static const uint8_t ones[16] __attribute__((aligned(16))) = {
+		[0 ... 15] = 0xff,
 	};
 	bool sse41 = has_leaf1_ecx(19);
 	struct verdict v = { 0 };
 	int t;
 
 	for (t = 0; t < ntargets; t++) {
-		volatile uint8_t *p = targets[t].va;
-		uint64_t pa = targets[t].pa;
+		volatile uint8_t *p = targets[t].va, *o = targets[other(t)].va;
+		uint64_t pa = targets[t].pa, opa = targets[other(t)].pa;
 
 		memset(out, 0, sizeof(out));
 		no_fault(&v, "movdqu load", pa + 8,
 			 __asm__ volatile("movdqu (%1), %%xmm0; movdqu %%xmm0, (%0)"
 					  : : "r"(out), "r"(p + 8) : "xmm0", "memory"));
+		expect_model_at(&v, "movdqu load", pa, 8, out, 16);
 		no_fault(&v, "movaps load", pa + 0x40,
 			 __asm__ volatile("movaps (%1), %%xmm1; movaps %%xmm1, (%0)"
 					  : : "r"(out + 16), "r"(p + 0x40) : "xmm1", "memory"));
-		if (sse41)
+		expect_model_at(&v, "movaps load", pa, 0x40, out + 16, 16);
+		if (sse41) {
 			no_fault(&v, "movntdqa load", pa + 0x80,
 				 __asm__ volatile("movntdqa (%1), %%xmm2; movdqa %%xmm2, (%0)"
 						  : : "r"(out + 32), "r"(p + 0x80)
 						  : "xmm2", "memory"));
-		else
-			memset(out + 32, 0xff, 16);
-		expect_ones(&v, "SSE loads", pa, out, 48);
+			expect_model_at(&v, "movntdqa load", pa, 0x80, out + 32, 16);
+		}
 
+		/* POISON stored here, loaded at the other page. */
 		no_fault(&v, "movdqu store", pa + 0x108,
 			 __asm__ volatile("movdqu (%0), %%xmm0; movdqu %%xmm0, (%1)"
 					  : : "r"(poison), "r"(p + 0x108) : "xmm0", "memory"));
+		model_fill(0x108, POISON, 16);
 		no_fault(&v, "movaps store", pa + 0x140,
 			 __asm__ volatile("movaps (%0), %%xmm1; movaps %%xmm1, (%1)"
 					  : : "r"(poison), "r"(p + 0x140) : "xmm1", "memory"));
+		model_fill(0x140, POISON, 16);
 		no_fault(&v, "movntdq store", pa + 0x180,
 			 __asm__ volatile("movdqa (%0), %%xmm2; movntdq %%xmm2, (%1); sfence"
 					  : : "r"(poison), "r"(p + 0x180) : "xmm2", "memory"));
+		model_fill(0x180, POISON, 16);
+		memset(out, 0, sizeof(out));
+		no_fault(&v, "movdqu load", opa + 0x108,
+			 __asm__ volatile("movdqu (%1), %%xmm0; movdqu %%xmm0, (%0)"
+					  : : "r"(out), "r"(o + 0x108) : "xmm0", "memory"));
+		expect_model_at(&v, "movdqu load after a movdqu store elsewhere", opa, 0x108, out,
+				16);
+		no_fault(&v, "movaps load", opa + 0x140,
+			 __asm__ volatile("movaps (%1), %%xmm1; movaps %%xmm1, (%0)"
+					  : : "r"(out + 16), "r"(o + 0x140) : "xmm1", "memory"));
+		expect_model_at(&v, "movaps load after a movaps store elsewhere", opa, 0x140,
+				out + 16, 16);
+		if (sse41) {
+			no_fault(&v, "movntdqa load", opa + 0x180,
+				 __asm__ volatile("movntdqa (%1), %%xmm2; movdqa %%xmm2, (%0)"
+						  : : "r"(out + 32), "r"(o + 0x180)
+						  : "xmm2", "memory"));
+			expect_model_at(&v, "movntdqa load after a movntdq store elsewhere", opa,
+					0x180, out + 32, 16);
+		}
+		expect_model(&v, "SSE stores");
+
+		/* All ones stored back at the other page (one store unaligned
+		 * across the POISON), seen here. */
+		no_fault(&v, "movdqu store", opa + 0x100,
+			 __asm__ volatile("movdqu (%0), %%xmm0; movdqu %%xmm0, (%1); "
+					  "movdqu %%xmm0, 16(%1)"
+					  : : "r"(ones), "r"(o + 0x100) : "xmm0", "memory"));
+		model_fill(0x100, 0xff, 32);
+		no_fault(&v, "movaps store", opa + 0x140,
+			 __asm__ volatile("movaps (%0), %%xmm1; movaps %%xmm1, (%1)"
+					  : : "r"(ones), "r"(o + 0x140) : "xmm1", "memory"));
+		model_fill(0x140, 0xff, 16);
+		no_fault(&v, "movntdq store", opa + 0x180,
+			 __asm__ volatile("movdqa (%0), %%xmm2; movntdq %%xmm2, (%1); sfence"
+					  : : "r"(ones), "r"(o + 0x180) : "xmm2", "memory"));
+		model_fill(0x180, 0xff, 16);
+		memset(out, 0, sizeof(out));
+		no_fault(&v, "movdqu load", pa + 0x108,
+			 __asm__ volatile("movdqu (%1), %%xmm0; movdqu %%xmm0, (%0)"
+					  : : "r"(out), "r"(p + 0x108) : "xmm0", "memory"));
+		expect_model_at(&v, "movdqu load after movdqu stores elsewhere", pa, 0x108, out,
+				16);
+		expect_model(&v, "SSE stores of all ones");
 	}
-	sweep(&v, "sse");
 	conclude(&v, "sse", sse41 ? "movdqu, movaps, movntdqa loads and movdqu, movaps, movntdq "
-		 "stores on each page, loads all ones, stores not seen" :
+		 "stores on each page: loads as the model, each store loaded back at the same "
+		 "offset of another hidden page, no other data" :
 		 "movdqu, movaps loads (no SSE4.1: no movntdqa) and movdqu, movaps, movntdq stores "
-		 "on each page, loads all ones, stores not seen");
+		 "on each page: loads as the model, each store loaded back at the same offset of "
+		 "another hidden page, no other data");
 }
 
 static void attack_avx(void)
@@ -934,6 +1174,9 @@ static void attack_avx(void)
 	static uint8_t out[32] __attribute__((aligned(32)));
 	static const uint8_t poison[32] __attribute__((aligned(32))) = {
 		[0 ... 31] = POISON,
+	};
+	static const uint8_t ones[32] __attribute__((aligned(32))) = {
+		[0 ... 31] = 0xff,
 	};
 	struct verdict v = { 0 };
 	int t;
@@ -943,23 +1186,111 @@ static void attack_avx(void)
 		return;
 	}
 	for (t = 0; t < ntargets; t++) {
-		volatile uint8_t *p = targets[t].va;
-		uint64_t pa = targets[t].pa;
+		volatile uint8_t *p = targets[t].va, *o = targets[other(t)].va;
+		uint64_t pa = targets[t].pa, opa = targets[other(t)].pa;
 
 		memset(out, 0, sizeof(out));
 		no_fault(&v, "vmovdqu ymm load", pa + 0x200,
 			 __asm__ volatile("vmovdqu (%1), %%ymm0; vmovdqu %%ymm0, (%0); vzeroupper"
 					  : : "r"(out), "r"(p + 0x200) : "xmm0", "memory"));
-		expect_ones(&v, "vmovdqu ymm load", pa + 0x200, out, 32);
-		no_fault(&v, "vmovdqu ymm store", pa + 0x240,
+		expect_model_at(&v, "vmovdqu ymm load", pa, 0x200, out, 32);
+		no_fault(&v, "vmovdqu ymm store", pa + 0x244,
 			 __asm__ volatile("vmovdqu (%0), %%ymm1; vmovdqu %%ymm1, (%1); vzeroupper"
-					  : : "r"(poison), "r"(p + 0x240) : "xmm1", "memory"));
+					  : : "r"(poison), "r"(p + 0x244) : "xmm1", "memory"));
+		model_fill(0x244, POISON, 32);
+		memset(out, 0, sizeof(out));
+		no_fault(&v, "vmovdqu ymm load", opa + 0x244,
+			 __asm__ volatile("vmovdqu (%1), %%ymm0; vmovdqu %%ymm0, (%0); vzeroupper"
+					  : : "r"(out), "r"(o + 0x244) : "xmm0", "memory"));
+		expect_model_at(&v, "vmovdqu ymm load after a store elsewhere", opa, 0x244, out,
+				32);
+		expect_model(&v, "a vmovdqu ymm store");
+		no_fault(&v, "vmovdqu ymm store", opa + 0x244,
+			 __asm__ volatile("vmovdqu (%0), %%ymm1; vmovdqu %%ymm1, (%1); vzeroupper"
+					  : : "r"(ones), "r"(o + 0x244) : "xmm1", "memory"));
+		model_fill(0x244, 0xff, 32);
+		memset(out, 0, sizeof(out));
+		no_fault(&v, "vmovdqu ymm load", pa + 0x244,
+			 __asm__ volatile("vmovdqu (%1), %%ymm0; vmovdqu %%ymm0, (%0); vzeroupper"
+					  : : "r"(out), "r"(p + 0x244) : "xmm0", "memory"));
+		expect_model_at(&v, "vmovdqu ymm load after a store of all ones elsewhere", pa,
+				0x244, out, 32);
 	}
-	sweep(&v, "avx");
-	conclude(&v, "avx", "vmovdqu ymm load and store on each page, the load all ones, the "
-		 "store not seen");
+	expect_model(&v, "avx");
+	conclude(&v, "avx", "vmovdqu ymm loads and stores (unaligned) on each page: loads as "
+		 "the model, each store loaded back at the same offset of another hidden page, no "
+		 "other data");
 }
 
+/* The arithmetic flags the attacks look at: CF, ZF, SF, OF. */
+#define FLAGS_CF 0x001
+#define FLAGS_ZF 0x040
+#define FLAGS_SF 0x080
+#define FLAGS_OF 0x800
+#define FLAGS_ARITH (FLAGS_CF | FLAGS_ZF | FLAGS_SF | FLAGS_OF)
+#define POISON_TO_ONES UINT64_C(0x5a5a5a5a5a5a5a5a)	/* POISON64 + this = all ones */
+
+/* lock xadd of *X at P: *X the old value, the flags it left. */
+static uint64_t lock_xadd(volatile void *p, uint64_t *x)
+{
+	uint64_t fl;
+
+	__asm__ volatile("lock xaddq %0, (%2); pushfq; popq %1"
+			 : "+r"(*x), "=r"(fl) : "r"(p) : "memory", "cc");
+	return fl & FLAGS_ARITH;
+}
+
+/* lock cmpxchg at P, expecting *RAX, offering NEW: ZF, and *RAX after. */
+static bool lock_cmpxchg(volatile void *p, uint64_t *rax, uint64_t new)
+{
+	uint8_t z;
+
+	__asm__ volatile("lock cmpxchgq %2, (%3); setz %1"
+			 : "+a"(*rax), "=q"(z) : "r"(new), "r"(p) : "memory", "cc");
+	return z;
+}
+
+/* lock cmpxchg16b at P, expecting *HI:*LO, offering NEW:NEW: ZF, and
+ * *HI:*LO after. */
+static bool lock_cmpxchg16b(volatile void *p, uint64_t *lo, uint64_t *hi, uint64_t new)
+{
+	uint8_t z;
+
+	__asm__ volatile("lock cmpxchg16b (%4); setz %2"
+			 : "+a"(*lo), "+d"(*hi), "=q"(z) : "b"(new), "r"(p), "c"(new)
+			 : "memory", "cc");
+	return z;
+}
+
+/* lock and (AND) or lock or of VAL at P: the flags it left. */
+static uint64_t lock_logic(volatile void *p, uint64_t val, bool and)
+{
+	uint64_t fl;
+
+	if (and)
+		__asm__ volatile("lock andq %1, (%2); pushfq; popq %0"
+				 : "=r"(fl) : "r"(val), "r"(p) : "memory", "cc");
+	else
+		__asm__ volatile("lock orq %1, (%2); pushfq; popq %0"
+				 : "=r"(fl) : "r"(val), "r"(p) : "memory", "cc");
+	return fl & FLAGS_ARITH;
+}
+
+/* 8 bytes at offset OFF of the page at PA (mapped at P): the model. */
+static void expect_word(struct verdict *v, const char *how, volatile uint8_t *p, uint64_t pa,
+			size_t off)
+{
+	uint64_t w = rd64(p + off);
+
+	expect_model_at(v, how, pa, off, &w, 8);
+}
+
+/*
+ * Every operand is chosen so that memory only ever holds all ones or
+ * POISON: lock xadd of POISON64 + 1 turns all ones into POISON (carry
+ * out), of POISON_TO_ONES turns it back (no carry); lock and with POISON
+ * and lock or with POISON_TO_ONES likewise.
+ */
 static void attack_atomic(void)
 {
 	bool cx16 = has_leaf1_ecx(13);
@@ -967,95 +1298,133 @@ static void attack_atomic(void)
 	int t;
 
 	for (t = 0; t < ntargets; t++) {
-		volatile uint8_t *p = targets[t].va;
-		uint64_t pa = targets[t].pa;
-		uint64_t x, lo, hi;
-		uint8_t z;
+		volatile uint8_t *p = targets[t].va, *o = targets[other(t)].va;
+		uint64_t pa = targets[t].pa, opa = targets[other(t)].pa;
+		uint64_t x, fl, lo, hi;
+		bool z;
 
-		x = 1;
-		no_fault(&v, "lock xadd", pa + 0x300,
-			 __asm__ volatile("lock xaddq %0, (%1)" : "+r"(x) : "r"(p + 0x300)
-					  : "memory", "cc"));
-		step(&v, x == ONES64, "lock xadd at 0x%" PRIx64 ": old value 0x%016" PRIx64,
-		     pa + 0x300, x);
+		x = POISON64 + 1;
+		no_fault(&v, "lock xadd", pa + 0x300, fl = lock_xadd(p + 0x300, &x));
+		step(&v, x == ONES64 && fl == (FLAGS_CF | FLAGS_SF), "lock xadd of 0x%016" PRIx64
+		     " at 0x%" PRIx64 ": old value 0x%016" PRIx64 ", CF/ZF/SF/OF 0x%03" PRIx64
+		     ", want all ones and 0x081", POISON64 + 1, pa + 0x300, x, fl);
+		model_fill(0x300, POISON, 8);
+		expect_word(&v, "8-byte read after a lock xadd elsewhere", o, opa, 0x300);
+		x = POISON_TO_ONES;
+		no_fault(&v, "lock xadd", opa + 0x300, fl = lock_xadd(o + 0x300, &x));
+		step(&v, x == POISON64 && fl == FLAGS_SF, "lock xadd of 0x%016" PRIx64 " at 0x%"
+		     PRIx64 ": old value 0x%016" PRIx64 ", CF/ZF/SF/OF 0x%03" PRIx64 ", want "
+		     "POISON and 0x080", POISON_TO_ONES, opa + 0x300, x, fl);
+		model_fill(0x300, 0xff, 8);
+		expect_word(&v, "8-byte read after a lock xadd elsewhere", p, pa, 0x300);
 
 		x = POISON64;
 		no_fault(&v, "xchg", pa + 0x308,
 			 __asm__ volatile("xchgq %0, (%1)" : "+r"(x) : "r"(p + 0x308) : "memory"));
-		step(&v, x == ONES64, "xchg at 0x%" PRIx64 ": old value 0x%016" PRIx64,
-		     pa + 0x308, x);
-
-		/* cmpxchg expecting all ones: equal (ZF=1), the new value offered. */
+		step(&v, x == ONES64, "xchg at 0x%" PRIx64 ": old value 0x%016" PRIx64
+		     ", want all ones", pa + 0x308, x);
+		model_fill(0x308, POISON, 8);
 		x = ONES64;
-		z = 0;
-		no_fault(&v, "lock cmpxchg", pa + 0x310,
-			 __asm__ volatile("lock cmpxchgq %2, (%3); setz %1"
-					  : "+a"(x), "=q"(z) : "r"(POISON64), "r"(p + 0x310)
-					  : "memory", "cc"));
-		step(&v, z == 1 && x == ONES64, "lock cmpxchg (expecting all ones) at 0x%" PRIx64
-		     ": ZF %u, RAX 0x%016" PRIx64, pa + 0x310, z, x);
-		/* Expecting something else: not equal, RAX gets the all ones. */
-		x = 0x1234;
-		z = 1;
-		no_fault(&v, "lock cmpxchg", pa + 0x318,
-			 __asm__ volatile("lock cmpxchgq %2, (%3); setz %1"
-					  : "+a"(x), "=q"(z) : "r"(POISON64), "r"(p + 0x318)
-					  : "memory", "cc"));
-		step(&v, z == 0 && x == ONES64, "lock cmpxchg (expecting 0x1234) at 0x%" PRIx64
-		     ": ZF %u, RAX 0x%016" PRIx64, pa + 0x318, z, x);
+		no_fault(&v, "xchg", opa + 0x308,
+			 __asm__ volatile("xchgq %0, (%1)" : "+r"(x) : "r"(o + 0x308) : "memory"));
+		step(&v, x == POISON64, "xchg at 0x%" PRIx64 " after one elsewhere: old value "
+		     "0x%016" PRIx64 ", want POISON", opa + 0x308, x);
+		model_fill(0x308, 0xff, 8);
+		expect_word(&v, "8-byte read after an xchg elsewhere", p, pa, 0x308);
 
-		no_fault(&v, "lock or", pa + 0x320,
-			 __asm__ volatile("lock orq %0, (%1)" : : "r"(0x5aULL), "r"(p + 0x320)
-					  : "memory", "cc"));
+		/* cmpxchg: equal here; then not equal at the other page (RAX
+		 * gets the POISON), then equal there, back to all ones. */
+		x = ONES64;
+		no_fault(&v, "lock cmpxchg", pa + 0x310, z = lock_cmpxchg(p + 0x310, &x, POISON64));
+		step(&v, z && x == ONES64, "lock cmpxchg (expecting all ones) at 0x%" PRIx64
+		     ": ZF %u, RAX 0x%016" PRIx64 ", want 1 and all ones", pa + 0x310, z, x);
+		model_fill(0x310, POISON, 8);
+		x = ONES64;
+		no_fault(&v, "lock cmpxchg", opa + 0x310, z = lock_cmpxchg(o + 0x310, &x, ONES64));
+		step(&v, !z && x == POISON64, "lock cmpxchg (expecting all ones) at 0x%" PRIx64
+		     " after one elsewhere: ZF %u, RAX 0x%016" PRIx64 ", want 0 and POISON",
+		     opa + 0x310, z, x);
+		expect_word(&v, "8-byte read after a failed lock cmpxchg", p, pa, 0x310);
+		x = POISON64;
+		no_fault(&v, "lock cmpxchg", opa + 0x310, z = lock_cmpxchg(o + 0x310, &x, ONES64));
+		step(&v, z && x == POISON64, "lock cmpxchg (expecting POISON) at 0x%" PRIx64
+		     ": ZF %u, RAX 0x%016" PRIx64 ", want 1 and POISON", opa + 0x310, z, x);
+		model_fill(0x310, 0xff, 8);
+		expect_word(&v, "8-byte read after a lock cmpxchg elsewhere", p, pa, 0x310);
+
+		no_fault(&v, "lock and", pa + 0x320, fl = lock_logic(p + 0x320, POISON64, true));
+		step(&v, fl == FLAGS_SF, "lock and of POISON at 0x%" PRIx64 ": CF/ZF/SF/OF 0x%03"
+		     PRIx64 ", want 0x080", pa + 0x320, fl);
+		model_fill(0x320, POISON, 8);
+		expect_word(&v, "8-byte read after a lock and elsewhere", o, opa, 0x320);
+		no_fault(&v, "lock or", opa + 0x320,
+			 fl = lock_logic(o + 0x320, POISON_TO_ONES, false));
+		step(&v, fl == FLAGS_SF, "lock or of 0x%016" PRIx64 " at 0x%" PRIx64 ": "
+		     "CF/ZF/SF/OF 0x%03" PRIx64 ", want 0x080", POISON_TO_ONES, opa + 0x320, fl);
+		model_fill(0x320, 0xff, 8);
+		expect_word(&v, "8-byte read after a lock or elsewhere", p, pa, 0x320);
 
 		if (cx16) {
 			lo = hi = ONES64;
-			z = 0;
 			no_fault(&v, "lock cmpxchg16b", pa + 0x340,
-				 __asm__ volatile("lock cmpxchg16b (%4); setz %2"
-						  : "+a"(lo), "+d"(hi), "=q"(z)
-						  : "b"(POISON64), "r"(p + 0x340), "c"(POISON64)
-						  : "memory", "cc"));
-			step(&v, z == 1 && lo == ONES64 && hi == ONES64, "lock cmpxchg16b "
-			     "(expecting all ones) at 0x%" PRIx64 ": ZF %u, RDX:RAX 0x%016"
-			     PRIx64 ":%016" PRIx64, pa + 0x340, z, hi, lo);
-			lo = 1;
-			hi = 2;
-			z = 1;
-			no_fault(&v, "lock cmpxchg16b", pa + 0x350,
-				 __asm__ volatile("lock cmpxchg16b (%4); setz %2"
-						  : "+a"(lo), "+d"(hi), "=q"(z)
-						  : "b"(POISON64), "r"(p + 0x350), "c"(POISON64)
-						  : "memory", "cc"));
-			step(&v, z == 0 && lo == ONES64 && hi == ONES64, "lock cmpxchg16b "
-			     "(expecting 2:1) at 0x%" PRIx64 ": ZF %u, RDX:RAX 0x%016" PRIx64
-			     ":%016" PRIx64, pa + 0x350, z, hi, lo);
+				 z = lock_cmpxchg16b(p + 0x340, &lo, &hi, POISON64));
+			step(&v, z && lo == ONES64 && hi == ONES64, "lock cmpxchg16b (expecting "
+			     "all ones) at 0x%" PRIx64 ": ZF %u, RDX:RAX 0x%016" PRIx64 ":%016"
+			     PRIx64 ", want 1 and all ones", pa + 0x340, z, hi, lo);
+			model_fill(0x340, POISON, 16);
+			lo = hi = ONES64;
+			no_fault(&v, "lock cmpxchg16b", opa + 0x340,
+				 z = lock_cmpxchg16b(o + 0x340, &lo, &hi, ONES64));
+			step(&v, !z && lo == POISON64 && hi == POISON64, "lock cmpxchg16b "
+			     "(expecting all ones) at 0x%" PRIx64 " after one elsewhere: ZF %u, "
+			     "RDX:RAX 0x%016" PRIx64 ":%016" PRIx64 ", want 0 and POISON",
+			     opa + 0x340, z, hi, lo);
+			expect_word(&v, "8-byte read after a failed cmpxchg16b", p, pa, 0x340);
+			expect_word(&v, "8-byte read after a failed cmpxchg16b", p, pa, 0x348);
+			lo = hi = POISON64;
+			no_fault(&v, "lock cmpxchg16b", opa + 0x340,
+				 z = lock_cmpxchg16b(o + 0x340, &lo, &hi, ONES64));
+			step(&v, z && lo == POISON64 && hi == POISON64, "lock cmpxchg16b "
+			     "(expecting POISON) at 0x%" PRIx64 ": ZF %u, RDX:RAX 0x%016" PRIx64
+			     ":%016" PRIx64 ", want 1 and POISON", opa + 0x340, z, hi, lo);
+			model_fill(0x340, 0xff, 16);
+			expect_word(&v, "8-byte read after a cmpxchg16b elsewhere", p, pa, 0x340);
+			expect_word(&v, "8-byte read after a cmpxchg16b elsewhere", p, pa, 0x348);
 		}
+		expect_model(&v, "atomic");
 	}
-	sweep(&v, "atomic");
-	conclude(&v, "atomic", cx16 ? "lock xadd, xchg, lock cmpxchg (equal and not), lock or, "
-		 "cmpxchg16b (equal and not) on each page: old values all ones, writes not seen" :
-		 "lock xadd, xchg, lock cmpxchg (equal and not), lock or (no cmpxchg16b on this "
-		 "CPU) on each page: old values all ones, writes not seen");
+	conclude(&v, "atomic", cx16 ? "lock xadd, xchg, lock cmpxchg (equal and not), lock and, "
+		 "lock or, cmpxchg16b (equal and not), each on one page and undone at another: old "
+		 "values, flags and memory as on memory, no other data" :
+		 "lock xadd, xchg, lock cmpxchg (equal and not), lock and, lock or (no cmpxchg16b "
+		 "on this CPU), each on one page and undone at another: old values, flags and "
+		 "memory as on memory, no other data");
 }
 
 static void attack_flood(void)
 {
 	volatile uint8_t *p = targets[0].va;
 	struct timespec t0, t1;
-	uint64_t bad = 0, i;
+	uint64_t bad = 0, i, w = 0;
 	struct verdict v = { 0 };
 
 	doing("%d reads at 0x%" PRIx64, FLOOD_READS, targets[0].pa);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < FLOOD_READS; i++)
-		bad += rd64(p + (i & 0x1f8)) != ONES64;
+	for (i = 0; i < FLOOD_READS; i++) {
+		uint64_t r = rd64(p + (i & 0x1f8));
+
+		if (r != ONES64 && !bad++)
+			w = r;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	step(&v, !bad, "%" PRIu64 " of %d reads were not all ones", bad, FLOOD_READS);
+	step(&v, !bad, "%" PRIu64 " of %d reads were not all ones, the first 0x%016" PRIx64, bad,
+	     FLOOD_READS, w);
+	expect_model(&v, "flood");
 	if (!v.bad)
-		report(true, "flood", "%d 8-byte reads of 0x%" PRIx64 "..0x%" PRIx64 " in %.2f s, "
+		report(true, "flood", "%d 8-byte reads of 0x%" PRIx64 "..0x%" PRIx64 " in %.1f ms, "
 		       "all ones", FLOOD_READS, targets[0].pa, targets[0].pa + 0x1f8,
-		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		       (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	else
 		conclude(&v, "flood", "100000 reads of hidden memory");
 }
@@ -1497,7 +1866,7 @@ static void attack_tf_mmio(void)
 	tf_mmio_block(targets[0].va + 0x400);
 	expect_traps(&v, want, names, sizeof(want) / sizeof(want[0]), tf_mmio_end);
 	signal(SIGTRAP, SIG_DFL);
-	sweep(&v, "tf-mmio");
+	expect_model(&v, "tf-mmio");
 	conclude(&v, "tf-mmio", "TF over MOV loads and a store of hidden memory: one SIGTRAP "
 		 "after each of 6, at the next instruction");
 }
@@ -1561,31 +1930,77 @@ static void attack_hypercall_user(void)
 }
 
 /* What tdpvisor_hc's calls must answer: -ENOSYS for numbers that are not
- * the hypervisor's, -EFAULT for output into its memory. */
+ * the hypervisor's; the calls told to write into hidden memory write into
+ * the scratch page, as into any guest memory, and answer as usual. */
+enum gate_want {
+	GATE_EQUALS,	/* want itself */
+	GATE_ABI2,	/* any ABI 2.x version */
+	GATE_PAGE_COUNT,	/* a count of bytes, 1 to a page */
+};
+
 static const struct {
 	const char *name;
-	long want;	/* 1: any ABI 2.x version */
+	enum gate_want how;
+	long want;
 } gate_calls[] = {
-	{ "kvm-vapic-poll-irq", -HV_ENOSYS },
-	{ "kvm-kick-cpu", -HV_ENOSYS },
-	{ "kvm-clock-pairing", -HV_ENOSYS },
-	{ "kvm-send-ipi", -HV_ENOSYS },
-	{ "kvm-map-gpa-range", -HV_ENOSYS },
-	{ "below-hc-base", -HV_ENOSYS },
-	{ "above-hc-span", -HV_ENOSYS },
-	{ "hv-memory-high-bits", -HV_ENOSYS },
-	{ "version", 1 },
-	{ "hv-memory-into-hidden", -HV_EFAULT },
-	{ "stats-into-hidden", -HV_EFAULT },
-	{ "log-read-into-hidden", -HV_EFAULT },
-	{ "gpa-mapping-into-hidden", -HV_EFAULT },
+	{ "kvm-vapic-poll-irq", GATE_EQUALS, -HV_ENOSYS },
+	{ "kvm-kick-cpu", GATE_EQUALS, -HV_ENOSYS },
+	{ "kvm-clock-pairing", GATE_EQUALS, -HV_ENOSYS },
+	{ "kvm-send-ipi", GATE_EQUALS, -HV_ENOSYS },
+	{ "kvm-map-gpa-range", GATE_EQUALS, -HV_ENOSYS },
+	{ "below-hc-base", GATE_EQUALS, -HV_ENOSYS },
+	{ "above-hc-span", GATE_EQUALS, -HV_ENOSYS },
+	{ "hv-memory-high-bits", GATE_EQUALS, -HV_ENOSYS },
+	{ "version", GATE_ABI2, 0 },
+	{ "hv-memory-into-hidden", GATE_EQUALS, 0 },
+	{ "stats-into-hidden", GATE_EQUALS, 0 },
+	{ "log-read-into-hidden", GATE_PAGE_COUNT, 0 },
+	{ "gpa-mapping-into-hidden", GATE_EQUALS, 0 },
 };
+#define NGATE_CALLS (sizeof(gate_calls) / sizeof(gate_calls[0]))
+
+/* The size of struct hc_hv_memory (include/vm/hypercall.h): the longest
+ * output of the calls into hidden memory but HC_LOG_READ's. */
+#define HC_HV_MEMORY_BYTES 72
+
+/*
+ * What tdpvisor_hc's calls into hidden memory left there (gate_page).
+ * Each wrote at the first byte of the first range, in the order
+ * HC_HV_MEMORY, HC_STATS, HC_LOG_READ (LOG_BYTES bytes), HC_GPA_MAPPING,
+ * so the scratch page holds HC_GPA_MAPPING's struct hc_gpa_mapping (about
+ * the module's own page: mapped, readable and writable, at hpa = gpa), then
+ * the rest of the log text, then all ones: nothing else.
+ */
+static void expect_gate_page(struct verdict *v, long log_bytes)
+{
+	uint64_t m[6];	/* gpa, present, level, perms, memtype, hpa */
+	size_t i, end = log_bytes > 0 ? (size_t)log_bytes : 0;
+	uint64_t pa = targets[0].pa;
+
+	memcpy(m, gate_page, sizeof(m));
+	step(v, m[0] && !(m[0] & (PAGE - 1)) && m[1] == 1 && m[2] >= 1 && m[2] <= 3 &&
+	     (m[3] & 3) == 3 && m[5] == m[0], "HC_GPA_MAPPING's answer at 0x%" PRIx64 ": gpa 0x%"
+	     PRIx64 ", present %" PRIu64 ", level %" PRIu64 ", perms 0x%" PRIx64 ", hpa 0x%" PRIx64
+	     "; want a page, present, level 1-3, RW, hpa = gpa", pa, m[0], m[1], m[2], m[3], m[5]);
+	for (i = sizeof(m); i < end; i++)
+		if ((gate_page[i] < 0x20 || gate_page[i] > 0x7e) && gate_page[i] != '\n' &&
+		    gate_page[i] != '\r' && gate_page[i] != '\t')
+			break;
+	step(v, i >= end, "HC_LOG_READ's text at 0x%" PRIx64 ": 0x%" PRIx64 " reads 0x%02x, "
+	     "not text", pa, pa + i, i < end ? gate_page[i] : 0);
+	for (i = end > HC_HV_MEMORY_BYTES ? end : HC_HV_MEMORY_BYTES; i < PAGE; i++)
+		if (gate_page[i] != 0xff)
+			break;
+	step(v, i >= PAGE, "after the hypercalls' output 0x%" PRIx64 " reads 0x%02x, want all "
+	     "ones (a possible leak of hypervisor data)", pa + i, i < PAGE ? gate_page[i] : 0);
+}
 
 static void attack_hypercall_kernel(void)
 {
 	char buf[2048], *line, *save = NULL;
 	struct verdict v = { 0 };
-	bool seen[sizeof(gate_calls) / sizeof(gate_calls[0])] = { false };
+	bool seen[NGATE_CALLS] = { false };
+	long log_bytes = -1;
 	unsigned int i;
 	int err = load_gate();
 
@@ -1606,28 +2021,39 @@ static void attack_hypercall_kernel(void)
 			step(&v, false, "cannot parse '%s'", line);
 			continue;
 		}
-		for (i = 0; i < sizeof(gate_calls) / sizeof(gate_calls[0]); i++)
+		for (i = 0; i < NGATE_CALLS; i++)
 			if (!strcmp(name, gate_calls[i].name))
 				break;
-		if (i == sizeof(gate_calls) / sizeof(gate_calls[0])) {
+		if (i == NGATE_CALLS) {
 			step(&v, false, "an unknown call '%s'", name);
 			continue;
 		}
 		seen[i] = true;
-		if (gate_calls[i].want == 1)
+		if (gate_calls[i].how == GATE_ABI2)
 			step(&v, rax > 0 && (rax >> 16) == 2, "%s answered 0x%lx, want ABI 2.x",
 			     name, rax);
+		else if (gate_calls[i].how == GATE_PAGE_COUNT)
+			step(&v, rax > 0 && rax <= (long)PAGE, "%s answered %ld, want 1 to %lu",
+			     name, rax, PAGE);
 		else
 			step(&v, rax == gate_calls[i].want, "%s answered %ld, want %ld", name, rax,
 			     gate_calls[i].want);
+		if (gate_calls[i].how == GATE_PAGE_COUNT)
+			log_bytes = rax;
 		step(&v, !strcmp(kept, "kept"), "%s: the page at RBX %s", name, kept);
 	}
-	for (i = 0; i < sizeof(gate_calls) / sizeof(gate_calls[0]); i++)
+	for (i = 0; i < NGATE_CALLS; i++)
 		step(&v, seen[i], "no call %s (HC_HV_MEMORY failed?)", gate_calls[i].name);
+	if (gate_page_valid)
+		expect_gate_page(&v, log_bytes);
+	else
+		info("hypercall-kernel: tdpvisor_hc was loaded before: what its calls wrote into "
+		     "hidden memory is not checked");
 	conclude(&v, "hypercall-kernel", "at CPL 0 (tdpvisor_hc): KVM's 1, 5, 9, 10, 12, the "
 		 "numbers around the hypercall space and HC_HV_MEMORY with high bits answer "
 		 "-ENOSYS, the page at RBX kept; HC_HV_MEMORY, HC_STATS, HC_LOG_READ, "
-		 "HC_GPA_MAPPING into hidden memory answer -EFAULT; HC_VERSION 2.x");
+		 "HC_GPA_MAPPING into hidden memory answer as into memory and left their output "
+		 "there, nothing else; HC_VERSION 2.x");
 }
 
 /* ---- main ----------------------------------------------------------------- */
@@ -1637,9 +2063,10 @@ static const struct {
 	void (*fn)(void);
 	bool hidden;	/* needs the hidden ranges */
 } attacks[] = {
-	/* Plain MOVs, intercepted instructions and hypercalls first, then what
-	 * needs instructions emulated or string I/O: one run reports as much
-	 * as it can before an attack that ends the machine. */
+	/* Plain MOVs, intercepted instructions and hypercalls first, then the
+	 * other instructions on hidden memory, then string I/O, which the
+	 * hypervisor emulates: one run reports as much as it can before an
+	 * attack that ends the machine. */
 	{ "mov", attack_mov, true },
 	{ "tf", attack_tf, false },
 	{ "tf-mmio", attack_tf_mmio, true },
@@ -1687,7 +2114,9 @@ static void run_attack(unsigned int i)
 	if (pid == 0) {
 		attack_name = attacks[i].name;
 		passed = failed = skipped = 0;
+		scratch_reset();
 		attacks[i].fn();
+		scratch_reset();	/* all ones again for whatever comes next */
 		fflush(stdout);
 		_exit(failed ? 1 : skipped ? EXIT_SKIPPED : passed ? 0 : 3);
 	}
@@ -1744,6 +2173,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < NATTACKS; i++)
 		if (pick[i])
 			run_attack(i);
+	/* An attack that died half-way may have left its writes: all ones
+	 * again, as smpcheck and memcheck find the ranges afterwards. */
+	attack_name = "the end";
+	scratch_reset();
 	printf("adversary: %u passed, %u failed, %u skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

@@ -146,7 +146,9 @@ static int __init tdpvisor_hc_init(void)
 	call_line(&len, page, "hv-memory-high-bits", (1ULL << 32) | HC_HV_MEMORY, pa, 0, 0);
 	/* The hypervisor's own calls, for comparison: they answer. */
 	call_line(&len, page, "version", HC_VERSION, 0, 0, 0);
-	/* Told to write into the hypervisor's memory: -EFAULT, nothing written. */
+	/* Told to write into the hypervisor's memory: each writes into the
+	 * guest's scratch page behind it, as into any guest memory (adversary
+	 * reads what they left there), never into the hypervisor's own. */
 	if (hv) {
 		call_line(&len, page, "hv-memory-into-hidden", HC_HV_MEMORY, hv, 0, 0);
 		call_line(&len, page, "stats-into-hidden", HC_STATS, hv, 0, 0);

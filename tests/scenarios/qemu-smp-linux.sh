@@ -54,7 +54,7 @@ scenario_qemu_smp_linux() {
 		"$log" 'platform: guest read of hypervisor memory at 0x[0-9a-f]+ .*given the scratch page'
 	# A page is mapped at its first touch; at most 10 lines each 5 s, the rest counted.
 	expect_at_most qemu "smp Linux 4 CPUs: the hidden-memory lines do not flood the log" "$log" \
-		'platform: guest (read of|write to|fetch from) hypervisor memory at' 40
+		'platform: guest \(read of\|write to\|fetch from\) hypervisor memory at' 40
 	expect qemu "smp Linux 4 CPUs: the statistics count the pages touched" "$log" \
 		'platform: the guest touched [1-9][0-9]* pages of hypervisor memory'
 
