@@ -84,6 +84,14 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	void *vmcb = s->vmcb;
 
 	svm_flush_before_run(v, s);
+	/*
+	 * VMRUN loads the guest's CR2 from the VMCB; Bochs 2.7 reads the field
+	 * but leaves the CPU's CR2 as it was, so the guest of a #PF injected
+	 * with its CR2 (vcpu_inject_fault()) read the host's.  The real CR2
+	 * gets the same value (the host has no use for its own).
+	 */
+	if (read_cr2() != vmcb_read64(vmcb, VMCB_CR2))
+		write_cr2(vmcb_read64(vmcb, VMCB_CR2));
 	vmcb_write64(vmcb, VMCB_RAX, v->gpr[GPR_RAX]);
 	vmcb_write64(vmcb, VMCB_RSP, v->gpr[GPR_RSP]);
 	svm_vmrun(v->gpr, (u64)(uintptr_t)vmcb, (u64)(uintptr_t)svm_this()->host_vmcb);
