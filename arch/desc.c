@@ -108,6 +108,9 @@ size_t desc_cpu_bytes(void)
 	return sizeof(struct cpu_desc);
 }
 
+/* What desc_report() says of the boot CPU's tables (made before any console). */
+static char boot_desc_line[96];
+
 int desc_init_cpu(struct cpu_desc *d)
 {
 	struct desc_ptr gdtr, idtr;
@@ -145,14 +148,19 @@ int desc_init_cpu(struct cpu_desc *d)
 	lidt(&idtr);
 	this_cpu()->desc = d;
 	if (d == &boot_cpu_desc)
-		pr_info("desc: GDT %u bytes (firmware %u), TR 0x%x, IDT 256 gates, CS 0x%x\n",
-			tss_off + 16, fw_gdt_bytes, tss_off, cs);
+		snprintf(boot_desc_line, sizeof(boot_desc_line), "GDT %u bytes (firmware %u), TR "
+			 "0x%x, IDT 256 gates, CS 0x%x", tss_off + 16, fw_gdt_bytes, tss_off, cs);
 	return 0;
 }
 
 int desc_init(void)
 {
 	return desc_init_cpu(NULL);
+}
+
+void desc_report(void)
+{
+	pr_info("desc: %s\n", boot_desc_line);
 }
 
 void desc_firmware_tables(struct desc_ptr *fw_gdt, struct desc_ptr *fw_idt)

@@ -237,6 +237,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	tsc_calibrate(efi_stall_us);
 	printk_set_clock(ns_since_boot);
 	print_banner(cfg_line, opt_line, loaded_at);
+	desc_report();
 
 	if (opts.debugwait) {
 		pr_notice("hv.efi: waiting for gdb (set var hv_debug_wait = 0)\n");

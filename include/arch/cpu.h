@@ -19,6 +19,9 @@ u64 ns_since_boot(void);
  * handlers) on the boot CPU.  Returns 0 or -ENOMEM.
  */
 int desc_init(void);
+/* Logs the boot CPU's tables as desc_init() made them (it runs before the
+ * consoles exist, so it says nothing itself). */
+void desc_report(void);
 struct cpu_desc;
 /* The same on the calling CPU with tables at d (desc_cpu_bytes() bytes,
  * 16-byte aligned; NULL: the boot CPU's static ones).  After
