@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The instruction decoders: the MMIO access decoder (see include/vm/insn.h
- * for the forms) and the length of an intercepted instruction.
+ * The MMIO access decoder (see include/vm/insn.h for the forms; the
+ * lengths of intercepted instructions are in vm/insn_len.c).
  *
  * An instruction is decoded front to back through a cursor that refuses
  * every byte at or beyond MIN(avail, INSN_MAX_LEN), so no path can read
@@ -13,32 +13,9 @@
  *
  * The result is built in a local struct and copied out only on success.
  */
-#include "vm/insn.h"
+#include "insn_int.h"
 #include "lib/string.h"
 #include "bug.h"
-#include "errcode.h"
-
-/* Legacy prefixes. */
-#define PFX_OPSIZE	0x66
-#define PFX_ADDRSIZE	0x67
-#define PFX_LOCK	0xf0
-#define PFX_REPNE	0xf2
-#define PFX_REP		0xf3
-#define PFX_ES		0x26
-#define PFX_CS		0x2e
-#define PFX_SS		0x36
-#define PFX_DS		0x3e
-#define PFX_FS		0x64
-#define PFX_GS		0x65
-
-/* REX (64-bit mode only): 0100WRXB. */
-#define REX_HI_MASK	0xf0
-#define REX_HI		0x40
-#define REX_W		BIT(3)	/* 64-bit operand size */
-#define REX_R		BIT(2)	/* extends ModRM.reg */
-#define REX_X		BIT(1)	/* extends SIB.index */
-#define REX_B		BIT(0)	/* extends ModRM.rm and SIB.base */
-#define REX_REG_BIT	8	/* what an extension bit adds to a register number */
 
 /* One-byte opcodes. */
 #define OP_MOVSXD		0x63
@@ -52,7 +29,7 @@
 #define OP_MOV_MOFFS_AX		0xa3
 #define OP_MOV_RM8_IMM8		0xc6
 #define OP_MOV_RM_IMM		0xc7
-#define OP_ESCAPE_0F		0x0f
+
 
 /* Two-byte opcodes, after 0F. */
 #define OP2_MOVZX_RM8		0xb6
@@ -84,45 +61,6 @@
 #define BYTE_REG_HIGH_FIRST	4
 #define BYTE_REG_HIGH_END	8
 
-struct decoder {
-	const u8 *bytes;
-	size_t limit;		/* MIN(avail, INSN_MAX_LEN): no byte at or past it is read */
-	size_t pos;		/* the next byte to take */
-	enum cpu_mode mode;
-	u8 rex;			/* 0 when none (or when not the last prefix) */
-	bool opsize_pfx;
-	bool addrsize_pfx;
-};
-
-/*
- * Takes the next n (1..8) bytes as a little-endian number.  Returns 0, or
- * -E2BIG when any of them lies at or beyond the limit (the instruction is
- * longer than the bytes given, or than INSN_MAX_LEN).
- */
-static int take(struct decoder *d, unsigned int n, u64 *v)
-{
-	unsigned int i;
-
-	if (n > d->limit - d->pos)
-		return -E2BIG;
-	*v = 0;
-	for (i = 0; i < n; i++)
-		*v |= (u64)d->bytes[d->pos + i] << (8 * i);
-	d->pos += n;
-	return 0;
-}
-
-static int take_u8(struct decoder *d, u8 *b)
-{
-	u64 v;
-	int ret = take(d, 1, &v);
-
-	if (ret)
-		return ret;
-	*b = (u8)v;
-	return 0;
-}
-
 /* The low size bytes of v, sign-extended to 64 bits. */
 static u64 sign_extend(u64 v, unsigned int size)
 {
@@ -144,33 +82,6 @@ static unsigned int operand_size(const struct decoder *d)
 	if (d->mode == CPU_MODE_16)
 		return d->opsize_pfx ? 4 : 2;
 	return d->opsize_pfx ? 2 : 4;
-}
-
-/* Address size in bytes: 67 selects the other size the mode offers. */
-static unsigned int address_size(const struct decoder *d)
-{
-	switch (d->mode) {
-	case CPU_MODE_64:
-		return d->addrsize_pfx ? 4 : 8;
-	case CPU_MODE_32:
-		return d->addrsize_pfx ? 2 : 4;
-	default:
-		return d->addrsize_pfx ? 4 : 2;
-	}
-}
-
-/* enum insn_seg for a segment-override prefix, INSN_SEG_NONE for other bytes. */
-static enum insn_seg seg_override(u8 b)
-{
-	switch (b) {
-	case PFX_ES: return INSN_SEG_ES;
-	case PFX_CS: return INSN_SEG_CS;
-	case PFX_SS: return INSN_SEG_SS;
-	case PFX_DS: return INSN_SEG_DS;
-	case PFX_FS: return INSN_SEG_FS;
-	case PFX_GS: return INSN_SEG_GS;
-	default: return INSN_SEG_NONE;
-	}
 }
 
 /*
@@ -488,94 +399,6 @@ int insn_decode_mmio(const u8 *bytes, size_t avail, enum cpu_mode mode,
 		return ret;
 	in.len = (u8)d.pos;
 	*out = in;
-	return 0;
-}
-
-static bool is_legacy_prefix(u8 b)
-{
-	return b == PFX_OPSIZE || b == PFX_ADDRSIZE || b == PFX_LOCK || b == PFX_REPNE ||
-	       b == PFX_REP || seg_override(b) != INSN_SEG_NONE;
-}
-
-int insn_intercepted_length(const u8 *bytes, size_t avail, enum cpu_mode mode)
-{
-	struct decoder d = { .bytes = bytes, .limit = MIN(avail, (size_t)INSN_MAX_LEN) };
-	u8 op, op2, modrm;
-
-	for (; d.pos < d.limit; d.pos++)
-		if (!is_legacy_prefix(bytes[d.pos]) &&
-		    !(mode == CPU_MODE_64 && (bytes[d.pos] & REX_HI_MASK) == REX_HI))
-			break;
-	if (take_u8(&d, &op))
-		return -EINVAL;
-	switch (op) {
-	case 0xf4:			/* HLT */
-	case 0xec: case 0xed:		/* IN from DX */
-	case 0xee: case 0xef:		/* OUT to DX */
-		return (int)d.pos;
-	case 0xe4: case 0xe5:		/* IN imm8 */
-	case 0xe6: case 0xe7:		/* OUT imm8 */
-		return take_u8(&d, &modrm) ? -EINVAL : (int)d.pos;
-	case OP_ESCAPE_0F:
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (take_u8(&d, &op2))
-		return -EINVAL;
-	switch (op2) {
-	case 0xa2:			/* CPUID */
-	case 0x30: case 0x32:		/* WRMSR, RDMSR */
-	case 0x08: case 0x09:		/* INVD, WBINVD */
-		return (int)d.pos;
-	case 0x01:			/* VMCALL, VMMCALL, XSETBV ...: register forms */
-		return !take_u8(&d, &modrm) && modrm >= 0xc0 ? (int)d.pos : -EINVAL;
-	}
-	return -EINVAL;
-}
-
-int insn_decode_string_io(const u8 *bytes, size_t avail, enum cpu_mode mode,
-			  struct string_io_insn *out)
-{
-	struct decoder d = { .bytes = bytes, .limit = MIN(avail, (size_t)INSN_MAX_LEN),
-			     .mode = mode };
-	enum insn_seg seg = INSN_SEG_NONE;
-	bool rep = false;
-	u8 op;
-
-	for (; d.pos < d.limit; d.pos++) {
-		u8 b = bytes[d.pos];
-
-		if (mode == CPU_MODE_64 && (b & REX_HI_MASK) == REX_HI)
-			continue;	/* REX.W does not widen INS/OUTS */
-		if (b == PFX_LOCK)
-			return -EINVAL;		/* #UD on the CPU */
-		if (b == PFX_REP || b == PFX_REPNE)
-			rep = true;		/* both repeat INS/OUTS */
-		else if (b == PFX_OPSIZE)
-			d.opsize_pfx = true;
-		else if (b == PFX_ADDRSIZE)
-			d.addrsize_pfx = true;
-		else if (seg_override(b) != INSN_SEG_NONE)
-			seg = seg_override(b);
-		else
-			break;
-	}
-	if (take_u8(&d, &op))
-		return -E2BIG;
-	if (op < 0x6c || op > 0x6f)
-		return -EOPNOTSUPP;
-	out->len = (u8)d.pos;
-	out->in = op <= 0x6d;
-	out->size = !(op & 1) ? 1 : (mode == CPU_MODE_16) == d.opsize_pfx ? 4 : 2;
-	out->addr_size = (u8)address_size(&d);
-	out->rep = rep;
-	/* INS writes ES:rDI whatever the prefixes; OUTS reads DS:rSI, or the
-	 * override's segment (in 64-bit mode only FS and GS have a base). */
-	if (out->in)
-		out->seg = INSN_SEG_ES;
-	else
-		out->seg = seg == INSN_SEG_NONE ? INSN_SEG_DS : seg;
 	return 0;
 }
 

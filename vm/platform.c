@@ -6,8 +6,9 @@
  * with the largest pages the slots allow -- except the hypervisor's own
  * memory (the pool and the relocated image): every page of it maps one
  * scratch page of the guest's own (all ones until the guest writes there),
- * so whatever instruction, width or device touches it, the access is the
- * CPU's to perform on that page and never reaches the hypervisor's memory.
+ * so whatever instruction or width touches it, the access is the CPU's to
+ * perform on that page and never reaches the hypervisor's memory
+ * (vm/platform_mem.c).
  *
  * After the launch the hypervisor runs only on VM exits, on its own stack
  * and its own page tables, with interrupts off; the guest keeps the
@@ -36,14 +37,10 @@
 #include "lock.h"
 #include "errcode.h"
 #include "lib/printk.h"
-#include "lib/ratelimit.h"
 #include "lib/string.h"
-#include "mm/mm_hooks.h"
 #include "mm/page_alloc.h"
 
 #define HOST_STACK_ORDER 4	/* 64 KiB */
-
-extern char __image_base[], __image_end[];
 
 #define KBC_COMMAND 0x64
 #define KBC_PULSE_RESET 0xfe
@@ -71,19 +68,6 @@ static struct mtrr_state mtrr;
 /* The configuration the TDP leaves follow: mtrr as of its last enabled state. */
 static struct mtrr_state mtrr_map;
 static spinlock_t mtrr_lock = SPINLOCK_INIT;
-/*
- * The hypervisor's memory as the guest sees it: the ranges, the scratch
- * page each of their frames maps, the log lines of the pages the guest
- * touches (a page is mapped at its first touch, later accesses are the
- * CPU's own) and their count.
- */
-struct hv_range {
-	u64 base, size;
-};
-static struct hv_range hidden[2];
-static u8 *scratch;
-static struct ratelimit hole_log = RATELIMIT_INIT(5000, 10);
-static u64 hole_pages;
 
 
 static const char *const exit_names[VMEXIT_NR] = {
@@ -111,10 +95,9 @@ static void platform_stats(const char *why)
 	pr_info("platform: %s (on cpu%u): %llu exits, %llu TDP faults, %u CPU%s as guest%s\n",
 		why, this_cpu_id(), (unsigned long long)s->exits,
 		(unsigned long long)s->tdp_faults, n, n == 1 ? "" : "s", n == 1 ? "" : "s");
-	if (__atomic_load_n(&hole_pages, __ATOMIC_RELAXED))
+	if (platform_hidden_pages())
 		pr_info("platform: the guest touched %llu pages of hypervisor memory, each given the "
-			"scratch page\n",
-			(unsigned long long)__atomic_load_n(&hole_pages, __ATOMIC_RELAXED));
+			"scratch page\n", (unsigned long long)platform_hidden_pages());
 	for (i = 0; i < NR_CPUS && n > 1; i++)
 		if (__atomic_load_n(&is_guest[i], __ATOMIC_ACQUIRE))
 			pr_info("platform:   cpu%u: %llu exits, %llu TDP faults, %llu INIT, %llu "
@@ -357,48 +340,11 @@ static void platform_init_signal(struct vcpu *v)
 	platform_reset("INIT on the boot CPU, resetting the machine");
 }
 
-/*
- * The guest touched a page of the hypervisor's memory: it now maps the
- * scratch page.  Logged -- but a guest can touch thousands, so at most 10
- * lines each 5 s, the rest counted (and the total given with the
- * statistics).
- */
-static void platform_scratch_mapped(struct vcpu *v, gpa_t gpa, u32 access)
-{
-	u32 missed;
-
-	__atomic_add_fetch(&hole_pages, 1, __ATOMIC_RELAXED);
-	if (!ratelimit_ok(&hole_log, ns_since_boot(), &missed))
-		return;
-	if (missed)
-		pr_warn("platform: %u more pages of hypervisor memory touched by the guest, not "
-			"logged\n", missed);
-	pr_warn("platform: guest %s hypervisor memory at 0x%llx (cpu%u, RIP 0x%llx): given the "
-		"scratch page\n", access & TDP_ACC_X ? "fetch from" : access & TDP_ACC_W ?
-		"write to" : "read of", (unsigned long long)gpa, v->id,
-		(unsigned long long)virt->get_rip(v));
-}
-
-/* The platform VM may learn where the hypervisor is (it cannot reach it). */
-static s64 hc_hv_memory(struct vcpu *v, gpa_t gpa)
-{
-	struct hc_hv_memory out = { 0 };
-	unsigned int i;
-
-	_Static_assert(ARRAY_SIZE(hidden) <= ARRAY_SIZE(out.range), "struct hc_hv_memory too small");
-	for (i = 0; i < ARRAY_SIZE(hidden); i++) {
-		out.range[out.count].base = hidden[i].base;
-		out.range[out.count].size = hidden[i].size;
-		out.count++;
-	}
-	return vm_write_gpa(v->vm, gpa, &out, sizeof(out)) ? -EFAULT : 0;
-}
-
 static int platform_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64 *ret)
 {
 	if (nr != HC_HV_MEMORY)
 		return -ENOSYS;
-	*ret = hc_hv_memory(v, v->gpr[GPR_RBX]);
+	*ret = platform_hc_hv_memory(v, v->gpr[GPR_RBX]);
 	return 0;
 }
 
@@ -414,49 +360,6 @@ static const struct vm_kind_ops platform_kind = {
 	.init_signal = platform_init_signal,
 	.scratch_mapped = platform_scratch_mapped,
 };
-
-/*
- * Identity slots for [0, end), around the hypervisor's ranges (scratch
- * slots) and the device dev (when not NULL).
- */
-static int add_identity_slots(u64 end, struct vm_mmio_dev *dev)
-{
-	struct hv_range gaps[ARRAY_SIZE(hidden) + 1], t;
-	unsigned int n = 0, i, j;
-	u64 at = 0;
-
-	for (i = 0; i < ARRAY_SIZE(hidden); i++)
-		gaps[n++] = hidden[i];
-	if (dev)
-		gaps[n++] = (struct hv_range){ dev->base, dev->size };
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && gaps[j].base < gaps[j - 1].base; j--) {
-			t = gaps[j];
-			gaps[j] = gaps[j - 1];
-			gaps[j - 1] = t;
-		}
-	for (i = 0; i <= n; i++) {
-		u64 stop = i < n ? gaps[i].base : end;
-
-		if (stop < at)
-			return -EINVAL;	/* overlapping ranges */
-		if (stop > at && !vm_add_slot(&pvm, gpa_to_gfn(at), gpa_to_gfn(stop - at),
-					      hpa_to_pfn(at), 0))
-			return -ENOSPC;
-		if (i == n)
-			break;
-		if (dev && gaps[i].base == dev->base) {
-			if (vm_add_mmio(&pvm, dev))
-				return -ENOSPC;
-		} else if (!vm_add_slot(&pvm, gpa_to_gfn(gaps[i].base), gpa_to_gfn(gaps[i].size),
-					hpa_to_pfn(mm_virt_to_phys(scratch)), MM_SLOT_SCRATCH)) {
-			return -ENOSPC;
-		}
-		at = gaps[i].base + gaps[i].size;
-	}
-	return 0;
-}
-
 
 /*
  * Runs this CPU's platform vCPU for good.  A dead platform VM is a dead
@@ -546,20 +449,11 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	/* The MSRs whose writes exit: this CPU's MTRRs. */
 	nmsr_write_exits = mtrr_msr_list(&mtrr, msr_write_exits, ARRAY_SIZE(msr_write_exits));
 	nmtrr_msrs = nmsr_write_exits;
-	hidden[0].base = hv_pool.base;
-	hidden[0].size = hv_pool.npages << PAGE_SHIFT;
-	hidden[1].base = (uintptr_t)__image_base;
-	hidden[1].size = ALIGN_UP((u64)((uintptr_t)__image_end - (uintptr_t)__image_base), PAGE_SIZE);
-	/* The guest's page in their place (it comes from the pool: hidden too). */
-	scratch = alloc_pages(0);
-	if (!scratch)
-		return -ENOMEM;
-	memset(scratch, 0xff, PAGE_SIZE);
 	smp_guests = smp;
 	if (smp)	/* every CPU a guest: the guests' INIT/SIPI go through us */
 		apic = platform_ipi_setup(pvcpus, is_guest, phys_bits, msr_write_exits,
 					  &nmsr_write_exits, ARRAY_SIZE(msr_write_exits));
-	err = add_identity_slots(1ULL << phys_bits, apic);
+	err = platform_mem_setup(&pvm, 1ULL << phys_bits, apic);
 	if (!err)
 		err = platform_prepare_cpu(0);
 	host_cr3 = host_pt_build(phys_bits);
@@ -575,12 +469,7 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	add_power_ports();
 	pr_info("platform: power-off ports 0x%x/0x%x, reset port 0x%x=0x%x (ACPI FADT)\n",
 		power.pm1a_cnt, power.pm1b_cnt, power.reset_port, power.reset_value);
-	pr_info("platform: hiding [0x%llx-0x%llx] and [0x%llx-0x%llx] from the guest (scratch "
-		"page at 0x%llx)\n", (unsigned long long)hidden[0].base,
-		(unsigned long long)(hidden[0].base + hidden[0].size - 1),
-		(unsigned long long)hidden[1].base,
-		(unsigned long long)(hidden[1].base + hidden[1].size - 1),
-		(unsigned long long)mm_virt_to_phys(scratch));
+	platform_mem_print();
 	*out = launch[0];
 	return 0;
 }

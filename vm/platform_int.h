@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What vm/platform.c and vm/platform_smp.c share. */
+/* What vm/platform*.c share. */
 #ifndef TDPVISOR_VM_PLATFORM_INT_H
 #define TDPVISOR_VM_PLATFORM_INT_H
 
@@ -14,6 +14,22 @@ int platform_prepare_cpu(unsigned int id);
 struct platform_launch_args *platform_cpu_ready(void);
 /* True once CPU id's vCPU has been made and runs. */
 bool platform_cpu_is_guest(unsigned int id);
+
+/* vm/platform_mem.c: the platform VM's memory slots and hidden ranges. */
+struct vm;
+struct vm_mmio_dev;
+struct vcpu;
+/* Slots of [0, end): identity, the hypervisor's ranges as scratch slots,
+ * and dev (when not NULL).  0 or <0. */
+int platform_mem_setup(struct vm *vm, u64 end, struct vm_mmio_dev *dev);
+/* The log line that says what is hidden, and where the scratch page is. */
+void platform_mem_print(void);
+/* The kind's scratch_mapped(): a first touch of a hidden page. */
+void platform_scratch_mapped(struct vcpu *v, gpa_t gpa, u32 access);
+/* HC_HV_MEMORY: the hidden ranges, written to guest-physical gpa. */
+s64 platform_hc_hv_memory(struct vcpu *v, gpa_t gpa);
+/* Pages of the hidden ranges the guest has touched so far. */
+u64 platform_hidden_pages(void);
 
 /* vm/platform_ipi.c: INIT and SIPI between the platform VM's CPUs. */
 struct vm_mmio_dev;
