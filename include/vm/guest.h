@@ -26,6 +26,9 @@ struct guest_shared {
 	/* db_expected: a #DB is recorded (RIP, DR6), TF cleared, and the
 	 * guest goes on; otherwise a #DB is an unexpected exception. */
 	u64 db_expected, db_count, db_rip, db_dr6;
+	/* resume_rip non-zero: any exception returns there at CPL 0 with
+	 * RSP = resume_rsp and RAX = vector + 1 (vm/guest_fuzz.asm). */
+	u64 resume_rip, resume_rsp;
 };
 
 typedef void (*guest_fn)(struct guest_shared *sh);
