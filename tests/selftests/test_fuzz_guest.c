@@ -557,9 +557,9 @@ static void gen_smc(struct gen *g, struct fuzz_op *op)
 
 /*
  * A DR7 value: enable bits, GD, or bits 63:32 (#GP); breakpoint types and
- * lengths stay 0.  A guest's MOV to DR7 with any of bits 31:16 set crashes
- * QEMU 7.2's TCG under SVM (a segmentation fault of the emulator, seen
- * with DR7 = 0x80000000 and 0xc0000000).
+ * lengths stay 0: a guest's MOV to DR7 with them set crashes QEMU 7.2's
+ * TCG under SVM (a segmentation fault of the emulator, seen with DR7 =
+ * 0x80000000 and 0xc0000000).
  */
 static u64 gen_dr7(struct gen *g)
 {
