@@ -439,6 +439,8 @@ static void gen_memory(struct gen *g, struct fuzz_op *op)
 	bool checked;
 
 	op->kind = FOP_LOAD8 + below(&g->rng, FOP_STORE_LOAD - FOP_LOAD8 + 1);
+	if (op->kind == FOP_RMW && !one_in(&g->rng, 4))
+		op->kind = FOP_STORE_LOAD;	/* ADD to the device kills the VM: rarer */
 	w = op->kind == FOP_STORE_LOAD ? widths[below(&g->rng, 4)] :
 	    op->kind == FOP_RMW ? 4 : widths[(op->kind - FOP_LOAD8) % 4];
 	gen_target(g, op, w, &checked);
@@ -511,7 +513,7 @@ static void gen_smc(struct gen *g, struct fuzz_op *op)
 	static const u64 io_ops[] = { 0xec, 0xed, 0xee, 0xef };
 	struct code c = { .b = op->code };
 	u32 marker = (u32)rnd(&g->rng) | 1;
-	bool checked = true;
+	bool device;	/* the marker is checked either way, when nothing faulted */
 
 	op->flags = FUZZ_CHECK_R0;
 	switch (below(&g->rng, 8)) {
@@ -543,7 +545,7 @@ static void gen_smc(struct gen *g, struct fuzz_op *op)
 		EMIT(&c, 0x0f, one_in(&g->rng, 2) ? 0x08 : 0x09);	/* INVD, WBINVD */
 		break;
 	default:
-		gen_target(g, op, 8, &checked);
+		gen_target(g, op, 8, &device);
 		op->a[0] &= ~7ULL;
 		emit_mmio_insn(g, &c);
 	}
@@ -552,7 +554,6 @@ static void gen_smc(struct gen *g, struct fuzz_op *op)
 	c.b[c.n + 4] = 0xc3;					/* RET */
 	op->code_len = c.n + 5;
 	op->expect = marker;
-	(void)checked;
 }
 
 /*
