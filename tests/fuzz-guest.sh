@@ -56,7 +56,7 @@ bochs)
 	exit 2
 	;;
 esac
-tr -d '\r' < "$log" | grep -a -E 'fuzz: |ok [0-9]+ fuzz_guest|# fuzz_guest|Kernel panic|PANIC' |
+tr -d '\r' < "$log" | grep -a -E '\] fuzz: |ok [0-9]+ fuzz_guest|# fuzz_guest|Kernel panic|PANIC' |
 	sed 's/^\[[ 0-9.]*\] //'
 if [ "$st" -ne 0 ]; then
 	echo "fuzz-guest: the $emu run ended with status $st (log: $log)"
