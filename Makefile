@@ -6,6 +6,7 @@
 #   make debug      QEMU waiting for gdb; see build/gdbinit
 #   make usb        build/hv-usb.img for a USB stick
 #   make bench      benchmarks (figures and ratios)
+#   make fuzz-guest random hostile guests: SECONDS=N [SEED=S] [EMU=qemu|bochs]
 #   make V=1        show the commands
 # Each folder lists its objects once, in its build.mk.
 
@@ -56,7 +57,7 @@ include boot/build.mk arch/build.mk lib/build.mk mm/build.mk tests/build.mk
 HV_OBJS := $(addprefix $(BUILD)/hv/,$(hv-y))
 HOST_OBJS := $(addprefix $(BUILD)/host/,$(host-y) $(host-test-y))
 
-.PHONY: all clean test host-test run run-bochs debug usb bench deps-build deps-emu \
+.PHONY: all clean test host-test run run-bochs debug usb bench fuzz-guest deps-build deps-emu \
 	test-linux-bochs
 all: $(BUILD)/hv.efi
 
@@ -116,6 +117,12 @@ test: deps-emu
 
 bench: deps-emu
 	$(Q)tests/bench/run-bench.sh
+
+# The random-guest fuzzer for SECONDS in one emulator (tests/README.md).
+SECONDS ?= 60
+EMU ?= qemu
+fuzz-guest: deps-emu
+	$(Q)tests/fuzz-guest.sh --seconds $(SECONDS) --emu $(EMU) $(if $(SEED),--seed $(SEED))
 
 # Linux under the Intel platform VM in Bochs: slow, so not in make test.
 test-linux-bochs: deps-emu

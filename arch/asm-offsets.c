@@ -9,6 +9,8 @@
 #include "arch/exception.h"
 #include "vm/gpr.h"
 #include "vm/guest.h"
+#include "vm/guest_fuzz.h"
+#include "vm/test_vm.h"
 #include "vm/platform.h"
 #include "vm/vm.h"
 #include "vmx/vmcs.h"
@@ -41,6 +43,24 @@ void asm_offsets(void)
 	OFFSET(GUEST_SIO_PTR, struct guest_sio, ptr);
 	OFFSET(GUEST_SIO_COUNT, struct guest_sio, count);
 	OFFSET(GUEST_SIO_BACKWARDS, struct guest_sio, backwards);
+	OFFSET(GUEST_SHARED_RESUME_RIP, struct guest_shared, resume_rip);
+	OFFSET(GUEST_SHARED_RESUME_RSP, struct guest_shared, resume_rsp);
+	DEFINE(TEST_VM_SHARED, TEST_VM_SHARED_GPA);
+
+	/* the guest fuzzer's operations (vm/guest_fuzz.h) */
+	OFFSET(FUZZ_OP_A0, struct fuzz_op, a[0]);
+	OFFSET(FUZZ_OP_A1, struct fuzz_op, a[1]);
+	OFFSET(FUZZ_OP_A2, struct fuzz_op, a[2]);
+	OFFSET(FUZZ_OP_A3, struct fuzz_op, a[3]);
+	OFFSET(FUZZ_OP_A4, struct fuzz_op, a[4]);
+	OFFSET(FUZZ_OP_R0, struct fuzz_op, r[0]);
+	OFFSET(FUZZ_OP_R1, struct fuzz_op, r[1]);
+	OFFSET(FUZZ_OP_R2, struct fuzz_op, r[2]);
+	OFFSET(FUZZ_OP_R3, struct fuzz_op, r[3]);
+	OFFSET(FUZZ_OP_CODE, struct fuzz_op, code);
+	OFFSET(FUZZ_OP_CODE_LEN, struct fuzz_op, code_len);
+	DEFINE(FUZZ_CODE_GPA, FUZZ_ARENA_GPA + FUZZ_CODE_OFFSET);
+	DEFINE(FUZZ_SCRATCH, FUZZ_SCRATCH_VA);
 
 	/* indexes of the guest register array (vm/gpr.h) */
 	DEFINE(GPR_RAX, GPR_RAX);

@@ -198,6 +198,24 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 					 "got '%s'", val ? val : "");
 		else
 			strscpy(o->ktest_skip, val, sizeof(o->ktest_skip));
+	} else if (!strcmp(key, "fuzz_seed")) {
+		if (!val || parse_u64(val, &n))
+			cmdline_complain(o, "fuzz_seed: expected a 64-bit number, got '%s'",
+					 val ? val : "");
+		else
+			o->fuzz.seed = n, o->fuzz.seed_set = true;
+	} else if (!strcmp(key, "fuzz_seconds")) {
+		if (!val || parse_u64(val, &n) || !n || n > FUZZ_SECONDS_MAX)
+			cmdline_complain(o, "fuzz_seconds: expected 1..%u, got '%s'",
+					 FUZZ_SECONDS_MAX, val ? val : "");
+		else
+			o->fuzz.seconds = n;
+	} else if (!strcmp(key, "fuzz_iters")) {
+		if (!val || parse_u64(val, &n) || !n || n > FUZZ_ITERS_MAX)
+			cmdline_complain(o, "fuzz_iters: expected 1..%llu, got '%s'",
+					 FUZZ_ITERS_MAX, val ? val : "");
+		else
+			o->fuzz.iters = n;
 	} else if (!strcmp(key, "bench")) {
 		if (!val || !*val || strlen(val) >= sizeof(o->bench) || !valid_filter(val))
 			cmdline_complain(o, "bench: expected 'all' or a benchmark-name prefix, "

@@ -275,6 +275,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 
 	if (opts.ktest[0]) {
 		ktest_set_skips(opts.ktest_skip);
+		ktest_set_fuzz(&opts.fuzz);
 		unsigned int kfailed = ktest_run(opts.ktest, &passed);
 
 		pr_info("ktest: %u passed, %u failed\n", passed, kfailed);

@@ -11,6 +11,17 @@ extern const struct ktest *const __start_ktest_cases[];
 extern const struct ktest *const __stop_ktest_cases[];
 
 static const char *skips = "";
+static struct ktest_fuzz fuzz;
+
+void ktest_set_fuzz(const struct ktest_fuzz *f)
+{
+	fuzz = *f;
+}
+
+const struct ktest_fuzz *ktest_fuzz(void)
+{
+	return &fuzz;
+}
 
 void ktest_set_skips(const char *comma_separated)
 {

@@ -30,6 +30,16 @@ void guest_exception_dispatch(struct exc_frame *f)
 
 	sh->exc_count++;
 	sh->last_vector = f->vector;
+	if (sh->resume_rip) {
+		/* guest_fuzz_run(): the op ends here, whatever it was doing */
+		f->rax = f->vector + 1;
+		f->rip = sh->resume_rip;
+		f->rsp = sh->resume_rsp;
+		f->cs = KERNEL_CS;
+		f->ss = KERNEL_SS;
+		f->rflags = (f->rflags & X86_RFLAGS_IF) | X86_RFLAGS_FIXED;
+		return;
+	}
 	if (f->vector == UD_VECTOR && (f->cs & 3) == 3 && sh->user_rip) {
 		/* guest_user_hypercall(): back to CPL 0 where it left off */
 		sh->ud_count++;

@@ -70,17 +70,6 @@ static struct mtrr_state mtrr_map;
 static spinlock_t mtrr_lock = SPINLOCK_INIT;
 
 
-static const char *const exit_names[VMEXIT_NR] = {
-	[VMEXIT_TDP_FAULT] = "tdp-fault", [VMEXIT_CPUID] = "cpuid", [VMEXIT_HLT] = "hlt",
-	[VMEXIT_HYPERCALL] = "hypercall", [VMEXIT_MSR_READ] = "rdmsr",
-	[VMEXIT_MSR_WRITE] = "wrmsr", [VMEXIT_IO] = "io", [VMEXIT_VIRT_INSN] = "virt-insn",
-	[VMEXIT_SHUTDOWN] = "shutdown",
-	[VMEXIT_INTR] = "interrupt", [VMEXIT_ENTRY_FAILED] = "entry-failed",
-	[VMEXIT_XSETBV] = "xsetbv", [VMEXIT_INVD] = "invd", [VMEXIT_CR_ACCESS] = "cr-access",
-	[VMEXIT_NMI] = "nmi", [VMEXIT_INIT] = "init",
-	[VMEXIT_UNKNOWN] = "unknown",
-};
-
 /*
  * Exits per reason, TDP faults, and how the guest's RAM got mapped: the
  * whole VM's, then each CPU's when there are several.
@@ -107,7 +96,7 @@ static void platform_stats(const char *why)
 				(unsigned long long)platform_ipi_sipis(i));
 	for (r = 1; r < VMEXIT_NR; r++)
 		if (s->by_reason[r])
-			pr_info("platform:   exits %-12s %llu\n", exit_names[r],
+			pr_info("platform:   exits %-12s %llu\n", vm_exit_name(r),
 				(unsigned long long)s->by_reason[r]);
 	pr_info("platform: mapped on demand: %llu GiB in 1 GiB pages, %llu MiB in 2 MiB pages, "
 		"%llu KiB in 4 KiB pages\n", (unsigned long long)s->maps_by_level[3],

@@ -143,6 +143,18 @@ int test_vm_map_guest(struct test_vm *t, gpa_t gpa, u64 bytes)
 	return 0;
 }
 
+gpa_t test_vm_pde_gpa(struct test_vm *t, u64 va)
+{
+	u64 e = sys_ptr(t, TEST_VM_SYS_GPA + SYS_PML4)[(va >> 39) & 511];
+
+	if (!(e & PTE_P))
+		return 0;
+	e = sys_ptr(t, e & PTE_ADDR)[(va >> 30) & 511];
+	if (!(e & PTE_P))
+		return 0;
+	return (e & PTE_ADDR) + 8 * ((va >> 21) & 511);
+}
+
 /* GDT: null, 64-bit code, data, a 16-byte TSS descriptor, then CPL 3 data
  * (0x2b) and 64-bit code (0x33). */
 static void build_gdt(struct test_vm *t)

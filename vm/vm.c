@@ -38,6 +38,22 @@ void vm_destroy(struct vm *vm)
 	virt->vm_destroy(vm);
 }
 
+static const char *const exit_names[VMEXIT_NR] = {
+	[VMEXIT_TDP_FAULT] = "tdp-fault", [VMEXIT_CPUID] = "cpuid", [VMEXIT_HLT] = "hlt",
+	[VMEXIT_HYPERCALL] = "hypercall", [VMEXIT_MSR_READ] = "rdmsr",
+	[VMEXIT_MSR_WRITE] = "wrmsr", [VMEXIT_IO] = "io", [VMEXIT_VIRT_INSN] = "virt-insn",
+	[VMEXIT_SHUTDOWN] = "shutdown",
+	[VMEXIT_INTR] = "interrupt", [VMEXIT_ENTRY_FAILED] = "entry-failed",
+	[VMEXIT_XSETBV] = "xsetbv", [VMEXIT_INVD] = "invd", [VMEXIT_CR_ACCESS] = "cr-access",
+	[VMEXIT_NMI] = "nmi", [VMEXIT_INIT] = "init",
+	[VMEXIT_UNKNOWN] = "unknown",
+};
+
+const char *vm_exit_name(enum vm_exit_reason r)
+{
+	return r < VMEXIT_NR && exit_names[r] ? exit_names[r] : "none";
+}
+
 void vm_kill(struct vm *vm, const char *fmt, ...)
 {
 	va_list ap;

@@ -153,8 +153,9 @@ int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 	for (i = 0; i < cfg->nmsr_write_exits; i++)
 		msr_bitmap_intercept(s->msr_bitmap, cfg->msr_write_exits[i], false, true);
 	/* With "unrestricted guest" the guest may leave paging and protected mode. */
-	s->cr0_mask = (caps->cr0_fixed0 | ~caps->cr0_fixed1) &
-		      ~((k.sec & SEC_UNRESTRICTED_GUEST) ? X86_CR0_PE | X86_CR0_PG : 0);
+	s->cr0_mask = ((caps->cr0_fixed0 | ~caps->cr0_fixed1) &
+		       ~((k.sec & SEC_UNRESTRICTED_GUEST) ? X86_CR0_PE | X86_CR0_PG : 0)) |
+		      VMX_CR0_HOST_OWNED;
 	s->cr4_mask = caps->cr4_fixed0 | ~caps->cr4_fixed1;
 	vmx_set_controls(s, (u16)v->vm->asid, &k);
 	vmcs_write64(IO_BITMAP_A, pa_of(s->io_bitmap[0]));

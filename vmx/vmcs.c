@@ -285,7 +285,7 @@ int vmx_vcpu_init_boot(struct vcpu *v, const struct vcpu_boot *b)
 		return -ENOMEM;
 	/* Test VMs reach no host MSR: intercept every read and write. */
 	memset(s->msr_bitmap, 0xff, PAGE_SIZE);
-	s->cr0_mask = caps->cr0_fixed0 | ~caps->cr0_fixed1;
+	s->cr0_mask = caps->cr0_fixed0 | ~caps->cr0_fixed1 | VMX_CR0_HOST_OWNED;
 	s->cr4_mask = caps->cr4_fixed0 | ~caps->cr4_fixed1;
 	vmx_set_controls(s, (u16)v->vm->asid, &vmx_this()->ctls);
 	vmx_set_host_state();

@@ -17,6 +17,7 @@
 #define TDPVISOR_VMX_VMX_INT_H
 
 #include "types.h"
+#include "arch/cr.h"
 #include "arch/percpu.h"
 #include "arch/x86.h"
 #include "mm/tdp_mmu.h"
@@ -51,6 +52,15 @@ struct vmx_cpu {
 struct vmx_vm {
 	struct vcpu *vcpus[TDP_MAX_VCPUS];	/* whose PML logs a harvest drains */
 };
+
+/*
+ * CR0 bits the host always owns.  VM entry loads neither CD nor NW from
+ * the guest-state field and VM exit loads neither from HOST_CR0 (SDM vol.
+ * 3C 27.3.2.1, 28.5.1): a guest allowed to write them would change the
+ * physical CR0 that the hypervisor keeps after the exit.  Guarded, the
+ * guest's values live in the read shadow; its caches stay on.
+ */
+#define VMX_CR0_HOST_OWNED (X86_CR0_CD | X86_CR0_NW)
 
 struct vmx_vcpu {
 	void *vmcs;

@@ -28,6 +28,7 @@
 #define X86_CR4_SMAP BIT_ULL(21)
 #define X86_CR4_PKE BIT_ULL(22)
 
+#define X86_RFLAGS_FIXED BIT_ULL(1)	/* reads as 1 */
 #define X86_RFLAGS_TF BIT_ULL(8)
 #define X86_RFLAGS_IF BIT_ULL(9)
 #define X86_RFLAGS_DF BIT_ULL(10)

@@ -16,6 +16,7 @@
 
 #include "types.h"
 #include "compiler.h"
+#include "lib/ktest.h"
 
 #define CMDLINE_MAX 1024
 #define CMDLINE_MAX_CONSOLES 4
@@ -23,6 +24,8 @@
 #define HVMEM_DEFAULT (64ULL << 20)
 #define HVMEM_MIN (8ULL << 20)
 #define HVMEM_MAX (16ULL << 30)
+#define FUZZ_SECONDS_MAX 86400U	/* fuzz_seconds=: up to a day */
+#define FUZZ_ITERS_MAX 1000000000ULL
 
 enum console_kind { CONSOLE_UART, CONSOLE_EFI, CONSOLE_NONE };
 
@@ -42,6 +45,7 @@ struct hv_options {
 	char ktest[64];		/* in-hypervisor unit tests to run; "" = none */
 	char bench[64];		/* in-hypervisor benchmarks to run; "" = none */
 	char ktest_skip[64];	/* comma-separated sub-cases the tests leave out */
+	struct ktest_fuzz fuzz;	/* fuzz_seed=, fuzz_seconds=, fuzz_iters= */
 	enum exit_mode exit;
 	/* hvprobe: as a guest of tdpvisor, try to reach the hypervisor's memory */
 	bool hvprobe;

@@ -115,4 +115,19 @@ bool ktest_streq(const char *a, const char *b);
 void ktest_set_skips(const char *comma_separated);
 bool ktest_subcase_skipped(struct ktest_ctx *t, const char *subcase);
 
+/*
+ * What the randomized tests run (fuzz_seed=, fuzz_seconds=, fuzz_iters= on
+ * the command line): a zero field, or seed_set false, leaves the test's own
+ * fixed default, so that ktest=all stays a short, reproducible pass.
+ */
+struct ktest_fuzz {
+	u64 seed;
+	bool seed_set;
+	u64 seconds;	/* run for this long (0: by iterations) */
+	u64 iters;	/* this many rounds (a test says what a round is) */
+};
+
+void ktest_set_fuzz(const struct ktest_fuzz *f);
+const struct ktest_fuzz *ktest_fuzz(void);
+
 #endif

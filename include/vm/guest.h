@@ -31,6 +31,9 @@ struct guest_shared {
 	 * CR2, RIP) and the guest goes on there, once; otherwise it is an
 	 * unexpected exception. */
 	u64 fault_resume, fault_vector, fault_error, fault_cr2, fault_rip;
+	/* resume_rip non-zero: any exception returns there at CPL 0 with
+	 * RSP = resume_rsp and RAX = vector + 1 (vm/guest_fuzz.asm). */
+	u64 resume_rip, resume_rsp;
 };
 
 typedef void (*guest_fn)(struct guest_shared *sh);

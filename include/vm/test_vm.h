@@ -49,6 +49,9 @@ void *test_vm_add_memory(struct test_vm *t, gpa_t gpa, u64 bytes, u32 flags,
 			 struct mm_slot **slot);
 /* Maps gpa..gpa+bytes in the guest's page tables only (no memory behind). */
 int test_vm_map_guest(struct test_vm *t, gpa_t gpa, u64 bytes);
+/* The GPA of the page-directory entry that maps va (a 2 MiB page, as
+ * test_vm_map_guest() makes them), or 0 when no table reaches it. */
+gpa_t test_vm_pde_gpa(struct test_vm *t, u64 va);
 void test_vm_destroy(struct test_vm *t);
 /* Runs until the next event; logs assertion failures and deaths. */
 enum vcpu_event_type test_vm_run(struct test_vm *t);

@@ -317,6 +317,8 @@ void vm_flush_remote_tlbs(struct vm *vm);
  * CPU an NMI (its NMI exits must be on; the exit takes the mark back). */
 void vcpu_kick(struct vcpu *v, unsigned int cpu);
 
+/* A short name of an exit reason ("cpuid", "tdp-fault"), for reports. */
+const char *vm_exit_name(enum vm_exit_reason r);
 /* The VM's statistics: its vCPUs' counters summed (a destroyed vCPU's stay). */
 struct vm_stats vm_stats(const struct vm *vm);
 /* Marks the VM dead with a logged reason; its vCPUs stop at the next exit.

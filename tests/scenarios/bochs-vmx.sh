@@ -15,6 +15,8 @@ scenario_bochs_vmx() {
 	expect bochs "host descriptor tables with a non-zero TR" "$log" 'desc: .*TR 0x[1-9a-f]'
 	expect bochs "returns to the firmware" "$log" 'returning to the firmware'
 	expect bochs "tigerlake: dirty logging uses PML" "$log" 'cpu0: VMX: dirty logging uses PML'
+	expect bochs "fuzz_guest: random guests ran ops, the hypervisor went on" "$log" \
+		'fuzz: seed 0x5eed \(fuzz_seed=0x5eed replays it\): [0-9]+ VMs, [1-9][0-9]* ops'
 	ktap bochs bochs "$log"
 
 	for mode in dbit wp; do

@@ -11,6 +11,10 @@
  *   - hypercalls with unknown numbers, bad pointers, huge lengths, or from
  *     CPL 3 fail (error or #UD) and write nothing outside the guest buffer.
  *
+ * bad_guest_cr0_cache_bits: a guest that disables its caches (CR0.CD, and
+ * CD with NW) does it for itself: the host's CR0 is the same after the
+ * exits that follow.
+ *
  * hv_memory_hidden: a test VM reaches no page of the hypervisor's pool,
  * whatever GPA it tries.
  */
@@ -19,6 +23,9 @@
 #include "lib/string.h"
 #include "mm/mm_hooks.h"
 #include "mm/page_alloc.h"
+#include "arch/cr.h"
+#include "arch/x86.h"
+#include "vm/guest_fuzz.h"
 #include "vm/test_vm.h"
 
 #define BG_UNBACKED_GPA 0x700000000ULL
@@ -199,6 +206,40 @@ KTEST(bad_guest)
 		test_vm_destroy(&tvm);
 	}
 	KT_EXPECT_EQ(t, page_pool_used(&hv_pool), used);
+}
+
+/* CR0 ^= each value in sh->arg[0..1] (the fuzzer's primitive), a SYNC after each. */
+static void guest_cr0_cache_bits(struct guest_shared *sh)
+{
+	struct fuzz_op op = { .kind = FOP_CR0_XOR };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		op.a[0] = sh->arg[i];
+		sh->arg[2 + i] = guest_fuzz_run(&op, fuzz_cr0_xor);
+		GUEST_SYNC(i);
+	}
+}
+
+KTEST(bad_guest_cr0_cache_bits)
+{
+	u64 host_cr0 = read_cr0();
+
+	if (!virt)
+		KT_SKIP(t, "no hardware virtualization");
+	if (!make_vm(t, "bad_guest_cr0", guest_cr0_cache_bits))
+		return;
+	tvm.shared->arg[0] = X86_CR0_CD;		/* CD on */
+	tvm.shared->arg[1] = X86_CR0_NW;		/* then NW as well */
+	KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_SYNC);
+	KT_EXPECT_EQ(t, tvm.shared->arg[2], 0);	/* no exception */
+	KT_EXPECT_EQ(t, read_cr0(), host_cr0);
+	KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_SYNC);
+	KT_EXPECT_EQ(t, tvm.shared->arg[3], 0);
+	KT_EXPECT_EQ(t, read_cr0(), host_cr0);
+	KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_DONE);
+	test_vm_destroy(&tvm);
+	KT_EXPECT_EQ(t, read_cr0(), host_cr0);
 }
 
 static void guest_probe(struct guest_shared *sh)

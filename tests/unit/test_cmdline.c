@@ -314,3 +314,34 @@ KTEST(cmdline_chooses_which_cpus_become_guests)
 	KT_EXPECT(t, !o.smp_boot_only);
 	KT_EXPECT_EQ(t, o.smp_fault, 0);
 }
+
+KTEST(cmdline_takes_the_fuzzer_seed_duration_and_rounds)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "ktest=fuzz_guest"), 0);
+	KT_EXPECT(t, !o.fuzz.seed_set);
+	KT_EXPECT_EQ(t, o.fuzz.seconds, 0);
+	KT_EXPECT_EQ(t, o.fuzz.iters, 0);
+	KT_EXPECT_EQ(t, parse(&o, "fuzz_seed=0 fuzz_seconds=30 fuzz_iters=1000"), 0);
+	KT_EXPECT(t, o.fuzz.seed_set);	/* 0 is a seed like any other */
+	KT_EXPECT_EQ(t, o.fuzz.seed, 0);
+	KT_EXPECT_EQ(t, o.fuzz.seconds, 30);
+	KT_EXPECT_EQ(t, o.fuzz.iters, 1000);
+	KT_EXPECT_EQ(t, parse(&o, "fuzz_seed=0xffffffffffffffff fuzz_seconds=86400"), 0);
+	KT_EXPECT_EQ(t, o.fuzz.seed, ~0ULL);
+	KT_EXPECT_EQ(t, o.fuzz.seconds, 86400);
+}
+
+KTEST(cmdline_refuses_fuzzer_options_out_of_range)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "fuzz_seed= fuzz_seed=0x10000000000000000 fuzz_seed=12ab"), 3);
+	KT_EXPECT(t, !o.fuzz.seed_set);
+	KT_EXPECT_EQ(t, parse(&o, "fuzz_seconds=0 fuzz_seconds=86401 fuzz_seconds"), 3);
+	KT_EXPECT_EQ(t, o.fuzz.seconds, 0);
+	KT_EXPECT_EQ(t, parse(&o, "fuzz_iters=0 fuzz_iters=1000000001 fuzz_iters=-1"), 3);
+	KT_EXPECT_EQ(t, o.fuzz.iters, 0);
+	KT_EXPECT_STREQ(t, o.msgs[0], "fuzz_iters: expected 1..1000000000, got '0'");
+}
