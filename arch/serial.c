@@ -83,12 +83,14 @@ int uart_init(struct uart *u, u16 io, u32 baud)
 void serial_early_console(void)
 {
 	static struct uart early;
+	static u32 taken;
 	static const char note[] = "hv.efi: no console was set up yet: COM1 at 115200, and "
 				   "the log so far:\n";
 	char buf[256];
 	size_t off = 0, n;
 
-	if (console_registered())
+	/* Once, even with two CPUs crashing at the same time. */
+	if (console_registered() || __atomic_exchange_n(&taken, 1, __ATOMIC_ACQ_REL))
 		return;
 	if (uart_init(&early, uart_legacy_ports[0], 115200))
 		return;

@@ -264,8 +264,12 @@ int tdp_max_mapping_level(const struct mm_slot *slot, gfn_t gfn,
 {
 	int level = p && p->max_level ? p->max_level : TDP_MAX_HUGE_LEVEL;
 
-	if (slot->flags & MM_SLOT_SCRATCH)	/* one frame: no larger page maps it */
-		level = TDP_LEVEL_4K;
+	if (slot->flags & MM_SLOT_SCRATCH) {
+		/* One frame: no larger page maps it, and every gfn maps it WB
+		 * (one host page with two memory types would be aliasing). */
+		*mt = MT_WB;
+		return TDP_LEVEL_4K;
+	}
 	for (level = MIN(level, TDP_MAX_HUGE_LEVEL); level > TDP_LEVEL_4K; level--) {
 		gfn_t base = tdp_level_base(gfn, level);
 		u64 n = tdp_level_pages(level);

@@ -173,13 +173,11 @@ static unsigned int svm_get_cpu_mode(struct vcpu *v)
 
 static void svm_dump_seg(const void *vmcb, const char *name, enum vmcb_field seg)
 {
-	const u8 *s = (const u8 *)vmcb + seg;
+	u32 sel_attr = vmcb_read32(vmcb, seg + VMCB_SEG_SEL);	/* selector, then attributes */
 
-	pr_emerg("  %s %04x base %016llx limit %08x attr %03x\n", name,
-		 *(const volatile u16 *)(s + VMCB_SEG_SEL),
-		 (unsigned long long)*(const volatile u64 *)(s + VMCB_SEG_BASE),
-		 *(const volatile u32 *)(s + VMCB_SEG_LIMIT),
-		 *(const volatile u16 *)(s + VMCB_SEG_ATTR));
+	pr_emerg("  %s %04x base %016llx limit %08x attr %03x\n", name, sel_attr & 0xffff,
+		 (unsigned long long)vmcb_read64(vmcb, seg + VMCB_SEG_BASE),
+		 vmcb_read32(vmcb, seg + VMCB_SEG_LIMIT), sel_attr >> 16);
 }
 
 static void svm_dump_state(struct vcpu *v)

@@ -75,7 +75,6 @@ void guest_exception_dispatch(struct exc_frame *f)
 		sh->fault_vector = f->vector;
 		sh->fault_error = f->error;
 		sh->fault_cr2 = cr2;
-		sh->fault_rip = f->rip;
 		f->rip = sh->fault_resume;
 		sh->fault_resume = 0;
 		return;

@@ -9,6 +9,7 @@
  */
 #include "vm/vm.h"
 #include "vm/gwalk.h"
+#include "vm/insn.h"
 #include "arch/cpu.h"
 #include "arch/msr.h"
 #include "arch/trapnr.h"
@@ -197,13 +198,15 @@ void vcpu_inject_fault(struct vcpu *v, const struct gva_fault *f)
 
 int vcpu_fetch_insn(struct vcpu *v, u8 *buf, unsigned int len, struct gva_fault *f)
 {
-	bool lm = virt->long_mode(v);
+	/* 64-bit mode (CS.L): RIP as it is; otherwise (compatibility mode
+	 * too) CS.base + EIP, within 4 GiB. */
+	bool lm = virt->get_cpu_mode(v) == CPU_MODE_64;
 	u64 rip = virt->get_rip(v);
 	unsigned int got = 0;
 	int r = 0;
 
 	memset(f, 0, sizeof(*f));
-	if (!lm)	/* real and protected mode: CS.base + EIP */
+	if (!lm)
 		rip = (u32)(virt->get_cs_base(v) + rip);
 
 	while (got < len) {

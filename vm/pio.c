@@ -69,6 +69,8 @@ static int resolve(struct vcpu *v, u64 la, unsigned int len, bool write, struct 
 			return -EFAULT;
 		}
 		la += chunk;
+		if (virt->get_cpu_mode(v) != CPU_MODE_64)
+			la = (u32)la;	/* an element across 4 GiB wraps */
 		len -= chunk;
 	}
 	return 0;

@@ -254,8 +254,7 @@ static int platform_xsetbv(struct vcpu *v, u32 xcr, u64 val)
 	/*
 	 * XSETBV needs CR4.OSXSAVE, which the host keeps clear otherwise: it
 	 * is set around this one instruction (the guest, which just ran
-	 * XSETBV, has it set itself, so the CPU takes it).  The next entry's
-	 * exit restores the host CR4 the vendor saved, without it.
+	 * XSETBV, has it set itself, so the CPU takes it) and cleared again.
 	 */
 	cr4 = read_cr4();
 	if (!(cr4 & X86_CR4_OSXSAVE) && !write_cr4_safe(cr4 | X86_CR4_OSXSAVE))

@@ -5,7 +5,8 @@
  * relocated image), whose every page maps one scratch page of the guest's
  * own (MM_SLOT_SCRATCH), and a trapped device (the local APIC with
  * smp=all).  Nothing is decoded there: the CPU performs any access on the
- * scratch page; the first touch of each page is logged and counted.
+ * scratch page; the fault that maps a page (its first touch, or a touch
+ * after a zap) is logged and counted.
  */
 #include "platform_int.h"
 #include "vm/run.h"

@@ -191,21 +191,6 @@ int vmx_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 }
 
 /*
- * The CR0 and CR4 the guest reads: the bits the mask guards from the read
- * shadow, the others -- which the guest changes without exits, PE and PG
- * among them under "unrestricted guest" -- from the guest-state field.
- */
-static u64 guest_cr0(const struct vmx_vcpu *s)
-{
-	return (vmcs_readl(GUEST_CR0) & ~s->cr0_mask) | (vmcs_readl(CR0_READ_SHADOW) & s->cr0_mask);
-}
-
-static u64 guest_cr4(const struct vmx_vcpu *s)
-{
-	return (vmcs_readl(GUEST_CR4) & ~s->cr4_mask) | (vmcs_readl(CR4_READ_SHADOW) & s->cr4_mask);
-}
-
-/*
  * MOV to CR0: checked as the CPU would (arch/cr.c), then refused when VMX
  * could not enter the result, the VMX-fixed bits forced underneath, the
  * guest's own value in the read shadow.  Turning paging on or off with

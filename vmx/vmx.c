@@ -221,7 +221,7 @@ static u64 vmx_get_cr0(struct vcpu *v)
 	struct vmx_vcpu *s = v->arch;
 
 	vmcs_load(s);
-	return (vmcs_readl(GUEST_CR0) & ~s->cr0_mask) | (vmcs_readl(CR0_READ_SHADOW) & s->cr0_mask);
+	return guest_cr0(s);
 }
 
 static void vmx_set_cr2(struct vcpu *v, u64 cr2)
@@ -310,7 +310,7 @@ static u64 vmx_get_cr4(struct vcpu *v)
 	struct vmx_vcpu *s = v->arch;
 
 	vmcs_load(s);
-	return (vmcs_readl(GUEST_CR4) & ~s->cr4_mask) | (vmcs_readl(CR4_READ_SHADOW) & s->cr4_mask);
+	return guest_cr4(s);
 }
 
 static unsigned int vmx_get_cpl(struct vcpu *v)

@@ -152,4 +152,19 @@ int vmx_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
 int vmx_cr_access(struct vcpu *v, const struct vm_exit *e);
 void vmx_cpuid_fixup(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r);
 
+/*
+ * The CR0 and CR4 the guest reads: the bits the mask guards from the read
+ * shadow, the others -- which the guest changes without exits, PE and PG
+ * among them under "unrestricted guest" -- from the guest-state field.
+ */
+static inline u64 guest_cr0(const struct vmx_vcpu *s)
+{
+	return (vmcs_readl(GUEST_CR0) & ~s->cr0_mask) | (vmcs_readl(CR0_READ_SHADOW) & s->cr0_mask);
+}
+
+static inline u64 guest_cr4(const struct vmx_vcpu *s)
+{
+	return (vmcs_readl(GUEST_CR4) & ~s->cr4_mask) | (vmcs_readl(CR4_READ_SHADOW) & s->cr4_mask);
+}
+
 #endif

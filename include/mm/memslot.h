@@ -18,7 +18,8 @@
 /*
  * Every frame of the slot is the one host page at host_pfn (a scratch page
  * standing in for memory the guest must not reach): mapped with 4 KiB
- * leaves only, since no larger page could map one frame.
+ * leaves only, since no larger page could map one frame, and always WB,
+ * whatever the memory-type policy says of each gfn.
  */
 #define MM_SLOT_SCRATCH BIT(3)
 

@@ -28,9 +28,9 @@ struct guest_shared {
 	u64 db_expected, db_count, db_rip, db_dr6;
 	u64 db_hold_rip;	/* a #DB at this RIP leaves TF on (REP stepping) */
 	/* fault_resume: another exception is recorded (vector, error code,
-	 * CR2, RIP) and the guest goes on there, once; otherwise it is an
+	 * CR2) and the guest goes on there, once; otherwise it is an
 	 * unexpected exception. */
-	u64 fault_resume, fault_vector, fault_error, fault_cr2, fault_rip;
+	u64 fault_resume, fault_vector, fault_error, fault_cr2;
 	/* resume_rip non-zero: any exception returns there at CPL 0 with
 	 * RSP = resume_rsp and RAX = vector + 1 (vm/guest_fuzz.asm). */
 	u64 resume_rip, resume_rsp;
@@ -83,7 +83,6 @@ enum {
 	GUEST_SIO_REP_INSB, GUEST_SIO_REP_INSW, GUEST_SIO_REP_INSD,
 	GUEST_SIO_REP_OUTSB, GUEST_SIO_REP_OUTSW, GUEST_SIO_REP_OUTSD,
 	GUEST_SIO_INSB, GUEST_SIO_OUTSW,
-	GUEST_SIO_NR
 };
 struct guest_sio {
 	u64 op, port, ptr, count, backwards;

@@ -16,7 +16,7 @@ ADVERSARY_ATTACKS='mov tf tf-mmio hypercall-user hypercall-kernel flood string s
 # The hypervisor logs the first touch of each page of its memory (the page
 # is then mapped to the scratch page, and later accesses are the CPU's own):
 # at most this many lines each ADVERSARY_LOG_WINDOW seconds (lib/ratelimit.c,
-# platform.c's hole_log), plus one "N more pages ... not logged" line after
+# vm/platform_mem.c's hole_log), plus one "N more pages ... not logged" line after
 # a window that held some back.  The bound for a run is taken from its
 # length, whatever the attacks did (each attack on hidden memory makes
 # hundreds of accesses, the flood 100,000).

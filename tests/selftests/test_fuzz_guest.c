@@ -635,7 +635,17 @@ static void host_state_read(struct host_state *h)
 	h->cr3 = read_cr3();
 	h->cr4 = read_cr4();
 	h->efer = rdmsr(MSR_EFER);
-	h->xcr0 = h->cr4 & X86_CR4_OSXSAVE ? xgetbv(0) : 0;
+	/* The host keeps CR4.OSXSAVE clear (vm/platform.c sets it only around
+	 * a guest's XSETBV): set it around XGETBV so XCR0 is really read. */
+	h->xcr0 = 0;
+	if (cpuid(1).ecx & CPUID1_ECX_XSAVE) {
+		if (!(h->cr4 & X86_CR4_OSXSAVE) && write_cr4_safe(h->cr4 | X86_CR4_OSXSAVE)) {
+			h->xcr0 = xgetbv(0);
+			write_cr4(h->cr4);
+		} else if (h->cr4 & X86_CR4_OSXSAVE) {
+			h->xcr0 = xgetbv(0);
+		}
+	}
 	h->dr7 = read_dr7();
 }
 

@@ -393,6 +393,21 @@ KTEST(scratch_slot_maps_every_frame_to_its_one_page_at_4k)
 	env_down(t, e);
 }
 
+/* ... and WB at every gfn, whatever the policy's types: one host page must
+ * not be mapped with two memory types. */
+KTEST(scratch_slot_is_wb_whatever_the_memory_type_policy_says)
+{
+	struct mm_slot scratch = { .base_gfn = 0x40000, .npages = 0x400, .host_pfn = 0x100000,
+				   .flags = MM_SLOT_SCRATCH };
+	struct tdp_huge_policy uc = { .memtype = uc_at_0x40200 };
+	enum tdp_memtype mt = MT_UC;
+
+	KT_EXPECT_EQ(t, tdp_max_mapping_level(&scratch, 0x40200, &uc, &mt), TDP_LEVEL_4K);
+	KT_EXPECT_EQ(t, mt, MT_WB);
+	KT_EXPECT_EQ(t, tdp_max_mapping_level(&scratch, 0x40000, NULL, &mt), TDP_LEVEL_4K);
+	KT_EXPECT_EQ(t, mt, MT_WB);
+}
+
 KTEST(mmio_marker_is_recognised_until_the_generation_changes)
 {
 	struct env *e = env_up(t, &spte_fmt_ept);
