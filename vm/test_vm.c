@@ -3,6 +3,7 @@
 #include "vm/test_vm.h"
 #include "vm/hypercall.h"
 #include "arch/exception.h"
+#include "bug.h"
 #include "errcode.h"
 #include "lib/printk.h"
 #include "lib/string.h"
@@ -332,4 +333,19 @@ enum vcpu_event_type test_vm_run(struct test_vm *t)
 		       t->vm.name, t->ev.file, (unsigned long long)t->ev.line, t->ev.cond,
 		       (unsigned long long)t->ev.value);
 	return type;
+}
+
+u64 test_vm_regs_read(struct vm_mmio_dev *d, u64 off, unsigned int size)
+{
+	u64 v = 0;
+
+	BUG_ON(size > sizeof(v) || off + size > d->size);
+	memcpy(&v, (u8 *)d->priv + off, size);
+	return v;
+}
+
+void test_vm_regs_write(struct vm_mmio_dev *d, u64 off, unsigned int size, u64 val)
+{
+	BUG_ON(size > sizeof(val) || off + size > d->size);
+	memcpy((u8 *)d->priv + off, &val, size);
 }

@@ -56,4 +56,13 @@ void test_vm_destroy(struct test_vm *t);
 /* Runs until the next event; logs assertion failures and deaths. */
 enum vcpu_event_type test_vm_run(struct test_vm *t);
 
+/*
+ * A device of plain registers for the tests' MMIO: bytes at d->priv (at
+ * least d->size of them) that accesses read and write as memory would.
+ * Use as { .name, .base, .size, .priv = backing, TEST_VM_REGS_OPS }.
+ */
+u64 test_vm_regs_read(struct vm_mmio_dev *d, u64 off, unsigned int size);
+void test_vm_regs_write(struct vm_mmio_dev *d, u64 off, unsigned int size, u64 val);
+#define TEST_VM_REGS_OPS .read = test_vm_regs_read, .write = test_vm_regs_write
+
 #endif

@@ -666,22 +666,9 @@ static struct test_vm fvm;
 static struct fuzz_totals tot;
 static u8 fuzz_regs[FUZZ_MMIO_BYTES];
 
-static u64 fuzz_regs_read(struct vm_mmio_dev *d, u64 off, unsigned int size)
-{
-	u64 v = 0;
-
-	memcpy(&v, fuzz_regs + off, size);
-	return v;
-}
-
-static void fuzz_regs_write(struct vm_mmio_dev *d, u64 off, unsigned int size, u64 val)
-{
-	memcpy(fuzz_regs + off, &val, size);
-}
-
 static struct vm_mmio_dev fuzz_dev = {
-	.name = "fuzz-regs", .base = FUZZ_MMIO_GPA, .size = FUZZ_MMIO_BYTES,
-	.read = fuzz_regs_read, .write = fuzz_regs_write,
+	.name = "fuzz-regs", .base = FUZZ_MMIO_GPA, .size = FUZZ_MMIO_BYTES, .priv = fuzz_regs,
+	TEST_VM_REGS_OPS,
 };
 
 static const char *const kind_names[FOP_NR] = {

@@ -17,22 +17,8 @@
 static struct test_vm tvm;
 static u8 regs[MMIO_BYTES];
 
-static u64 regs_read(struct vm_mmio_dev *d, u64 off, unsigned int size)
-{
-	u64 v = 0;
-
-	memcpy(&v, regs + off, size);
-	return v;
-}
-
-static void regs_write(struct vm_mmio_dev *d, u64 off, unsigned int size, u64 val)
-{
-	memcpy(regs + off, &val, size);
-}
-
 static struct vm_mmio_dev regdev = {
-	.name = "test-regs", .base = MMIO_GPA, .size = MMIO_BYTES,
-	.read = regs_read, .write = regs_write,
+	.name = "test-regs", .base = MMIO_GPA, .size = MMIO_BYTES, .priv = regs, TEST_VM_REGS_OPS,
 };
 
 static void guest_mmio(struct guest_shared *sh)
