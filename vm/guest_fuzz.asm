@@ -6,6 +6,7 @@
 ; callee-saved ones, and is where any exception inside a primitive lands.
 
 %include "asm-offsets.inc"
+%include "arch/callee_saved.inc"
 
 default rel
 bits 64
@@ -15,12 +16,7 @@ section .text
 ; u64 guest_fuzz_run(struct fuzz_op *op, fuzz_insn_fn fn)
 global guest_fuzz_run:function hidden
 guest_fuzz_run:
-	push rbx
-	push rbp
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_CALLEE_SAVED
 	sub rsp, 8			; keep the call below 16-byte aligned
 	mov rdx, TEST_VM_SHARED
 	lea rax, [fuzz_resume]
@@ -33,12 +29,7 @@ fuzz_resume:				; RAX: 0, or vector + 1 from the handler
 	mov qword [rdx + GUEST_SHARED_RESUME_RIP], 0
 	cld
 	add rsp, 8
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbp
-	pop rbx
+	POP_CALLEE_SAVED
 	ret
 
 global fuzz_cpuid:function hidden

@@ -5,6 +5,7 @@
 
 %include "asm-offsets.inc"
 %include "arch/exc_frame.inc"
+%include "arch/callee_saved.inc"
 
 default rel
 bits 64
@@ -237,12 +238,7 @@ global guest_user_hypercall:function hidden
 global guest_user_vmcall_insn:function hidden
 global guest_user_vmmcall_insn:function hidden
 guest_user_hypercall:
-	push rbx
-	push rbp
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_CALLEE_SAVED
 	lea rax, [uhc_back]
 	mov [rdi + GUEST_SHARED_USER_RIP], rax
 	mov [rdi + GUEST_SHARED_USER_RSP], rsp
@@ -268,12 +264,7 @@ guest_user_vmmcall_insn:
 	vmmcall
 	ud2
 uhc_back:
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbp
-	pop rbx
+	POP_CALLEE_SAVED
 	ret
 
 ; Exception stubs for the guest's IDT: the same frame as the host's
