@@ -146,12 +146,6 @@ static void retire_table(struct tdp_op *op, u64 *pt)
 }
 
 /*
- * pt (entries at level, mapping from base) was unlinked by this op.  Each
- * entry is frozen by exchange, so a racing compare-and-exchange that still
- * targets it fails, and whatever it held is accounted for (lower tables
- * recursively).  The table is then retired.
- */
-/*
  * handle_removed_table() for a table of 4K entries, the bulk of any large
  * zap: nothing below to unlink, so one tight loop of exchanges, and the
  * dirty leaves (rare: only D-bit logging wants them) logged after it.
@@ -176,6 +170,12 @@ static void freeze_leaf_table(struct tdp_op *op, u64 *pt, gfn_t base)
 	retire_table(op, pt);
 }
 
+/*
+ * pt (entries at level, mapping from base) was unlinked by this op.  Each
+ * entry is frozen by exchange, so a racing compare-and-exchange that still
+ * targets it fails, and whatever it held is accounted for (lower tables
+ * recursively).  The table is then retired.
+ */
 static void handle_removed_table(struct tdp_op *op, u64 *pt, int level,
 				 gfn_t base)
 {
