@@ -48,6 +48,9 @@ void tdp_slot_mark_dirty(struct mm_slot *slot, gfn_t gfn, u64 npages)
 	gfn_t g = MAX(gfn, slot->base_gfn);
 	gfn_t end = MIN(gfn + npages, mm_slot_end(slot));
 
+	/* A ring slot has no bitmap: its pages go through tdp_vcpu_mark_dirty(). */
+	BUG_ON(slot->dirty_harvest != TDP_HARVEST_BITMAP);
+
 	for (; g < end; g++) {
 		u64 i = g - slot->base_gfn;
 

@@ -114,7 +114,11 @@ u64 tdp_dirty_xfer_begin(struct tdp_vcpu *v);
 void tdp_dirty_xfer_end(struct tdp_vcpu *v, u64 epoch);
 void tdp_dirty_sync(struct tdp_mmu *mmu);
 
-/* Logs [gfn, gfn + npages) dirty in slot's bitmap (atomic), within the slot. */
+/*
+ * Logs [gfn, gfn + npages) dirty in slot's bitmap (atomic), within the
+ * slot.  Not for a TDP_HARVEST_RING slot (BUG_ON): a path that logs a
+ * fault's page calls tdp_vcpu_mark_dirty(), which picks the ring.
+ */
 void tdp_slot_mark_dirty(struct mm_slot *slot, gfn_t gfn, u64 npages);
 /*
  * Logs gfn (in logging slot) dirty where slot harvests: its bitmap, or
