@@ -9,7 +9,7 @@ host-y += mm/page_alloc.o
 # objects against them).  hooks_hv.c is the hypervisor's side of
 # include/mm/mm_hooks.h (the host's is tests/host/fake_arch.c).
 tdp-core-y := mm/spte.o mm/tdp_iter.o mm/tdp_reclaim.o mm/tdp_core.o mm/tdp_root.o
-tdp-feature-y := mm/tdp_fault.o mm/tdp_zap.o mm/tdp_dirty.o mm/tdp_age.o mm/tdp_lookup.o
+tdp-feature-y := mm/tdp_fault.o mm/tdp_zap.o mm/tdp_dirty.o mm/tdp_age.o mm/tdp_lookup.o mm/tdp_recover.o mm/tdp_ring.o
 tdp-mmu-y := $(tdp-core-y) $(tdp-feature-y)
 hv-y += $(tdp-mmu-y) mm/hooks_hv.o
 host-y += $(tdp-mmu-y)

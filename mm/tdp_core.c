@@ -48,11 +48,37 @@ void tdp_slot_mark_dirty(struct mm_slot *slot, gfn_t gfn, u64 npages)
 	gfn_t g = MAX(gfn, slot->base_gfn);
 	gfn_t end = MIN(gfn + npages, mm_slot_end(slot));
 
+	/* A ring slot has no bitmap: its pages go through tdp_vcpu_mark_dirty(). */
+	BUG_ON(slot->dirty_harvest != TDP_HARVEST_BITMAP);
+
 	for (; g < end; g++) {
 		u64 i = g - slot->base_gfn;
 
 		fetch_or64(&slot->dirty_bitmap[i / 64], BIT_ULL(i % 64));
 	}
+}
+
+/*
+ * Appends gfn to v's dirty ring.  Only v's own thread pushes, and the
+ * vCPU stops at the soft limit (tdp_dirty_ring_check()), so the ring has
+ * room: a full one means the caller ignored the check.
+ */
+static void ring_push(struct tdp_vcpu *v, gfn_t gfn)
+{
+	struct tdp_dirty_ring *ring = &v->ring;
+	u64 tail = ring->tail;
+
+	BUG_ON(!ring->gfns || tail - load_acquire64(&ring->head) >= ring->size);
+	ring->gfns[tail & (ring->size - 1)] = gfn;
+	store_release64(&ring->tail, tail + 1);
+}
+
+void tdp_vcpu_mark_dirty(struct tdp_vcpu *v, struct mm_slot *slot, gfn_t gfn)
+{
+	if (slot->dirty_harvest == TDP_HARVEST_RING)
+		ring_push(v, gfn);
+	else
+		tdp_slot_mark_dirty(slot, gfn, 1);
 }
 
 /* Logs [gfn, gfn + npages) dirty in the D-bit-mode slots that hold it. */
@@ -123,6 +149,31 @@ static void retire_table(struct tdp_op *op, u64 *pt)
 }
 
 /*
+ * handle_removed_table() for a table of 4K entries, the bulk of any large
+ * zap: nothing below to unlink, so one tight loop of exchanges, and the
+ * dirty leaves (rare: only D-bit logging wants them) logged after it.
+ */
+static void freeze_leaf_table(struct tdp_op *op, u64 *pt, gfn_t base)
+{
+	const struct spte_format *fmt = op->mmu->fmt;
+	u64 d = fmt->flags & SPTE_FMT_AD ? fmt->dirty : 0;
+	u64 want = SPTE_MMU_PRESENT | d, dirty[SPTE_PER_TABLE / 64] = { 0 }, frozen = 0;
+	unsigned int i, w;
+
+	for (i = 0; i < SPTE_PER_TABLE; i++) {
+		u64 old = xchg64(&pt[i], SPTE_FROZEN_VALUE);
+
+		frozen |= old;
+		dirty[i / 64] |= (u64)(d && (old & want) == want) << (i % 64);
+	}
+	BUG_ON(spte_is_frozen(frozen));
+	for (w = 0; w < SPTE_PER_TABLE / 64; w++)
+		for (; dirty[w]; dirty[w] &= dirty[w] - 1)
+			mark_dirty_dbit(op->mmu, base + w * 64 + __builtin_ctzll(dirty[w]), 1);
+	retire_table(op, pt);
+}
+
+/*
  * pt (entries at level, mapping from base) was unlinked by this op.  Each
  * entry is frozen by exchange, so a racing compare-and-exchange that still
  * targets it fails, and whatever it held is accounted for (lower tables
@@ -133,6 +184,10 @@ static void handle_removed_table(struct tdp_op *op, u64 *pt, int level,
 {
 	unsigned int i;
 
+	if (level == TDP_LEVEL_4K) {
+		freeze_leaf_table(op, pt, base);
+		return;
+	}
 	for (i = 0; i < SPTE_PER_TABLE; i++) {
 		u64 old = xchg64(&pt[i], SPTE_FROZEN_VALUE);
 
@@ -206,6 +261,40 @@ bool tdp_set_spte_atomic(struct tdp_op *op, struct tdp_iter *it, u64 new)
 	return true;
 }
 
+/* The 4K leaf protected by clearing bits, parked rights included. */
+static u64 leaf_clear(const struct spte_format *fmt, u64 old, u64 bits)
+{
+	if (unlikely(old & SPTE_ACC_TRACKED) && (bits & fmt->writable))
+		old = spte_clear_writable(fmt, old);
+	return old & ~bits;
+}
+
+u64 tdp_protect_leaf_table(struct tdp_op *op, u64 *pt, const u64 *mask, u64 bits)
+{
+	const struct spte_format *fmt = op->mmu->fmt;
+	unsigned int w;
+	u64 n = 0;
+
+	for (w = 0; w < SPTE_PER_TABLE / 64; w++) {
+		u64 m = mask ? mask[w] : ~0ULL;
+
+		for (; m; m &= m - 1) {
+			u64 *sptep = &pt[w * 64 + __builtin_ctzll(m)];
+			u64 old = spte_read(sptep), new;
+
+			/* Not MMU-present: empty, a marker, or frozen by an unlinker. */
+			while (spte_is_mmu_present(old) && (new = leaf_clear(fmt, old, bits)) != old) {
+				if (try_cmpxchg64(sptep, &old, new)) {
+					n++;
+					break;
+				}
+			}
+		}
+	}
+	op->flush |= n != 0;
+	return n;
+}
+
 void tdp_op_flush_and_retire(struct tdp_op *op)
 {
 	struct tdp_mmu *mmu = op->mmu;
@@ -264,7 +353,7 @@ int tdp_max_mapping_level(const struct mm_slot *slot, gfn_t gfn,
 {
 	int level = p && p->max_level ? p->max_level : TDP_MAX_HUGE_LEVEL;
 
-	if (slot->flags & MM_SLOT_SCRATCH) {
+	if (mm_slot_flags(slot) & MM_SLOT_SCRATCH) {
 		/* One frame: no larger page maps it, and every gfn maps it WB
 		 * (one host page with two memory types would be aliasing). */
 		*mt = MT_WB;

@@ -30,8 +30,13 @@
  *
  * Huge leaves: logging maps 4K only; huge leaves are write-protected at
  * enable (or split eagerly), so a write splits them in the fault path.
- * Disabling zaps the tables under ranges that could map huge again.
- * Calls for one slot are serialised by the caller (vm/'s slot lock).
+ * Disabling (mm/tdp_recover.c) puts huge leaves back in place.  Calls for
+ * one slot are serialised by the caller (vm/'s slot lock).
+ *
+ * Bulk: enable, get and clear stop their walks at the 4K tables and
+ * protect each table's leaves in one loop (tdp_protect_leaf_table()); the
+ * bitmap is read and cleared a word at a time.  A TDP_DIRTY_RING slot has
+ * no bitmap: its pages go to the writing vCPU's ring (mm/tdp_ring.c).
  *
  * A feature: it calls the core and no other feature (mm/tdp_internal.h).
  * Pages whose dirty bit leaves the tree with a zap or a replacement are
@@ -68,39 +73,88 @@ static u64 protected_leaf(const struct spte_format *fmt, u64 leaf, int level,
 	return leaf;
 }
 
-static bool mask_test(const u64 *mask, u64 i)
+/* Bits [off, off + n) of mask (0 < n <= 64), as the low bits of a word. */
+static u64 mask_bits(const u64 *mask, u64 off, u64 n)
 {
-	return mask[i / 64] & BIT_ULL(i % 64);
+	u64 w = mask[off / 64] >> (off % 64);
+
+	if (off % 64 && off % 64 + n > 64)
+		w |= mask[off / 64 + 1] << (64 - off % 64);
+	return n == 64 ? w : w & (BIT_ULL(n) - 1);
+}
+
+/*
+ * The entries of the 4K table mapping from g0 that lie in [start, end)
+ * and (mask not NULL) whose page, relative to base, is set in mask.
+ * Returns false when there is none.
+ */
+static bool table_mask(u64 out[SPTE_PER_TABLE / 64], gfn_t g0, gfn_t start, gfn_t end,
+		       const u64 *mask, gfn_t base)
+{
+	u64 any = 0;
+	unsigned int k;
+
+	for (k = 0; k < SPTE_PER_TABLE / 64; k++) {
+		gfn_t lo = MAX(g0 + 64 * k, start), hi = MIN(g0 + 64 * k + 64, end);
+		u64 n = hi - lo;
+
+		out[k] = 0;
+		if (lo >= hi)
+			continue;
+		out[k] = mask ? mask_bits(mask, lo - base, n) : n == 64 ? ~0ULL : BIT_ULL(n) - 1;
+		out[k] <<= lo - (g0 + 64 * k);
+		any |= out[k];
+	}
+	return any != 0;
+}
+
+/* Protects the huge leaf at it. */
+static void protect_huge(struct tdp_op *op, struct tdp_iter *it, enum tdp_dirty_mode mode)
+{
+	const struct spte_format *fmt = op->mmu->fmt;
+
+	while (spte_is_present_leaf(fmt, it->old_spte, it->level)) {
+		u64 new = protected_leaf(fmt, it->old_spte, it->level, mode);
+
+		if (new == it->old_spte)
+			break;
+		if (tdp_set_spte_atomic(op, it, new)) {
+			op->flush = true;
+			break;
+		}
+	}
 }
 
 /*
  * Protects, in every root, the leaves meeting [start, end) whose page
  * (relative to base) is set in mask (NULL: all).  Huge leaves are always
- * protected.  Owes a flush when it changed anything.
+ * protected.  The walk stops at the 4K tables and protects each one's
+ * leaves in one tight loop (tdp_protect_leaf_table()).  Owes a flush when
+ * it changed anything.
  */
 static void protect_range(struct tdp_op *op, gfn_t start, gfn_t end,
 			  enum tdp_dirty_mode mode, const u64 *mask, gfn_t base)
 {
 	const struct spte_format *fmt = op->mmu->fmt;
+	u64 bits = mode == TDP_DIRTY_WP ? fmt->writable : fmt->dirty;
+	u64 m[SPTE_PER_TABLE / 64];
 	struct tdp_root *root;
 	struct tdp_iter it;
 
 	for_each_tdp_root(op->mmu, root) {
-		for_each_tdp_pte(it, fmt, root->pt, root->level, start, end) {
+		for_each_tdp_pte_min_level(it, fmt, root->pt, root->level, TDP_LEVEL_2M,
+					   start, end) {
+			u64 *pt;
+
 			if (tdp_op_cond_resched(op, &it))
 				continue;
-			if (mask && it.level == TDP_LEVEL_4K && !mask_test(mask, it.gfn - base))
+			if (spte_is_present_leaf(fmt, it.old_spte, it.level)) {
+				protect_huge(op, &it, mode);
 				continue;
-			while (spte_is_present_leaf(fmt, it.old_spte, it.level)) {
-				u64 new = protected_leaf(fmt, it.old_spte, it.level, mode);
-
-				if (new == it.old_spte)
-					break;
-				if (tdp_set_spte_atomic(op, &it, new)) {
-					op->flush = true;
-					break;
-				}
 			}
+			pt = it.level == TDP_LEVEL_2M ? tdp_spte_to_child(fmt, it.old_spte, it.level) : NULL;
+			if (pt && table_mask(m, it.gfn, start, end, mask, base))
+				tdp_protect_leaf_table(op, pt, m, bits);
 		}
 	}
 }
@@ -135,7 +189,7 @@ static void split_range(struct tdp_op *op, gfn_t start, gfn_t end)
 
 /* Registers slot for logging in mode with bitmap bm.  Returns 0 or -ENOSPC. */
 static int log_slot_register(struct tdp_mmu *mmu, struct mm_slot *slot,
-			     enum tdp_dirty_mode mode, u64 *bm)
+			     enum tdp_dirty_mode mode, u32 flags, u64 *bm)
 {
 	unsigned int i;
 	int ret = -ENOSPC;
@@ -146,6 +200,8 @@ static int log_slot_register(struct tdp_mmu *mmu, struct mm_slot *slot,
 			continue;
 		slot->dirty_bitmap = bm;
 		slot->dirty_mode = mode;
+		slot->dirty_harvest = flags & TDP_DIRTY_RING ? TDP_HARVEST_RING :
+							       TDP_HARVEST_BITMAP;
 		__atomic_or_fetch(&slot->flags, MM_SLOT_DIRTY_LOG, __ATOMIC_RELAXED);
 		mmu->log_slots[i] = slot;
 		if (mode == TDP_DIRTY_DBIT)
@@ -164,7 +220,7 @@ int tdp_dirty_log_enable(struct tdp_vcpu *v, struct mm_slot *slot,
 {
 	u64 bytes = mm_slot_bitmap_bytes(slot->npages);
 	struct tdp_op op;
-	u64 *bm;
+	u64 *bm = NULL;
 	int ret;
 
 	if (mode >= TDP_DIRTY_NR)
@@ -173,14 +229,20 @@ int tdp_dirty_log_enable(struct tdp_vcpu *v, struct mm_slot *slot,
 		return -EOPNOTSUPP;
 	if (mode == TDP_DIRTY_PML && !v->mmu->ops->flush_dirty_logs)
 		return -EOPNOTSUPP;
+	/* Only faults fill rings: D bits and PML logs have no vCPU to name. */
+	if ((flags & TDP_DIRTY_RING) && mode != TDP_DIRTY_WP)
+		return -EOPNOTSUPP;
 	if (mm_slot_flags(slot) & MM_SLOT_DIRTY_LOG)
 		return -EBUSY;
-	bm = mm_alloc_bitmap(bytes);
-	if (!bm)
-		return -ENOMEM;
-	ret = log_slot_register(v->mmu, slot, mode, bm);
+	if (!(flags & TDP_DIRTY_RING)) {
+		bm = mm_alloc_bitmap(bytes);
+		if (!bm)
+			return -ENOMEM;
+	}
+	ret = log_slot_register(v->mmu, slot, mode, flags, bm);
 	if (ret) {
-		mm_free_bitmap(bm, bytes);
+		if (bm)
+			mm_free_bitmap(bm, bytes);
 		return ret;
 	}
 	tdp_op_init(&op, v);
@@ -216,27 +278,14 @@ static void harvest_dirty_bits(struct tdp_op *op, struct mm_slot *slot)
 	}
 }
 
-/* Re-protects (WP: clears W; DBIT, PML: clears D) the pages of word w set in m. */
-static void protect_word(struct tdp_op *op, struct mm_slot *slot, u64 w,
-			 const u64 *m)
-{
-	gfn_t base = slot->base_gfn + w * 64;
-	u64 word = m[0];
-
-	if (!word)
-		return;
-	protect_range(op, base + __builtin_ctzll(word),
-		      base + 64 - __builtin_clzll(word), slot->dirty_mode, m,
-		      base);
-}
-
 int tdp_dirty_log_get(struct tdp_vcpu *v, struct mm_slot *slot, u64 *out,
 		      bool clear)
 {
 	u64 w, words = mm_slot_bitmap_bytes(slot->npages) / sizeof(u64);
+	u64 *bm = slot->dirty_bitmap;
 	struct tdp_op op;
 
-	if (!(mm_slot_flags(slot) & MM_SLOT_DIRTY_LOG))
+	if (!(mm_slot_flags(slot) & MM_SLOT_DIRTY_LOG) || slot->dirty_harvest != TDP_HARVEST_BITMAP)
 		return -EINVAL;
 	tdp_op_init(&op, v);
 	tdp_vcpu_read_lock(v);
@@ -245,15 +294,20 @@ int tdp_dirty_log_get(struct tdp_vcpu *v, struct mm_slot *slot, u64 *out,
 	if (slot->dirty_mode == TDP_DIRTY_PML)
 		v->mmu->ops->flush_dirty_logs(v->mmu);
 	tdp_dirty_sync(v->mmu);
+	/* A word at a time; a clear word costs no atomic. */
 	for (w = 0; w < words; w++) {
-		if (!clear) {
-			out[w] = load_acquire64(&slot->dirty_bitmap[w]);
-			continue;
-		}
-		out[w] = xchg64(&slot->dirty_bitmap[w], 0);
-		if (slot->dirty_mode != TDP_DIRTY_DBIT)	/* DBIT: the walk cleaned */
-			protect_word(&op, slot, w, &out[w]);
+		out[w] = load_acquire64(&bm[w]);
+		if (clear && out[w])
+			out[w] = xchg64(&bm[w], 0);
 	}
+	/*
+	 * Each page is re-protected after its bit was taken (a write that
+	 * faults in between sets the bit again for the next call); DBIT: the
+	 * walk cleaned.
+	 */
+	if (clear && slot->dirty_mode != TDP_DIRTY_DBIT)
+		protect_range(&op, slot->base_gfn, mm_slot_end(slot), slot->dirty_mode, out,
+			      slot->base_gfn);
 	tdp_op_flush_and_retire(&op);	/* before the report: see the top */
 	tdp_vcpu_read_unlock(v);
 	return 0;
@@ -266,7 +320,8 @@ int tdp_dirty_log_clear(struct tdp_vcpu *v, struct mm_slot *slot, u64 first,
 	u64 w;
 
 	if (!(mm_slot_flags(slot) & MM_SLOT_DIRTY_LOG) || first % 64 ||
-	    first > slot->npages || npages > slot->npages - first)
+	    first > slot->npages || npages > slot->npages - first ||
+	    slot->dirty_harvest != TDP_HARVEST_BITMAP)
 		return -EINVAL;
 	tdp_op_init(&op, v);
 	tdp_vcpu_read_lock(v);
@@ -275,80 +330,12 @@ int tdp_dirty_log_clear(struct tdp_vcpu *v, struct mm_slot *slot, u64 first,
 
 		if (npages - w * 64 < 64)
 			m &= BIT_ULL(npages - w * 64) - 1;
-		if (!m)
-			continue;
-		fetch_and64(&slot->dirty_bitmap[first / 64 + w], ~m);
-		protect_word(&op, slot, first / 64 + w, &m);
+		if (m)
+			fetch_and64(&slot->dirty_bitmap[first / 64 + w], ~m);
 	}
-	tdp_op_flush_and_retire(&op);
-	tdp_vcpu_read_unlock(v);
-	return 0;
-}
-
-/* Unregisters slot; returns its bitmap, or NULL if it was not logging. */
-static u64 *log_slot_unregister(struct tdp_mmu *mmu, struct mm_slot *slot)
-{
-	u64 *bm = NULL;
-	unsigned int i;
-
-	tdp_mmu_write_lock(mmu);
-	for (i = 0; i < TDP_MAX_LOG_SLOTS; i++) {
-		if (mmu->log_slots[i] != slot)
-			continue;
-		mmu->log_slots[i] = NULL;
-		if (slot->dirty_mode == TDP_DIRTY_DBIT)
-			__atomic_sub_fetch(&mmu->nr_dbit_slots, 1, __ATOMIC_RELAXED);
-		if (slot->dirty_mode == TDP_DIRTY_PML)
-			__atomic_sub_fetch(&mmu->nr_pml_slots, 1, __ATOMIC_RELAXED);
-		__atomic_and_fetch(&slot->flags, ~MM_SLOT_DIRTY_LOG, __ATOMIC_RELAXED);
-		bm = slot->dirty_bitmap;
-		slot->dirty_bitmap = NULL;
-	}
-	tdp_mmu_write_unlock(mmu);
-	return bm;
-}
-
-/*
- * Zaps, in every root, each table of slot whose range p would let map as
- * one huge leaf, so that the next fault there maps huge again.
- */
-static void collapse_range(struct tdp_op *op, struct mm_slot *slot,
-			   const struct tdp_huge_policy *p)
-{
-	const struct spte_format *fmt = op->mmu->fmt;
-	struct tdp_root *root;
-	struct tdp_iter it;
-	enum tdp_memtype mt;
-
-	for_each_tdp_root(op->mmu, root) {
-		for_each_tdp_pte_min_level(it, fmt, root->pt, root->level,
-					   TDP_LEVEL_2M, slot->base_gfn,
-					   mm_slot_end(slot)) {
-			if (tdp_op_cond_resched(op, &it))
-				continue;
-			if (it.level > TDP_MAX_HUGE_LEVEL ||
-			    !spte_is_table(fmt, it.old_spte, it.level) ||
-			    tdp_max_mapping_level(slot, it.gfn, p, &mt) < it.level)
-				continue;
-			while (spte_is_table(fmt, it.old_spte, it.level) &&
-			       !tdp_set_spte_atomic(op, &it, 0))
-				;
-		}
-	}
-}
-
-int tdp_dirty_log_disable(struct tdp_vcpu *v, struct mm_slot *slot,
-			  const struct tdp_huge_policy *p)
-{
-	u64 *bm = log_slot_unregister(v->mmu, slot);
-	struct tdp_op op;
-
-	if (!bm)
-		return -EINVAL;
-	mm_free_bitmap(bm, mm_slot_bitmap_bytes(slot->npages));
-	tdp_op_init(&op, v);
-	tdp_vcpu_read_lock(v);
-	collapse_range(&op, slot, p);
+	/* After the bits, as in tdp_dirty_log_get(). */
+	protect_range(&op, slot->base_gfn + first, slot->base_gfn + first + npages,
+		      slot->dirty_mode, mask, slot->base_gfn + first);
 	tdp_op_flush_and_retire(&op);
 	tdp_vcpu_read_unlock(v);
 	return 0;

@@ -97,7 +97,7 @@ static int install_target(struct tdp_op *op, struct tdp_iter *it,
 		return -EAGAIN;
 	}
 	if (log) {
-		tdp_slot_mark_dirty(f->slot, f->gfn, 1);
+		tdp_vcpu_mark_dirty(op->v, f->slot, f->gfn);
 		tdp_dirty_xfer_end(op->v, e);
 	}
 	if (spte_is_present_leaf(fmt, old, it->level) &&

@@ -6,7 +6,7 @@
  *             mm/tdp_core.c     changing live entries, tables, page cache
  *             mm/tdp_root.c     setup, roots, the read side's unlock, yield
  *   features  mm/tdp_fault.c, mm/tdp_zap.c, mm/tdp_dirty.c, mm/tdp_age.c,
- *             mm/tdp_lookup.c
+ *             mm/tdp_lookup.c, mm/tdp_recover.c, mm/tdp_ring.c
  *
  * Every function declared here is defined in a core file.  The core files
  * call only downward (tdp_reclaim.c <- tdp_core.c <- tdp_root.c, each also
@@ -114,8 +114,31 @@ u64 tdp_dirty_xfer_begin(struct tdp_vcpu *v);
 void tdp_dirty_xfer_end(struct tdp_vcpu *v, u64 epoch);
 void tdp_dirty_sync(struct tdp_mmu *mmu);
 
-/* Logs [gfn, gfn + npages) dirty in slot's bitmap (atomic), within the slot. */
+/*
+ * Logs [gfn, gfn + npages) dirty in slot's bitmap (atomic), within the
+ * slot.  Not for a TDP_HARVEST_RING slot (BUG_ON): a path that logs a
+ * fault's page calls tdp_vcpu_mark_dirty(), which picks the ring.
+ */
 void tdp_slot_mark_dirty(struct mm_slot *slot, gfn_t gfn, u64 npages);
+/*
+ * Logs gfn (in logging slot) dirty where slot harvests: its bitmap, or
+ * v's dirty ring (TDP_HARVEST_RING).  What a fault that made a leaf
+ * writable calls, inside its dirty transfer.
+ */
+void tdp_vcpu_mark_dirty(struct tdp_vcpu *v, struct mm_slot *slot, gfn_t gfn);
+
+/*
+ * Clears bits (a 4K leaf's writable bit, dirty bit, or both; parked rights
+ * of an access-tracked leaf too) in place in each present leaf of the 4K
+ * table pt whose index is set in mask (SPTE_PER_TABLE bits; NULL: all), by
+ * compare-and-exchange, one tight loop per table.  The frame stays, so
+ * nothing leaves the tree and the change accounts for nothing (the caller
+ * logs the dirty bits it clears); an entry that is not MMU-present (empty,
+ * a marker, frozen by an unlinker) is left.  pt must stay allocated: the
+ * caller is on the read side and reached it through a live entry.  Owes a
+ * flush when it changed an entry; returns how many it changed.
+ */
+u64 tdp_protect_leaf_table(struct tdp_op *op, u64 *pt, const u64 *mask, u64 bits);
 
 /* ---- mm/tdp_root.c: walks over roots, and yielding ---- */
 

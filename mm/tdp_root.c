@@ -211,6 +211,9 @@ void tdp_vcpu_destroy(struct tdp_vcpu *v)
 	v->root = NULL;
 	while (v->nr_cache)
 		mm_free_table_page(tdp_cache_pop(v));
+	if (v->ring.gfns)
+		mm_free_bitmap(v->ring.gfns, v->ring.size * sizeof(gfn_t));
+	v->ring.gfns = NULL;
 }
 
 void tdp_mmu_destroy(struct tdp_mmu *mmu)

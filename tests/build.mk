@@ -7,6 +7,7 @@ unit-tests := tests/unit/test_vsprintf.o tests/unit/test_page_alloc.o \
 	tests/unit/test_cmdline.o tests/unit/test_bitmap.o
 unit-tests += tests/unit/test_xsave.o
 unit-tests += tests/unit/test_tdp_lookup.o
+unit-tests += tests/unit/test_tdp_dirty_end.o
 unit-tests += tests/unit/test_mtrr.o
 unit-tests += tests/unit/test_cr.o
 unit-tests += tests/unit/test_gwalk.o

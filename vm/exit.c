@@ -280,6 +280,10 @@ enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev)
 			v->vm->kind->before_entry(v);
 		if (v->vm->dead)
 			break;
+		if (tdp_dirty_ring_check(&v->tdp)) {
+			ev->type = VEV_DIRTY_RING_FULL;
+			goto out;
+		}
 		if (tdp_vcpu_load_root(&v->tdp)) {
 			vm_kill(v->vm, "out of memory for a TDP root");
 			break;

@@ -4,7 +4,7 @@
  *
  * vm/ owns the slots and looks them up on a fault; mm/ reads the bounds and
  * flags to choose a page size and permissions, and owns the dirty-logging
- * state (MM_SLOT_DIRTY_LOG, dirty_mode, dirty_bitmap), which only
+ * state (MM_SLOT_DIRTY_LOG, dirty_mode, dirty_harvest, dirty_bitmap), which only
  * tdp_dirty_log_enable()/..._disable() change.
  */
 #ifndef TDPVISOR_MM_MEMSLOT_H
@@ -30,6 +30,12 @@ enum tdp_dirty_mode {
 	TDP_DIRTY_NR
 };
 
+/* Where a logging slot's dirty pages are collected. */
+enum tdp_dirty_harvest {
+	TDP_HARVEST_BITMAP,	/* the slot's bitmap: tdp_dirty_log_get/clear */
+	TDP_HARVEST_RING,	/* the writing vCPU's ring: tdp_dirty_ring_harvest */
+};
+
 struct mm_slot {
 	gfn_t base_gfn;
 	u64 npages;
@@ -38,6 +44,7 @@ struct mm_slot {
 	u32 flags;
 	u32 id;
 	enum tdp_dirty_mode dirty_mode;
+	enum tdp_dirty_harvest dirty_harvest;
 	/* bit i: gfn base_gfn + i written since it was last cleared */
 	u64 *dirty_bitmap;
 };
@@ -60,7 +67,7 @@ static inline gfn_t mm_slot_end(const struct mm_slot *slot)
 
 static inline pfn_t mm_slot_gfn_to_pfn(const struct mm_slot *slot, gfn_t gfn)
 {
-	if (slot->flags & MM_SLOT_SCRATCH)
+	if (mm_slot_flags(slot) & MM_SLOT_SCRATCH)
 		return slot->host_pfn;
 	return slot->host_pfn + (gfn - slot->base_gfn);
 }

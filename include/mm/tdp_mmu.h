@@ -18,6 +18,7 @@
 #include "mm/memslot.h"
 #include "lock.h"
 #include "compiler.h"
+#include "errcode.h"
 
 #define TDP_MAX_VCPUS 64
 #define TDP_MAX_LOG_SLOTS 16
@@ -62,6 +63,7 @@ struct tdp_mmu_stats {
 	u64 splits;
 	u64 yields;
 	u64 retries;		/* lost compare-and-exchange races */
+	u64 recovered;		/* tables replaced by a huge leaf in place */
 };
 
 /* What one vCPU writes often, in a cache line of its own. */
@@ -109,12 +111,33 @@ struct tdp_mmu {
 	struct tdp_mmu_stats stats;
 };
 
+/*
+ * A vCPU's dirty ring: the GFNs its faults logged in TDP_HARVEST_RING
+ * slots, in order.  One producer (the vCPU's own thread, under the read
+ * side) and one consumer at a time (tdp_dirty_ring_harvest()); entries
+ * [head, tail) wait, indices taken modulo size.
+ */
+struct tdp_dirty_ring {
+	gfn_t *gfns;			/* NULL: the vCPU has no ring */
+	u64 size;			/* entries, a power of two */
+	u64 soft_limit;			/* size - TDP_DIRTY_RING_RESERVE */
+	u64 head;			/* next to harvest (release by the harvester) */
+	u64 tail;			/* next to fill (release by the vCPU) */
+};
+
+/*
+ * Entries kept free beyond the soft limit: what one exit can log before
+ * the vCPU checks the ring again (a fault logs one page).
+ */
+#define TDP_DIRTY_RING_RESERVE 64
+
 struct tdp_vcpu {
 	struct tdp_mmu *mmu;
 	unsigned int id;
 	struct tdp_root *root;		/* the root faults map into */
 	unsigned int nr_cache;
 	void *cache[TDP_CACHE_PAGES];	/* zeroed pages, filled before walks */
+	struct tdp_dirty_ring ring;
 };
 
 /*
@@ -159,7 +182,7 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu);
 
 /* Registers v (id < TDP_MAX_VCPUS, unique per mmu).  Returns 0 or -EINVAL. */
 int tdp_vcpu_init(struct tdp_vcpu *v, struct tdp_mmu *mmu, unsigned int id);
-/* Drops v's root reference and returns its cached pages. */
+/* Drops v's root reference, returns its cached pages, frees its dirty ring. */
 void tdp_vcpu_destroy(struct tdp_vcpu *v);
 /*
  * Makes v->root a valid root (reusing one, or allocating it).  Returns 0 or
@@ -243,15 +266,21 @@ bool tdp_mmu_zap_all(struct tdp_vcpu *v);
 /* ---- dirty logging (mm/tdp_dirty.c), KVM GET/CLEAR_DIRTY_LOG semantics ---- */
 
 #define TDP_DIRTY_EAGER_SPLIT BIT(0)	/* split huge leaves at enable */
+/*
+ * Harvest the slot through the writing vCPUs' dirty rings instead of its
+ * bitmap (TDP_DIRTY_WP only; each vCPU that may write needs a ring).
+ */
+#define TDP_DIRTY_RING BIT(1)
 
 /*
- * Starts logging writes to slot: allocates its zeroed bitmap, then
+ * Starts logging writes to slot: allocates its zeroed bitmap (not with
+ * TDP_DIRTY_RING), then
  * write-protects every leaf (TDP_DIRTY_WP) or clears the dirty bits of 4K
  * leaves and write-protects huge ones (TDP_DIRTY_DBIT, TDP_DIRTY_PML),
  * after splitting huge leaves if flags asks for it.  Returns 0, -ENOMEM,
  * -EBUSY (already logging), -ENOSPC (too many logging slots), -EOPNOTSUPP
  * (DBIT or PML on a format without dirty bits, PML without
- * ops->flush_dirty_logs).
+ * ops->flush_dirty_logs, TDP_DIRTY_RING with DBIT or PML).
  */
 int tdp_dirty_log_enable(struct tdp_vcpu *v, struct mm_slot *slot,
 			 enum tdp_dirty_mode mode, u32 flags);
@@ -272,24 +301,69 @@ static inline bool tdp_mmu_wants_pml(struct tdp_mmu *mmu)
  * they were last cleared.  With clear, also clears them and re-protects
  * them (GET_DIRTY_LOG); without, leaves that to tdp_dirty_log_clear()
  * (manual protect).  TLBs are flushed before it returns, so every write
- * after the return is reported by a later call.  Returns 0 or -EINVAL.
+ * after the return is reported by a later call.  Returns 0 or -EINVAL
+ * (not logging, or a TDP_DIRTY_RING slot).
  */
 int tdp_dirty_log_get(struct tdp_vcpu *v, struct mm_slot *slot, u64 *out,
 		      bool clear);
 /*
  * Clears and re-protects the pages first + i (i < npages) whose bit is set
  * in mask (CLEAR_DIRTY_LOG); first must be a multiple of 64.  Returns 0 or
- * -EINVAL.
+ * -EINVAL (also for a TDP_DIRTY_RING slot, which has no bitmap).
  */
 int tdp_dirty_log_clear(struct tdp_vcpu *v, struct mm_slot *slot, u64 first,
 			u64 npages, const u64 *mask);
+/* ---- the end of dirty logging (mm/tdp_recover.c) ---- */
+
 /*
- * Stops logging, frees the bitmap, and zaps the tables under every range
- * that p would now let map huge, so that the next faults rebuild the huge
- * pages logging split.  Returns 0 or -EINVAL (not logging).
+ * Stops logging, frees the bitmap, and recovers huge pages in place: in
+ * every root, each table under a range that p would now let map huge,
+ * whose 512 entries are present leaves mapping the range's frames in
+ * order with one memory type and the same rights (bar write permission
+ * and A/D bits), is replaced by one huge leaf (2 MiB first, then 1 GiB).
+ * Other tables stay; a fault into one maps huge again.  Returns 0 or
+ * -EINVAL (not logging).  The ring entries of a TDP_DIRTY_RING slot that
+ * are still unharvested stay in the rings.
  */
 int tdp_dirty_log_disable(struct tdp_vcpu *v, struct mm_slot *slot,
 			  const struct tdp_huge_policy *p);
+
+/* ---- dirty rings (mm/tdp_ring.c) ---- */
+
+/*
+ * Gives v a dirty ring of entries GFNs (a power of two, at least
+ * 2 * TDP_DIRTY_RING_RESERVE).  Returns 0, -EINVAL (a bad size), -EBUSY
+ * (v has one) or -ENOMEM.  Freed by tdp_vcpu_destroy().
+ */
+int tdp_dirty_ring_init(struct tdp_vcpu *v, u64 entries);
+
+/*
+ * Returns -ENOSPC when v's ring holds soft_limit entries or more, else 0.
+ * A vCPU with a ring calls it before every guest entry, and on -ENOSPC
+ * must not enter the guest until the ring was harvested: the reserve only
+ * covers what one exit logs.
+ */
+static inline int tdp_dirty_ring_check(const struct tdp_vcpu *v)
+{
+	const struct tdp_dirty_ring *r = &v->ring;
+
+	if (r->gfns && __atomic_load_n(&r->tail, __ATOMIC_RELAXED) -
+		       __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) >= r->soft_limit)
+		return -ENOSPC;
+	return 0;
+}
+
+/*
+ * Moves up to max GFNs, oldest first, from owner's ring into out, and
+ * re-protects them (write-protects their 4K leaves in every root) before
+ * it returns, with TLBs flushed; their slots in the ring are free again.
+ * v is the caller's own vCPU context (owner's, or another of the MMU's).
+ * A write after the return to a page it returned faults and is logged
+ * again.  Calls for one ring are serialised by the caller.  Returns the
+ * number of GFNs, or -EINVAL when owner has no ring.
+ */
+long tdp_dirty_ring_harvest(struct tdp_vcpu *v, struct tdp_vcpu *owner, gfn_t *out,
+			    u64 max);
 
 /* ---- access tracking (mm/tdp_age.c) ---- */
 

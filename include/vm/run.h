@@ -15,6 +15,12 @@ enum vcpu_event_type {
 	VEV_ASSERT,	/* GUEST_ASSERT failed: file, line, cond, value */
 	VEV_HLT,	/* HLT with nothing else to do */
 	VEV_DEAD,	/* the VM was killed: vm->death says why */
+	/*
+	 * The vCPU's dirty ring reached its soft limit (tdp_dirty_ring_check()):
+	 * it does not enter the guest again until the owner has harvested the
+	 * ring (tdp_dirty_ring_harvest()); the next vcpu_run() then resumes.
+	 */
+	VEV_DIRTY_RING_FULL,
 };
 
 struct vcpu_event {

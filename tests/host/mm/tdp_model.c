@@ -55,6 +55,7 @@
 #define BM_WORDS (0x40000 / 64)
 #define ROOT_MAX 5
 #define KID_WORDS (SPTE_PER_TABLE / 64)
+#define RING_ENTRIES 256		/* the vCPU's dirty ring */
 
 /* Guest memory lies inside the first entry of a level-4 table. */
 _Static_assert(U <= (1ULL << 27), "U must fit one level-4 entry");
@@ -76,6 +77,9 @@ struct run {
 	u64 *last_pt;			/* a 4K table found by check_at() ... */
 	gfn_t last_region;		/* ... for this 2 MiB region, this step */
 	struct hw_pml pml;		/* the vCPU's page-modification log */
+	/* The model of the vCPU's dirty ring: what its faults appended, in order. */
+	gfn_t rq[RING_ENTRIES];
+	u64 rq_head, rq_tail;
 	/* the operation stream */
 	u64 rng, pos;
 	bool exhausted;
@@ -363,6 +367,19 @@ static void m_mark_dirty(struct run *r, const struct mm_slot *s, gfn_t g)
 		r->dirty[g / 64] |= BIT_ULL(g % 64);
 }
 
+static bool ring_slot(const struct mm_slot *s)
+{
+	return logging(s) && s->dirty_harvest == TDP_HARVEST_RING;
+}
+
+/* A fault made g writable in logging slot s: logged, in the ring or the bitmap. */
+static void m_fault_logs(struct run *r, const struct mm_slot *s, gfn_t g)
+{
+	m_mark_dirty(r, s, g);
+	if (ring_slot(s))
+		r->rq[r->rq_tail++ % RING_ENTRIES] = g;
+}
+
 /* The expected outcome of tdp_mmu_map(), applied to the model. */
 static int m_fault(struct run *r, gfn_t g, u32 acc, int maxl)
 {
@@ -385,7 +402,7 @@ static int m_fault(struct run *r, gfn_t g, u32 acc, int maxl)
 		bool changed = !cur->young || ((acc & TDP_ACC_W) && !cur->w);
 
 		if ((acc & TDP_ACC_W) && !cur->w)
-			m_mark_dirty(r, s, g);
+			m_fault_logs(r, s, g);
 		m_set(r, cur, L, g, cur->w || (acc & TDP_ACC_W), 1);
 		return changed ? TDP_FAULT_FIXED : TDP_FAULT_SPURIOUS;
 	}
@@ -394,7 +411,7 @@ static int m_fault(struct run *r, gfn_t g, u32 acc, int maxl)
 	m_add(r, L, g & ~(tdp_level_pages(L) - 1),
 	      !ro && (!logging(s) || (acc & TDP_ACC_W)), 1);
 	if (!ro && (acc & TDP_ACC_W))
-		m_mark_dirty(r, s, g);
+		m_fault_logs(r, s, g);
 	return TDP_FAULT_FIXED;
 }
 
@@ -886,6 +903,8 @@ static bool op_enable(struct run *r, struct mm_slot *s)
 	if (flags && r->cfg->max_eager_leaves &&
 	    m_eager_leaves(r, s) > r->cfg->max_eager_leaves)
 		flags = 0;
+	if (mode == TDP_DIRTY_WP && (x >> 4) % 2 == 0)
+		flags |= TDP_DIRTY_RING;
 
 	note(r, "enable slot %u mode %d flags %u", s->id, mode, flags);
 	if (mode != TDP_DIRTY_WP && !(r->fmt->flags & SPTE_FMT_AD))
@@ -897,8 +916,34 @@ static bool op_enable(struct run *r, struct mm_slot *s)
 		return fail(r, "enable slot %u: expected %d, seen %d", s->id, expect, got);
 	if (expect)
 		return true;
-	m_enable(r, s, flags);
+	m_enable(r, s, flags & TDP_DIRTY_EAGER_SPLIT);
 	return true;
+}
+
+/*
+ * Huge-page recovery in place, as disabling logging does it: if the 512
+ * entries below the level-L range at base are all leaves, they become one
+ * leaf, writable if all were, young if one was.  Otherwise nothing
+ * changes.
+ */
+static void m_recover(struct run *r, int level, gfn_t base)
+{
+	u64 first = base >> shift_of(level - 1), i;
+	u8 w = 1, young = 0;
+
+	if (r->small[level][base >> shift_of(level)] == 0)
+		return;
+	for (i = 0; i < SPTE_PER_TABLE; i++) {
+		struct mleaf *l = &r->leaf[level - 1][first + i];
+
+		if (!l->present)
+			return;
+		w &= l->w;
+		young |= l->young;
+	}
+	for (i = 0; i < SPTE_PER_TABLE; i++)
+		m_del(r, level - 1, first + i);
+	m_add(r, level, base, w, young);
 }
 
 static bool op_disable(struct run *r, struct mm_slot *s)
@@ -911,13 +956,13 @@ static bool op_disable(struct run *r, struct mm_slot *s)
 	got = tdp_dirty_log_disable(&r->v, s, &p);
 	if (got != expect)
 		return fail(r, "disable slot %u: expected %d, seen %d", s->id, expect, got);
-	for (L = 3; L >= 2 && !expect; L--) {
+	for (L = 2; L <= 3 && !expect; L++) {
 		u64 n = tdp_level_pages(L);
 		gfn_t b;
 
 		for (b = ALIGN_UP(s->base_gfn, n); b + n <= mm_slot_end(s); b += n)
-			if (m_max_level(s, b, maxl) >= L && r->small[L][b >> shift_of(L)])
-				m_zap(r, b, b + n);
+			if (m_max_level(s, b, maxl) >= L)
+				m_recover(r, L, b);
 	}
 	return true;
 }
@@ -930,7 +975,7 @@ static bool op_get(struct run *r, struct mm_slot *s)
 
 	note(r, "get slot %u clear %d", s->id, clear);
 	got = tdp_dirty_log_get(&r->v, s, r->out, clear);
-	if (got != (logging(s) ? 0 : -EINVAL))
+	if (got != (logging(s) && !ring_slot(s) ? 0 : -EINVAL))
 		return fail(r, "get slot %u: returned %d", s->id, got);
 	if (got)
 		return true;
@@ -965,7 +1010,7 @@ static bool op_clear(struct run *r, struct mm_slot *s)
 	note(r, "clear slot %u [%llu, +%llu)", s->id, (unsigned long long)first,
 	     (unsigned long long)n);
 	got = tdp_dirty_log_clear(&r->v, s, first, n, mask);
-	if (got != (logging(s) ? 0 : -EINVAL))
+	if (got != (logging(s) && !ring_slot(s) ? 0 : -EINVAL))
 		return fail(r, "clear slot %u: returned %d", s->id, got);
 	if (got)
 		return true;
@@ -978,6 +1023,41 @@ static bool op_clear(struct run *r, struct mm_slot *s)
 		m_protect(r, s, g);
 	}
 	return true;
+}
+
+/*
+ * Harvests up to max entries of the vCPU's dirty ring: they must be the
+ * model's oldest, in order; each 4K leaf among them is write-protected (a
+ * huge one is left: logging maps none writable).
+ */
+static bool ring_harvest(struct run *r, u64 max)
+{
+	gfn_t out[RING_ENTRIES];
+	long got, i;
+	int lc;
+
+	note(r, "ring harvest max %llu", (unsigned long long)max);
+	got = tdp_dirty_ring_harvest(&r->v, &r->v, out, max);
+	if (got != (long)MIN(max, r->rq_tail - r->rq_head))
+		return fail(r, "ring harvest max %llu: expected %llu entries, seen %ld",
+			    (unsigned long long)max,
+			    (unsigned long long)MIN(max, r->rq_tail - r->rq_head), got);
+	for (i = 0; i < got; i++) {
+		gfn_t g = r->rq[r->rq_head++ % RING_ENTRIES];
+		struct mleaf *l = m_find(r, g, &lc);
+
+		if (out[i] != g)
+			return fail(r, "ring harvest: entry %ld expected gfn 0x%llx, seen 0x%llx", i,
+				    (unsigned long long)g, (unsigned long long)out[i]);
+		if (l && lc == 1)
+			m_set(r, l, 1, g, 0, l->young);
+	}
+	return true;
+}
+
+static bool op_ring_harvest(struct run *r)
+{
+	return ring_harvest(r, 1 + next(r) % (RING_ENTRIES / 2));
 }
 
 static bool op_invalidate(struct run *r)
@@ -994,6 +1074,14 @@ static bool step(struct run *r)
 {
 	u64 x = next(r) % 1000;
 	struct mm_slot *s = &r->slots[(x >> 1) & 1];
+
+	/* A vCPU at its ring's soft limit is stopped until the ring is harvested. */
+	if (tdp_dirty_ring_check(&r->v)) {
+		if (r->rq_tail - r->rq_head < RING_ENTRIES - TDP_DIRTY_RING_RESERVE)
+			return fail(r, "ring check: full at %llu entries",
+				    (unsigned long long)(r->rq_tail - r->rq_head));
+		return ring_harvest(r, RING_ENTRIES);
+	}
 
 	if (x < 350)
 		return op_access(r);
@@ -1019,6 +1107,8 @@ static bool step(struct run *r)
 	}
 	if (x < 947)
 		return op_invalidate(r);
+	if (x < 965)
+		return op_ring_harvest(r);
 	return op_access(r);
 }
 
@@ -1099,7 +1189,8 @@ static bool setup(struct run *r)
 	r->base_pages = fake_pages_in_use();
 	r->base_bitmap = fake_bitmap_in_use();
 	if (tdp_mmu_init(&r->mmu, r->cfg->fmt, r->cfg->root_level, &model_ops, r) ||
-	    tdp_vcpu_init(&r->v, &r->mmu, 0) || tdp_vcpu_load_root(&r->v))
+	    tdp_vcpu_init(&r->v, &r->mmu, 0) || tdp_vcpu_load_root(&r->v) ||
+	    tdp_dirty_ring_init(&r->v, RING_ENTRIES))
 		return fail(r, "setup failed");
 	hw_pml_init(&r->pml, &r->mmu);
 	return true;

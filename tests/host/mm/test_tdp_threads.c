@@ -6,7 +6,11 @@
  *
  * The dirty-log invariant of KVM's dirty_log_test: a write that began after
  * harvest n-1 returned, and ended before harvest k began, is reported by one
- * of harvests n..k.  At the end every table page and bitmap is returned.
+ * of harvests n..k, through the slot's bitmap or the vCPUs' dirty rings (a
+ * vCPU whose ring is at its soft limit waits for the harvest before it
+ * enters the guest).  Another run ends and starts logging over and over,
+ * so that huge pages are recovered in place under the vCPUs' writes.  At
+ * the end every table page and bitmap is returned.
  * Each vCPU has a page-modification log (tdp_hw.h), which the harvest drains
  * in TDP_DIRTY_PML mode, and which the vCPU drains itself when it is full.
  */
@@ -33,7 +37,11 @@ struct shared {
 	u64 writes;
 	u64 need[NPAGES];		/* latest round a write to the page began in */
 	struct hw_pml pml[VCPUS];	/* each vCPU thread's log */
+	struct tdp_vcpu vcpus[VCPUS];	/* the vCPU threads' contexts */
+	bool ring;			/* harvest through the vCPUs' dirty rings */
 };
+
+#define RING_ENTRIES 1024
 
 static struct shared S;
 
@@ -88,6 +96,12 @@ static void guest_write(struct tdp_vcpu *v, struct hw_pml *pml, gfn_t gfn)
 		enum hw_result hr;
 		int ret;
 
+		/* A full ring stops the vCPU before it enters the guest. */
+		while (S.ring && tdp_dirty_ring_check(v)) {
+			if (stopping())
+				return;
+			cpu_relax();
+		}
 		if (tdp_vcpu_load_root(v))
 			return error("load_root", gfn);
 		tdp_vcpu_read_lock(v);
@@ -117,18 +131,15 @@ static void guest_write(struct tdp_vcpu *v, struct hw_pml *pml, gfn_t gfn)
 static void *vcpu_thread(void *arg)
 {
 	unsigned int id = (unsigned int)(uintptr_t)arg;
-	struct tdp_vcpu v;
 	u64 seed = 0x1234567ULL * (id + 1);
 
-	tdp_vcpu_init(&v, &S.mmu, id);
 	while (!stopping()) {
 		u64 x = rnd(&seed);
 		/* Hot pages mostly, so writes race with harvests on the same page. */
 		gfn_t g = SLOT_BASE + ((x & 3) ? x % 512 : x % NPAGES);
 
-		guest_write(&v, &S.pml[id], g);
+		guest_write(&S.vcpus[id], &S.pml[id], g);
 	}
-	tdp_vcpu_destroy(&v);
 	return NULL;
 }
 
@@ -156,6 +167,25 @@ static void *zap_age_thread(void *arg)
 }
 
 static u64 snap[NPAGES], reported[NPAGES], bm[NPAGES / 64];
+static gfn_t ring_out[RING_ENTRIES];
+
+/* Harvest k through every vCPU's ring: marks what it reports in reported[]. */
+static void harvest_rings(struct ktest_ctx *t, struct tdp_vcpu *v, u64 k)
+{
+	unsigned int i;
+	long n, j;
+
+	for (i = 0; i < VCPUS; i++) {
+		n = tdp_dirty_ring_harvest(v, &S.vcpus[i], ring_out, RING_ENTRIES);
+		KT_EXPECT(t, n >= 0);
+		for (j = 0; j < n; j++) {
+			if (!mm_slot_contains(&S.slot, ring_out[j]))
+				error("ring entry outside the slot", ring_out[j]);
+			else
+				reported[ring_out[j] - SLOT_BASE] = k;
+		}
+	}
+}
 
 /* Harvests ROUNDS times; checks the invariant after each harvest. */
 static u64 harvest(struct ktest_ctx *t, struct tdp_vcpu *v)
@@ -166,9 +196,12 @@ static u64 harvest(struct ktest_ctx *t, struct tdp_vcpu *v)
 		for (i = 0; i < NPAGES; i++)	/* writes that ended before harvest k */
 			snap[i] = __atomic_load_n(&S.need[i], __ATOMIC_ACQUIRE);
 		__atomic_store_n(&S.round, k, __ATOMIC_RELEASE);
-		KT_EXPECT_EQ(t, tdp_dirty_log_get(v, &S.slot, bm, true), 0);
+		if (S.ring)
+			harvest_rings(t, v, k);
+		else
+			KT_EXPECT_EQ(t, tdp_dirty_log_get(v, &S.slot, bm, true), 0);
 		for (i = 0; i < NPAGES; i++) {
-			if (bm[i / 64] & BIT_ULL(i % 64))
+			if (!S.ring && (bm[i / 64] & BIT_ULL(i % 64)))
 				reported[i] = k;
 			if (snap[i] && reported[i] < snap[i]) {
 				if (!missed++)
@@ -186,8 +219,33 @@ static u64 harvest(struct ktest_ctx *t, struct tdp_vcpu *v)
 	return missed;
 }
 
-static void run_threads(struct ktest_ctx *t, const struct spte_format *fmt,
-			enum tdp_dirty_mode mode)
+/*
+ * Ends and starts logging ROUNDS times (eagerly splitting every other
+ * time), so that huge pages are recovered in place while the vCPUs write
+ * and the other threads zap and age.  The vCPUs check that every write
+ * reaches its frame.
+ */
+static void toggle_logging(struct ktest_ctx *t, struct tdp_vcpu *v, enum tdp_dirty_mode mode)
+{
+	u64 k, i, recovered = 0;
+
+	for (k = 1; k <= ROUNDS; k++) {
+		KT_EXPECT_EQ(t, tdp_dirty_log_disable(v, &S.slot, NULL), 0);
+		recovered = stat_read(&S.mmu.stats.recovered);
+		for (i = 0; i < 20000 && !stopping(); i++)
+			cpu_relax();
+		KT_EXPECT_EQ(t, tdp_dirty_log_enable(v, &S.slot, mode, k & 1 ? TDP_DIRTY_EAGER_SPLIT : 0), 0);
+		for (i = 0; i < 20000 && !stopping(); i++)
+			cpu_relax();
+	}
+	printf("    # %llu tables recovered in place over %d ends of logging\n",
+	       (unsigned long long)recovered, ROUNDS);
+}
+
+enum run_kind { HARVEST_BITMAP, HARVEST_RING, TOGGLE_LOGGING };
+
+static void run_threads_kind(struct ktest_ctx *t, const struct spte_format *fmt,
+			     enum tdp_dirty_mode mode, enum run_kind kind)
 {
 	u64 base_pages = fake_pages_in_use(), base_bm = fake_bitmap_in_use();
 	pthread_t th[VCPUS + 2];
@@ -199,8 +257,13 @@ static void run_threads(struct ktest_ctx *t, const struct spte_format *fmt,
 	S.slot = (struct mm_slot){ .base_gfn = SLOT_BASE, .npages = NPAGES,
 				   .host_pfn = 0x80000 };
 	KT_ASSERT_EQ(t, tdp_mmu_init(&S.mmu, fmt, 4, &thread_ops, NULL), 0);
-	for (i = 0; i < VCPUS; i++)
+	S.ring = kind == HARVEST_RING;
+	for (i = 0; i < VCPUS; i++) {
 		hw_pml_init(&S.pml[i], &S.mmu);
+		KT_ASSERT_EQ(t, tdp_vcpu_init(&S.vcpus[i], &S.mmu, i), 0);
+		if (S.ring)
+			KT_ASSERT_EQ(t, tdp_dirty_ring_init(&S.vcpus[i], RING_ENTRIES), 0);
+	}
 	KT_ASSERT_EQ(t, tdp_vcpu_init(&main_v, &S.mmu, VCPUS + 2), 0);
 	KT_ASSERT_EQ(t, tdp_vcpu_load_root(&main_v), 0);
 	/* Some huge pages first, so that logging has something to split. */
@@ -209,16 +272,21 @@ static void run_threads(struct ktest_ctx *t, const struct spte_format *fmt,
 
 		KT_EXPECT_EQ(t, tdp_mmu_map(&main_v, &f), TDP_FAULT_FIXED);
 	}
-	KT_ASSERT_EQ(t, tdp_dirty_log_enable(&main_v, &S.slot, mode, 0), 0);
+	KT_ASSERT_EQ(t, tdp_dirty_log_enable(&main_v, &S.slot, mode, S.ring ? TDP_DIRTY_RING : 0), 0);
 	__atomic_store_n(&S.round, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < VCPUS; i++)
 		pthread_create(&th[i], NULL, vcpu_thread, (void *)(uintptr_t)i);
 	for (i = VCPUS; i < VCPUS + 2; i++)
 		pthread_create(&th[i], NULL, zap_age_thread, (void *)(uintptr_t)i);
-	KT_EXPECT_EQ(t, harvest(t, &main_v), 0);
+	if (kind == TOGGLE_LOGGING)
+		toggle_logging(t, &main_v, mode);
+	else
+		KT_EXPECT_EQ(t, harvest(t, &main_v), 0);
 	__atomic_store_n(&S.stop, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < VCPUS + 2; i++)
 		pthread_join(th[i], NULL);
+	for (i = 0; i < VCPUS; i++)
+		tdp_vcpu_destroy(&S.vcpus[i]);
 	printf("    # %s mode %d: %llu guest writes, %llu yields, %llu lost races\n", fmt->name,
 	       mode, (unsigned long long)S.writes,
 	       (unsigned long long)stat_read(&S.mmu.stats.yields),
@@ -230,6 +298,26 @@ static void run_threads(struct ktest_ctx *t, const struct spte_format *fmt,
 	tdp_mmu_destroy(&S.mmu);
 	KT_EXPECT_EQ(t, fake_pages_in_use(), base_pages);
 	KT_EXPECT_EQ(t, fake_bitmap_in_use(), base_bm);
+}
+
+static void run_threads(struct ktest_ctx *t, const struct spte_format *fmt,
+			enum tdp_dirty_mode mode)
+{
+	run_threads_kind(t, fmt, mode, HARVEST_BITMAP);
+}
+
+KTEST(threads_never_lose_a_write_after_harvest_dirty_ring)
+{
+	fake_yield_every = 64;
+	run_threads_kind(t, &spte_fmt_ept, TDP_DIRTY_WP, HARVEST_RING);
+	fake_yield_every = 0;
+}
+
+KTEST(threads_recover_huge_pages_in_place_while_vcpus_write_and_zap)
+{
+	fake_yield_every = 64;
+	run_threads_kind(t, &spte_fmt_npt, TDP_DIRTY_DBIT, TOGGLE_LOGGING);
+	fake_yield_every = 0;
 }
 
 KTEST(threads_never_lose_a_write_after_clear_write_protect_mode)
