@@ -60,7 +60,7 @@ HV_OBJS := $(addprefix $(BUILD)/hv/,$(hv-y))
 HOST_OBJS := $(addprefix $(BUILD)/host/,$(host-y) $(host-test-y))
 
 .PHONY: all clean test host-test run run-bochs debug usb bench fuzz-guest deps-build deps-emu \
-	test-linux-bochs telemetry deps-plot
+	test-linux-bochs test-telemetry-bochs telemetry deps-plot
 all: $(BUILD)/hv.efi
 
 # Debian packages, installed when run as root, else the apt-get line is shown.
@@ -136,6 +136,12 @@ telemetry: deps-emu deps-plot
 # Linux under the Intel platform VM in Bochs: slow, so not in make test.
 test-linux-bochs: deps-emu
 	$(Q)tests/guest-linux/run-bochs-linux.sh
+
+# The same with tdp_telemetry=1s and dirtier instead of memcheck: one CPU,
+# dirty pages by PML (docs/telemetry.md).  Slow as well.
+BOCHS_DIRTIER ?= 4000,64,12,12000,128,12
+test-telemetry-bochs: deps-emu
+	$(Q)tests/guest-linux/run-bochs-linux.sh --dirtier $(BOCHS_DIRTIER)
 
 # ---- generated headers -------------------------------------------------
 $(BUILD)/include/asm-offsets.inc: arch/asm-offsets.c $(wildcard include/*.h include/*/*.h)
