@@ -18,9 +18,15 @@ OUT=build/bench
 mkdir -p "$OUT"
 make --no-print-directory -s all guest || exit 1
 
+# BENCH_ONLY=SECTION runs one section: mm, hv, linux, telemetry or bochs.
+want() { [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = "$1" ]; }
+
+if want mm; then
 echo "== TDP MMU on the host (make bench-mm)"
 make --no-print-directory -s bench-mm
+fi
 
+if want hv; then
 echo
 echo "== In the hypervisor: QEMU TCG, -cpu EPYC (AMD SVM + NPT)"
 tools/mkimage.sh "$OUT/bench.img" --efi build/hv.efi \
@@ -30,6 +36,7 @@ tests/emu/run-qemu.sh --image "$OUT/bench.img" --log "$OUT/qemu-bench.log" --cpu
 st=$?
 grep -a 'bench:' "$OUT/qemu-bench.log" | sed 's/^\[[ 0-9.]*\] bench: //'
 [ "$st" -eq 0 ] || echo "(the QEMU run ended with status $st; log: $OUT/qemu-bench.log)"
+fi
 
 echo
 # hv_banner_times SMP HVOPTS TAG: Linux's boot to its userspace banner under
@@ -113,11 +120,13 @@ telemetry_ratio() {
 	fi
 }
 best() { tr ' ' '\n' | grep -v '^$' | sort -n | head -1; }
-linux_ratio 1 ""
-linux_ratio 4 "smp=all"
-telemetry_ratio 2
+if want linux; then
+	linux_ratio 1 ""
+	linux_ratio 4 "smp=all"
+fi
+want telemetry && telemetry_ratio 2
 
-for mode in pml dbit wp; do
+want bochs && for mode in pml dbit wp; do
 	echo
 	echo "== In the hypervisor: Bochs tigerlake (Intel VMX + EPT), tdp_dirty=$mode"
 	tools/mkimage.sh "$OUT/bench-$mode.img" --efi build/hv.efi \

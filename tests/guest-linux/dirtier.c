@@ -9,11 +9,17 @@
  * every telemetry interval longer than that), and writes one word of
  * RATE distinct pages a second, walking the set in order (so as long as
  * the set holds more pages than RATE times the interval, the pages
- * written in one interval are all distinct).  After WARMUP_S seconds of
- * that, it reads the telemetry ring (/proc/tdpvisor_telemetry, from the
- * tdpvisor_telemetry module) for the last record's seq, runs SECONDS more,
- * reads the ring again and judges the records in between -- each covers
- * an interval wholly inside the steady workload -- against the truth:
+ * written in one interval are all distinct).  All along it polls the
+ * newest telemetry record (/proc/tdpvisor_telemetry_last, from the
+ * tdpvisor_telemetry module) every POLL_MS and notes, by its own clock,
+ * when each harvest appeared.  After WARMUP_S seconds it opens a window of
+ * SECONDS: from the first harvest seen in it (A) to the last (B).  The
+ * records A+1..B (read from /proc/tdpvisor_telemetry) each cover an
+ * interval wholly inside the steady workload; their dirty pages over the
+ * guest's time from A to B is the measured rate -- timed by the guest, so
+ * a hypervisor clock calibrated off under emulation does not bias it
+ * (dirtier prints both durations) -- and their mean young pages the
+ * measured working set.  Against the truth:
  *
  *   dirtier: phase N: dirty rate measured M pages/s, true T pages/s, error E% ok|FAIL
  *   dirtier: phase N: working set measured M pages, true T pages, error E% ok|FAIL
@@ -38,7 +44,9 @@
 #define STEP_MS 5
 #define WARMUP_S 3
 #define LIMIT_PCT 10.0
+#define POLL_MS 20
 #define RING "/proc/tdpvisor_telemetry"
+#define RING_LAST "/proc/tdpvisor_telemetry_last"
 
 struct rec {
 	unsigned long long seq, end_ns, interval_ns, dirty, young;
@@ -69,21 +77,50 @@ static int read_ring(struct rec *r, int max)
 	return n;
 }
 
-static unsigned long long last_seq(void)
+/* The newest record's seq (0: none, or no ring). */
+static unsigned long long newest_seq(void)
 {
-	static struct rec r[1024];
-	int n = read_ring(r, 1024);
+	FILE *f = fopen(RING_LAST, "r");
+	unsigned long long seq = 0;
 
-	return n > 0 ? r[n - 1].seq : 0;
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &seq) != 1)
+		seq = 0;
+	fclose(f);
+	return seq;
 }
 
-/* The workload state of one phase. */
+/* The workload state of one phase, and the harvests it saw. */
 struct load {
 	volatile uint64_t *set;
 	unsigned long pages, next, written;
-	double rate, t_start, next_read;
+	double rate, t_start, next_read, next_poll;
 	unsigned long reads;
+	unsigned long long seen;	/* the newest seq seen */
+	int window;			/* the judged window is open */
+	unsigned long long a, b;	/* its first and last harvest */
+	double ta, tb;			/* when they were seen */
 };
+
+/* Polls the newest record; a new harvest in the open window moves B. */
+static void poll_ring(struct load *l, double t)
+{
+	unsigned long long seq = newest_seq();
+
+	l->next_poll = t + POLL_MS / 1000.0;
+	if (!seq || seq == l->seen)
+		return;
+	l->seen = seq;
+	if (!l->window)
+		return;
+	if (!l->a) {
+		l->a = seq;
+		l->ta = t;
+	}
+	l->b = seq;
+	l->tb = t;
+}
 
 /* Runs the workload until time `until` (monotonic seconds). */
 static void run_until(struct load *l, double until)
@@ -108,6 +145,8 @@ static void run_until(struct load *l, double until)
 			l->reads++;
 			l->next_read += READ_PERIOD_MS / 1000.0;
 		}
+		if (t >= l->next_poll)
+			poll_ring(l, t);
 		nanosleep(&step, NULL);
 	}
 }
@@ -122,16 +161,15 @@ static int judge(int phase, const char *what, const char *unit, double measured,
 	return ok ? 0 : 1;
 }
 
-/* Judges the records with seq in (s0, s1] against the truth. */
-static int judge_window(int phase, unsigned long long s0, unsigned long long s1, double rate,
-			unsigned long pages)
+/* Judges the records with seq in (l->a, l->b] against the truth. */
+static int judge_window(int phase, const struct load *l, double rate)
 {
 	static struct rec r[1024];
-	double dirty = 0, young = 0, secs = 0, max_dt = 0;
+	double dirty = 0, young = 0, secs = 0, max_dt = 0, gsecs = l->tb - l->ta;
 	int n = read_ring(r, 1024), i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		if (r[i].seq <= s0 || r[i].seq > s1)
+		if (r[i].seq <= l->a || r[i].seq > l->b)
 			continue;
 		dirty += (double)r[i].dirty;
 		young += (double)r[i].young;
@@ -140,23 +178,24 @@ static int judge_window(int phase, unsigned long long s0, unsigned long long s1,
 			max_dt = (double)r[i].interval_ns / 1e9;
 		k++;
 	}
-	if (k < 2) {
-		printf("dirtier: phase %d: only %d telemetry records in the window: FAIL\n", phase, k);
+	if (k < 2 || k != (int)(l->b - l->a) || gsecs <= 0) {
+		printf("dirtier: phase %d: %d telemetry records of %llu in the window: FAIL\n", phase,
+		       k, l->b - l->a);
 		return 1;
 	}
-	printf("dirtier: phase %d: %d records (seq %llu..%llu), %.2f s, longest interval %.3f s\n",
-	       phase, k, s0 + 1, s1, secs, max_dt);
-	if (rate * max_dt > (double)pages)
+	printf("dirtier: phase %d: %d records (seq %llu..%llu), %.2f s by the guest's clock, %.2f s "
+	       "by the hypervisor's, longest interval %.3f s\n", phase, k, l->a + 1, l->b, gsecs,
+	       secs, max_dt);
+	if (rate * max_dt * gsecs / secs > (double)l->pages)
 		printf("dirtier: phase %d: warning: %.0f writes in an interval wrap the set of %lu "
-		       "pages: pages repeat\n", phase, rate * max_dt, pages);
-	return judge(phase, "dirty rate", "pages/s", dirty / secs, rate) +
-	       judge(phase, "working set", "pages", young / k, (double)pages);
+		       "pages: pages repeat\n", phase, rate * max_dt * gsecs / secs, l->pages);
+	return judge(phase, "dirty rate", "pages/s", dirty / gsecs, rate) +
+	       judge(phase, "working set", "pages", young / k, (double)l->pages);
 }
 
 static int phase(int n, double rate, unsigned long mib, double seconds)
 {
 	struct load l = { .rate = rate, .pages = mib * (1UL << 20) / PAGE };
-	unsigned long long s0, s1;
 	unsigned long w0;
 	double t0, t1;
 	void *p;
@@ -172,23 +211,23 @@ static int phase(int n, double rate, unsigned long mib, double seconds)
 	printf("dirtier: phase %d: %.0f pages/s into a working set of %lu pages (%lu MiB), "
 	       "%.0f s\n", n, rate, l.pages, mib, seconds);
 	fflush(stdout);
-	l.t_start = l.next_read = now_s();
+	l.t_start = l.next_read = l.next_poll = now_s();
 	run_until(&l, l.t_start + WARMUP_S);
-	s0 = last_seq();
+	l.window = 1;
 	t0 = now_s();
 	w0 = l.written;
 	run_until(&l, t0 + seconds);
-	s1 = last_seq();
+	l.window = 0;
 	t1 = now_s();
 	rate = (double)(l.written - w0) / (t1 - t0);
 	printf("dirtier: phase %d: wrote %lu pages in %.2f s = %.0f pages/s (asked %.0f), read the "
 	       "set %lu times\n", n, l.written - w0, t1 - t0, rate, l.rate, l.reads);
 	munmap(p, l.pages * PAGE);
-	if (!s1) {
-		printf("dirtier: phase %d: no telemetry ring (%s): truth only\n", n, RING);
+	if (!l.seen) {
+		printf("dirtier: phase %d: no telemetry ring (%s): truth only\n", n, RING_LAST);
 		return 0;
 	}
-	return judge_window(n, s0, s1, rate, l.pages);
+	return judge_window(n, &l, rate);
 }
 
 int main(int argc, char **argv)

@@ -7,6 +7,10 @@
  *
  *   SEQ END_NS INTERVAL_NS DIRTY YOUNG FAULTS ZAPS LEAVES_4K LEAVES_2M LEAVES_1G MODE NCPUS
  *
+ * and /proc/tdpvisor_telemetry_last the newest record alone, in the same
+ * form, cheaply (it asks only for the records after the last it saw), so
+ * that dirtier can poll it and time each harvest by the guest's clock.
+ *
  * At load time, under tdpvisor (CPUID 0x40000000), it also makes the call
  * with hostile arguments against a page filled with CANARY -- a length
  * that is zero, not a multiple of the record, or over the limit; an
@@ -22,6 +26,8 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
@@ -84,6 +90,51 @@ static int telemetry_show(struct seq_file *m, void *unused)
 	free_pages((unsigned long)r, RING_ORDER);
 	return n < 0 ? (int)n : 0;
 }
+
+#define LAST_BATCH 16
+static DEFINE_MUTEX(last_lock);
+static struct hc_telemetry_record last;
+
+/* The newest record: asks for those after the last one seen until the
+ * ring has no more. */
+static int telemetry_last_show(struct seq_file *m, void *unused)
+{
+	const size_t size = sizeof(struct hc_telemetry_record);
+	struct hc_telemetry_record *r;
+	long n;
+
+	if (!under)
+		return -ENODEV;
+	r = kmalloc_array(LAST_BATCH, size, GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	mutex_lock(&last_lock);
+	do {
+		n = hypercall(HC_TELEMETRY_READ, virt_to_phys(r), LAST_BATCH * size, last.seq + 1);
+		if (n > 0)
+			last = r[n - 1];
+	} while (n == LAST_BATCH);
+	if (n >= 0 && last.seq)
+		seq_printf(m, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+			   last.seq, last.end_ns, last.interval_ns, last.dirty_pages,
+			   last.young_pages, last.tdp_faults, last.zaps, last.leaves[1],
+			   last.leaves[2], last.leaves[3], last.dirty_mode, last.ncpus);
+	mutex_unlock(&last_lock);
+	kfree(r);
+	return n < 0 ? (int)n : 0;
+}
+
+static int telemetry_last_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, telemetry_last_show, NULL);
+}
+
+static const struct proc_ops telemetry_last_fops = {
+	.proc_open = telemetry_last_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+};
 
 static int telemetry_open(struct inode *inode, struct file *file)
 {
@@ -159,11 +210,16 @@ static int __init tdpvisor_telemetry_init(void)
 	hostile_checks();
 	if (!proc_create("tdpvisor_telemetry", 0444, NULL, &telemetry_fops))
 		return -ENOMEM;
+	if (!proc_create("tdpvisor_telemetry_last", 0444, NULL, &telemetry_last_fops)) {
+		remove_proc_entry("tdpvisor_telemetry", NULL);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 static void __exit tdpvisor_telemetry_exit(void)
 {
+	remove_proc_entry("tdpvisor_telemetry_last", NULL);
 	remove_proc_entry("tdpvisor_telemetry", NULL);
 }
 
