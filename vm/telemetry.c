@@ -5,7 +5,8 @@
  *
  * The guest's RAM slots log dirty pages from the first vCPU on, in the
  * mode the CPU offers (PML, dirty bits or write protection), and so map
- * 4 KiB pages only.  Every interval one CPU -- the one whose tick first
+ * 4 KiB pages only: mapped whole at the start and split at once, so that
+ * the guest takes no fault per page for it.  Every interval one CPU -- the one whose tick first
  * finds the interval's deadline passed and moves it on by compare-and-
  * exchange -- harvests: it ages the slots (young pages: the working set
  * of the interval), gets and clears their dirty logs (which flushes every
@@ -133,32 +134,61 @@ int telemetry_setup(struct vm *vm, bool smp)
 	return 0;
 }
 
+/*
+ * Maps all of slot as the guest's faults would, with the largest pages the
+ * policy allows (a few per GiB), so that the eager split of
+ * tdp_dirty_log_enable() turns it into 4 KiB leaves at once: the guest
+ * then takes no TDP fault per page for being logged.  Best effort: a page
+ * left unmapped faults in later, as it would have.
+ */
+static void premap_slot(struct vcpu *v, struct mm_slot *slot)
+{
+	gfn_t gfn = slot->base_gfn;
+
+	while (gfn < mm_slot_end(slot)) {
+		struct tdp_fault f = { .gfn = gfn, .access = TDP_ACC_R | TDP_ACC_W, .slot = slot,
+				       .policy = tvm->policy };
+
+		if (tdp_cache_topup(&v->tdp, TDP_CACHE_MIN) || tdp_mmu_map(&v->tdp, &f) < 0)
+			return;
+		gfn = f.level > 0 ? tdp_level_base(gfn, f.level) + tdp_level_pages(f.level) : gfn + 1;
+	}
+}
+
 void telemetry_vcpu_start(struct vcpu *v)
 {
 	u32 ready = TELEM_READY;
 	unsigned int i;
+	u64 t0;
 	int err;
 
 	if (!__atomic_compare_exchange_n(&state, &ready, TELEM_STARTING, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return;
+	t0 = ns_since_boot();
+	if (tdp_vcpu_load_root(&v->tdp))
+		goto fail;
 	for (i = 0; i < nslots; i++) {
-		err = tdp_dirty_log_enable(&v->tdp, slots[i], mode, 0);
+		premap_slot(v, slots[i]);
+		/* The split also reaches what other CPUs mapped meanwhile. */
+		err = tdp_dirty_log_enable(&v->tdp, slots[i], mode, TDP_DIRTY_EAGER_SPLIT);
 		if (err) {
 			pr_err("telemetry: cannot log slot [0x%llx-0x%llx): %d; telemetry off\n",
 			       (unsigned long long)gfn_to_gpa(slots[i]->base_gfn),
 			       (unsigned long long)gfn_to_gpa(mm_slot_end(slots[i])), err);
 			while (i--)
 				tdp_dirty_log_disable(&v->tdp, slots[i], &tvm->policy);
-			__atomic_store_n(&state, TELEM_OFF, __ATOMIC_RELEASE);
-			return;
+			goto fail;
 		}
-		/* What other CPUs mapped before (huge leaves) refaults at 4 KiB. */
-		tdp_mmu_zap_range(&v->tdp, slots[i]->base_gfn, mm_slot_end(slots[i]));
 	}
 	last_ns = ns_since_boot();
+	pr_info("telemetry: RAM mapped and logging in 4 KiB pages (%llu ms)\n",
+		(unsigned long long)((last_ns - t0) / 1000000));
 	__atomic_store_n(&deadline, last_ns + interval_ns, __ATOMIC_RELAXED);
 	__atomic_store_n(&state, TELEM_RUNNING, __ATOMIC_RELEASE);
+	return;
+fail:
+	__atomic_store_n(&state, TELEM_OFF, __ATOMIC_RELEASE);
 }
 
 /* Young pages of the slots, their accessed state cleared (no flush here:

@@ -30,8 +30,9 @@ u64 telemetry_split_gpa(void);
  * allocates the bitmaps.  0, or <0 (telemetry is then off, and logged so).
  */
 int telemetry_setup(struct vm *vm, bool smp);
-/* On each platform vCPU's CPU after vcpu_create(): the first one turns
- * dirty logging on and zaps the logged slots, so they map 4 KiB from then. */
+/* On each platform vCPU's CPU after vcpu_create(): the first one maps the
+ * logged slots whole and turns dirty logging on with an eager split, so
+ * they map 4 KiB pages from then without a fault per page. */
 void telemetry_vcpu_start(struct vcpu *v);
 /* The tick's consumer, on v's CPU between exits: the CPU that finds the
  * interval over harvests it (one CPU per interval). */
