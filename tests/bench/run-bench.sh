@@ -121,6 +121,8 @@ telemetry_ratio() {
 	if [ -n "$boff" ] && [ -n "$bon" ] && [ "$boff" != nan ] && [ "$bon" != nan ]; then
 		printf '%-34s %.2f (best of %d each; goal under 1.05)\n' "ratio on/off" \
 			"$(echo "$bon / $boff" | bc -l)" "$RUNS"
+		printf '%-34s %.2f (medians: the load of a shared machine moves single runs)\n' \
+			"ratio on/off, medians" "$(echo "$(echo "$on" | median) / $(echo "$off" | median)" | bc -l)"
 	fi
 	for f in off on; do
 		printf '%-34s %s\n' "telemetry $f: at power-off" \
@@ -129,6 +131,7 @@ telemetry_ratio() {
 }
 
 best() { tr ' ' '\n' | grep -v '^$' | sort -n | head -1; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 if want linux; then
 	linux_ratio 1 ""
 	linux_ratio 4 "smp=all"
