@@ -12,6 +12,9 @@
 #     bluepill smp=all tdp_telemetry=INTERVAL; the guest's init runs
 #     dirtier with the phases given, then switches off) and keeps the
 #     serial log as DIR/telemetry.log.  With --log it only reads LOG.
+#   - Times (t_s, dt_ms, and so dirty pages/s) are scaled by hv.efi's TSC
+#     calibration against Linux's ("hv.efi: TSC N MHz", "tsc: Detected N
+#     MHz"): under a loaded emulator hv.efi's was seen 37% high.
 #   - Parses hv.efi's "telemetry: seq=..." lines (one per interval) into
 #     DIR/telemetry.dat (whitespace-separated, a '#' header) and writes
 #     DIR/telemetry.txt: a table, one row per interval -- time, interval,
@@ -56,12 +59,19 @@ if [ -z "$log" ]; then
 fi
 
 dat=$out/telemetry.dat txt=$out/telemetry.txt png=$out/telemetry.png
+# hv.efi's clock is its TSC calibrated at boot, which a loaded emulator can
+# put far off; Linux calibrates against the HPET.  Times are scaled by
+# their ratio (1 when either is missing).
+hv_mhz=$(tr -d '\r' < "$log" | grep -a -o 'hv.efi: TSC [0-9.]* MHz' | head -1 | sed 's/.* \([0-9.]*\) MHz/\1/')
+linux_mhz=$(tr -d '\r' < "$log" | grep -a -o 'tsc: Detected [0-9.]* MHz' | head -1 | sed 's/.* \([0-9.]*\) MHz/\1/')
+scale=1
+[ -n "$hv_mhz" ] && [ -n "$linux_mhz" ] && scale=$(echo "$hv_mhz / $linux_mhz" | bc -l)
 # seq t_s dt_ms dirty dirty_per_s young young_mib faults zaps l1g l2m l4k
 tr -d '\r' < "$log" | grep -a -o 'telemetry: seq=[0-9]* t_ms=[0-9]* dt_ms=[0-9]* dirty=[0-9]* young=[0-9]* faults=[0-9]* zaps=[0-9]* 1g=[0-9]* 2m=[0-9]* 4k=[0-9]*' |
 	sed 's/[a-z0-9_]*=//g; s/^telemetry: //' |
-	awk 'BEGIN { print "# seq t_s dt_ms dirty dirty_per_s young young_mib faults zaps leaves_1g leaves_2m leaves_4k" }
-	     $3 > 0 { printf "%d %.3f %d %d %.0f %d %.1f %d %d %d %d %d\n", $1, $2 / 1000, $3, $4,
-		      $4 * 1000 / $3, $5, $5 * 4 / 1024, $6, $7, $8, $9, $10 }' > "$dat"
+	awk -v k="$scale" 'BEGIN { print "# seq t_s dt_ms dirty dirty_per_s young young_mib faults zaps leaves_1g leaves_2m leaves_4k" }
+	     $3 > 0 { printf "%d %.3f %d %d %.0f %d %.1f %d %d %d %d %d\n", $1, $2 * k / 1000, $3 * k, $4,
+		      $4 * 1000 / ($3 * k), $5, $5 * 4 / 1024, $6, $7, $8, $9, $10 }' > "$dat"
 n=$(grep -vc '^#' "$dat")
 if [ "$n" -lt 1 ]; then
 	echo "telemetry: no telemetry lines in $log" >&2
@@ -74,6 +84,8 @@ phases=$(tr -d '\r' < "$log" | grep -a -o 'dirtier: phase [0-9]*: [0-9]* records
 	sed 's/dirtier: phase \([0-9]*\): [0-9]* records (seq \([0-9]*\)\.\.\([0-9]*\))/\1 \2 \3/')
 
 {
+	printf 'Times scaled by %.3f: hv.efi calibrated its TSC at %s MHz, Linux at %s MHz.\n\n' \
+		"$scale" "${hv_mhz:-?}" "${linux_mhz:-?}"
 	printf '%5s %9s %7s %8s %9s %8s %8s %7s %5s %4s %5s %8s\n' seq t_s dt_ms dirty dirty/s \
 		young young_MiB faults zaps 1g 2m 4k
 	grep -v '^#' "$dat" | while read -r s t dt d dps y ym f z g m k; do
@@ -103,8 +115,8 @@ set terminal png size 1000,900 font ',10'
 set output '$png'
 set multiplot layout 3,1 title 'tdpvisor memory telemetry: Linux + dirtier ($dirtier), every $interval'
 set grid
-set key top left
-set xlabel 'hypervisor time (s)'
+set key top left opaque
+set xlabel 'time since hv.efi started (s)'
 $objs
 set ylabel 'pages/s'
 plot '$dat' using 2:5 with steps lw 2 title 'dirty pages/s'

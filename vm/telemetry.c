@@ -134,6 +134,21 @@ int telemetry_setup(struct vm *vm, bool smp)
 	return 0;
 }
 
+/* Young pages of the slots, their accessed state cleared (no flush here:
+ * the dirty-log harvest after it flushes). */
+static u64 harvest_young(struct vcpu *v)
+{
+	u64 n = 0;
+	unsigned int i;
+
+	for (i = 0; i < nslots; i++) {
+		memset(bitmap, 0, mm_slot_bitmap_bytes(slots[i]->npages));
+		n += tdp_mmu_age_range(&v->tdp, slots[i]->base_gfn, mm_slot_end(slots[i]),
+				       bitmap);
+	}
+	return n;
+}
+
 /*
  * Maps all of slot as the guest's faults would, with the largest pages the
  * policy allows (a few per GiB), so that the eager split of
@@ -181,6 +196,8 @@ void telemetry_vcpu_start(struct vcpu *v)
 			goto fail;
 		}
 	}
+	/* The premapped leaves were made young: the first interval starts old. */
+	harvest_young(v);
 	last_ns = ns_since_boot();
 	pr_info("telemetry: RAM mapped and logging in 4 KiB pages (%llu ms)\n",
 		(unsigned long long)((last_ns - t0) / 1000000));
@@ -189,21 +206,6 @@ void telemetry_vcpu_start(struct vcpu *v)
 	return;
 fail:
 	__atomic_store_n(&state, TELEM_OFF, __ATOMIC_RELEASE);
-}
-
-/* Young pages of the slots, their accessed state cleared (no flush here:
- * the dirty-log harvest after it flushes). */
-static u64 harvest_young(struct vcpu *v)
-{
-	u64 n = 0;
-	unsigned int i;
-
-	for (i = 0; i < nslots; i++) {
-		memset(bitmap, 0, mm_slot_bitmap_bytes(slots[i]->npages));
-		n += tdp_mmu_age_range(&v->tdp, slots[i]->base_gfn, mm_slot_end(slots[i]),
-				       bitmap);
-	}
-	return n;
 }
 
 /* Dirty pages of the slots since the last harvest, cleared and protected
