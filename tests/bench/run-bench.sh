@@ -130,8 +130,8 @@ telemetry_ratio() {
 	done
 }
 
-best() { tr ' ' '\n' | grep -v '^$' | sort -n | head -1; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+best() { tr ' ' '\n' | grep -v '^$\|nan' | sort -n | head -1; }
+median() { tr ' ' '\n' | grep -v '^$\|nan' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 if want linux; then
 	linux_ratio 1 ""
 	linux_ratio 4 "smp=all"
