@@ -6,6 +6,8 @@
 #   make debug      QEMU waiting for gdb; see build/gdbinit
 #   make usb        build/hv-usb.img for a USB stick
 #   make bench      benchmarks (figures and ratios)
+#   make telemetry  Linux + dirtier with tdp_telemetry=1s: build/telemetry/
+#                   telemetry.txt (table) and telemetry.png (gnuplot)
 #   make fuzz-guest random hostile guests: SECONDS=N [SEED=S] [EMU=qemu|bochs]
 #   make V=1        show the commands
 # Each folder lists its objects once, in its build.mk.
@@ -58,15 +60,18 @@ HV_OBJS := $(addprefix $(BUILD)/hv/,$(hv-y))
 HOST_OBJS := $(addprefix $(BUILD)/host/,$(host-y) $(host-test-y))
 
 .PHONY: all clean test host-test run run-bochs debug usb bench fuzz-guest deps-build deps-emu \
-	test-linux-bochs
+	test-linux-bochs test-telemetry-bochs telemetry deps-plot
 all: $(BUILD)/hv.efi
 
 # Debian packages, installed when run as root, else the apt-get line is shown.
 PKGS_BUILD := gcc make binutils nasm gnu-efi
 PKGS_EMU := qemu-system-x86 ovmf bochs bochsbios bochs-term seabios mtools \
 	dosfstools fdisk gdb bc
+PKGS_PLOT := gnuplot-nox
 deps-build:
 	$(Q)tools/deps.sh $(PKGS_BUILD)
+deps-plot:
+	$(Q)tools/deps.sh $(PKGS_PLOT)
 deps-emu: deps-build
 	$(Q)tools/deps.sh $(PKGS_EMU)
 
@@ -124,9 +129,19 @@ EMU ?= qemu
 fuzz-guest: deps-emu
 	$(Q)tests/fuzz-guest.sh --seconds $(SECONDS) --emu $(EMU) $(if $(SEED),--seed $(SEED))
 
+# Memory telemetry of Linux running dirtier (tools/telemetry.sh; docs/telemetry.md).
+telemetry: deps-emu deps-plot
+	$(Q)tools/telemetry.sh
+
 # Linux under the Intel platform VM in Bochs: slow, so not in make test.
 test-linux-bochs: deps-emu
 	$(Q)tests/guest-linux/run-bochs-linux.sh
+
+# The same with tdp_telemetry=1s and dirtier instead of memcheck: one CPU,
+# dirty pages by PML (docs/telemetry.md).  Slow as well.
+BOCHS_DIRTIER ?= 4000,64,12,12000,128,12
+test-telemetry-bochs: deps-emu
+	$(Q)tests/guest-linux/run-bochs-linux.sh --dirtier $(BOCHS_DIRTIER)
 
 # ---- generated headers -------------------------------------------------
 $(BUILD)/include/asm-offsets.inc: arch/asm-offsets.c $(wildcard include/*.h include/*/*.h)

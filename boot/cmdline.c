@@ -87,6 +87,36 @@ int parse_size(const char *s, u64 *bytes)
 	return 0;
 }
 
+/*
+ * An interval: N (milliseconds), Nms or Ns.  Returns 0 and sets *ms, or
+ * -EINVAL / -ERANGE.
+ */
+static int parse_interval_ms(const char *s, u64 *ms)
+{
+	char num[24];
+	size_t len = strlen(s), unit = 1000;
+	u64 v;
+	int err;
+
+	if (len >= 3 && !strcmp(s + len - 2, "ms"))
+		len -= 2, unit = 1;
+	else if (len >= 2 && s[len - 1] == 's')
+		len -= 1;
+	else
+		unit = 1;
+	if (!len || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	err = parse_u64(num, &v);
+	if (err)
+		return err;
+	if (v > ~0ULL / unit)
+		return -ERANGE;
+	*ms = v * unit;
+	return 0;
+}
+
 /* console=ttyS<n>[,baud] | uart,io,<port>[,baud] | efi | none */
 static int parse_console(const char *v, struct console_spec *c)
 {
@@ -280,6 +310,14 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 		else
 			cmdline_complain(o, "tdp_dirty: expected pml, dbit or wp, got '%s'",
 					 val ? val : "");
+	} else if (!strcmp(key, "tdp_telemetry")) {
+		if (!val || parse_interval_ms(val, &n) || n < TELEMETRY_MS_MIN ||
+		    n > TELEMETRY_MS_MAX)
+			cmdline_complain(o, "tdp_telemetry: expected an interval from %ums to %us "
+					 "(1s, 500ms), got '%s'", TELEMETRY_MS_MIN,
+					 TELEMETRY_MS_MAX / 1000, val ? val : "");
+		else
+			o->telemetry_ms = (u32)n;
 	} else if (!strcmp(key, "exit")) {
 		if (val && !strcmp(val, "qemu"))
 			o->exit = EXIT_QEMU;

@@ -184,6 +184,39 @@ uintptr_t efi_reserve_memory(u64 bytes)
 	return (uintptr_t)aligned;
 }
 
+/* Memory-map types of RAM the OS uses or keeps (reserved ranges may be MMIO). */
+static bool efi_type_is_ram(UINT32 type)
+{
+	switch (type) {
+	case EfiLoaderCode: case EfiLoaderData: case EfiBootServicesCode:
+	case EfiBootServicesData: case EfiRuntimeServicesCode: case EfiRuntimeServicesData:
+	case EfiConventionalMemory: case EfiACPIReclaimMemory: case EfiACPIMemoryNVS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+u64 efi_ram_top(void)
+{
+	static u8 map[16384];
+	UINTN size = sizeof(map), key, desc_size;
+	UINT32 desc_version;
+	u64 top = 0, i;
+
+	if (EFI_ERROR(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &desc_size,
+				       &desc_version)) || desc_size < sizeof(EFI_MEMORY_DESCRIPTOR))
+		return 0;
+	for (i = 0; i + desc_size <= size; i += desc_size) {
+		const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(map + i);
+		u64 end = d->PhysicalStart + (d->NumberOfPages << PAGE_SHIFT);
+
+		if (efi_type_is_ram(d->Type) && end > top)
+			top = end;
+	}
+	return top;
+}
+
 void efi_release_memory(uintptr_t addr, u64 bytes)
 {
 	bs->FreePages(addr, bytes >> PAGE_SHIFT);

@@ -29,6 +29,7 @@
 #include "mm/page_alloc.h"
 #include "vm/platform.h"
 #include "vm/smp.h"
+#include "vm/telemetry.h"
 #include "vm/virt.h"
 #include "vm/tick.h"
 #include "vm/vm.h"
@@ -261,6 +262,8 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	smp_setup(&mp);
 	virt_request_dirty_mode(opts.tdp_dirty);
 	tick_request(opts.tick_ms);
+	if (opts.telemetry_ms && opts.bluepill)
+		telemetry_request(opts.telemetry_ms, efi_ram_top());
 	if (opts.hvprobe && hvprobe(&caps))
 		failed = 1;
 

@@ -4,7 +4,8 @@
  * include/mm/tdp_mmu.h).  It walks with tdp_iter under the read side of the
  * MMU lock and never writes an entry, allocates a table or installs a
  * marker: asking where a GFN is mapped does not fault it in.  A feature:
- * it needs only the public API of the core, and no other feature.
+ * it needs only the public API of the core, and no other feature.  The
+ * census of a range (tdp_mmu_count_leaves()) is read-only in the same way.
  */
 #include "mm/tdp_mmu.h"
 #include "mm/tdp_iter.h"
@@ -74,4 +75,29 @@ int tdp_mmu_lookup(struct tdp_vcpu *v, gfn_t gfn, struct tdp_mapping *out)
 	out->access = spte_leaf_access(fmt, spte);
 	out->memtype = spte_memtype(fmt, spte);
 	return 0;
+}
+
+u64 tdp_mmu_count_leaves(struct tdp_vcpu *v, gfn_t start, gfn_t end,
+			 u64 counts[TDP_LEVEL_1G + 1])
+{
+	const struct spte_format *fmt = v->mmu->fmt;
+	struct tdp_iter it;
+	u64 n = 0;
+	int l;
+
+	for (l = 0; l <= TDP_LEVEL_1G; l++)
+		counts[l] = 0;
+	if (!v->root)
+		return 0;
+	end = MIN(end, tdp_max_gfn(v->root->level));
+	tdp_vcpu_read_lock(v);
+	for_each_tdp_pte(it, fmt, v->root->pt, v->root->level, start, end) {
+		if (!spte_is_present_leaf(fmt, it.old_spte, it.level) ||
+		    it.level > TDP_LEVEL_1G)
+			continue;
+		counts[it.level]++;
+		n++;
+	}
+	tdp_vcpu_read_unlock(v);
+	return n;
 }

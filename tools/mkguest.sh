@@ -9,16 +9,18 @@
 #   - Writes OUTDIR/vmlinuz (the kernel of the linux-image-*-amd64 package
 #     that linux-image-amd64 depends on: a PE/EFI-stub bzImage),
 #     OUTDIR/initrd.img (gzip'd cpio newc), OUTDIR/memcheck,
-#     OUTDIR/smpcheck and OUTDIR/adversary (the static test programs, also
-#     inside the initramfs as /bin/memcheck, /bin/smpcheck and
-#     /bin/adversary), OUTDIR/tdpvisor_hc.ko (adversary's kernel module,
-#     also /lib/tdpvisor_hc.ko in the initramfs) and OUTDIR/versions.txt
+#     OUTDIR/smpcheck, OUTDIR/adversary and OUTDIR/dirtier (the static test
+#     programs, also inside the initramfs as /bin/memcheck, /bin/smpcheck,
+#     /bin/adversary and /bin/dirtier), OUTDIR/tdpvisor_hc.ko (adversary's
+#     kernel module) and OUTDIR/tdpvisor_telemetry.ko (the telemetry ring
+#     for dirtier), also in /lib of the initramfs, and OUTDIR/versions.txt
 #     (package names and versions used).
 #   - The initramfs holds busybox (from busybox-static) with its applet
 #     links, /init from tests/guest-linux/init, /bin/memcheck,
-#     /bin/smpcheck and /bin/adversary built from tests/guest-linux/*.c
-#     (gcc -static), /lib/tdpvisor_hc.ko built from
-#     tests/guest-linux/tdpvisor_hc.c against the kernel's own headers
+#     /bin/smpcheck, /bin/adversary and /bin/dirtier built from
+#     tests/guest-linux/*.c (gcc -static), /lib/tdpvisor_hc.ko and
+#     /lib/tdpvisor_telemetry.ko built from tests/guest-linux/tdpvisor_hc.c
+#     and tdpvisor_telemetry.c against the kernel's own headers
 #     (linux-headers-<abi>-amd64, its -common package and linux-kbuild-X.Y,
 #     fetched like the kernel), the usual mount points and a /dev/console
 #     node.
@@ -67,7 +69,7 @@ for t in apt-get:apt apt-cache:apt dpkg-deb:dpkg tar:tar gzip:gzip perl:perl-bas
 	command -v "${t%%:*}" >/dev/null 2>&1 ||
 		die "'${t%%:*}' not found (install it: apt-get install ${t#*:})"
 done
-for f in init memcheck.c smpcheck.c adversary.c tdpvisor_hc.c; do
+for f in init memcheck.c smpcheck.c adversary.c dirtier.c tdpvisor_hc.c tdpvisor_telemetry.c; do
 	[[ -f $srcdir/tests/guest-linux/$f ]] || die "missing $srcdir/tests/guest-linux/$f"
 done
 
@@ -180,7 +182,7 @@ kimg=${kimgs[0]}
 dpkg-deb -x "$bdeb" "$tmp/bb" || die "cannot unpack ${bdeb##*/}"
 [[ -x $tmp/bb/bin/busybox ]] || die "${bdeb##*/} has no /bin/busybox"
 
-for p in memcheck smpcheck adversary; do
+for p in memcheck smpcheck adversary dirtier; do
 	$CC -static -O2 -Wall -Wextra -Werror -o "$tmp/$p" "$srcdir/tests/guest-linux/$p.c" ||
 		die "cannot build a static $p (glibc's libc.a is in libc6-dev: apt-get install gcc libc6-dev)"
 done
@@ -196,16 +198,18 @@ kbuild=$kh/usr/src/linux-headers-$kabi
 [[ -f $kbuild/Makefile ]] || die "${hdeb##*/} has no /usr/src/linux-headers-$kabi/Makefile"
 sed -i "s|^include /usr/src/|include $kh/usr/src/|" "$kbuild/Makefile"
 mkdir "$tmp/kmod"
-cp -- "$srcdir/tests/guest-linux/tdpvisor_hc.c" "$tmp/kmod/"
-echo 'obj-m := tdpvisor_hc.o' >"$tmp/kmod/Kbuild"
+cp -- "$srcdir/tests/guest-linux/tdpvisor_hc.c" "$srcdir/tests/guest-linux/tdpvisor_telemetry.c" \
+	"$tmp/kmod/"
+echo 'obj-m := tdpvisor_hc.o tdpvisor_telemetry.o' >"$tmp/kmod/Kbuild"
 # Without debug information (-g0) the module does not record the temp
 # folders' names: the same inputs give the same bytes.
 make -s -C "$kbuild" M="$tmp/kmod" KCFLAGS=-g0 modules >"$tmp/kmod/build.log" 2>&1 || {
 	cat "$tmp/kmod/build.log" >&2
-	die "cannot build tdpvisor_hc.ko against linux-headers-$kabi (needs gcc, make and libelf1: apt-get install gcc make libelf1)"
+	die "cannot build tdpvisor_hc.ko and tdpvisor_telemetry.ko against linux-headers-$kabi (needs gcc, make and libelf1: apt-get install gcc make libelf1)"
 }
-strip --strip-debug -o "$tmp/tdpvisor_hc.ko" "$tmp/kmod/tdpvisor_hc.ko" ||
-	die "cannot strip tdpvisor_hc.ko"
+for m in tdpvisor_hc tdpvisor_telemetry; do
+	strip --strip-debug -o "$tmp/$m.ko" "$tmp/kmod/$m.ko" || die "cannot strip $m.ko"
+done
 
 # ---- the initramfs tree ----------------------------------------------------
 r=$tmp/root
@@ -216,7 +220,9 @@ install -m 0755 "$srcdir/tests/guest-linux/init" "$r/init"
 install -m 0755 "$tmp/memcheck" "$r/bin/memcheck"
 install -m 0755 "$tmp/smpcheck" "$r/bin/smpcheck"
 install -m 0755 "$tmp/adversary" "$r/bin/adversary"
+install -m 0755 "$tmp/dirtier" "$r/bin/dirtier"
 install -m 0644 "$tmp/tdpvisor_hc.ko" "$r/lib/tdpvisor_hc.ko"
+install -m 0644 "$tmp/tdpvisor_telemetry.ko" "$r/lib/tdpvisor_telemetry.ko"
 # The applet list comes from busybox itself (a static amd64 binary, which
 # runs here too): paths like bin/sh or usr/sbin/chroot.
 applets=$("$r/bin/busybox" --list-full) || die "cannot run busybox --list-full"
@@ -281,8 +287,9 @@ cp -- "$kimg" "$tmp/vmlinuz"
 	echo "busybox: $BUSYBOX_PKG $bver ($n applet links)"
 	echo "headers: linux-headers-$kabi, $hcpkg, $kbpkg $(dpkg-deb -f "$hdeb" Version)"
 } >"$tmp/versions.txt"
-for f in vmlinuz memcheck smpcheck adversary tdpvisor_hc.ko versions.txt initrd.img; do
+for f in vmlinuz memcheck smpcheck adversary dirtier tdpvisor_hc.ko tdpvisor_telemetry.ko \
+	versions.txt initrd.img; do
 	mv -f -- "$tmp/$f" "$out/$f"
 done
 note "$out/vmlinuz: $kpkg $kver, $(stat -c %s "$out/vmlinuz") bytes"
-note "$out/initrd.img: busybox $bver + memcheck + smpcheck + adversary + tdpvisor_hc.ko, $(stat -c %s "$out/initrd.img") bytes"
+note "$out/initrd.img: busybox $bver + memcheck + smpcheck + adversary + dirtier + tdpvisor_hc.ko + tdpvisor_telemetry.ko, $(stat -c %s "$out/initrd.img") bytes"

@@ -23,6 +23,7 @@
 #include "arch/cpu.h"
 #include "vm/run.h"
 #include "vm/hypercall.h"
+#include "vm/telemetry.h"
 #include "vm/tick.h"
 #include "arch/cpuid.h"
 #include "arch/host_pt.h"
@@ -180,7 +181,8 @@ static unsigned int mtrr_retype(struct vcpu *v)
 		mtrr_msr_range(&mtrr_map, msr, val, &start, &end);
 		mtrr_state_write(&mtrr_map, msr, val);
 		if (start < end) {
-			tdp_mmu_zap_range(&v->tdp, gpa_to_gfn(start), gpa_to_gfn(end));
+			if (tdp_mmu_zap_range(&v->tdp, gpa_to_gfn(start), gpa_to_gfn(end)))
+				v->stats.tdp_zaps++;
 			pr_debug("platform: MTRR 0x%x = 0x%llx: [0x%llx-0x%llx) refaults with its "
 				 "new type\n", msr, (unsigned long long)val,
 				 (unsigned long long)start, (unsigned long long)end);
@@ -336,9 +338,12 @@ static void platform_init_signal(struct vcpu *v)
 
 static int platform_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64 *ret)
 {
-	if (nr != HC_HV_MEMORY)
+	if (nr == HC_TELEMETRY_READ)
+		*ret = telemetry_hc_read(v, v->gpr[GPR_RBX], v->gpr[GPR_RCX], v->gpr[GPR_RDX]);
+	else if (nr == HC_HV_MEMORY)
+		*ret = platform_hc_hv_memory(v, v->gpr[GPR_RBX]);
+	else
 		return -ENOSYS;
-	*ret = platform_hc_hv_memory(v, v->gpr[GPR_RBX]);
 	return 0;
 }
 
@@ -349,7 +354,7 @@ static int platform_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64
  */
 static void platform_tick(struct vcpu *v)
 {
-	(void)v;
+	telemetry_tick(v);
 }
 
 /* The firmware and the OS after it: the machine's own devices and MSRs. */
@@ -389,6 +394,7 @@ static void platform_host(struct platform_capture *c)
 		panic("platform: cannot create the vCPU of cpu%u", id);
 	v->reflect_nmis = true;
 	write_cr3(host_cr3);
+	telemetry_vcpu_start(v);
 	pr_info("platform: cpu%u now runs the firmware as a guest\n", id);
 	__atomic_store_n(&is_guest[id], true, __ATOMIC_RELEASE);
 	for (;;) {
@@ -461,6 +467,8 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	err = platform_mem_setup(&pvm, 1ULL << phys_bits, apic);
 	if (!err)
 		err = platform_prepare_cpu(0);
+	if (!err)
+		telemetry_setup(&pvm, smp);	/* telemetry off if it fails: not fatal */
 	host_cr3 = host_pt_build(phys_bits);
 	if (err || !host_cr3) {
 		pr_err("platform: cannot set up (%d)\n", err ? err : -ENOMEM);

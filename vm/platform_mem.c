@@ -11,6 +11,7 @@
 #include "platform_int.h"
 #include "vm/run.h"
 #include "vm/hypercall.h"
+#include "vm/telemetry.h"
 #include "arch/percpu.h"
 #include "arch/cpu.h"
 #include "errcode.h"
@@ -74,6 +75,21 @@ s64 platform_hc_hv_memory(struct vcpu *v, gpa_t gpa)
 }
 
 /*
+ * An identity slot for [at, stop), as two when split falls inside (the RAM
+ * top with telemetry on: the slots it logs hold only RAM).  0 or -ENOSPC.
+ */
+static int add_identity(struct vm *vm, u64 at, u64 stop, u64 split)
+{
+	if (split > at && split < stop) {
+		if (!vm_add_slot(vm, gpa_to_gfn(at), gpa_to_gfn(split - at), hpa_to_pfn(at), 0))
+			return -ENOSPC;
+		at = split;
+	}
+	return vm_add_slot(vm, gpa_to_gfn(at), gpa_to_gfn(stop - at), hpa_to_pfn(at), 0) ?
+	       0 : -ENOSPC;
+}
+
+/*
  * Identity slots for [0, end), around the hypervisor's ranges (scratch
  * slots) and the device dev (when not NULL).
  */
@@ -98,8 +114,7 @@ static int add_identity_slots(struct vm *vm, u64 end, struct vm_mmio_dev *dev)
 
 		if (stop < at)
 			return -EINVAL;	/* overlapping ranges */
-		if (stop > at && !vm_add_slot(vm, gpa_to_gfn(at), gpa_to_gfn(stop - at),
-					      hpa_to_pfn(at), 0))
+		if (stop > at && add_identity(vm, at, stop, telemetry_split_gpa()))
 			return -ENOSPC;
 		if (i == n)
 			break;

@@ -26,6 +26,8 @@
 #define HVMEM_MAX (16ULL << 30)
 #define FUZZ_SECONDS_MAX 86400U	/* fuzz_seconds=: up to a day */
 #define FUZZ_ITERS_MAX 1000000000ULL
+#define TELEMETRY_MS_MIN 10U		/* tdp_telemetry=: 10 ms .. 60 s */
+#define TELEMETRY_MS_MAX 60000U
 
 enum console_kind { CONSOLE_UART, CONSOLE_EFI, CONSOLE_NONE };
 
@@ -66,6 +68,8 @@ struct hv_options {
 	unsigned int tick_ms;
 	/* tdp_dirty=pml|dbit|wp: the dirty-logging mode to use; "" = the best offered. */
 	char tdp_dirty[8];
+	/* tdp_telemetry=INTERVAL: memory telemetry every telemetry_ms; 0 = off. */
+	u32 telemetry_ms;
 	/* A deliberate hypervisor crash, to test the panic path: "ud", "pf", "bug". */
 	char crashtest[8];
 	/* What was wrong with the input, for the caller to log. */

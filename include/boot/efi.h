@@ -40,6 +40,12 @@ long efi_read_file_beside_image(const char *name, char *buf, size_t bufsz);
  */
 uintptr_t efi_reserve_memory(u64 bytes);
 void efi_release_memory(uintptr_t addr, u64 bytes);
+/*
+ * The end of the highest RAM range in the firmware's memory map (usable,
+ * firmware and ACPI memory; not reserved ranges, which may be MMIO).  0
+ * when the map cannot be read.
+ */
+u64 efi_ram_top(void);
 /* Switches the machine off through the firmware (ResetSystem). */
 void efi_poweroff(void);
 /* Registers the UEFI text console as a printk console. */

@@ -250,6 +250,16 @@ struct tdp_mapping {
  */
 int tdp_mmu_lookup(struct tdp_vcpu *v, gfn_t gfn, struct tdp_mapping *out);
 
+/*
+ * The census of v's current root: counts[level] (TDP_LEVEL_4K .. 1G) is
+ * set to the number of present leaves at that level that meet [start, end)
+ * (a huge leaf straddling a bound counts once); counts[0] is 0.  Returns
+ * their sum; 0 when v has no root.  Read-only, on the read side; leaves
+ * that change during the walk may or may not be counted.
+ */
+u64 tdp_mmu_count_leaves(struct tdp_vcpu *v, gfn_t start, gfn_t end,
+			 u64 counts[TDP_LEVEL_1G + 1]);
+
 /* ---- zapping (mm/tdp_zap.c) ---- */
 
 /*

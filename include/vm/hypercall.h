@@ -26,6 +26,8 @@
 #define HC_STATS (HC_BASE + 0x2)	/* RBX gpa of struct hc_stats -> 0 */
 #define HC_HV_MEMORY (HC_BASE + 0x3)	/* RBX gpa of struct hc_hv_memory -> 0 (platform VM) */
 #define HC_GPA_MAPPING (HC_BASE + 0x4)	/* RBX gpa to look up, RCX gpa of struct hc_gpa_mapping -> 0 */
+/* RBX gpa, RCX len, RDX first seq -> records copied (platform VM) */
+#define HC_TELEMETRY_READ (HC_BASE + 0x5)
 
 /* Test VMs only: how guest code reports to its host-side test. */
 #define HC_TEST_SYNC (HC_BASE + 0x100)	/* RBX value */
@@ -81,6 +83,41 @@ struct hc_gpa_mapping {
 #define HC_MT_WP 5
 #define HC_MT_WB 6
 #define HC_MT_UNKNOWN 0xff	/* an encoding the format does not define */
+
+/*
+ * HC_TELEMETRY_READ (platform VM, with tdp_telemetry=; docs/telemetry.md):
+ * copies the kept interval records whose seq is RDX or later, oldest
+ * first, into the buffer at guest-physical RBX of RCX bytes, as many as
+ * fit.  Returns the number copied (0: none that new yet).  The whole
+ * buffer is checked before anything is written, and a failed check writes
+ * nothing: -EINVAL when RCX is not a non-zero multiple of the record size
+ * or RBX is not 8-byte aligned; -E2BIG when RCX exceeds HC_MAX_BUFFER;
+ * -EFAULT when a byte of it is not the guest's writable RAM; -ENODEV when
+ * telemetry is off.  A record older than the oldest kept is gone: the
+ * first seq returned then is larger than RDX.
+ */
+#define HC_TELEMETRY_CPUS 8		/* CPUs with a column of their own */
+struct hc_telemetry_cpu {
+	u64 exits;	/* VM exits of this CPU's vCPU in the interval */
+	u64 tdp_faults;	/* TDP faults it fixed */
+	u64 zaps;	/* ranges it zapped */
+};
+struct hc_telemetry_record {
+	u64 seq;		/* 1, 2, ... one per interval */
+	u64 end_ns;		/* the harvest's time, ns since the hypervisor started */
+	u64 interval_ns;	/* since the previous harvest */
+	u64 dirty_pages;	/* distinct 4 KiB pages written in the interval */
+	u64 young_pages;	/* distinct 4 KiB pages accessed in the interval */
+	u64 tdp_faults;		/* all CPUs' TDP faults in the interval */
+	u64 zaps;		/* all CPUs' zapped ranges in the interval */
+	u64 leaves[4];		/* [HC_LEVEL_*]: leaves mapped at the harvest; [0] 0 */
+	u64 dirty_mode;		/* HC_DIRTY_*: how dirty_pages were found */
+	u64 ncpus;		/* vCPUs; the first HC_TELEMETRY_CPUS are in cpu[] */
+	struct hc_telemetry_cpu cpu[HC_TELEMETRY_CPUS];
+};
+#define HC_DIRTY_WP 0
+#define HC_DIRTY_DBIT 1
+#define HC_DIRTY_PML 2
 
 struct hc_stats {
 	u64 exits;

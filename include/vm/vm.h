@@ -94,6 +94,7 @@ struct vm_stats {
 	u64 slot_faults[VM_MAX_SLOTS];	/* fixed TDP faults per slot id */
 	u64 mtrr_writes;	/* guest MTRR writes performed (platform VM) */
 	u64 mtrr_zaps;		/* ranges their net changes retyped: zapped to refault */
+	u64 tdp_zaps;		/* tdp_mmu_zap_range() calls that removed mappings */
 	u64 gva_walks[GWALK_NR_MODES];	/* guest page walks by enum gwalk_mode */
 	u64 gva_faults;		/* ... that raised #PF or #GP in the guest */
 	u64 guest_nmis;		/* NMIs that were not kicks, given to the guest */

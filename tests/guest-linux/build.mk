@@ -10,13 +10,14 @@ GUEST_DIRECT_ARGS ?=
 .PHONY: guest guest-direct
 guest: $(GUEST)/vmlinuz $(GUEST)/initrd.img
 
-# One run of mkguest.sh makes both files.  memcheck, smpcheck and adversary
-# are linked statically against glibc's libc.a (libc6-dev); adversary's
-# kernel module is built against the kernel's own headers (downloaded; their
-# prebuilt objtool needs libelf1).
+# One run of mkguest.sh makes both files.  memcheck, smpcheck, adversary
+# and dirtier are linked statically against glibc's libc.a (libc6-dev); the
+# kernel modules (adversary's, telemetry's) are built against the kernel's
+# own headers (downloaded; their prebuilt objtool needs libelf1).
 $(GUEST)/vmlinuz $(GUEST)/initrd.img &: tools/mkguest.sh tests/guest-linux/init \
 		tests/guest-linux/memcheck.c tests/guest-linux/smpcheck.c \
-		tests/guest-linux/adversary.c tests/guest-linux/tdpvisor_hc.c | deps-build
+		tests/guest-linux/adversary.c tests/guest-linux/dirtier.c \
+		tests/guest-linux/tdpvisor_hc.c tests/guest-linux/tdpvisor_telemetry.c | deps-build
 	$(Q)tools/deps.sh libc6-dev libelf1
 	@echo "  GUEST   $(GUEST)"
 	$(Q)CC=$(CC) tools/mkguest.sh $(GUEST)

@@ -11,27 +11,37 @@
 # models even without the hypervisor; --baseline boots the same Linux from
 # hv.efi's next= without bluepill, to tell the emulator's limits from ours.
 #
+# --dirtier R,MIB,S[,...] boots with tdp_telemetry=1s and runs dirtier
+# (docs/telemetry.md) instead of memcheck: on one CPU the telemetry counts
+# dirty pages with PML, and dirtier's verdicts (within 10%) are checked.
+#
 # Usage: tests/guest-linux/run-bochs-linux.sh [--timeout SECS] [--out DIR]
 #                                             [--model NAME] [--baseline]
+#                                             [--dirtier R,MIB,S[,...]]
 # Prints one "ok - ..." / "not ok - ..." line per check and a summary;
 # exit 0 when every check passed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-timeout=1800 out=build/test-linux-bochs pill=bluepill model=corei7_skylake_x
+timeout=1800 out=build/test-linux-bochs pill=bluepill model=corei7_skylake_x dirtier=
 while (($#)); do
 	case $1 in
 	--timeout) timeout=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--baseline) pill=; shift ;;
 	--model) model=$2; shift 2 ;;
-	*) echo "usage: $0 [--timeout SECS] [--out DIR] [--model NAME] [--baseline]" >&2; exit 2 ;;
+	--dirtier) dirtier=$2; shift 2 ;;
+	*) echo "usage: $0 [--timeout SECS] [--out DIR] [--model NAME] [--baseline] [--dirtier R,MIB,S]" >&2; exit 2 ;;
 	esac
 done
 mkdir -p "$out"
 make --no-print-directory -s all guest || exit 1
-img=$out/linux.img log=$out/linux.log
+img=$out/linux.img log=$out/linux.log hvopts= gargs=tdpvisor.test=1
+if [ -n "$dirtier" ]; then
+	img=$out/linux-telemetry.img log=$out/linux-telemetry.log
+	hvopts=" tdp_telemetry=1s" gargs=tdpvisor.dirtier=$dirtier
+fi
 tools/mkimage.sh "$img" --efi build/hv.efi \
-	--cfg "loglevel=7 hvmem=64M $pill"' next=\vmlinuz next_args="initrd=\initrd.img console=ttyS0 tdpvisor.test=1"' \
+	--cfg "loglevel=7 hvmem=64M $pill$hvopts"' next=\vmlinuz next_args="initrd=\initrd.img console=ttyS0 '"$gargs"'"' \
 	--add 'build/guest/vmlinuz=\vmlinuz' --add 'build/guest/initrd.img=\initrd.img' > /dev/null
 echo "test-linux-bochs: booting Linux ${pill:+under hv.efi }in Bochs $model (up to $timeout s; log $log)"
 t0=$(date +%s)
@@ -69,7 +79,14 @@ if [ -n "$pill" ]; then
 	check "Linux sees the hypervisor bit" 'hypervisor bit: yes'
 fi
 check "Linux reaches userspace" 'tdpvisor default guest: Linux [^ ]+ up'
-check "memcheck passes" 'memcheck: [0-9]+ MiB ok'
+if [ -n "$dirtier" ]; then
+	check "telemetry counts dirty pages with PML" 'telemetry: every 1000 ms .* dirty pages by PML'
+	check "dirtier ran its phases" 'dirtier: (done|FAIL)'
+	check "dirtier: telemetry within 10% of the truth" 'dirtier: done'
+	grep -a -o 'dirtier: phase [0-9]*: \(dirty rate\|working set\) measured .*' "$log" | sed 's/^/# /'
+else
+	check "memcheck passes" 'memcheck: [0-9]+ MiB ok'
+fi
 # Bochs' firmware has no ACPI power-off: Linux halts (the last serial bytes
 # before it may be lost).
 check "Linux powers off or halts at the end" 'tdpvisor default guest: powering off|reboot: (System halted|Power down)'

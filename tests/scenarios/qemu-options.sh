@@ -7,11 +7,13 @@
 # with its status.
 scenario_qemu_options() {
 	local log st
-	image qemu-badopts 'loglevel=7 frobnicate=1 hvmem=huge console=ttyS9 =x exit=qemu'
+	image qemu-badopts 'loglevel=7 frobnicate=1 hvmem=huge console=ttyS9 =x tdp_telemetry=5ms exit=qemu'
 	qemu_run qemu-badopts --cpu EPYC
 	expect_status qemu "bad options: exits cleanly" "$st" 0 "$log"
 	expect qemu "bad options: unknown one named" "$log" "cmdline: unknown option 'frobnicate'"
 	expect qemu "bad options: bad value named" "$log" "cmdline: hvmem: expected a size"
+	expect qemu "bad options: a telemetry interval out of range named" "$log" \
+		"cmdline: tdp_telemetry: expected an interval from 10ms to 60s \\(1s, 500ms\\), got '5ms'"
 	expect qemu "bad options: boot goes on" "$log" 'mem: reserved 64 MiB'
 
 	# A test or benchmark name that matches nothing is a failure, not a pass.

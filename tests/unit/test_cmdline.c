@@ -236,6 +236,32 @@ KTEST(cmdline_forces_a_dirty_logging_mode_by_name)
 	KT_EXPECT_STREQ(t, o.msgs[1], "tdp_dirty: expected pml, dbit or wp, got ''");
 }
 
+KTEST(cmdline_takes_a_telemetry_interval_in_ms_or_s_and_refuses_bad_ones_by_name)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, ""), 0);
+	KT_EXPECT_EQ(t, o.telemetry_ms, 0);		/* off unless asked */
+	KT_EXPECT_EQ(t, parse(&o, "tdp_telemetry=1s"), 0);
+	KT_EXPECT_EQ(t, o.telemetry_ms, 1000);
+	KT_EXPECT_EQ(t, parse(&o, "tdp_telemetry=250ms"), 0);
+	KT_EXPECT_EQ(t, o.telemetry_ms, 250);
+	KT_EXPECT_EQ(t, parse(&o, "tdp_telemetry=60s tdp_telemetry=10"), 0);
+	KT_EXPECT_EQ(t, o.telemetry_ms, 10);
+	KT_EXPECT_EQ(t, parse(&o, "tdp_telemetry=60000"), 0);
+	KT_EXPECT_EQ(t, o.telemetry_ms, 60000);
+	/* each bad value is refused by name and leaves the interval as it was */
+	KT_EXPECT_EQ(t, parse(&o, "tdp_telemetry=2s tdp_telemetry=9ms tdp_telemetry=61s "
+			      "tdp_telemetry tdp_telemetry=s tdp_telemetry=ms tdp_telemetry=1h "
+			      "tdp_telemetry=-1s tdp_telemetry=99999999999999999999s"), 8);
+	KT_EXPECT_EQ(t, o.telemetry_ms, 2000);
+	KT_EXPECT_STREQ(t, o.msgs[0], "tdp_telemetry: expected an interval from 10ms to 60s "
+			"(1s, 500ms), got '9ms'");
+	KT_EXPECT_STREQ(t, o.msgs[2], "tdp_telemetry: expected an interval from 10ms to 60s "
+			"(1s, 500ms), got ''");
+	KT_EXPECT(t, !strncmp(o.msgs[7], "tdp_telemetry: ", 15));
+}
+
 KTEST(load_options_replace_non_ascii_and_cut_overlong_input)
 {
 	static const u16 wide[] = { 'a', 0x00e9, 'b', '\t', 0x4e2d, 0 };

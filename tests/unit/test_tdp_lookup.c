@@ -174,3 +174,30 @@ KTEST(tdp_lookup_reports_rights_that_access_tracking_parked)
 	KT_EXPECT_EQ(t, m.memtype, MT_WB);
 	lk_down(t, e);
 }
+
+KTEST(tdp_count_leaves_counts_each_level_once_and_only_inside_the_range)
+{
+	struct lk_env *e = lk_up(t, &spte_fmt_npt);
+	u64 c[TDP_LEVEL_1G + 1];
+
+	KT_ASSERT(t, e != NULL);
+	KT_EXPECT_EQ(t, tdp_mmu_count_leaves(&e->v, 0, tdp_max_gfn(4), c), 0);
+	KT_EXPECT_EQ(t, lk_fault(e, &lk_slot, 0x40000, TDP_ACC_R, 3), TDP_FAULT_FIXED);
+	KT_EXPECT_EQ(t, lk_fault(e, &lk_slot, 0x80200, TDP_ACC_R, 2), TDP_FAULT_FIXED);
+	KT_EXPECT_EQ(t, lk_fault(e, &lk_slot, 0x80000, TDP_ACC_R, 1), TDP_FAULT_FIXED);
+	KT_EXPECT_EQ(t, lk_fault(e, &lk_slot, 0x80001, TDP_ACC_W, 1), TDP_FAULT_FIXED);
+	/* An MMIO marker is not a leaf. */
+	KT_EXPECT_EQ(t, lk_fault(e, NULL, 0xfee00, TDP_ACC_R, 0), TDP_FAULT_MMIO);
+	KT_EXPECT_EQ(t, tdp_mmu_count_leaves(&e->v, 0, tdp_max_gfn(4), c), 4);
+	KT_EXPECT_EQ(t, c[0], 0);
+	KT_EXPECT_EQ(t, c[TDP_LEVEL_4K], 2);
+	KT_EXPECT_EQ(t, c[TDP_LEVEL_2M], 1);
+	KT_EXPECT_EQ(t, c[TDP_LEVEL_1G], 1);
+	/* A range that cuts the 1G leaf and stops before the 2M one. */
+	KT_EXPECT_EQ(t, tdp_mmu_count_leaves(&e->v, 0x40100, 0x80001, c), 2);
+	KT_EXPECT_EQ(t, c[TDP_LEVEL_1G], 1);
+	KT_EXPECT_EQ(t, c[TDP_LEVEL_4K], 1);
+	KT_EXPECT_EQ(t, c[TDP_LEVEL_2M], 0);
+	KT_EXPECT_EQ(t, tdp_mmu_count_leaves(&e->v, 0x80002, 0x80200, c), 0);
+	lk_down(t, e);
+}
