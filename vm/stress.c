@@ -74,25 +74,34 @@ static u32 stress_dirty_modes(bool smp)
 	return modes ? modes : BIT(TDP_DIRTY_WP);
 }
 
-/* Where zaps, ages and retypes go: below the lowest scratch slot (the
- * memory the firmware placed the hypervisor in), else every slot. */
+/*
+ * Where zaps, ages and retypes go: below the lowest scratch slot (the
+ * memory the firmware placed the hypervisor in, whose slots are scratch),
+ * else the largest slot as it was before the log slots were carved out.
+ */
 static void stress_window(struct stress *s)
 {
 	struct vm *vm = s->vm;
 	unsigned int i;
+	u64 largest = 0;
 
 	s->win_start = ~0ULL;
 	s->win_end = 0;
-	for (i = 0; i < vm->nslots; i++) {
-		s->win_start = MIN(s->win_start, vm->slots[i].base_gfn);
-		if (vm->slots[i].flags & MM_SLOT_SCRATCH)
-			continue;
-		if (mm_slot_end(&vm->slots[i]) > s->win_end)
-			s->win_end = mm_slot_end(&vm->slots[i]);
-	}
 	for (i = 0; i < vm->nslots; i++)
-		if ((vm->slots[i].flags & MM_SLOT_SCRATCH) && vm->slots[i].base_gfn < s->win_end)
-			s->win_end = vm->slots[i].base_gfn;
+		if ((vm->slots[i].flags & MM_SLOT_SCRATCH) && vm->slots[i].base_gfn < s->win_start)
+			s->win_start = vm->slots[i].base_gfn;
+	if (s->win_start != ~0ULL) {
+		s->win_end = s->win_start;
+		s->win_start = 0;
+		return;
+	}
+	for (i = 0; i < vm->nslots; i++) {
+		if (vm->slots[i].npages <= largest || (vm->slots[i].flags & MM_SLOT_READONLY))
+			continue;
+		largest = vm->slots[i].npages;
+		s->win_start = vm->slots[i].base_gfn;
+		s->win_end = mm_slot_end(&vm->slots[i]);
+	}
 }
 
 struct stress *stress_attach(struct vm *vm, const struct stress_config *c, bool smp)
@@ -110,12 +119,12 @@ struct stress *stress_attach(struct vm *vm, const struct stress_config *c, bool 
 	s->rate_ns = (u64)c->rate_ms * 1000000ULL;
 	s->smp = smp;
 	spin_lock_init(&s->retype_lock);
+	stress_window(s);
 	if ((c->ops & (STRESS_DIRTY | STRESS_SPLIT)) && stress_log_carve(s)) {
 		pr_err("stress: vm %s: no room for dirty-log slots\n", vm->name);
 		free_pages(s, order);
 		return NULL;
 	}
-	stress_window(s);
 	s->dirty_modes = stress_dirty_modes(smp);
 	s->inner = vm->policy.memtype;
 	s->inner_ctx = vm->policy.memtype_ctx;
@@ -124,8 +133,9 @@ struct stress *stress_attach(struct vm *vm, const struct stress_config *c, bool 
 	return s;
 }
 
-void stress_detach(struct stress *s)
+void stress_detach(struct stress *s, struct vcpu *v)
 {
+	stress_log_stop(s, v);
 	s->vm->policy.memtype = s->inner;
 	s->vm->policy.memtype_ctx = s->inner_ctx;
 	free_pages(s, order_for_bytes(sizeof(*s)));

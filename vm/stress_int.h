@@ -60,5 +60,7 @@ int stress_log_carve(struct stress *s);
 /* One dirty-log step on CPU pc: toggles one free slot (enable; or harvest
  * and disable), harvests another that logs. */
 void stress_log_step(struct stress *s, struct vcpu *v, struct stress_cpu *pc);
+/* Disables logging on every slot that still logs (no step runs). */
+void stress_log_stop(struct stress *s, struct vcpu *v);
 
 #endif

@@ -76,8 +76,8 @@ int stress_log_carve(struct stress *s)
 	end = ALIGN_DOWN(mm_slot_end(&vm->slots[best]), STRESS_HUGE_PAGES);
 	if (end <= start)
 		return -ENOSPC;
-	/* Each at most 32 MiB, 2 MiB-aligned; together at most an eighth of it. */
-	size = ALIGN_DOWN((end - start) / (8 * STRESS_LOG_SLOTS), STRESS_HUGE_PAGES);
+	/* Each at most 32 MiB, 2 MiB-aligned; together at most half of it. */
+	size = ALIGN_DOWN((end - start) / (2 * STRESS_LOG_SLOTS), STRESS_HUGE_PAGES);
 	size = MIN(size, STRESS_LOG_MAX_PAGES);
 	if (!size)
 		return -ENOSPC;
@@ -223,4 +223,13 @@ void stress_log_step(struct stress *s, struct vcpu *v, struct stress_cpu *pc)
 	if (other)
 		log_put(other);
 	log_put(l);
+}
+
+void stress_log_stop(struct stress *s, struct vcpu *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nlog; i++)
+		if (s->log[i].on)
+			log_disable(s, v, &s->log[i], &s->cpu[this_cpu_id()]);
 }

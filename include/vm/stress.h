@@ -75,8 +75,9 @@ struct stress_counts {
  * instance, or NULL after logging why (no memory, no room for slots).
  */
 struct stress *stress_attach(struct vm *vm, const struct stress_config *c, bool smp);
-/* Gives vm->policy back and frees s (no vCPU may run a step any more). */
-void stress_detach(struct stress *s);
+/* Ends the dirty-log rounds in progress (through v), gives vm->policy back
+ * and frees s.  No CPU may run a step any more. */
+void stress_detach(struct stress *s, struct vcpu *v);
 /*
  * One step on the calling CPU, which runs v (outside the guest, interrupts
  * off): runs the operations due when c->rate_ms has passed since this
