@@ -14,6 +14,8 @@
 #include "arch/percpu.h"
 #include "arch/exception.h"
 #include "arch/x86.h"
+#include "arch/cr.h"
+#include "bug.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "errcode.h"
@@ -62,6 +64,8 @@ struct cpu_desc {
 static struct cpu_desc boot_cpu_desc __aligned(16);
 static struct idt_gate idt[IDT_ENTRIES] __aligned(16);
 static bool idt_built;
+/* The host's IDT with every vector from 32 up taken by intr_take_stubs. */
+static struct idt_gate take_idt[IDT_ENTRIES] __aligned(16);
 
 static void set_gate(struct idt_gate *g, u64 handler, u16 cs, u8 ist)
 {
@@ -100,7 +104,20 @@ static void build_idt(const struct desc_ptr *fw_idtr, u16 cs)
 
 		set_gate(&idt[i], (u64)(uintptr_t)(exception_stubs + i * EXCEPTION_STUB_SIZE), cs, ist);
 	}
+	memcpy(take_idt, idt, 32 * sizeof(idt[0]));
+	for (i = 32; i < IDT_ENTRIES; i++)
+		set_gate(&take_idt[i], (u64)(uintptr_t)(intr_take_stubs + i * INTR_TAKE_STUB_SIZE),
+			 cs, 0);
 	idt_built = true;
+}
+
+int desc_take_interrupt(void)
+{
+	const struct desc_ptr take = { sizeof(take_idt) - 1, (u64)(uintptr_t)take_idt };
+	const struct desc_ptr host = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
+
+	BUG_ON(read_rflags() & X86_RFLAGS_IF);
+	return intr_take(&take, &host);
 }
 
 size_t desc_cpu_bytes(void)

@@ -4,6 +4,7 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "errcode.h"
+#include "vm/tick.h"
 
 #define TOKEN_MAX 256
 
@@ -361,6 +362,12 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 		else
 			cmdline_complain(o, "crashtest: expected ud, pf, bug or early, got '%s'",
 					 val ? val : "");
+	} else if (!strcmp(key, "tick")) {
+		if (!val || parse_u64(val, &n) || n < TICK_MIN_MS || n > TICK_MAX_MS)
+			cmdline_complain(o, "tick: expected milliseconds, %u..%u, got '%s'",
+					 TICK_MIN_MS, TICK_MAX_MS, val ? val : "");
+		else
+			o->tick_ms = (unsigned int)n;
 	} else if (!strcmp(key, "tdp_dirty")) {
 		if (val && (!strcmp(val, "pml") || !strcmp(val, "dbit") || !strcmp(val, "wp")))
 			strscpy(o->tdp_dirty, val, sizeof(o->tdp_dirty));

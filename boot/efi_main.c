@@ -30,6 +30,7 @@
 #include "vm/platform.h"
 #include "vm/smp.h"
 #include "vm/virt.h"
+#include "vm/tick.h"
 #include "vm/vm.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
@@ -259,6 +260,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	mp_report(&mp);
 	smp_setup(&mp);
 	virt_request_dirty_mode(opts.tdp_dirty);
+	tick_request(opts.tick_ms);
 	if (opts.hvprobe && hvprobe(&caps))
 		failed = 1;
 

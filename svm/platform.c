@@ -10,6 +10,8 @@
 #include "lib/string.h"
 #include "errcode.h"
 #include "vm/vm.h"
+#include "vm/tick.h"
+#include "lib/printk.h"
 
 #define MSRPM_BYTES_PER_RANGE 0x800
 #define EFER_GUEST_SETTABLE (EFER_SCE | EFER_LME | EFER_NXE | EFER_LMSLE | EFER_FFXSR | \
@@ -113,6 +115,11 @@ int svm_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 	vmcb_write64(vmcb, VMCB_NP_CTL, 1);
 	platform_state(vmcb, cfg->capture);
 	s->flushed_gen = ~0ULL;
+	s->tick = tick_period_ns() != 0;
+	if (s->tick && !this_cpu_id())
+		pr_info("cpu%u: tick: every %llu ms, at the guest's interrupts (SVM INTR intercept: "
+			"the host takes each and injects it)\n", this_cpu_id(),
+			(unsigned long long)(tick_period_ns() / 1000000));
 	v->arch = s;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "svm_int.h"
 #include "arch/msr.h"
 #include "arch/trapnr.h"
+#include "arch/exception.h"
 #include "bug.h"
 #include "errcode.h"
 #include "lib/printk.h"
@@ -78,6 +79,8 @@ static void svm_vcpu_destroy(struct vcpu *v)
 	v->arch = NULL;
 }
 
+static void svm_tick_intr(struct vcpu *v, struct svm_vcpu *s, struct vm_exit *e);
+
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct svm_vcpu *s = v->arch;
@@ -100,7 +103,57 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	vmcb_write8(vmcb, VMCB_TLB_CONTROL, VMCB_TLB_NONE);
 	vmcb_write64(vmcb, VMCB_EVENTINJ, 0);
 	svm_decode_exit(v, vmcb, e);
+	if (e->hw_code == SVM_EXIT_INTR && s->tick)
+		svm_tick_intr(v, s, e);
 	svm_reinject_exitintinfo(vmcb);
+}
+
+/*
+ * The tick's interrupt exit.  The pending interrupt is taken here and
+ * injected into the guest, which would have taken it at this instruction
+ * boundary (the intercept is only taken when the guest's RFLAGS.IF lets the
+ * interrupt in) -- unless the exit interrupted an event's delivery, which
+ * goes first: then the guest takes the interrupt itself at the next entry,
+ * which leaves the intercept off.
+ */
+static void svm_tick_intr(struct vcpu *v, struct svm_vcpu *s, struct vm_exit *e)
+{
+	void *vmcb = s->vmcb;
+	int vec;
+
+	if ((vmcb_read64(vmcb, VMCB_EXITINTINFO) & VMCB_EVT_VALID) ||
+	    (vmcb_read64(vmcb, VMCB_EVENTINJ) & VMCB_EVT_VALID)) {
+		s->intr_pass = true;
+		return;
+	}
+	vec = desc_take_interrupt();
+	if (vec < 0)
+		return;		/* withdrawn meanwhile: nothing to give */
+	vmcb_write64(vmcb, VMCB_EVENTINJ, (u64)(u8)vec | VMCB_EVT_TYPE_INTR | VMCB_EVT_VALID);
+	v->stats.intrs_taken++;
+	e->reason = VMEXIT_TICK;
+}
+
+/*
+ * The tick on AMD: SVM has no timer of its own, so the guest's interrupts
+ * (its timer's, at least HZ a second while it is busy) make the exits the
+ * tick runs at; the deadline itself is not used.
+ */
+static void svm_arm_tick(struct vcpu *v, u64 tsc)
+{
+	struct svm_vcpu *s = v->arch;
+	void *vmcb = s->vmcb;
+	u32 misc1 = vmcb_read32(vmcb, VMCB_INTERCEPT_MISC1);
+
+	(void)tsc;
+	if (!s->tick)
+		return;
+	if (s->intr_pass)
+		misc1 &= ~VMCB_I1_INTR;
+	else
+		misc1 |= VMCB_I1_INTR;
+	s->intr_pass = false;
+	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC1, misc1);
 }
 
 static u64 svm_get_rip(struct vcpu *v)
@@ -291,5 +344,6 @@ const struct virt_ops svm_ops = {
 	.inject_exception = svm_inject_exception,
 	.vendor_msr = svm_vendor_msr,
 	.inject_nmi = svm_inject_nmi,
+	.arm_tick = svm_arm_tick,
 	.vcpu_sipi = svm_vcpu_sipi,
 };

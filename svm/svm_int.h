@@ -47,6 +47,10 @@ struct svm_vcpu {
 	void *iopm;
 	void *msrpm;
 	u64 flushed_gen;	/* the vm->tlb_gen its last TLB flush caught up with */
+	/* The tick: physical interrupts exit (the INTR intercept) ... */
+	bool tick;
+	/* ... except at the next entry: the guest takes the pending one itself. */
+	bool intr_pass;
 };
 
 _Static_assert(sizeof(struct svm_vm) <= PAGE_SIZE && sizeof(struct svm_vcpu) <= PAGE_SIZE,

@@ -14,6 +14,7 @@
 #include "errcode.h"
 #include "lib/printk.h"
 #include "lib/string.h"
+#include "vm/tick.h"
 
 /* CPUID as the guest sees it: no VMX/SVM, the hypervisor bit and leaf. */
 static void emulate_cpuid(struct vcpu *v)
@@ -217,6 +218,8 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 		return 0;
 	case VMEXIT_INTR:
 		return 0;
+	case VMEXIT_TICK:	/* tick_after_exit() runs it */
+		return 0;
 	case VMEXIT_NMI:
 		/* The host's NMI handler has run: a kick only made the vCPU
 		 * exit; any other NMI was counted for take_guest_nmis(). */
@@ -282,10 +285,12 @@ enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev)
 			break;
 		}
 		take_guest_nmis(v, p);
+		tick_before_entry(v);
 		__atomic_store_n(&v->cpu, this_cpu_id(), __ATOMIC_RELEASE);
 		__atomic_store_n(&v->mode, VCPU_IN_GUEST, __ATOMIC_SEQ_CST);
 		virt->vcpu_run(v, &e);
 		__atomic_store_n(&v->mode, VCPU_OUTSIDE, __ATOMIC_RELEASE);
+		tick_after_exit(v);
 		if (handle_exit(v, &e, ev) && !v->vm->dead)
 			goto out;
 	}

@@ -23,6 +23,7 @@
 #include "arch/cpu.h"
 #include "vm/run.h"
 #include "vm/hypercall.h"
+#include "vm/tick.h"
 #include "arch/cpuid.h"
 #include "arch/host_pt.h"
 #include "arch/memtype.h"
@@ -94,6 +95,11 @@ static void platform_stats(const char *why)
 				(unsigned long long)pvcpus[i].stats.tdp_faults,
 				(unsigned long long)platform_ipi_inits(i),
 				(unsigned long long)platform_ipi_sipis(i));
+	if (s->ticks)
+		pr_info("platform: hypervisor tick: %llu ticks (every %llu ms), %llu guest interrupts "
+			"taken and injected\n", (unsigned long long)s->ticks,
+			(unsigned long long)(tick_period_ns() / 1000000),
+			(unsigned long long)s->intrs_taken);
 	for (r = 1; r < VMEXIT_NR; r++)
 		if (s->by_reason[r])
 			pr_info("platform:   exits %-12s %llu\n", vm_exit_name(r),
@@ -336,6 +342,16 @@ static int platform_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64
 	return 0;
 }
 
+/*
+ * The hypervisor's tick on a platform vCPU (tick=, or a feature that asks
+ * for one): the periodic work of the features that run under a live OS is
+ * called from here.
+ */
+static void platform_tick(struct vcpu *v)
+{
+	(void)v;
+}
+
 /* The firmware and the OS after it: the machine's own devices and MSRs. */
 static const struct vm_kind_ops platform_kind = {
 	.name = "platform",
@@ -347,6 +363,7 @@ static const struct vm_kind_ops platform_kind = {
 	.before_entry = platform_before_entry,
 	.init_signal = platform_init_signal,
 	.scratch_mapped = platform_scratch_mapped,
+	.tick = platform_tick,
 };
 
 /*

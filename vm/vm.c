@@ -45,7 +45,7 @@ static const char *const exit_names[VMEXIT_NR] = {
 	[VMEXIT_SHUTDOWN] = "shutdown",
 	[VMEXIT_INTR] = "interrupt", [VMEXIT_ENTRY_FAILED] = "entry-failed",
 	[VMEXIT_XSETBV] = "xsetbv", [VMEXIT_INVD] = "invd", [VMEXIT_CR_ACCESS] = "cr-access",
-	[VMEXIT_NMI] = "nmi", [VMEXIT_INIT] = "init",
+	[VMEXIT_NMI] = "nmi", [VMEXIT_INIT] = "init", [VMEXIT_TICK] = "tick",
 	[VMEXIT_UNKNOWN] = "unknown",
 };
 

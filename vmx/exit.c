@@ -105,6 +105,9 @@ static void decode_reason(struct vcpu *v, u32 r, struct vm_exit *e)
 	case EXIT_EPT_VIOLATION:
 		decode_ept_violation(e);
 		return;
+	case EXIT_PREEMPTION_TIMER:	/* the hypervisor's tick */
+		e->reason = VMEXIT_TICK;
+		return;
 	case EXIT_PML_FULL:		/* nothing for vm/ to do: resume */
 		vmx_pml_full(v);
 		e->reason = VMEXIT_INTR;

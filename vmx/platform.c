@@ -15,6 +15,8 @@
 #include "lib/printk.h"
 #include "mm/page_alloc.h"
 #include "vm/vm.h"
+#include "vm/tick.h"
+#include "arch/x86.h"
 
 /*
  * The platform VM's controls: interrupts, NMIs, HLT, I/O and MSRs pass
@@ -25,6 +27,7 @@
 static int platform_controls(struct vmx_ctls *k, bool nmi_exits)
 {
 	const struct vmx_ctls want = {
+		.pin = tick_period_ns() ? PIN_PREEMPTION_TIMER : 0,
 		.sec = SEC_ENABLE_VPID | SEC_UNRESTRICTED_GUEST | SEC_ENABLE_RDTSCP |
 		       SEC_ENABLE_INVPCID | SEC_ENABLE_XSAVES | SEC_ENABLE_USER_WAIT_PAUSE,
 	};
@@ -163,12 +166,37 @@ int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 	vmx_set_host_state();
 	platform_guest_state(s, cfg->capture);
 	vmx_vcpu_install(v, s);
+	s->timer = k.pin & PIN_PREEMPTION_TIMER;
+	s->timer_shift = (u8)(rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_PREEMPTION_RATE_MASK);
+	if (tick_period_ns() && !s->timer)
+		pr_warn("cpu%u: VMX: no preemption timer: no hypervisor tick\n", this_cpu_id());
+	else if (s->timer && !this_cpu_id())
+		pr_info("cpu%u: tick: every %llu ms by the VMX-preemption timer (TSC / %u)\n",
+			this_cpu_id(), (unsigned long long)(tick_period_ns() / 1000000),
+			1u << s->timer_shift);
 	pr_info("cpu%u: VMX platform controls: pin 0x%08x cpu 0x%08x secondary 0x%08x "
 		"exit 0x%08x entry 0x%08x\n", this_cpu_id(), k.pin, k.cpu, k.sec, k.exit, k.entry);
 	if (!(k.sec & SEC_UNRESTRICTED_GUEST))
 		pr_warn("cpu%u: VMX: no unrestricted guest: the platform VM must stay in "
 			"paged protected mode\n", this_cpu_id());
 	return 0;
+}
+
+/*
+ * The tick: the VMX-preemption timer counts from the value each entry
+ * loads (its value at the exit is not saved), so the time left to the
+ * deadline is loaded before every entry.
+ */
+void vmx_arm_tick(struct vcpu *v, u64 tsc)
+{
+	struct vmx_vcpu *s = v->arch;
+	u64 now = rdtsc(), left;
+
+	if (!s->timer)
+		return;
+	left = tsc > now ? (tsc - now) >> s->timer_shift : 0;
+	vmcs_load(s);
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, left > 0xffffffffULL ? 0xffffffffU : (u32)left);
 }
 
 /*

@@ -389,6 +389,7 @@ const struct virt_ops vmx_ops = {
 	.inject_exception = vmx_inject_exception,
 	.vendor_msr = vmx_vendor_msr,
 	.inject_nmi = vmx_inject_nmi,
+	.arm_tick = vmx_arm_tick,
 	.vcpu_sipi = vmx_vcpu_sipi,
 	.cr_access = vmx_cr_access,
 	.cpuid_fixup = vmx_cpuid_fixup,

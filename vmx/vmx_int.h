@@ -74,6 +74,8 @@ struct vmx_vcpu {
 	u64 flushed_gen;	/* the vm->tlb_gen its INVEPT last caught up with */
 	u64 *pml;		/* the page-modification log, when vmx_caps()->pml */
 	bool pml_on;		/* "enable PML" is set in the VMCS */
+	bool timer;		/* the VMX-preemption timer is on (the tick) */
+	u8 timer_shift;		/* ... and counts once per 2^timer_shift TSC ticks */
 	/* The guest's CR2: not in the VMCS, the CPU's own CR2 is the guest's
 	 * while it runs.  Saved at each exit, put back before each entry. */
 	u64 cr2;
@@ -149,6 +151,8 @@ int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg);
 void vmx_vcpu_sipi(struct vcpu *v, u8 vector);
 bool vmx_inject_nmi(struct vcpu *v);
 int vmx_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
+/* virt_ops.arm_tick: the VMX-preemption timer, for vCPUs that have it on. */
+void vmx_arm_tick(struct vcpu *v, u64 tsc);
 int vmx_cr_access(struct vcpu *v, const struct vm_exit *e);
 void vmx_cpuid_fixup(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r);
 

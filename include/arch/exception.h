@@ -8,6 +8,7 @@
 #define TDPVISOR_EXCEPTION_H
 
 #include "types.h"
+#include "arch/x86.h"
 
 struct exc_frame {
 	u64 r15, r14, r13, r12, r11, r10, r9, r8;
@@ -35,5 +36,18 @@ void arch_dump_frame(const struct exc_frame *f);
 /* arch/entry.asm: the 32 exception entry points, in vector order. */
 extern const u8 exception_stubs[];
 #define EXCEPTION_STUB_SIZE 16
+
+/* arch/intr_take.asm, behind desc_take_interrupt(). */
+extern const u8 intr_take_stubs[];
+#define INTR_TAKE_STUB_SIZE 16
+int intr_take(const struct desc_ptr *take_idtr, const struct desc_ptr *host_idtr);
+/*
+ * Takes the external interrupt pending at this CPU, if any, as the CPU
+ * would deliver it (the local APIC or the 8259 acknowledges it; its EOI is
+ * left to whoever gets the vector).  Returns the vector, or -1 when none
+ * was pending.  IF must be clear; exceptions and NMIs in the window go to
+ * the host's handlers.
+ */
+int desc_take_interrupt(void);
 
 #endif

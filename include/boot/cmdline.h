@@ -63,6 +63,8 @@ struct hv_options {
 	bool panic_reset;	/* panic=reset (else halt) */
 	/* debugwait: stop after the banner until a debugger clears hv_debug_wait. */
 	bool debugwait;
+	/* tick=MS: the hypervisor's tick on every guest CPU (0: none asked) */
+	unsigned int tick_ms;
 	/* tdp_dirty=pml|dbit|wp: the dirty-logging mode to use; "" = the best offered. */
 	char tdp_dirty[8];
 	/* tdp_stress=: stress the platform VM's TDP map (rate_ms 0: off). */

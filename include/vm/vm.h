@@ -53,6 +53,7 @@ enum vm_exit_reason {
 	VMEXIT_CR_ACCESS,	/* a guarded control-register bit: the vendor decodes */
 	VMEXIT_NMI,		/* an NMI arrived (vcpu_config.nmi_exits): a kick or the guest's */
 	VMEXIT_INIT,		/* a real INIT signal reached the CPU (VMX) */
+	VMEXIT_TICK,		/* the hypervisor's tick timer expired (vm/tick.c) */
 	VMEXIT_UNKNOWN,
 	VMEXIT_NR
 };
@@ -97,6 +98,8 @@ struct vm_stats {
 	u64 gva_faults;		/* ... that raised #PF or #GP in the guest */
 	u64 guest_nmis;		/* NMIs that were not kicks, given to the guest */
 	u64 nmis_dropped;	/* ... not given: the vCPU does not take NMIs */
+	u64 ticks;		/* the hypervisor's ticks run (vm/tick.c) */
+	u64 intrs_taken;	/* guest interrupts the host took and injected (AMD tick) */
 };
 
 struct vm {
@@ -171,6 +174,7 @@ struct vcpu {
 	u32 kicked;		/* an NMI sent to make it exit, not the guest's */
 	bool reflect_nmis;	/* an NMI that is not a kick is the guest's */
 	bool nmi_pending;	/* the guest's NMI, given at the first entry that may */
+	u64 tick_next_ns;	/* when its next tick is due; 0: it has none */
 	void *arch;
 };
 
@@ -205,6 +209,9 @@ struct vm_kind_ops {
 	/* A real INIT signal reached the vCPU's CPU (may be NULL: the VM is
 	 * killed).  The vCPU resumes unless the VM was killed. */
 	void (*init_signal)(struct vcpu *v);
+	/* The hypervisor's tick (vm/tick.c), every period on the CPU that
+	 * runs v, between exits (may be NULL). */
+	void (*tick)(struct vcpu *v);
 	/* A fault mapped a frame of an MM_SLOT_SCRATCH slot at gpa for the
 	 * access (TDP_ACC_*) the guest tried (may be NULL).  The guest
 	 * resumes and performs the access on the scratch page itself. */
@@ -270,6 +277,13 @@ struct virt_ops {
 	 * it pending and tries again before each entry (VMX also asks for an
 	 * exit as soon as the guest's NMI window opens). */
 	bool (*inject_nmi)(struct vcpu *v);
+	/*
+	 * The guest must exit by the time the TSC reads tsc (the hypervisor's
+	 * tick; later by at most the vendor's timer granularity or, on AMD,
+	 * until the guest's next interrupt).  Called before each entry while
+	 * a tick runs.  NULL: the vendor has no such timer.
+	 */
+	void (*arm_tick)(struct vcpu *v, u64 tsc);
 	/* The architectural state after INIT, then a SIPI with vector: real
 	 * mode at vector:0000, RDX the CPU's signature, no event pending. */
 	void (*vcpu_sipi)(struct vcpu *v, u8 vector);

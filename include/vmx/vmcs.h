@@ -103,6 +103,7 @@ enum vmcs_field {
 	GUEST_INTERRUPTIBILITY_INFO = 0x4824,
 	GUEST_ACTIVITY_STATE = 0x4826,
 	GUEST_SYSENTER_CS = 0x482a,
+	VMX_PREEMPTION_TIMER_VALUE = 0x482e,
 	/* 32-bit host state */
 	HOST_IA32_SYSENTER_CS = 0x4c00,
 	/* natural-width control */

@@ -37,6 +37,10 @@
 #define PIN_EXT_INTR_EXITING BIT(0)
 #define PIN_NMI_EXITING BIT(3)
 #define PIN_VIRTUAL_NMIS BIT(5)
+#define PIN_PREEMPTION_TIMER BIT(6)
+
+/* IA32_VMX_MISC: the preemption timer counts once per 2^RATE TSC ticks */
+#define VMX_MISC_PREEMPTION_RATE_MASK 0x1fULL
 
 /* Primary processor-based VM-execution controls */
 #define CPU_HLT_EXITING BIT(7)
@@ -119,6 +123,7 @@ enum vmx_exit_reason {
 	EXIT_EPT_MISCONFIG = 49,
 	EXIT_INVEPT = 50,
 	EXIT_INVVPID = 53,
+	EXIT_PREEMPTION_TIMER = 52,
 	EXIT_XSETBV = 55,
 	EXIT_VMFUNC = 59,
 	EXIT_PML_FULL = 62,

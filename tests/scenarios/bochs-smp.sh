@@ -34,10 +34,12 @@ scenario_bochs_smp() {
 	# include NMIs it sends itself.  Without "virtual NMIs", Bochs leaves
 	# the guest's NMIs blocked after the first kick: the flush waits in
 	# vain and cpu1 never answers (docs/platform.md).
-	tests/efi-probe/mkprobe-img.sh "$OUT/bochs-smp-probe.img" --exit bochs --hv-args smp=all \
+	tests/efi-probe/mkprobe-img.sh "$OUT/bochs-smp-probe.img" --exit bochs --hv-args "smp=all tick=5" \
 		--probe-args allcpus > /dev/null
 	bochs_run bochs-smp-probe tigerlake --cpus 2
 	expect_status bochs "smp=all: probe.efi passes on both CPUs" "$st" 0 "$log"
+	expect bochs "smp=all: with tick=5, by the VMX-preemption timer" "$log" \
+		'cpu0: tick: every 5 ms by the VMX-preemption timer'
 	allcpus_probe_checks bochs "$log" 2
 
 	# A real INIT to the boot CPU, as a chipset's INIT# would send: with

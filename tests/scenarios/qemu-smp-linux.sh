@@ -16,13 +16,19 @@ smp_linux_ipis() {
 scenario_qemu_smp_linux() {
 	local log st i r ranges n=0 one two
 	tools/mkimage.sh "$OUT/qemu-smp-linux-4cpu.img" --efi build/hv.efi \
-		--cfg "loglevel=7 hvmem=64M bluepill smp=all next=\\vmlinuz next_args=\"initrd=\\initrd.img console=ttyS0 tdpvisor.smp=1 tdpvisor.test=1 reboot=smp1\"" \
+		--cfg "loglevel=7 hvmem=64M bluepill smp=all tick=10 next=\\vmlinuz next_args=\"initrd=\\initrd.img console=ttyS0 tdpvisor.smp=1 tdpvisor.test=1 reboot=smp1\"" \
 		--add 'build/guest/vmlinuz=\vmlinuz' --add 'build/guest/initrd.img=\initrd.img' > /dev/null
 	qemu_run qemu-smp-linux-4cpu --cpu EPYC,hypervisor=off --mem 1024 --smp 4
 	expect_status qemu "smp Linux 4 CPUs: switches the machine off at the end" "$st" 2 "$log"
 	expect qemu "smp Linux 4 CPUs: every CPU is a guest before Linux starts" "$log" \
 		'smp: every CPU runs under the hypervisor: 3 APs are guests, the boot CPU follows'
 	expect qemu "smp Linux 4 CPUs: brings up 4 CPUs" "$log" 'smp: Brought up 1 node, 4 CPUs'
+	# tick=10: the AMD tick rides on the guest's interrupts, each taken by
+	# the host and injected (docs/tick.md); Linux passes everything with it.
+	expect qemu "smp Linux 4 CPUs: the tick runs at the guest's interrupts (SVM)" "$log" \
+		'cpu0: tick: every 10 ms, at the guest.s interrupts \(SVM INTR intercept'
+	expect qemu "smp Linux 4 CPUs: ticks ran, carried by injected guest interrupts" "$log" \
+		'platform: hypervisor tick: [1-9][0-9]+ ticks \(every 10 ms\), [1-9][0-9]+ guest interrupts taken and injected'
 	expect qemu "smp Linux 4 CPUs: smpcheck runs" "$log" 'smpcheck: [0-9]+ passed, [0-9]+ failed'
 	expect_no qemu "smp Linux 4 CPUs: no smpcheck check fails" "$log" 'smpcheck: FAIL'
 

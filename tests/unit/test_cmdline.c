@@ -380,6 +380,22 @@ KTEST(cmdline_chooses_which_cpus_become_guests)
 	KT_EXPECT_EQ(t, o.smp_fault, 0);
 }
 
+KTEST(cmdline_takes_the_tick_period_in_milliseconds)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, ""), 0);
+	KT_EXPECT_EQ(t, o.tick_ms, 0);		/* the default: no tick asked */
+	KT_EXPECT_EQ(t, parse(&o, "tick=10"), 0);
+	KT_EXPECT_EQ(t, o.tick_ms, 10);
+	KT_EXPECT_EQ(t, parse(&o, "tick=1 tick=10000"), 0);
+	KT_EXPECT_EQ(t, o.tick_ms, 10000);
+	/* Bad values are refused by name and change nothing. */
+	KT_EXPECT_EQ(t, parse(&o, "tick=0 tick=10001 tick tick=5ms tick=-1"), 5);
+	KT_EXPECT_EQ(t, o.tick_ms, 0);
+	KT_EXPECT_STREQ(t, o.msgs[0], "tick: expected milliseconds, 1..10000, got '0'");
+}
+
 KTEST(cmdline_takes_the_fuzzer_seed_duration_and_rounds)
 {
 	static struct hv_options o;
