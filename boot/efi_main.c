@@ -261,6 +261,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	smp_setup(&mp);
 	virt_request_dirty_mode(opts.tdp_dirty);
 	tick_request(opts.tick_ms);
+	stress_platform_configure(&opts.stress);
 	if (opts.hvprobe && hvprobe(&caps))
 		failed = 1;
 

@@ -30,10 +30,10 @@ cd "$(dirname "$0")/.." || exit 2
 
 HOST_CHAIN=(host layout)
 QEMU_CHAIN=(qemu-ktest qemu-usb qemu-bluepill qemu-next qemu-hvprobe qemu-probe
-	qemu-poweroff qemu-linux qemu-la57 qemu-adversary qemu-smp qemu-smp-linux qemu-nosvm qemu-panic
+	qemu-poweroff qemu-linux qemu-la57 qemu-adversary qemu-smp qemu-smp-linux qemu-stress qemu-nosvm qemu-panic
 	qemu-options
 	qemu-debug)
-BOCHS_CHAIN=(bochs-vmx bochs-fallbacks bochs-probe bochs-hvprobe bochs-ryzen bochs-smp)
+BOCHS_CHAIN=(bochs-vmx bochs-fallbacks bochs-probe bochs-hvprobe bochs-ryzen bochs-smp bochs-stress)
 ALL=("${HOST_CHAIN[@]}" "${QEMU_CHAIN[@]}" "${BOCHS_CHAIN[@]}")
 
 # usage [STATUS]: the synopsis on stderr; exits with STATUS (default 2).

@@ -29,6 +29,7 @@
 #define ZAP_MAX_ORDER 11	/* a zap covers 1 page .. 8 MiB */
 #define AGE_MAX_PAGES 4096	/* an aged range's young bitmap: 512 bytes */
 #define RETYPE_MAX_ORDER 12	/* MTRR-like ranges of 4 KiB .. 16 MiB */
+#define STRESS_MAX_BURST 4	/* steps one late tick may run */
 
 /* True when b lies strictly inside [gfn, gfn + n): a page there spans it. */
 static bool cuts(gfn_t b, gfn_t gfn, u64 n)
@@ -217,26 +218,13 @@ static void stress_retype(struct stress *s, struct vcpu *v, struct stress_cpu *p
 	stress_count(&pc->c.retypes, 1);
 }
 
-bool stress_step(struct stress *s, struct vcpu *v, u64 now)
+/* The operations of one step. */
+static void stress_ops(struct stress *s, struct vcpu *v, struct stress_cpu *pc)
 {
-	unsigned int cpu = this_cpu_id();
-	struct stress_cpu *pc = &s->cpu[cpu];
-	struct stress_counts *c = &pc->c;
 	u32 ops = s->cfg.ops;
-	u64 r;
+	u64 r = stress_rand(&pc->rng);
 
-	/* A tick a little early (a quarter of the rate) still counts. */
-	if (c->steps && now - c->last_ns < s->rate_ns - s->rate_ns / 4)
-		return false;
-	if (!c->steps) {
-		pc->rng = s->cfg.seed ^ ((u64)(cpu + 1) * 0x9e3779b97f4a7c15ULL);
-		__atomic_store_n(&c->first_ns, now, __ATOMIC_RELAXED);
-	} else if (now - c->last_ns > c->max_gap_ns) {
-		__atomic_store_n(&c->max_gap_ns, now - c->last_ns, __ATOMIC_RELAXED);
-	}
-	__atomic_store_n(&c->last_ns, now, __ATOMIC_RELAXED);
-	stress_count(&c->steps, 1);
-	r = stress_rand(&pc->rng);
+	stress_count(&pc->c.steps, 1);
 	if (ops & STRESS_ZAP)
 		stress_zap(s, v, pc);
 	if ((ops & (STRESS_DIRTY | STRESS_SPLIT)) && s->nlog)
@@ -245,6 +233,42 @@ bool stress_step(struct stress *s, struct vcpu *v, u64 now)
 		stress_age(s, v, pc);
 	if ((ops & STRESS_RETYPE) && (r & 2))
 		stress_retype(s, v, pc);
+}
+
+/*
+ * How many steps are due after elapsed ns: none before three quarters of
+ * the rate (a tick a little early still counts), else one per rate that
+ * passed, rounded, at most STRESS_MAX_BURST: a tick that comes late (on
+ * SVM it comes with the guest's interrupts) runs the steps it missed.
+ */
+static u64 steps_due(const struct stress *s, u64 elapsed)
+{
+	if (elapsed < s->rate_ns - s->rate_ns / 4)
+		return 0;
+	return MAX(1, MIN(STRESS_MAX_BURST, (elapsed + s->rate_ns / 4) / s->rate_ns));
+}
+
+bool stress_step(struct stress *s, struct vcpu *v, u64 now)
+{
+	unsigned int cpu = this_cpu_id();
+	struct stress_cpu *pc = &s->cpu[cpu];
+	struct stress_counts *c = &pc->c;
+	u64 n = 1, i;
+
+	if (c->steps) {
+		n = steps_due(s, now - c->last_ns);
+		if (!n)
+			return false;
+		if (now - c->last_ns > c->max_gap_ns)
+			__atomic_store_n(&c->max_gap_ns, now - c->last_ns, __ATOMIC_RELAXED);
+	} else {
+		pc->rng = s->cfg.seed ^ ((u64)(cpu + 1) * 0x9e3779b97f4a7c15ULL);
+		__atomic_store_n(&c->first_ns, now, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&c->last_ns, now, __ATOMIC_RELAXED);
+	stress_count(&c->late, n - 1);
+	for (i = 0; i < n; i++)
+		stress_ops(s, v, pc);
 	return true;
 }
 
@@ -309,13 +333,25 @@ void stress_print(const struct stress *s)
 		snprintf(who, sizeof(who), "  cpu%u: ", i);
 		print_counts(who, &c);
 		pr_info("stress:   cpu%u: %llu steps in %llu ms, a zap every %llu us, a dirty-log "
-			"toggle every %llu us, longest gap %llu us; %llu zaps hit, %llu harvests, "
-			"%llu dirty pages, %llu young pages\n", i, (unsigned long long)c.steps,
+			"toggle every %llu us, longest gap %llu us (%llu steps late); %llu zaps hit, "
+			"%llu harvests, %llu dirty pages, %llu young pages\n", i,
+			(unsigned long long)c.steps,
 			(unsigned long long)((c.last_ns - c.first_ns) / 1000000),
 			(unsigned long long)us_per(&c, c.zaps),
 			(unsigned long long)us_per(&c, c.toggles),
-			(unsigned long long)(c.max_gap_ns / 1000), (unsigned long long)c.zaps_hit,
+			(unsigned long long)(c.max_gap_ns / 1000), (unsigned long long)c.late,
+			(unsigned long long)c.zaps_hit,
 			(unsigned long long)c.harvests, (unsigned long long)c.dirty_pages,
 			(unsigned long long)c.young);
 	}
+}
+
+void stress_print_progress(const struct stress *s)
+{
+	struct stress_counts sum = stress_counts(s, ~0u);
+	char who[32];
+
+	snprintf(who, sizeof(who), "after %llu s: ",
+		 (unsigned long long)((sum.last_ns - sum.first_ns) / 1000000000ULL));
+	print_counts(who, &sum);
 }

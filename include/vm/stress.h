@@ -53,6 +53,7 @@ struct stress;
 /* Counters, per CPU and summed. */
 struct stress_counts {
 	u64 steps;
+	u64 late;		/* steps run late: a tick came more than a rate late */
 	u64 zaps, zaps_hit;	/* ranges zapped; ... that held a mapping */
 	u64 toggles;		/* dirty logging turned on or off */
 	u64 rounds;		/* dirty-log rounds ended (enable .. disable) */
@@ -79,15 +80,18 @@ struct stress *stress_attach(struct vm *vm, const struct stress_config *c, bool 
  * and frees s.  No CPU may run a step any more. */
 void stress_detach(struct stress *s, struct vcpu *v);
 /*
- * One step on the calling CPU, which runs v (outside the guest, interrupts
- * off): runs the operations due when c->rate_ms has passed since this
- * CPU's last step, else nothing.  Returns true when it ran a step.
+ * The steps due on the calling CPU, which runs v (outside the guest,
+ * interrupts off): none until three quarters of c->rate_ms have passed
+ * since this CPU's last call that ran one, then one per rate that passed
+ * (up to 4: a late tick catches up).  Returns true when it ran a step.
  */
 bool stress_step(struct stress *s, struct vcpu *v, u64 now_ns);
 /* The counters of CPU cpu, or of all CPUs (cpu == ~0u). */
 struct stress_counts stress_counts(const struct stress *s, unsigned int cpu);
 /* Logs the "stress:" statistics lines: the VM's, then each CPU's. */
 void stress_print(const struct stress *s);
+/* Logs one line: the VM's counters so far ("stress: after N s: ..."). */
+void stress_print_progress(const struct stress *s);
 
 /* ---- the platform VM (vm/stress_platform.c) ---- */
 
