@@ -58,7 +58,7 @@ HV_OBJS := $(addprefix $(BUILD)/hv/,$(hv-y))
 HOST_OBJS := $(addprefix $(BUILD)/host/,$(host-y) $(host-test-y))
 
 .PHONY: all clean test host-test run run-bochs debug usb bench fuzz-guest deps-build deps-emu \
-	test-linux-bochs
+	test-linux-bochs test-stress-bochs
 all: $(BUILD)/hv.efi
 
 # Debian packages, installed when run as root, else the apt-get line is shown.
@@ -127,6 +127,10 @@ fuzz-guest: deps-emu
 # Linux under the Intel platform VM in Bochs: slow, so not in make test.
 test-linux-bochs: deps-emu
 	$(Q)tests/guest-linux/run-bochs-linux.sh
+
+# Linux under tdp_stress= in Bochs (VMX, PML): about 9 minutes, so not in make test.
+test-stress-bochs: deps-emu
+	$(Q)tests/run-all.sh bochs-stress
 
 # ---- generated headers -------------------------------------------------
 $(BUILD)/include/asm-offsets.inc: arch/asm-offsets.c $(wildcard include/*.h include/*/*.h)
