@@ -160,6 +160,98 @@ static int parse_console(const char *v, struct console_spec *c)
 	return 0;
 }
 
+static const char *const stress_ops[STRESS_NR_OPS] = {
+	"zap", "dirty", "age", "split", "retype",
+};
+
+/* ops=A+B...: the STRESS_* bits named, or -EINVAL with the bad name in why. */
+static int parse_stress_ops(char *list, u32 *ops, char *why, size_t why_size)
+{
+	char *name = list, *next;
+	unsigned int i;
+
+	*ops = 0;
+	for (; name; name = next) {
+		next = strchr(name, '+');
+		if (next)
+			*next++ = '\0';
+		for (i = 0; i < STRESS_NR_OPS && strcmp(name, stress_ops[i]); i++)
+			;
+		if (i == STRESS_NR_OPS || (*ops & BIT(i))) {
+			snprintf(why, why_size, "%s op '%.16s' (zap, dirty, age, split, retype)",
+				 i == STRESS_NR_OPS ? "unknown" : "repeated", name);
+			return -EINVAL;
+		}
+		*ops |= BIT(i);
+	}
+	return 0;
+}
+
+int parse_stress(const char *val, struct stress_config *c, char *why, size_t why_size)
+{
+	char buf[96], *field, *next;
+	u64 n;
+
+	if (!val || strscpy(buf, val, sizeof(buf)) < 0) {
+		snprintf(why, why_size, "expected RATE_MS[,seed=N][,ops=A+B...]%s",
+			 val ? ": too long" : "");
+		return -EINVAL;
+	}
+	next = strchr(buf, ',');
+	if (next)
+		*next++ = '\0';
+	if (parse_u64(buf, &n) || n < STRESS_RATE_MIN_MS || n > STRESS_RATE_MAX_MS) {
+		snprintf(why, why_size, "rate '%.16s': expected %u..%u ms", buf,
+			 STRESS_RATE_MIN_MS, STRESS_RATE_MAX_MS);
+		return -EINVAL;
+	}
+	c->rate_ms = (u32)n;
+	c->ops = STRESS_ALL;
+	c->seed = STRESS_SEED_DEFAULT;
+	for (field = next; field; field = next) {
+		next = strchr(field, ',');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(field, "seed=", 5)) {
+			if (parse_u64(field + 5, &c->seed)) {
+				snprintf(why, why_size, "seed '%.20s': expected a 64-bit number",
+					 field + 5);
+				return -EINVAL;
+			}
+		} else if (!strncmp(field, "ops=", 4)) {
+			if (parse_stress_ops(field + 4, &c->ops, why, why_size))
+				return -EINVAL;
+		} else {
+			snprintf(why, why_size, "unknown field '%.16s' (seed=, ops=)", field);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Options that log the platform VM's dirty pages, one of which at most
+ * may run: both would enable and disable logging on the same slots.
+ */
+static const char *const dirty_log_options[] = { "tdp_stress", "tdp_telemetry" };
+
+/* True (after a message naming both) when key is such an option and
+ * another one already took the platform VM's dirty logs. */
+static bool dirty_log_taken(struct hv_options *o, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dirty_log_options); i++)
+		if (!strcmp(key, dirty_log_options[i]))
+			break;
+	if (i == ARRAY_SIZE(dirty_log_options) || !o->dirty_log_owner ||
+	    !strcmp(o->dirty_log_owner, key))
+		return false;
+	cmdline_complain(o, "%s: refused: %s already logs the platform VM's dirty pages", key,
+			 o->dirty_log_owner);
+	return true;
+}
+
 static bool valid_list(const char *v);
 
 static bool valid_filter(const char *v)
@@ -195,6 +287,8 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 {
 	u64 n;
 
+	if (dirty_log_taken(o, key))
+		return;
 	if (!strcmp(key, "loglevel")) {
 		if (!val || parse_u64(val, &n) || n > 8)
 			cmdline_complain(o, "loglevel: expected 0..8, got '%s'", val ? val : "");
@@ -316,8 +410,20 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 			cmdline_complain(o, "tdp_telemetry: expected an interval from %ums to %us "
 					 "(1s, 500ms), got '%s'", TELEMETRY_MS_MIN,
 					 TELEMETRY_MS_MAX / 1000, val ? val : "");
-		else
+		else {
 			o->telemetry_ms = (u32)n;
+			o->dirty_log_owner = "tdp_telemetry";
+		}
+	} else if (!strcmp(key, "tdp_stress")) {
+		struct stress_config c;
+		char why[80];
+
+		if (parse_stress(val, &c, why, sizeof(why))) {
+			cmdline_complain(o, "tdp_stress: %s", why);
+		} else {
+			o->stress = c;
+			o->dirty_log_owner = "tdp_stress";
+		}
 	} else if (!strcmp(key, "exit")) {
 		if (val && !strcmp(val, "qemu"))
 			o->exit = EXIT_QEMU;

@@ -264,6 +264,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	tick_request(opts.tick_ms);
 	if (opts.telemetry_ms && opts.bluepill)
 		telemetry_request(opts.telemetry_ms, efi_ram_top());
+	stress_platform_configure(&opts.stress);
 	if (opts.hvprobe && hvprobe(&caps))
 		failed = 1;
 

@@ -25,6 +25,7 @@
 #include "vm/hypercall.h"
 #include "vm/telemetry.h"
 #include "vm/tick.h"
+#include "vm/stress.h"
 #include "arch/cpuid.h"
 #include "arch/host_pt.h"
 #include "arch/memtype.h"
@@ -121,6 +122,7 @@ static void platform_stats(const char *why)
 		pr_info("platform: %llu MTRR writes by the guest, %llu ranges retyped "
 			"(zapped, refaulted)\n", (unsigned long long)s->mtrr_writes,
 			(unsigned long long)s->mtrr_zaps);
+	stress_platform_print();
 }
 
 static bool is_power_off(u16 port, u32 val)
@@ -355,6 +357,7 @@ static int platform_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64
 static void platform_tick(struct vcpu *v)
 {
 	telemetry_tick(v);
+	stress_platform_tick(v);
 }
 
 /* The firmware and the OS after it: the machine's own devices and MSRs. */
@@ -465,6 +468,8 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 		apic = platform_ipi_setup(pvcpus, is_guest, phys_bits, msr_write_exits,
 					  &nmsr_write_exits, ARRAY_SIZE(msr_write_exits));
 	err = platform_mem_setup(&pvm, 1ULL << phys_bits, apic);
+	if (!err)
+		err = stress_platform_attach(&pvm, smp);
 	if (!err)
 		err = platform_prepare_cpu(0);
 	if (!err)

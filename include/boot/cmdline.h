@@ -17,6 +17,7 @@
 #include "types.h"
 #include "compiler.h"
 #include "lib/ktest.h"
+#include "vm/stress.h"
 
 #define CMDLINE_MAX 1024
 #define CMDLINE_MAX_CONSOLES 4
@@ -70,6 +71,11 @@ struct hv_options {
 	char tdp_dirty[8];
 	/* tdp_telemetry=INTERVAL: memory telemetry every telemetry_ms; 0 = off. */
 	u32 telemetry_ms;
+	/* tdp_stress=: stress the platform VM's TDP map (rate_ms 0: off). */
+	struct stress_config stress;
+	/* The option that logs the platform VM's dirty pages (tdp_stress or
+	 * tdp_telemetry: they exclude each other), or NULL. */
+	const char *dirty_log_owner;
 	/* A deliberate hypervisor crash, to test the panic path: "ud", "pf", "bug". */
 	char crashtest[8];
 	/* What was wrong with the input, for the caller to log. */
@@ -111,5 +117,11 @@ unsigned int cmdline_from_config(const char *data, size_t size, char *out, size_
 int parse_size(const char *s, u64 *bytes);
 /* Parses a decimal or 0x-prefixed number.  Returns 0, -EINVAL or -ERANGE. */
 int parse_u64(const char *s, u64 *val);
+/*
+ * Parses the value of tdp_stress=, RATE_MS[,seed=N][,ops=A+B...] (ops:
+ * zap, dirty, age, split, retype; default all, seed STRESS_SEED_DEFAULT),
+ * into *c.  Returns 0, or -EINVAL with a reason naming the bad part in why.
+ */
+int parse_stress(const char *val, struct stress_config *c, char *why, size_t why_size);
 
 #endif

@@ -294,3 +294,27 @@ hvprobe_checks() {
 		expect "$suite" "hvprobe: $c" "$log" "hvprobe: ${c//./\\.}: ok"
 	done
 }
+
+# stress_counts LOG WHO: "ZAPS ROUNDS SPLITS RECOVERIES AGES RETYPES" from
+# the last "stress: WHO..." counters line of LOG (WHO "" for the VM's,
+# "  cpuN: " for a CPU's, "after N s: " for a periodic one).
+stress_counts() {
+	grep -a -o "stress: $2[0-9]* zaps, [0-9]* dirty-log rounds, [0-9]* splits, [0-9]* recoveries, [0-9]* ages, [0-9]* retypes" "$1" |
+		tail -n 1 | sed "s/^stress: $2//" | tr -cs '0-9' ' '
+}
+
+# stress_checks SUITE WHAT LOG WHO: every counter of the last WHO line of
+# LOG is above 0 (the figures go into the suite's file as a comment).
+stress_checks() {
+	local suite=$1 what=$2 log=$3 who=$4 n i ok=1 names="zaps rounds splits recoveries ages retypes"
+	# shellcheck disable=SC2207  # six numbers
+	n=($(stress_counts "$log" "$who"))
+	if [ "${#n[@]}" -ne 6 ]; then
+		result "$suite" "$what: the stress statistics are logged" 0 "no 'stress: ${who}N zaps, ...' line in $log"
+		return
+	fi
+	for i in 0 1 2 3 4 5; do [ "${n[$i]}" -gt 0 ] || ok=0; done
+	echo "# $what: $names: ${n[*]}" >> "$OUT/$suite.tap"
+	result "$suite" "$what: zaps, dirty-log rounds, splits, recoveries, ages, retypes all happened" \
+		"$ok" "$names: ${n[*]}"
+}

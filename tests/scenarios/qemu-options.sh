@@ -7,13 +7,19 @@
 # with its status.
 scenario_qemu_options() {
 	local log st
-	image qemu-badopts 'loglevel=7 frobnicate=1 hvmem=huge console=ttyS9 =x tdp_telemetry=5ms exit=qemu'
+	image qemu-badopts 'loglevel=7 frobnicate=1 hvmem=huge console=ttyS9 =x tdp_stress=0 tdp_stress=5,ops=zap+flush tdp_stress=5 tdp_telemetry=1 exit=qemu'
 	qemu_run qemu-badopts --cpu EPYC
 	expect_status qemu "bad options: exits cleanly" "$st" 0 "$log"
 	expect qemu "bad options: unknown one named" "$log" "cmdline: unknown option 'frobnicate'"
 	expect qemu "bad options: bad value named" "$log" "cmdline: hvmem: expected a size"
 	expect qemu "bad options: a telemetry interval out of range named" "$log" \
 		"cmdline: tdp_telemetry: expected an interval from 10ms to 60s \\(1s, 500ms\\), got '5ms'"
+	expect qemu "bad options: a bad tdp_stress rate named" "$log" \
+		"cmdline: tdp_stress: rate '0': expected 1..1000 ms"
+	expect qemu "bad options: a bad tdp_stress op named" "$log" \
+		"cmdline: tdp_stress: unknown op 'flush' \\(zap, dirty, age, split, retype\\)"
+	expect qemu "bad options: tdp_telemetry refused after tdp_stress, both named" "$log" \
+		"cmdline: tdp_telemetry: refused: tdp_stress already logs the platform VM's dirty pages"
 	expect qemu "bad options: boot goes on" "$log" 'mem: reserved 64 MiB'
 
 	# A test or benchmark name that matches nothing is a failure, not a pass.

@@ -262,6 +262,71 @@ KTEST(cmdline_takes_a_telemetry_interval_in_ms_or_s_and_refuses_bad_ones_by_name
 	KT_EXPECT(t, !strncmp(o.msgs[7], "tdp_telemetry: ", 15));
 }
 
+KTEST(cmdline_takes_tdp_stress_rate_seed_and_ops)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, ""), 0);
+	KT_EXPECT_EQ(t, o.stress.rate_ms, 0);
+	KT_EXPECT(t, !o.dirty_log_owner);
+	KT_EXPECT_EQ(t, parse(&o, "tdp_stress=5"), 0);
+	KT_EXPECT_EQ(t, o.stress.rate_ms, 5);
+	KT_EXPECT_EQ(t, o.stress.ops, STRESS_ALL);
+	KT_EXPECT_EQ(t, o.stress.seed, STRESS_SEED_DEFAULT);
+	KT_EXPECT_STREQ(t, o.dirty_log_owner, "tdp_stress");
+	KT_EXPECT_EQ(t, parse(&o, "tdp_stress=1000,ops=retype+zap,seed=0x2a"), 0);
+	KT_EXPECT_EQ(t, o.stress.rate_ms, 1000);
+	KT_EXPECT_EQ(t, o.stress.ops, STRESS_RETYPE | STRESS_ZAP);
+	KT_EXPECT_EQ(t, o.stress.seed, 42);
+	KT_EXPECT_EQ(t, parse(&o, "tdp_stress=1,seed=7,ops=zap+dirty+age+split+retype"), 0);
+	KT_EXPECT_EQ(t, o.stress.rate_ms, 1);
+	KT_EXPECT_EQ(t, o.stress.ops, STRESS_ALL);
+	/* the last one wins, as for every option */
+	KT_EXPECT_EQ(t, parse(&o, "tdp_stress=3 tdp_stress=4,ops=age"), 0);
+	KT_EXPECT_EQ(t, o.stress.rate_ms, 4);
+	KT_EXPECT_EQ(t, o.stress.ops, STRESS_AGE);
+}
+
+KTEST(cmdline_refuses_bad_tdp_stress_values_by_name)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "tdp_stress=5 tdp_stress=0 tdp_stress=1001 tdp_stress"), 3);
+	KT_EXPECT_EQ(t, o.stress.rate_ms, 5);	/* refused values change nothing */
+	KT_EXPECT_STREQ(t, o.msgs[0], "tdp_stress: rate '0': expected 1..1000 ms");
+	KT_EXPECT_STREQ(t, o.msgs[1], "tdp_stress: rate '1001': expected 1..1000 ms");
+	KT_EXPECT_STREQ(t, o.msgs[2], "tdp_stress: expected RATE_MS[,seed=N][,ops=A+B...]");
+	KT_EXPECT_EQ(t, parse(&o, "tdp_stress=5ms tdp_stress=5,ops=zap+flush "
+			      "tdp_stress=5,ops=zap+zap tdp_stress=5,ops= tdp_stress=5,seed=x "
+			      "tdp_stress=5,rate=2 tdp_stress=-1"), 7);
+	KT_EXPECT_EQ(t, o.stress.rate_ms, 0);
+	KT_EXPECT(t, !o.dirty_log_owner);
+	KT_EXPECT_STREQ(t, o.msgs[0], "tdp_stress: rate '5ms': expected 1..1000 ms");
+	KT_EXPECT_STREQ(t, o.msgs[1],
+			"tdp_stress: unknown op 'flush' (zap, dirty, age, split, retype)");
+	KT_EXPECT_STREQ(t, o.msgs[2],
+			"tdp_stress: repeated op 'zap' (zap, dirty, age, split, retype)");
+	KT_EXPECT_STREQ(t, o.msgs[3], "tdp_stress: unknown op '' (zap, dirty, age, split, retype)");
+	KT_EXPECT_STREQ(t, o.msgs[4], "tdp_stress: seed 'x': expected a 64-bit number");
+	KT_EXPECT_STREQ(t, o.msgs[5], "tdp_stress: unknown field 'rate=2' (seed=, ops=)");
+	KT_EXPECT_STREQ(t, o.msgs[6], "tdp_stress: rate '-1': expected 1..1000 ms");
+}
+
+KTEST(cmdline_tdp_stress_and_tdp_telemetry_refuse_each_other)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "tdp_stress=5 tdp_telemetry=1"), 1);
+	KT_EXPECT_STREQ(t, o.msgs[0],
+			"tdp_telemetry: refused: tdp_stress already logs the platform VM's dirty pages");
+	cmdline_defaults(&o);
+	o.dirty_log_owner = "tdp_telemetry";	/* as tdp_telemetry= leaves it */
+	KT_EXPECT_EQ(t, cmdline_parse("tdp_stress=5", &o), 1);
+	KT_EXPECT_EQ(t, o.stress.rate_ms, 0);
+	KT_EXPECT_STREQ(t, o.msgs[0],
+			"tdp_stress: refused: tdp_telemetry already logs the platform VM's dirty pages");
+}
+
 KTEST(load_options_replace_non_ascii_and_cut_overlong_input)
 {
 	static const u16 wide[] = { 'a', 0x00e9, 'b', '\t', 0x4e2d, 0 };
