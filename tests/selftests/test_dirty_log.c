@@ -61,7 +61,7 @@ static void guest_dirty_pages(struct guest_shared *sh)
  */
 static u64 run_dirty_log(struct ktest_ctx *t, enum tdp_dirty_mode mode, bool huge)
 {
-	u64 *mem, it, p, missed = 0, reported = 0, faults;
+	u64 *mem, it, p, missed = 0, reported = 0, faults, fast;
 	struct mm_slot *slot;
 	int err;
 
@@ -81,6 +81,7 @@ static u64 run_dirty_log(struct ktest_ctx *t, enum tdp_dirty_mode mode, bool hug
 	}
 	if (!KT_EXPECT_EQ(t, err, 0))
 		goto out;
+	fast = tvm.vcpu.tdp.fast_fixed;
 	for (it = 1; it <= DL_ITERS; it++) {
 		if (!KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_SYNC))
 			goto out;
@@ -94,10 +95,17 @@ static u64 run_dirty_log(struct ktest_ctx *t, enum tdp_dirty_mode mode, bool hug
 		}
 	}
 	KT_EXPECT(t, reported >= DL_ITERS);
+	fast = tvm.vcpu.tdp.fast_fixed - fast;
 	printk("    # dirty_log: %s, %s pages: %llu dirty pages reported over %d iterations, "
-	       "%llu writes missed\n", tdp_dirty_mode_name(mode),
-	       huge ? "2 MiB" : "4 KiB", (unsigned long long)reported, DL_ITERS,
-	       (unsigned long long)missed);
+	       "%llu writes missed, %llu write faults fixed by the fast path\n",
+	       tdp_dirty_mode_name(mode), huge ? "2 MiB" : "4 KiB", (unsigned long long)reported,
+	       DL_ITERS, (unsigned long long)missed, (unsigned long long)fast);
+	/*
+	 * With write protection each write fault meets a 4K leaf that logging
+	 * protected (split at enable): vm/ fixes it without tdp_mmu_map().
+	 */
+	if (mode == TDP_DIRTY_WP)
+		KT_EXPECT(t, fast > 0 && fast <= reported);
 	KT_EXPECT_EQ(t, tdp_dirty_log_disable(&tvm.vcpu.tdp, slot, &tvm.vm.policy), 0);
 	faults = vm_stats(&tvm.vm).slot_faults[slot->id];
 	KT_EXPECT_EQ(t, test_vm_run(&tvm), VEV_SYNC);
