@@ -42,12 +42,12 @@ static inline void tdp_read_side_exit(struct tdp_vcpu *v)
 /*
  * Enters the read side's quiescent-state accounting only: v's counter
  * becomes odd, so no table unlinked from now on is freed before v leaves
- * (tdp_read_side_exit() or tdp_vcpu_read_unlock()), but a writer is
- * neither waited for nor kept out until it has seen the counter.  For
- * walks that may run beside a writer (lockless aging): they reach tables
- * only through roots they hold a reference on
- * (for_each_tdp_root_lockless()), which the write side never frees, and
- * read nothing else the write side changes.
+ * (tdp_read_side_exit() or tdp_vcpu_read_unlock()).  It neither waits for
+ * a writer nor keeps one out: a writer waits only until the counter has
+ * moved once (tdp_mmu_write_lock()).  For walks that may run beside a
+ * writer (lockless aging): they reach tables only through roots they hold
+ * a reference on (for_each_tdp_root_lockless()), which the write side
+ * never frees, and read nothing else the write side changes.
  */
 static inline void tdp_qs_enter(struct tdp_vcpu *v)
 {
