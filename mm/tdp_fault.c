@@ -118,7 +118,7 @@ static int map_target(struct tdp_op *op, struct tdp_iter *it,
 
 		if (spte_is_frozen(old))
 			return TDP_FAULT_RETRY;
-		if (!f->slot && spte_is_mmio(old) && spte_mmio_gen(old) == (gen & 0xffffffffULL))
+		if (!f->slot && spte_is_mmio(old) && spte_mmio_gen(old) == (gen & SPTE_MMIO_GEN_LOW_MASK))
 			return TDP_FAULT_MMIO;
 		new = target_spte(op, f, it->level, mt, old);
 		if (new == old)
@@ -182,12 +182,77 @@ int tdp_mmu_map(struct tdp_vcpu *v, struct tdp_fault *f)
 	return ret;
 }
 
+/* ---- the fast path ---- */
+
+/*
+ * Fixes the present leaf at it for f with one compare-and-exchange, as
+ * tdp_mmu_fast_fault() describes.  Returns a tdp_fault_result, or -EAGAIN
+ * when the leaf is not one the fast path may fix or the exchange lost.
+ */
+static int fast_fix(struct tdp_vcpu *v, struct tdp_iter *it, struct tdp_fault *f)
+{
+	const struct spte_format *fmt = v->mmu->fmt;
+	bool logging = mm_slot_flags(f->slot) & MM_SLOT_DIRTY_LOG, log;
+	u64 old = it->old_spte, new, e = 0;
+	bool done;
+
+	/* Logging maps 4K only: a huge leaf there waits for the split. */
+	if (logging && it->level > TDP_LEVEL_4K)
+		return -EAGAIN;
+	if (spte_pfn(old) != mm_slot_gfn_to_pfn(f->slot, tdp_level_base(f->gfn, it->level)))
+		return -EAGAIN;
+	new = widen_leaf(fmt, f, old);
+	if (f->access & ~spte_access(fmt, new))
+		return -EAGAIN;		/* not MMU-writable, or no execute */
+	f->level = it->level;
+	if (new == old)
+		return TDP_FAULT_SPURIOUS;
+	log = logging && spte_is_writable(fmt, new) && !spte_is_writable(fmt, old);
+	if (log)
+		e = tdp_dirty_xfer_begin(v);
+	done = tdp_leaf_cmpxchg(fmt, tdp_iter_sptep(it), old, new);
+	if (done && log)
+		tdp_vcpu_mark_dirty(v, f->slot, f->gfn);
+	if (log)
+		tdp_dirty_xfer_end(v, e);
+	return done ? TDP_FAULT_FIXED : -EAGAIN;
+}
+
+int tdp_mmu_fast_fault(struct tdp_vcpu *v, struct tdp_fault *f)
+{
+	const struct spte_format *fmt = v->mmu->fmt;
+	struct tdp_root *root = v->root;
+	struct tdp_iter it;
+	int ret = -EAGAIN;
+
+	BUG_ON(!root || f->gfn >= tdp_max_gfn(root->level));
+	if (!f->slot)
+		goto out;
+	BUG_ON(!mm_slot_contains(f->slot, f->gfn));
+	tdp_vcpu_read_lock(v);
+	if (!__atomic_load_n(&root->invalid, __ATOMIC_ACQUIRE)) {
+		for_each_tdp_pte(it, fmt, root->pt, root->level, f->gfn, f->gfn + 1) {
+			if (spte_is_present_leaf(fmt, it.old_spte, it.level)) {
+				ret = fast_fix(v, &it, f);
+				break;
+			}
+		}
+	}
+	tdp_vcpu_read_unlock(v);
+out:
+	if (ret == TDP_FAULT_FIXED)
+		v->fast_fixed++;
+	else if (ret < 0)
+		v->fast_refused++;
+	return ret;
+}
+
 /* ---- MMIO markers ---- */
 
 bool tdp_mmu_is_mmio_fault(struct tdp_vcpu *v, gfn_t gfn)
 {
 	struct tdp_mmu *mmu = v->mmu;
-	u64 gen = __atomic_load_n(&mmu->mmio_gen, __ATOMIC_ACQUIRE) & 0xffffffffULL;
+	u64 gen = __atomic_load_n(&mmu->mmio_gen, __ATOMIC_ACQUIRE) & SPTE_MMIO_GEN_LOW_MASK;
 	struct tdp_iter it;
 	bool mmio = false;
 
@@ -215,7 +280,40 @@ int tdp_mmu_mark_mmio(struct tdp_vcpu *v, gfn_t start, gfn_t end)
 	return 0;
 }
 
+/*
+ * Clears every MMIO marker of every root, under the write side: no fault
+ * is in flight, so none can install a marker of the old generation behind
+ * the walk.  Markers are not present, so nothing is flushed or freed.
+ */
+static void zap_all_markers(struct tdp_mmu *mmu)
+{
+	struct tdp_op op = { .mmu = mmu, .exclusive = true };
+	struct tdp_root *root;
+	struct tdp_iter it;
+
+	tdp_mmu_write_lock(mmu);
+	for_each_tdp_root(mmu, root)
+		for_each_tdp_pte(it, mmu->fmt, root->pt, root->level, 0,
+				 tdp_max_gfn(root->level))
+			while (spte_is_mmio(it.old_spte) && !tdp_set_spte_atomic(&op, &it, 0))
+				;
+	tdp_op_flush_and_retire(&op);
+	tdp_mmu_write_unlock(mmu);
+	stat_add(&mmu->stats.mmio_wraps, 1);
+}
+
+/*
+ * A marker keeps the low SPTE_MMIO_GEN_BITS of the generation.  When they
+ * wrap to 0, every marker is zapped: a marker left from the previous lap
+ * would otherwise match again once the counter came back to its value.
+ * The increment comes first, so a fault that read the old generation has
+ * installed its marker before the write side is granted, and the zap
+ * removes it; every fault after that reads the new one.
+ */
 void tdp_mmu_mmio_gen_bump(struct tdp_mmu *mmu)
 {
-	__atomic_add_fetch(&mmu->mmio_gen, 1, __ATOMIC_ACQ_REL);
+	u64 gen = __atomic_add_fetch(&mmu->mmio_gen, 1, __ATOMIC_ACQ_REL);
+
+	if (!(gen & SPTE_MMIO_GEN_LOW_MASK))
+		zap_all_markers(mmu);
 }

@@ -40,6 +40,21 @@ static inline void tdp_read_side_exit(struct tdp_vcpu *v)
 }
 
 /*
+ * Enters the read side's quiescent-state accounting only: v's counter
+ * becomes odd, so no table unlinked from now on is freed before v leaves
+ * (tdp_read_side_exit() or tdp_vcpu_read_unlock()).  It neither waits for
+ * a writer nor keeps one out: a writer waits only until the counter has
+ * moved once (tdp_mmu_write_lock()).  For walks that may run beside a
+ * writer (lockless aging): they reach tables only through roots they hold
+ * a reference on (for_each_tdp_root_lockless()), which the write side
+ * never frees, and read nothing else the write side changes.
+ */
+static inline void tdp_qs_enter(struct tdp_vcpu *v)
+{
+	BUG_ON(!(atomic64_add_return(&v->mmu->qs_cpu[v->id].ctr, 1) & 1));
+}
+
+/*
  * n tables, unlinked and flushed, chained from head through their first
  * entry (tail is the last).  tdp_free_retired() frees them now (the caller
  * holds the write side, so no walker can be in them); tdp_qs_retire() frees
@@ -81,6 +96,41 @@ static inline void tdp_op_init(struct tdp_op *op, struct tdp_vcpu *v)
  * false, with it->old_spte refreshed, when the entry had changed.
  */
 bool tdp_set_spte_atomic(struct tdp_op *op, struct tdp_iter *it, u64 new);
+
+/*
+ * The in-place changes of a present leaf that account for nothing, which
+ * therefore need not go through tdp_set_spte_atomic(): the entry stays a
+ * present leaf of the same size for the same frame, and no dirty bit
+ * leaves it (docs/tdp-mmu.md, "Fast write-protect faults", "Lockless
+ * aging").  A table unlinked under such a change is frozen afterwards by
+ * exchange, which hands the unlinker the changed value.
+ *
+ * tdp_leaf_cmpxchg() replaces old with new by one compare-and-exchange and
+ * returns false, changing nothing, when the entry was no longer old.
+ */
+static inline bool tdp_leaf_cmpxchg(const struct spte_format *fmt, u64 *sptep,
+				    u64 old, u64 new)
+{
+	BUG_ON(!spte_is_mmu_present(old) || !spte_is_mmu_present(new) ||
+	       spte_pfn(old) != spte_pfn(new) || ((old ^ new) & fmt->large) ||
+	       (old & ~new & fmt->dirty));
+	return try_cmpxchg64(sptep, &old, new);
+}
+
+/*
+ * Clears the hardware accessed bit of the entry at sptep by one atomic
+ * and-not, and returns the entry it replaced.  For formats with A/D bits.
+ * The entry may have changed since the caller read it: only a present leaf
+ * in the result was young; in a table entry, a marker or a frozen entry
+ * the bit means nothing to the MMU (the hardware sets it in table entries
+ * again as it walks; the other two never have it).
+ */
+static inline u64 tdp_leaf_clear_accessed(const struct spte_format *fmt, u64 *sptep)
+{
+	BUG_ON(!(fmt->flags & SPTE_FMT_AD) || !fmt->accessed ||
+	       (SPTE_FROZEN_VALUE & fmt->accessed));
+	return fetch_and64(sptep, ~fmt->accessed);
+}
 
 /* Flushes if owed, then hands retired tables to the reclaim.  Keeps the lock. */
 void tdp_op_flush_and_retire(struct tdp_op *op);
@@ -157,5 +207,19 @@ void tdp_root_put_locked(struct tdp_mmu *mmu, struct tdp_root *root);
 
 #define for_each_tdp_root(mmu, root) \
 	for (root = tdp_next_root(mmu, NULL); root; root = tdp_next_root(mmu, root))
+
+/*
+ * The same without the MMU lock: visits the roots of mmu->root_pool that
+ * some user holds, taking a reference only on a root whose count is not 0.
+ * A root with a user is never torn down, and one at 0 gets no new user
+ * but from tdp_vcpu_load_root() under the write side, so a root so taken
+ * stays whole until this walk drops it.  May miss a root made during the
+ * walk.
+ */
+struct tdp_root *tdp_next_root_lockless(struct tdp_mmu *mmu, struct tdp_root *prev);
+
+#define for_each_tdp_root_lockless(mmu, root) \
+	for (root = tdp_next_root_lockless(mmu, NULL); root; \
+	     root = tdp_next_root_lockless(mmu, root))
 
 #endif

@@ -140,6 +140,15 @@ void tdp_vcpu_read_lock(struct tdp_vcpu *v)
 	}
 }
 
+/*
+ * Waits until every vCPU that is on the read side now has left it once:
+ * until its counter, if odd, has moved.  A reader that enters after the
+ * flag was raised sees it and backs off (tdp_vcpu_read_lock()), so a
+ * counter that moved means a reader that is out.  A walk that entered only
+ * the quiescent-state accounting (tdp_qs_enter(), lockless aging) may
+ * enter again at once: it is let run beside the writer, and its leaving
+ * once is all the writer waits for.
+ */
 void tdp_mmu_write_lock(struct tdp_mmu *mmu)
 {
 	u32 i, n;
@@ -147,9 +156,13 @@ void tdp_mmu_write_lock(struct tdp_mmu *mmu)
 	spin_lock(&mmu->writer_lock);
 	__atomic_store_n(&mmu->writer, 1, __ATOMIC_SEQ_CST);
 	n = load_acquire32(&mmu->nr_vcpus);
-	for (i = 0; i < n; i++)
-		while (load_acquire64(&mmu->qs_cpu[i].ctr) & 1)
-			cpu_relax();
+	for (i = 0; i < n; i++) {
+		u64 s = load_acquire64(&mmu->qs_cpu[i].ctr);
+
+		if (s & 1)
+			while (load_acquire64(&mmu->qs_cpu[i].ctr) == s)
+				cpu_relax();
+	}
 }
 
 void tdp_mmu_write_unlock(struct tdp_mmu *mmu)

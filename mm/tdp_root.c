@@ -61,6 +61,30 @@ struct tdp_root *tdp_next_root(struct tdp_mmu *mmu, struct tdp_root *prev)
 	return next;
 }
 
+/* Takes a reference on root unless its count is 0.  Returns true if taken. */
+static bool root_get_unless_zero(struct tdp_root *root)
+{
+	u32 n = __atomic_load_n(&root->refcount, __ATOMIC_RELAXED);
+
+	while (n)
+		if (__atomic_compare_exchange_n(&root->refcount, &n, n + 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+struct tdp_root *tdp_next_root_lockless(struct tdp_mmu *mmu, struct tdp_root *prev)
+{
+	struct tdp_root *root = prev ? prev + 1 : mmu->root_pool;
+
+	if (prev)
+		tdp_root_put_locked(mmu, prev);
+	for (; root < mmu->root_pool + TDP_MAX_ROOTS; root++)
+		if (root_get_unless_zero(root))
+			return root;
+	return NULL;
+}
+
 void tdp_root_put_locked(struct tdp_mmu *mmu, struct tdp_root *root)
 {
 	if (!atomic32_sub_return(&root->refcount, 1) &&
@@ -125,8 +149,15 @@ static struct tdp_root *get_or_install_root(struct tdp_mmu *mmu, u64 **pt)
 	if (i == TDP_MAX_ROOTS)
 		return NULL;
 	root = &mmu->root_pool[i];
-	*root = (struct tdp_root){ .pt = *pt, .level = mmu->root_level,
-				   .used = true, .next = mmu->roots };
+	/*
+	 * Its count is 0, and lockless walkers read the count (never a root
+	 * at 0) until the increment below publishes the rest.
+	 */
+	root->pt = *pt;
+	root->level = mmu->root_level;
+	root->used = true;
+	__atomic_store_n(&root->invalid, false, __ATOMIC_RELAXED);
+	root->next = mmu->roots;
 	mmu->roots = root;
 	*pt = NULL;
 	stat_add(&mmu->stats.tables, 1);

@@ -87,12 +87,15 @@ static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
 			(unsigned long long)virt->get_rip(v));
 		return -EFAULT;
 	}
-	if (tdp_cache_topup(&v->tdp, TDP_CACHE_MIN)) {
+	/* A leaf held back by dirty logging or access tracking: one exchange. */
+	r = f.slot ? tdp_mmu_fast_fault(&v->tdp, &f) : -EAGAIN;
+	if (r < 0 && tdp_cache_topup(&v->tdp, TDP_CACHE_MIN)) {
 		vm_kill(vm, "out of memory for page tables at GPA 0x%llx",
 			(unsigned long long)e->tdp.gpa);
 		return -ENOMEM;
 	}
-	r = tdp_mmu_map(&v->tdp, &f);
+	if (r < 0)
+		r = tdp_mmu_map(&v->tdp, &f);
 	switch (r) {
 	case TDP_FAULT_FIXED:
 		v->stats.tdp_faults++;

@@ -87,6 +87,10 @@
 #define SPTE_MMIO_GEN_SHIFT 12
 #define SPTE_MMIO_GEN_MASK GENMASK_ULL(43, 12)
 #define SPTE_MMIO_GEN_BITS 32
+/* The bits of the MMU's generation that a marker keeps. */
+#define SPTE_MMIO_GEN_LOW_MASK (BIT_ULL(SPTE_MMIO_GEN_BITS) - 1)
+_Static_assert(SPTE_MMIO_GEN_MASK >> SPTE_MMIO_GEN_SHIFT == SPTE_MMIO_GEN_LOW_MASK,
+	       "a marker's generation field holds SPTE_MMIO_GEN_BITS");
 
 /*
  * Non-present in both formats: EPT R/W/X and NPT P are clear.  Bit 63 is

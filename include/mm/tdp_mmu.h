@@ -64,6 +64,7 @@ struct tdp_mmu_stats {
 	u64 yields;
 	u64 retries;		/* lost compare-and-exchange races */
 	u64 recovered;		/* tables replaced by a huge leaf in place */
+	u64 mmio_wraps;		/* generation wraps, each zapped every marker */
 };
 
 /* What one vCPU writes often, in a cache line of its own. */
@@ -138,6 +139,8 @@ struct tdp_vcpu {
 	unsigned int nr_cache;
 	void *cache[TDP_CACHE_PAGES];	/* zeroed pages, filled before walks */
 	struct tdp_dirty_ring ring;
+	/* tdp_mmu_fast_fault(): leaves it fixed, and faults it left to tdp_mmu_map() */
+	u64 fast_fixed, fast_refused;
 };
 
 /*
@@ -195,7 +198,10 @@ int tdp_cache_topup(struct tdp_vcpu *v, unsigned int min);
 /* The read side of the MMU lock, which is also v's quiescent-state accounting. */
 void tdp_vcpu_read_lock(struct tdp_vcpu *v);
 void tdp_vcpu_read_unlock(struct tdp_vcpu *v);
-/* The write side: no vCPU is on the read side while it is held. */
+/*
+ * The write side: no vCPU is on the read side while it is held, but for
+ * aging, which only enters the quiescent-state accounting (mm/tdp_age.c).
+ */
 void tdp_mmu_write_lock(struct tdp_mmu *mmu);
 void tdp_mmu_write_unlock(struct tdp_mmu *mmu);
 
@@ -218,6 +224,21 @@ void tdp_mmu_invalidate_roots(struct tdp_mmu *mmu);
 int tdp_mmu_map(struct tdp_vcpu *v, struct tdp_fault *f);
 
 /*
+ * The fast path of a fault on a present leaf: on the read side, without
+ * preparing anything, it walks to the leaf that maps f->gfn and, if that
+ * leaf maps the slot's frame and only lacks what a fault may restore (write
+ * permission held back for dirty logging on an MMU-writable leaf, or the
+ * permissions parked by access tracking), fixes it with one compare-and-
+ * exchange and logs the page dirty when the leaf became writable in a
+ * logging slot.  Returns TDP_FAULT_FIXED or TDP_FAULT_SPURIOUS (f->level
+ * set), or -EAGAIN: nothing was changed, call tdp_mmu_map().  It refuses
+ * MMIO (no slot), an invalid root, a missing, frozen or foreign leaf, a
+ * huge leaf in a logging slot (it must be split), an access the widened
+ * leaf would not allow, and a lost exchange.  Counts into v->fast_*.
+ */
+int tdp_mmu_fast_fault(struct tdp_vcpu *v, struct tdp_fault *f);
+
+/*
  * The largest level (and its memory type) at which gfn may map in slot
  * (mm/tdp_core.c: faults and the end of dirty logging both ask).
  */
@@ -228,7 +249,11 @@ int tdp_max_mapping_level(const struct mm_slot *slot, gfn_t gfn,
 bool tdp_mmu_is_mmio_fault(struct tdp_vcpu *v, gfn_t gfn);
 /* Installs MMIO markers on [start, end).  Returns 0 or -ENOMEM. */
 int tdp_mmu_mark_mmio(struct tdp_vcpu *v, gfn_t start, gfn_t end);
-/* Makes every MMIO marker stale (call on any memory-slot change). */
+/*
+ * Makes every MMIO marker stale (call on any memory-slot change).  When the
+ * low SPTE_MMIO_GEN_BITS of the generation wrap to 0 it also zaps every
+ * marker (under the write side), so an old marker never matches again.
+ */
 void tdp_mmu_mmio_gen_bump(struct tdp_mmu *mmu);
 
 /* ---- lookup (mm/tdp_lookup.c) ---- */
@@ -381,7 +406,8 @@ long tdp_dirty_ring_harvest(struct tdp_vcpu *v, struct tdp_vcpu *owner, gfn_t *o
  * Tests and clears the accessed state of the leaves meeting [start, end);
  * sets bit (gfn - start) of young (zeroed by the caller) for each page that
  * a young leaf maps.  Returns the number of young pages.  No TLB flush: a
- * stale translation only makes a page look idle a little longer.
+ * stale translation only makes a page look idle a little longer.  Takes no
+ * lock: it runs even beside a writer, and waits for nothing.
  */
 u64 tdp_mmu_age_range(struct tdp_vcpu *v, gfn_t start, gfn_t end, u64 *young);
 

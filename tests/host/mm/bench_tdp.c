@@ -122,7 +122,7 @@ struct row {
 	char note[96];
 };
 
-static struct row rows[32];
+static struct row rows[40];
 static unsigned int nrows;
 
 static struct row *row(const char *what, u64 ops, double ns, u64 insns)
@@ -660,6 +660,106 @@ static void bench_threads(void)
 	env_free(e);
 }
 
+#define WPF_PAGES 16384ULL		/* 64 MiB */
+#define WPF_REPS 9
+
+/*
+ * Write faults on 4K leaves that write-protect-mode dirty logging holds
+ * back: each page once, through tdp_mmu_fast_fault() or through
+ * tdp_mmu_map(), after a get+clear re-protected them all.  The two
+ * alternate WPF_REPS times in the same MMU and keep their best times.
+ * Every fault must fix its leaf and log its page.
+ */
+static double time_wp_faults(struct env *e, u64 *bm, bool fast)
+{
+	struct tdp_vcpu *v = &e->v[0];
+	u64 fixed = v->fast_fixed, i;
+	double t0;
+	gfn_t g;
+
+	tdp_dirty_log_get(v, &e->slot, bm, true);
+	t0 = now_ns();
+	for (g = 0; g < WPF_PAGES; g++) {
+		struct tdp_fault f = { .gfn = g, .access = TDP_ACC_W, .slot = &e->slot };
+
+		if ((fast ? tdp_mmu_fast_fault(v, &f) : tdp_mmu_map(v, &f)) != TDP_FAULT_FIXED)
+			abort();
+	}
+	t0 = now_ns() - t0;
+	if (fast && v->fast_fixed - fixed != WPF_PAGES)
+		abort();
+	tdp_dirty_log_get(v, &e->slot, bm, false);
+	for (i = 0; i < WPF_PAGES / 64; i++)
+		if (bm[i] != ~0ULL)
+			abort();
+	return t0;
+}
+
+static void bench_wp_faults(void)
+{
+	struct env *e = env_new(WPF_PAGES);
+	u64 *bm = calloc(WPF_PAGES / 64, sizeof(u64));
+	double best[2] = { 1e30, 1e30 };
+	int rep, fast;
+
+	populate_4k(e, &e->v[0], 0, WPF_PAGES);
+	tdp_dirty_log_enable(&e->v[0], &e->slot, TDP_DIRTY_WP, 0);
+	for (rep = 0; rep < WPF_REPS; rep++)
+		for (fast = 1; fast >= 0; fast--)
+			best[fast] = min_d(best[fast], time_wp_faults(e, bm, fast));
+	snprintf(row("dirty-logging write faults: fast path", WPF_PAGES, best[1], 0)->note,
+		 sizeof(rows[0].note), "one cmpxchg, no tdp_mmu_map(); best of %d", WPF_REPS);
+	snprintf(row("  the same through the locked path", WPF_PAGES, best[0], 0)->note,
+		 sizeof(rows[0].note), "tdp_mmu_map(); locked/fast %.2f", best[0] / best[1]);
+	tdp_dirty_log_disable(&e->v[0], &e->slot, NULL);
+	free(bm);
+	env_free(e);
+}
+
+/* Sets the A bit of every 4K leaf of [0, n), as guest reads would. */
+static void make_all_young(struct env *e, u64 n)
+{
+	struct tdp_iter it;
+
+	for_each_tdp_pte(it, e->mmu.fmt, e->v[0].root->pt, 4, 0, n)
+		if (it.level == 1 && it.old_spte)
+			fetch_or64(tdp_iter_sptep(&it), e->mmu.fmt->accessed);
+}
+
+#define AGE_REPS 5
+
+/* Lockless aging of 1 GiB of 4K leaves, all young, then none young. */
+static void bench_age(void)
+{
+	struct env *e = env_new(GB_PAGES);
+	u64 *young = calloc(GB_PAGES / 64, sizeof(u64));
+	double best[2] = { 1e30, 1e30 };
+	int rep, pass;
+
+	populate_4k(e, &e->v[0], 0, GB_PAGES);
+	for (rep = 0; rep < AGE_REPS; rep++) {
+		make_all_young(e, GB_PAGES);
+		for (pass = 0; pass < 2; pass++) {
+			double t0 = now_ns();
+			u64 n;
+
+			memset(young, 0, GB_PAGES / 8);
+			n = tdp_mmu_age_range(&e->v[0], 0, GB_PAGES, young);
+			t0 = now_ns() - t0;
+			if (n != (pass ? 0 : GB_PAGES))
+				abort();
+			best[pass] = min_d(best[pass], t0);
+		}
+	}
+	snprintf(row("age 1 GiB of 4K leaves, all young", GB_PAGES, best[0], 0)->note,
+		 sizeof(rows[0].note), "lockless: one and-not per young leaf; best of %d",
+		 AGE_REPS);
+	snprintf(row("  again, none young", GB_PAGES, best[1], 0)->note, sizeof(rows[0].note),
+		 "a read per leaf");
+	free(young);
+	env_free(e);
+}
+
 /* The first line of path, up to its newline, or "unknown". */
 static void read_line(const char *path, char *buf, size_t n)
 {
@@ -698,6 +798,8 @@ int main(void)
 	bench_recover(2);
 	bench_recover(3);
 	bench_ring();
+	bench_wp_faults();
+	bench_age();
 	bench_threads();
 	load_average(load1, sizeof(load1));
 	read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource", clk,

@@ -93,7 +93,7 @@ struct run {
 	struct mleaf *leaf[4];		/* [level][gfn >> shift] */
 	u32 *small[4];			/* [L][region]: leaves below L inside */
 	u32 *msmall[4];			/* [L][region]: markers below L inside */
-	u32 *mmio;			/* gen + 1, or 0 */
+	u64 *mmio;			/* the marker's generation + 1, or 0 */
 	u64 *dirty;			/* bit per gfn */
 	/* the comparison */
 	u64 *shadow[ROOT_MAX + 1];	/* [L]: 512 entries per table position */
@@ -271,7 +271,7 @@ static void m_set(struct run *r, struct mleaf *l, int level, gfn_t g, u8 w, u8 y
 }
 
 /* Sets the marker of g: generation + 1, or 0 for none. */
-static void m_mmio(struct run *r, gfn_t g, u32 v)
+static void m_mmio(struct run *r, gfn_t g, u64 v)
 {
 	int L, delta = !!v - !!r->mmio[g];
 
@@ -326,6 +326,20 @@ static void m_zap(struct run *r, gfn_t start, gfn_t end)
 		}
 	}
 	for (g = start; g < end; g++) {
+		if (!r->msmall[2][g >> 9]) {
+			g |= 511;	/* no marker in this 2 MiB region */
+			continue;
+		}
+		m_mmio(r, g, 0);
+	}
+}
+
+/* Removes every marker (the generation wrapped). */
+static void m_zap_markers(struct run *r)
+{
+	gfn_t g;
+
+	for (g = 0; g < U && r->nmmio; g++) {
 		if (!r->msmall[2][g >> 9]) {
 			g |= 511;	/* no marker in this 2 MiB region */
 			continue;
@@ -389,7 +403,7 @@ static int m_fault(struct run *r, gfn_t g, u32 acc, int maxl)
 	bool ro;
 
 	if (!s) {
-		m_mmio(r, g, r->gen + 1);
+		m_mmio(r, g, (r->gen & SPTE_MMIO_GEN_LOW_MASK) + 1);
 		return TDP_FAULT_MMIO;
 	}
 	ro = s->flags & MM_SLOT_READONLY;
@@ -415,6 +429,38 @@ static int m_fault(struct run *r, gfn_t g, u32 acc, int maxl)
 	return TDP_FAULT_FIXED;
 }
 
+/*
+ * The expected outcome of tdp_mmu_fast_fault(), applied to the model when
+ * it fixes the leaf: it takes the leaf that maps g as it is, unless the
+ * slot logs and the leaf is huge, or the access is a write the slot does
+ * not allow.  -EAGAIN: the model is unchanged, tdp_mmu_map() follows.
+ */
+static int m_fast(struct run *r, gfn_t g, u32 acc)
+{
+	struct mm_slot *s = slot_of(r, g);
+	struct mleaf *cur;
+	bool write = acc & TDP_ACC_W;
+	int lc = 0;
+
+	if (!s || !(cur = m_find(r, g, &lc)) || (logging(s) && lc > 1) ||
+	    (write && (s->flags & MM_SLOT_READONLY)))
+		return -EAGAIN;
+	if (cur->young && (cur->w || !write))
+		return TDP_FAULT_SPURIOUS;
+	if (write && !cur->w)
+		m_fault_logs(r, s, g);
+	m_set(r, cur, lc, g, cur->w || write, 1);
+	return TDP_FAULT_FIXED;
+}
+
+/* The expected outcome of a fault taken as vm/ takes it: fast, else mapped. */
+static int m_fault_any(struct run *r, gfn_t g, u32 acc, int maxl, bool fast)
+{
+	int ret = fast ? m_fast(r, g, acc) : -EAGAIN;
+
+	return ret < 0 ? m_fault(r, g, acc, maxl) : ret;
+}
+
 /* ---- comparing ---- */
 
 static enum tdp_memtype m_memtype(gfn_t base, int level)
@@ -434,9 +480,9 @@ static bool check_entry(struct run *r, u64 spte, int level, gfn_t g, u64 *nl, u6
 	if (spte_is_mmio(spte)) {
 		(*nm)++;
 		if (level != 1 || r->mmio[g] != spte_mmio_gen(spte) + 1)
-			return fail(r, "gfn 0x%llx: MMU has an MMIO marker gen %llu, model 0x%x",
+			return fail(r, "gfn 0x%llx: MMU has an MMIO marker gen %llu, model 0x%llx",
 				    (unsigned long long)g, (unsigned long long)spte_mmio_gen(spte),
-				    r->mmio[g]);
+				    (unsigned long long)r->mmio[g]);
 		return true;
 	}
 	if (!spte_is_present_leaf(fmt, spte, level))
@@ -696,11 +742,22 @@ static bool op_fault(struct run *r)
 	u64 x = next(r);
 	u32 acc = (x & 1 ? TDP_ACC_W : 0) | TDP_ACC_R | (x & 2 ? TDP_ACC_X : 0);
 	int maxl = 1 + (x >> 2) % 3, expect, got;
+	bool fast = x & 16;
 	struct tdp_fault f = { .gfn = g, .access = acc, .slot = slot_of(r, g),
 			       .policy = r->policy };
 
 	f.policy.max_level = maxl;
-	note(r, "fault gfn 0x%llx acc %u max %d", (unsigned long long)g, acc, maxl);
+	note(r, "fault gfn 0x%llx acc %u max %d%s", (unsigned long long)g, acc, maxl,
+	     fast ? " fast" : "");
+	if (fast) {
+		expect = m_fast(r, g, acc);
+		got = tdp_mmu_fast_fault(&r->v, &f);
+		if (got != expect)
+			return fail(r, "fast fault gfn 0x%llx acc %u: expected result %d, seen %d",
+				    (unsigned long long)g, acc, expect, got);
+		if (got >= 0)
+			return true;
+	}
 	expect = m_fault(r, g, acc, maxl);
 	got = tdp_mmu_map(&r->v, &f);
 	if (got != expect)
@@ -736,19 +793,21 @@ static void model_flush_dirty_logs(struct tdp_mmu *mmu)
 static bool op_access(struct run *r)
 {
 	gfn_t g = pick_gfn(r);
-	bool write = next(r) & 1;
+	u64 x = next(r);
+	bool write = x & 1, fast = x & 2;
 	struct mm_slot *s = slot_of(r, g);
 	struct mleaf *cur;
 	int tries, lc = 0;
 	pfn_t pfn = 0;
 
-	note(r, "access gfn 0x%llx %s", (unsigned long long)g, write ? "write" : "read");
+	note(r, "access gfn 0x%llx %s%s", (unsigned long long)g, write ? "write" : "read",
+	     fast ? " fast" : "");
 	if (!s || (write && (s->flags & MM_SLOT_READONLY)))
-		m_fault(r, g, write ? TDP_ACC_W : TDP_ACC_R, 3);
+		m_fault_any(r, g, write ? TDP_ACC_W : TDP_ACC_R, 3, fast);
 	else {
 		cur = m_find(r, g, &lc);
 		if (!cur || !(cur->young || (r->fmt->flags & SPTE_FMT_AD)) || (write && !cur->w))
-			m_fault(r, g, write ? TDP_ACC_W : TDP_ACC_R, 3);
+			m_fault_any(r, g, write ? TDP_ACC_W : TDP_ACC_R, 3, fast);
 		cur = m_find(r, g, &lc);
 		m_set(r, cur, lc, g, cur->w, 1);
 		if (write)
@@ -776,7 +835,9 @@ static bool op_access(struct run *r)
 		tries++;
 		if (tdp_mmu_is_mmio_fault(&r->v, g))
 			break;
-		ret = tdp_mmu_map(&r->v, &f);
+		ret = fast ? tdp_mmu_fast_fault(&r->v, &f) : -EAGAIN;
+		if (ret < 0)
+			ret = tdp_mmu_map(&r->v, &f);
 		if (ret == TDP_FAULT_MMIO)
 			break;
 		if (ret != TDP_FAULT_FIXED)
@@ -1070,6 +1131,28 @@ static bool op_invalidate(struct run *r)
 	return check_all(r);
 }
 
+/*
+ * A generation bump; one in eight first moves the generation (MMU and
+ * model alike) to a few bumps before its low SPTE_MMIO_GEN_BITS wrap, as
+ * if that many slot changes had passed.  At the wrap every marker goes.
+ */
+static bool op_gen_bump(struct run *r)
+{
+	u64 x = next(r);
+
+	if (x % 8 == 0) {
+		r->gen = MAX(r->gen, (r->gen | SPTE_MMIO_GEN_LOW_MASK) - (x >> 3) % 3);
+		__atomic_store_n(&r->mmu.mmio_gen, r->gen, __ATOMIC_RELEASE);
+		note(r, "mmio generation set to 0x%llx", (unsigned long long)r->gen);
+		return true;
+	}
+	note(r, "mmio generation bump");
+	tdp_mmu_mmio_gen_bump(&r->mmu);
+	if (!(++r->gen & SPTE_MMIO_GEN_LOW_MASK))
+		m_zap_markers(r);
+	return true;
+}
+
 static bool step(struct run *r)
 {
 	u64 x = next(r) % 1000;
@@ -1099,12 +1182,8 @@ static bool step(struct run *r)
 		return op_get(r, s);
 	if (x < 940)
 		return op_clear(r, s);
-	if (x < 945) {
-		note(r, "mmio generation bump");
-		tdp_mmu_mmio_gen_bump(&r->mmu);
-		r->gen++;
-		return true;
-	}
+	if (x < 945)
+		return op_gen_bump(r);
 	if (x < 947)
 		return op_invalidate(r);
 	if (x < 965)
@@ -1149,7 +1228,7 @@ static struct run *run_alloc(void)
 		if (!r->shadow[L] || !r->marked[L] || !r->sh_used[L] || !r->sh_kids[L])
 			abort();
 	}
-	r->mmio = calloc(U, sizeof(u32));
+	r->mmio = calloc(U, sizeof(u64));
 	r->dirty = calloc(U / 64 + 2, sizeof(u64));
 	if (!r->mmio || !r->dirty)
 		abort();

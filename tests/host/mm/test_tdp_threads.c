@@ -13,6 +13,12 @@
  * the end every table page and bitmap is returned.
  * Each vCPU has a page-modification log (tdp_hw.h), which the harvest drains
  * in TDP_DIRTY_PML mode, and which the vCPU drains itself when it is full.
+ *
+ * vCPU 0 takes its faults as vm/ does, through tdp_mmu_fast_fault() first;
+ * vCPU 1 only through tdp_mmu_map(), so both paths race with each other.
+ * Aging runs without the MMU lock beside all of it, and a third thread
+ * ages and now and then invalidates the roots, so that the lockless walk
+ * over roots meets roots being torn down.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -22,11 +28,13 @@
 #include "mm/tdp_mmu.h"
 #include "fake_arch.h"
 #include "tdp_hw.h"
+#include "errcode.h"
 
 #define NPAGES 8192ULL			/* 32 MiB */
 #define SLOT_BASE 0x10000ULL
 #define VCPUS 2
 #define ROUNDS 60
+#define OTHERS 3			/* zap and age; age; age and invalidate */
 
 struct shared {
 	struct tdp_mmu mmu;
@@ -35,6 +43,8 @@ struct shared {
 	u64 stop;
 	u64 errors;
 	u64 writes;
+	u64 fast_fixed, fast_refused;	/* vCPU 0's, at its end */
+	u64 aged, invalidations;
 	u64 need[NPAGES];		/* latest round a write to the page began in */
 	struct hw_pml pml[VCPUS];	/* each vCPU thread's log */
 	struct tdp_vcpu vcpus[VCPUS];	/* the vCPU threads' contexts */
@@ -113,7 +123,9 @@ static void guest_write(struct tdp_vcpu *v, struct hw_pml *pml, gfn_t gfn)
 			break;
 		if (hr == HW_PML_FULL)
 			continue;
-		ret = tdp_mmu_map(v, &f);
+		ret = v->id == 0 ? tdp_mmu_fast_fault(v, &f) : -EAGAIN;
+		if (ret < 0)
+			ret = tdp_mmu_map(v, &f);
 		if (ret < 0 || ret == TDP_FAULT_MMIO)
 			return error("fault failed", gfn);
 	}
@@ -140,6 +152,10 @@ static void *vcpu_thread(void *arg)
 
 		guest_write(&S.vcpus[id], &S.pml[id], g);
 	}
+	if (id == 0) {
+		S.fast_fixed = S.vcpus[0].fast_fixed;
+		S.fast_refused = S.vcpus[0].fast_refused;
+	}
 	return NULL;
 }
 
@@ -155,11 +171,15 @@ static void *zap_age_thread(void *arg)
 		gfn_t g = SLOT_BASE + x % NPAGES;
 		u64 len = 1 + (x >> 20) % 2048;
 
-		if (x & 1) {
+		if ((x & 1) && id == VCPUS) {
 			tdp_mmu_zap_range(&v, g, g + len);
+		} else if (id == VCPUS + 2 && x % 256 == 2) {
+			tdp_mmu_invalidate_roots(&S.mmu);
+			__atomic_fetch_add(&S.invalidations, 1, __ATOMIC_RELAXED);
 		} else {
 			memset(young, 0, sizeof(young));
-			tdp_mmu_age_range(&v, g, MIN(g + len, g + 64 * 64), young);
+			__atomic_fetch_add(&S.aged, tdp_mmu_age_range(&v, g, MIN(g + len, g + 64 * 64),
+								       young), __ATOMIC_RELAXED);
 		}
 	}
 	tdp_vcpu_destroy(&v);
@@ -220,6 +240,41 @@ static u64 harvest(struct ktest_ctx *t, struct tdp_vcpu *v)
 }
 
 /*
+ * After the threads: one aging pass reports what is young and leaves every
+ * leaf old, so a second reports nothing; a guest read of one page then
+ * makes exactly that page young again.
+ */
+static void check_aging_settled(struct ktest_ctx *t, struct tdp_vcpu *v)
+{
+	static u64 young[NPAGES / 64];
+	gfn_t g = SLOT_BASE + 77;
+	pfn_t pfn;
+	int tries;
+
+	KT_ASSERT_EQ(t, tdp_vcpu_load_root(v), 0);
+	memset(young, 0, sizeof(young));
+	tdp_mmu_age_range(v, SLOT_BASE, SLOT_BASE + NPAGES, young);
+	memset(young, 0, sizeof(young));
+	KT_EXPECT_EQ(t, tdp_mmu_age_range(v, SLOT_BASE, SLOT_BASE + NPAGES, young), 0);
+	for (tries = 0; tries < 3; tries++) {
+		struct tdp_fault f = { .gfn = g, .access = TDP_ACC_R, .slot = &S.slot };
+		enum hw_result hr;
+
+		tdp_vcpu_read_lock(v);
+		hr = hw_access_pml(S.mmu.fmt, v->root, g, false, &pfn, NULL);
+		tdp_vcpu_read_unlock(v);
+		if (hr == HW_OK)
+			break;
+		if (tdp_mmu_fast_fault(v, &f) < 0)
+			tdp_mmu_map(v, &f);
+	}
+	KT_EXPECT(t, tries < 3);
+	memset(young, 0, sizeof(young));
+	KT_EXPECT_EQ(t, tdp_mmu_age_range(v, SLOT_BASE, SLOT_BASE + NPAGES, young), 1);
+	KT_EXPECT_EQ(t, young[77 / 64], BIT_ULL(77 % 64));
+}
+
+/*
  * Ends and starts logging ROUNDS times (eagerly splitting every other
  * time), so that huge pages are recovered in place while the vCPUs write
  * and the other threads zap and age.  The vCPUs check that every write
@@ -248,7 +303,7 @@ static void run_threads_kind(struct ktest_ctx *t, const struct spte_format *fmt,
 			     enum tdp_dirty_mode mode, enum run_kind kind)
 {
 	u64 base_pages = fake_pages_in_use(), base_bm = fake_bitmap_in_use();
-	pthread_t th[VCPUS + 2];
+	pthread_t th[VCPUS + OTHERS];
 	struct tdp_vcpu main_v;
 	unsigned int i;
 
@@ -264,7 +319,7 @@ static void run_threads_kind(struct ktest_ctx *t, const struct spte_format *fmt,
 		if (S.ring)
 			KT_ASSERT_EQ(t, tdp_dirty_ring_init(&S.vcpus[i], RING_ENTRIES), 0);
 	}
-	KT_ASSERT_EQ(t, tdp_vcpu_init(&main_v, &S.mmu, VCPUS + 2), 0);
+	KT_ASSERT_EQ(t, tdp_vcpu_init(&main_v, &S.mmu, VCPUS + OTHERS), 0);
 	KT_ASSERT_EQ(t, tdp_vcpu_load_root(&main_v), 0);
 	/* Some huge pages first, so that logging has something to split. */
 	for (i = 0; i < NPAGES; i += 512) {
@@ -276,14 +331,14 @@ static void run_threads_kind(struct ktest_ctx *t, const struct spte_format *fmt,
 	__atomic_store_n(&S.round, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < VCPUS; i++)
 		pthread_create(&th[i], NULL, vcpu_thread, (void *)(uintptr_t)i);
-	for (i = VCPUS; i < VCPUS + 2; i++)
+	for (i = VCPUS; i < VCPUS + OTHERS; i++)
 		pthread_create(&th[i], NULL, zap_age_thread, (void *)(uintptr_t)i);
 	if (kind == TOGGLE_LOGGING)
 		toggle_logging(t, &main_v, mode);
 	else
 		KT_EXPECT_EQ(t, harvest(t, &main_v), 0);
 	__atomic_store_n(&S.stop, 1, __ATOMIC_RELEASE);
-	for (i = 0; i < VCPUS + 2; i++)
+	for (i = 0; i < VCPUS + OTHERS; i++)
 		pthread_join(th[i], NULL);
 	for (i = 0; i < VCPUS; i++)
 		tdp_vcpu_destroy(&S.vcpus[i]);
@@ -291,8 +346,13 @@ static void run_threads_kind(struct ktest_ctx *t, const struct spte_format *fmt,
 	       mode, (unsigned long long)S.writes,
 	       (unsigned long long)stat_read(&S.mmu.stats.yields),
 	       (unsigned long long)stat_read(&S.mmu.stats.retries));
+	printf("    #   fast path: %llu fixed, %llu left to tdp_mmu_map(); %llu young pages aged, %llu invalidations\n",
+	       (unsigned long long)S.fast_fixed, (unsigned long long)S.fast_refused,
+	       (unsigned long long)S.aged, (unsigned long long)S.invalidations);
 	KT_EXPECT_EQ(t, S.errors, 0);
 	KT_EXPECT(t, S.writes > 0);
+	KT_EXPECT(t, kind == TOGGLE_LOGGING || S.fast_fixed > 0);
+	check_aging_settled(t, &main_v);
 	KT_EXPECT_EQ(t, tdp_dirty_log_disable(&main_v, &S.slot, NULL), 0);
 	tdp_vcpu_destroy(&main_v);
 	tdp_mmu_destroy(&S.mmu);
