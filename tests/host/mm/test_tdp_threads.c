@@ -39,6 +39,7 @@ static struct shared S;
 
 static void flush_count(struct tdp_mmu *mmu)
 {
+	fake_tlb_flush(mmu);
 }
 
 /* The harvest's hook in PML mode: drains every vCPU's log. */
@@ -91,7 +92,7 @@ static void guest_write(struct tdp_vcpu *v, struct hw_pml *pml, gfn_t gfn)
 		if (tdp_vcpu_load_root(v))
 			return error("load_root", gfn);
 		tdp_vcpu_read_lock(v);
-		hr = hw_access_pml(S.mmu.fmt, v->root, gfn, true, &pfn, pml);
+		hr = hw_access_cpu(&S.mmu, v->id, v->root, gfn, true, &pfn, pml);
 		if (hr == HW_PML_FULL)
 			hw_pml_drain(pml, NULL, NULL);
 		tdp_vcpu_read_unlock(v);
@@ -228,6 +229,7 @@ static void run_threads(struct ktest_ctx *t, const struct spte_format *fmt,
 	KT_EXPECT_EQ(t, tdp_dirty_log_disable(&main_v, &S.slot, NULL), 0);
 	tdp_vcpu_destroy(&main_v);
 	tdp_mmu_destroy(&S.mmu);
+	fake_tlb_forget(&S.mmu);
 	KT_EXPECT_EQ(t, fake_pages_in_use(), base_pages);
 	KT_EXPECT_EQ(t, fake_bitmap_in_use(), base_bm);
 }
