@@ -22,7 +22,7 @@
 #define NPAGES 8192ULL			/* 32 MiB */
 #define SLOT_BASE 0x10000ULL
 #define VCPUS 2
-#define ROUNDS 60
+#define ROUNDS 60			/* TDP_THREADS_ROUNDS overrides */
 
 struct shared {
 	struct tdp_mmu mmu;
@@ -161,9 +161,10 @@ static u64 snap[NPAGES], reported[NPAGES], bm[NPAGES / 64];
 /* Harvests ROUNDS times; checks the invariant after each harvest. */
 static u64 harvest(struct ktest_ctx *t, struct tdp_vcpu *v)
 {
-	u64 k, i, missed = 0;
+	const char *env = getenv("TDP_THREADS_ROUNDS");
+	u64 k, i, missed = 0, rounds = env && *env ? strtoull(env, NULL, 0) : ROUNDS;
 
-	for (k = 1; k <= ROUNDS; k++) {
+	for (k = 1; k <= rounds; k++) {
 		for (i = 0; i < NPAGES; i++)	/* writes that ended before harvest k */
 			snap[i] = __atomic_load_n(&S.need[i], __ATOMIC_ACQUIRE);
 		__atomic_store_n(&S.round, k, __ATOMIC_RELEASE);
