@@ -108,6 +108,44 @@ KTEST(spte_accessed_writable_and_tracking_bits_are_the_manuals)
 		     0x8000000040400085ULL);
 }
 
+KTEST(spte_format_check_accepts_the_three_formats_and_rejects_broken_ones)
+{
+	struct spte_format f;
+
+	KT_EXPECT_EQ(t, spte_format_check(&spte_fmt_ept), 0);
+	KT_EXPECT_EQ(t, spte_format_check(&spte_fmt_ept_noad), 0);
+	KT_EXPECT_EQ(t, spte_format_check(&spte_fmt_npt), 0);
+	f = spte_fmt_ept;
+	f.hw_mask |= 1ULL << 52;	/* a software bit */
+	KT_EXPECT_EQ(t, spte_format_check(&f), -EINVAL);
+	f = spte_fmt_npt;
+	f.readable = 0;
+	KT_EXPECT_EQ(t, spte_format_check(&f), -EINVAL);
+	f = spte_fmt_npt;
+	f.writable = 0;
+	KT_EXPECT_EQ(t, spte_format_check(&f), -EINVAL);
+	f = spte_fmt_ept;
+	f.large = 0;
+	KT_EXPECT_EQ(t, spte_format_check(&f), -EINVAL);
+	f = spte_fmt_ept;
+	f.hw_present = 0;
+	KT_EXPECT_EQ(t, spte_format_check(&f), -EINVAL);
+	f = spte_fmt_ept;
+	f.hw_present |= 0x8;		/* more than the three bits tracking saves */
+	KT_EXPECT_EQ(t, spte_format_check(&f), -EINVAL);
+	f = spte_fmt_ept;
+	f.dirty = 0;			/* A/D flag without a dirty bit */
+	KT_EXPECT_EQ(t, spte_format_check(&f), -EINVAL);
+	f = spte_fmt_npt;
+	f.accessed = 0;
+	KT_EXPECT_EQ(t, spte_format_check(&f), -EINVAL);
+	f = spte_fmt_ept_noad;
+	f.accessed = 0x100;		/* an A bit without the flag: still consistent */
+	KT_EXPECT_EQ(t, spte_format_check(&f), 0);
+	f.dirty = 0x200;		/* both bits without the flag */
+	KT_EXPECT_EQ(t, spte_format_check(&f), -EINVAL);
+}
+
 /* ---- an MMU with two vCPUs whose flushes go to the TLB model ---- */
 
 #define SLOT_BASE 0x1000ULL
@@ -476,4 +514,32 @@ KTEST(leaf_after_a_write_has_the_manuals_accessed_and_dirty_bits)
 		KT_EXPECT_EQ(t, m.spte & 0x2, 0x2ULL);
 		tenv_down(t, e);
 	}
+}
+
+/* ---- roots ---- */
+
+/*
+ * After an invalidation, a vCPU that loads a root while another still runs
+ * on the old one gets a root of its own: the old one (and the mappings the
+ * other vCPU's TLB holds through it) stays whole until its last user.
+ */
+KTEST(root_loaded_while_the_invalid_one_is_held_is_a_distinct_root)
+{
+	struct tenv *e = tenv_up(t, &spte_fmt_ept);
+	struct tdp_root *old;
+
+	if (!e)
+		return;
+	KT_EXPECT(t, tenv_access(e, 1, SLOT_BASE + 9, true, 1));
+	old = e->v[1].root;
+	tdp_mmu_invalidate_roots(&e->mmu);
+	KT_ASSERT_EQ(t, tdp_vcpu_load_root(&e->v[0]), 0);
+	KT_EXPECT(t, e->v[0].root != old);
+	KT_EXPECT(t, e->v[1].root == old && old->invalid);
+	KT_EXPECT_EQ(t, tenv_try(e, 1, SLOT_BASE + 9, true), HW_OK);
+	KT_EXPECT_EQ(t, tenv_try(e, 0, SLOT_BASE + 9, false), HW_FAULT);
+	tlbs_fresh(t, e, "loading a new root");
+	KT_ASSERT_EQ(t, tdp_vcpu_load_root(&e->v[1]), 0);
+	KT_EXPECT(t, e->v[1].root == e->v[0].root);
+	tenv_down(t, e);
 }
