@@ -146,7 +146,10 @@ def line_mutants(path, i, line):
     if m and balanced(m.group(3)):
         new = "%s%s (!(%s))%s" % (m.group(1), m.group(2), m.group(3), m.group(4))
         out.append(Mutant(path, i + 1, line, new, "negate"))
-    if s.endswith(";") and balanced(s) and not DECL.match(line) and not s.startswith("}"):
+    # Deleting an invariant check changes nothing while the invariant holds,
+    # and a broken one aborts the binary (the host tests cannot watch a BUG).
+    if s.endswith(";") and balanced(s) and not DECL.match(line) and not s.startswith("}") \
+       and not re.match(r"(BUG_ON|WARN_ON)\(", s):
         out.append(Mutant(path, i + 1, line, "", "delete"))
     return out
 

@@ -99,6 +99,24 @@ KTEST(spte_accessed_writable_and_tracking_bits_are_the_manuals)
 	KT_EXPECT_EQ(t, spte_make_old(&spte_fmt_ept_noad, noad) & ~SW_BITS, 0x10000b0ULL);
 	KT_EXPECT_EQ(t, spte_make_young(&spte_fmt_ept_noad,
 					spte_make_old(&spte_fmt_ept_noad, noad)), noad);
+	/* an access-tracked leaf (no A bits) keeps write permission in its saved bits */
+	KT_EXPECT_EQ(t, spte_make_young(&spte_fmt_ept_noad,
+					spte_set_writable(&spte_fmt_ept_noad,
+							  spte_make_old(&spte_fmt_ept_noad,
+									noad & ~2ULL))) & ~SW_BITS,
+		     0x10000b7ULL);
+	KT_EXPECT_EQ(t, spte_make_young(&spte_fmt_ept_noad,
+					spte_clear_writable(&spte_fmt_ept_noad,
+							    spte_make_old(&spte_fmt_ept_noad, noad))) &
+			~SW_BITS, 0x10000b5ULL);
+	/* rights read back from the manuals' bits: EPT execute-only, NPT no-execute */
+	KT_EXPECT_EQ(t, spte_access(&spte_fmt_ept, 0x1234004ULL | SPTE_MMU_PRESENT), TDP_ACC_X);
+	KT_EXPECT_EQ(t, spte_access(&spte_fmt_ept, 0x1234002ULL | SPTE_MMU_PRESENT), TDP_ACC_W);
+	KT_EXPECT_EQ(t, spte_access(&spte_fmt_npt, 0x8000000001234003ULL | SPTE_MMU_PRESENT),
+		     TDP_ACC_R | TDP_ACC_W);
+	KT_EXPECT_EQ(t, spte_access(&spte_fmt_npt, 0x1234005ULL | SPTE_MMU_PRESENT),
+		     TDP_ACC_R | TDP_ACC_X);
+	KT_EXPECT_EQ(t, spte_access(&spte_fmt_npt, 0x1234007ULL), 0);	/* not the MMU's */
 	/* the 4K children of a split 2M leaf lose PS (bit 7), keep the rest */
 	KT_EXPECT_EQ(t, spte_split_child(&spte_fmt_ept, noad | 0x100, 2, 3) & ~SW_BITS,
 		     0x1003137ULL);
@@ -157,6 +175,7 @@ struct tenv {
 	struct tdp_vcpu v[2];
 	struct mm_slot slot;
 	u64 pages_before;
+	u64 flushes;		/* flush_tlbs calls */
 	bool logging;
 };
 
@@ -164,6 +183,7 @@ static struct tenv E;
 
 static void tenv_flush(struct tdp_mmu *mmu)
 {
+	E.flushes++;
 	fake_tlb_flush(mmu);
 }
 
@@ -189,6 +209,8 @@ static struct tenv *tenv_up(struct ktest_ctx *t, const struct spte_format *fmt)
 static void tenv_down(struct ktest_ctx *t, struct tenv *e)
 {
 	__atomic_store_n(&mm_race_hook, NULL, __ATOMIC_RELEASE);
+	/* the MMU's own count of its flushes is the number of flush_tlbs calls */
+	KT_EXPECT_EQ(t, stat_read(&e->mmu.stats.flushes), e->flushes);
 	if (e->logging)
 		tdp_dirty_log_disable(&e->v[0], &e->slot, NULL);
 	tdp_vcpu_destroy(&e->v[0]);
@@ -541,5 +563,67 @@ KTEST(root_loaded_while_the_invalid_one_is_held_is_a_distinct_root)
 	tlbs_fresh(t, e, "loading a new root");
 	KT_ASSERT_EQ(t, tdp_vcpu_load_root(&e->v[1]), 0);
 	KT_EXPECT(t, e->v[1].root == e->v[0].root);
+	tenv_down(t, e);
+}
+
+/* ---- dirty logging at the edges of a slot and of a clear ---- */
+
+/* A dirty 4K leaf at the slot's first page that is zapped is logged (D-bit mode). */
+KTEST(zap_of_a_dirty_leaf_at_the_first_page_of_a_slot_logs_it)
+{
+	static const struct spte_format *const fmts[] = { &spte_fmt_ept, &spte_fmt_npt };
+	u64 out[SLOT_PAGES / 64];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fmts); i++) {
+		struct tenv *e = tenv_up(t, fmts[i]);
+
+		if (!e)
+			return;
+		KT_ASSERT_EQ(t, tdp_dirty_log_enable(&e->v[0], &e->slot, TDP_DIRTY_DBIT, 0), 0);
+		e->logging = true;
+		KT_EXPECT(t, tenv_access(e, 0, SLOT_BASE, true, 1));
+		KT_EXPECT(t, tenv_access(e, 0, SLOT_BASE + SLOT_PAGES - 1, true, 1));
+		KT_EXPECT(t, tdp_mmu_zap_range(&e->v[1], SLOT_BASE, SLOT_BASE + 1));
+		KT_EXPECT(t, tdp_mmu_zap_range(&e->v[1], SLOT_BASE + SLOT_PAGES - 1,
+					       SLOT_BASE + SLOT_PAGES));
+		KT_EXPECT_EQ(t, tdp_dirty_log_get(&e->v[0], &e->slot, out, true), 0);
+		KT_EXPECT_EQ(t, out[0], 1ULL);
+		KT_EXPECT_EQ(t, out[SLOT_PAGES / 64 - 1], BIT_ULL(63));
+		tenv_down(t, e);
+	}
+}
+
+/*
+ * tdp_dirty_log_clear() clears exactly [first, first + npages) of the mask:
+ * a count that ends inside a word leaves the rest of that word, and an
+ * empty clear at the slot's end is valid.
+ */
+KTEST(dirty_log_clear_stops_at_its_count_inside_a_word)
+{
+	struct tenv *e = tenv_up(t, &spte_fmt_ept);
+	u64 out[SLOT_PAGES / 64], mask[4];
+	gfn_t g;
+
+	if (!e)
+		return;
+	KT_ASSERT_EQ(t, tdp_dirty_log_enable(&e->v[0], &e->slot, TDP_DIRTY_WP, 0), 0);
+	e->logging = true;
+	for (g = 0; g < 192; g++)
+		KT_EXPECT(t, tenv_access(e, g & 1, SLOT_BASE + g, true, 1));
+	memset(mask, 0xff, sizeof(mask));
+	KT_EXPECT_EQ(t, tdp_dirty_log_clear(&e->v[0], &e->slot, 0, 127, mask), 0);
+	KT_EXPECT_EQ(t, tdp_dirty_log_clear(&e->v[0], &e->slot, SLOT_PAGES, 0, mask), 0);
+	KT_EXPECT_EQ(t, tdp_dirty_log_clear(&e->v[0], &e->slot, SLOT_PAGES + 64, 0, mask),
+		     -EINVAL);
+	tlbs_fresh(t, e, "a clear of 127 pages");
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&e->v[0], &e->slot, out, false), 0);
+	KT_EXPECT_EQ(t, out[0], 0ULL);
+	KT_EXPECT_EQ(t, out[1], BIT_ULL(63));
+	KT_EXPECT_EQ(t, out[2], ~0ULL);
+	/* the cleared pages are write-protected again, the others still writable */
+	KT_EXPECT_EQ(t, tenv_try(e, 0, SLOT_BASE + 64, true), HW_FAULT);
+	KT_EXPECT_EQ(t, tenv_try(e, 0, SLOT_BASE + 126, true), HW_FAULT);
+	KT_EXPECT_EQ(t, tenv_try(e, 0, SLOT_BASE + 127, true), HW_OK);
 	tenv_down(t, e);
 }
