@@ -26,8 +26,8 @@ its own tests in tests/unit/test_page_alloc.c).
 
 Environment: MUTANTS_MAX=N runs a sample of N mutants (plus the named
 ones; 0: all), MUTANTS_SEED=S picks it (default 1), MUTANTS_JOBS (default 2),
-MUTANTS_ONLY=substring runs only the mutants whose id or description
-contains it, MUTANTS_LIST=1 lists the mutants and stops.
+MUTANTS_ONLY="a b ..." runs only the mutants whose id or description
+contains one of these, MUTANTS_LIST=1 lists the mutants and stops.
 Prints one line per mutant and, last,
   mutants: N killed, M survived, E equivalent (listed in FILE), score X%
 Exit status 0 when the score is at least MUTANTS_GOAL (default 90).
@@ -58,7 +58,7 @@ NAMED = [
      "op->flush |= spte_is_mmu_present(old);", ""),
     ("named:ept-wb-memtype-wrong", "mm/spte.c", None,
      "[MT_WB] = (u64)MT_WB << EPT_MT_SHIFT }",
-     "[MT_WB] = (u64)MT_WT << EPT_MT_SHIFT }"),
+     "[MT_WB] = (u64)MT_WB << (EPT_MT_SHIFT + 1) }"),
 ]
 
 DECL = re.compile(r"^\s*(static\s+|const\s+|unsigned\s+|struct\s+\w+\s*\*?|enum\s+\w+|"
@@ -308,10 +308,12 @@ def main():
     generic = [m for m in generate() if m.id not in {n.id for n in named}]
     equivalent = [m for m in generic if m.id in eq]
     pool = [m for m in generic if m.id not in eq]
-    only = os.environ.get("MUTANTS_ONLY")
+    only = os.environ.get("MUTANTS_ONLY", "").replace(",", " ").split()
     if only:
-        pool = [m for m in pool if only in m.id or only in m.describe()]
-        named = [m for m in named if only in m.id or only in m.describe()]
+        def picked(m):
+            return any(o in m.id or o in m.describe() for o in only)
+        pool = [m for m in pool if picked(m)]
+        named = [m for m in named if picked(m)]
     nmax = os.environ.get("MUTANTS_MAX")
     if nmax and int(nmax) > 0:
         rnd = random.Random(int(os.environ.get("MUTANTS_SEED", "1"), 0))

@@ -664,6 +664,10 @@ static bool check_pages(struct run *r)
 	u64 used = fake_pages_in_use() - r->base_pages;
 	u64 expect = stat_read(&r->mmu.stats.tables) + r->v.nr_cache;
 
+	/* One thread: every compare-and-exchange of the MMU meets what it read. */
+	if (stat_read(&r->mmu.stats.retries))
+		return fail(r, "%llu compare-and-exchange retries with nothing racing",
+			    (unsigned long long)stat_read(&r->mmu.stats.retries));
 	if (used != expect)
 		return fail(r, "page accounting: %llu pages allocated, expected %llu (tables %llu retired %llu)",
 			    (unsigned long long)used, (unsigned long long)expect,

@@ -322,16 +322,26 @@ static struct {
 
 #define RACE_READ_FAULT 1
 #define RACE_ZAP 2
+#define RACE_SPLIT 3
+
+/* The split of a huge leaf of race.pfn: a table replaces it. */
+static bool is_split(u64 old, u64 new)
+{
+	return (old & HWB_EPT_PS) && ((old & HWB_ADDR) >> 12) == (race.pfn & ~511ULL) &&
+	       (new & SPTE_MMU_PRESENT) && !(new & HWB_EPT_PS);
+}
 
 static void race_hook(u64 *sptep, u64 old, u64 new)
 {
 	(void)sptep;
-	(void)old;
-	if (race.fired || !(new & SPTE_MMU_PRESENT) || ((new & HWB_ADDR) >> 12) != race.pfn)
+	if (race.fired)
+		return;
+	if (race.kind == RACE_SPLIT ? !is_split(old, new) :
+	    !(new & SPTE_MMU_PRESENT) || ((new & HWB_ADDR) >> 12) != race.pfn)
 		return;
 	race.fired = 1;
 	/* vCPU 1, on another CPU, gets there first */
-	if (race.kind == RACE_READ_FAULT)
+	if (race.kind == RACE_READ_FAULT || race.kind == RACE_SPLIT)
 		race.nested_ret = tenv_fault(&E, 1, SLOT_BASE + (race.pfn - SLOT_PFN),
 					     TDP_ACC_R, 1);
 	else
@@ -371,7 +381,7 @@ KTEST(fault_that_loses_its_install_to_a_read_fault_still_makes_the_page_writable
 	__atomic_store_n(&mm_race_hook, NULL, __ATOMIC_RELEASE);
 	KT_EXPECT_EQ(t, race.fired, 1);
 	KT_EXPECT_EQ(t, race.nested_ret, TDP_FAULT_FIXED);
-	KT_EXPECT(t, stat_read(&e->mmu.stats.retries) > retries);
+	KT_EXPECT_EQ(t, stat_read(&e->mmu.stats.retries), retries + 1);	/* the one race */
 	KT_EXPECT_EQ(t, ret, TDP_FAULT_FIXED);
 	/* "fixed" means the write now goes through without another fault */
 	KT_EXPECT_EQ(t, tenv_try(e, 0, g, true), HW_OK);
@@ -401,6 +411,45 @@ KTEST(fault_that_loses_its_install_to_a_zap_reports_retry)
 	KT_EXPECT_EQ(t, ret, TDP_FAULT_RETRY);
 	KT_EXPECT_EQ(t, tenv_fault(e, 0, g, TDP_ACC_R | TDP_ACC_W, 1), TDP_FAULT_FIXED);
 	KT_EXPECT_EQ(t, tenv_try(e, 0, g, true), HW_OK);
+	tenv_down(t, e);
+}
+
+/*
+ * Two vCPUs split the same 2 MiB leaf at once; the loser's table (already
+ * filled with the 512 children) goes back to its page cache, zeroed.  The
+ * next table made from that cache holds nothing but what its fault maps.
+ */
+KTEST(fault_that_loses_a_split_returns_a_clean_page_to_its_cache)
+{
+	struct tenv *e = tenv_up(t, &spte_fmt_ept);
+	gfn_t g = SLOT_BASE + 0x205, other = SLOT_BASE + 0x800;
+	struct tdp_mapping m;
+	u64 retries, i;
+
+	if (!e)
+		return;
+	KT_ASSERT_EQ(t, tenv_fault(e, 0, g, TDP_ACC_R, 2), TDP_FAULT_FIXED);
+	KT_ASSERT_EQ(t, tdp_mmu_lookup(&e->v[0], g, &m), 0);
+	KT_ASSERT_EQ(t, m.level, 2);
+	retries = stat_read(&e->mmu.stats.retries);
+	race_arm(RACE_SPLIT, g);
+	/* the split's children already map both faults' pages, young and writable */
+	KT_EXPECT_EQ(t, tenv_fault(e, 0, g, TDP_ACC_R | TDP_ACC_W, 1), TDP_FAULT_SPURIOUS);
+	__atomic_store_n(&mm_race_hook, NULL, __ATOMIC_RELEASE);
+	KT_EXPECT_EQ(t, race.fired, 1);
+	KT_EXPECT_EQ(t, race.nested_ret, TDP_FAULT_SPURIOUS);
+	KT_EXPECT_EQ(t, stat_read(&e->mmu.stats.retries), retries + 1);
+	KT_EXPECT_EQ(t, tenv_try(e, 0, g, true), HW_OK);
+	/* every page is a table or in a cache: none leaked by the loser */
+	KT_EXPECT_EQ(t, fake_pages_in_use() - e->pages_before,
+		     stat_read(&e->mmu.stats.tables) + e->v[0].nr_cache + e->v[1].nr_cache);
+	/* a new 4K table from vCPU 0's cache: only the faulting page in it */
+	KT_EXPECT_EQ(t, tenv_fault(e, 0, other, TDP_ACC_R, 1), TDP_FAULT_FIXED);
+	for (i = 0; i < 512; i++) {
+		KT_EXPECT_EQ(t, tdp_mmu_lookup(&e->v[0], (other & ~511ULL) + i, &m), 0);
+		if (!KT_EXPECT_EQ(t, m.present, (other & ~511ULL) + i == other))
+			break;
+	}
 	tenv_down(t, e);
 }
 
@@ -566,6 +615,28 @@ KTEST(root_loaded_while_the_invalid_one_is_held_is_a_distinct_root)
 	tenv_down(t, e);
 }
 
+/*
+ * A zap that unlinks a table retires it; with no vCPU on the read side it
+ * is freed at once: its page comes back and the count of tables waiting
+ * for a quiescent state is what it was.
+ */
+KTEST(zap_of_a_whole_table_retires_it_and_returns_its_page)
+{
+	struct tenv *e = tenv_up(t, &spte_fmt_npt);
+	u64 retired, pages;
+
+	if (!e)
+		return;
+	KT_EXPECT(t, tenv_access(e, 0, SLOT_BASE + 0x203, true, 1));
+	retired = stat_read(&e->mmu.stats.tables_retired);
+	pages = fake_pages_in_use();
+	KT_EXPECT(t, tdp_mmu_zap_range(&e->v[1], SLOT_BASE + 0x200, SLOT_BASE + 0x400));
+	KT_EXPECT_EQ(t, stat_read(&e->mmu.stats.tables_retired), retired);
+	KT_EXPECT_EQ(t, fake_pages_in_use(), pages - 1);
+	tlbs_fresh(t, e, "a zap of a whole table");
+	tenv_down(t, e);
+}
+
 /* ---- dirty logging at the edges of a slot and of a clear ---- */
 
 /* A dirty 4K leaf at the slot's first page that is zapped is logged (D-bit mode). */
@@ -584,6 +655,10 @@ KTEST(zap_of_a_dirty_leaf_at_the_first_page_of_a_slot_logs_it)
 		e->logging = true;
 		KT_EXPECT(t, tenv_access(e, 0, SLOT_BASE, true, 1));
 		KT_EXPECT(t, tenv_access(e, 0, SLOT_BASE + SLOT_PAGES - 1, true, 1));
+		/* the faults logged the pages: harvest, then dirty them by hardware only */
+		KT_EXPECT_EQ(t, tdp_dirty_log_get(&e->v[0], &e->slot, out, true), 0);
+		KT_EXPECT_EQ(t, tenv_try(e, 0, SLOT_BASE, true), HW_OK);
+		KT_EXPECT_EQ(t, tenv_try(e, 1, SLOT_BASE + SLOT_PAGES - 1, true), HW_OK);
 		KT_EXPECT(t, tdp_mmu_zap_range(&e->v[1], SLOT_BASE, SLOT_BASE + 1));
 		KT_EXPECT(t, tdp_mmu_zap_range(&e->v[1], SLOT_BASE + SLOT_PAGES - 1,
 					       SLOT_BASE + SLOT_PAGES));
@@ -625,5 +700,29 @@ KTEST(dirty_log_clear_stops_at_its_count_inside_a_word)
 	KT_EXPECT_EQ(t, tenv_try(e, 0, SLOT_BASE + 64, true), HW_FAULT);
 	KT_EXPECT_EQ(t, tenv_try(e, 0, SLOT_BASE + 126, true), HW_FAULT);
 	KT_EXPECT_EQ(t, tenv_try(e, 0, SLOT_BASE + 127, true), HW_OK);
+	tenv_down(t, e);
+}
+
+/* Eager splitting splits huge leaves only: it makes no table where nothing is mapped. */
+KTEST(eager_split_makes_tables_only_under_huge_leaves)
+{
+	struct tenv *e = tenv_up(t, &spte_fmt_ept);
+	struct tdp_mapping m;
+	u64 tables;
+
+	if (!e)
+		return;
+	KT_EXPECT(t, tenv_access(e, 0, SLOT_BASE + 0x600, true, 2));
+	KT_ASSERT_EQ(t, tdp_mmu_lookup(&e->v[0], SLOT_BASE + 0x600, &m), 0);
+	KT_EXPECT_EQ(t, m.level, 2);
+	tables = stat_read(&e->mmu.stats.tables);
+	KT_ASSERT_EQ(t, tdp_dirty_log_enable(&e->v[0], &e->slot, TDP_DIRTY_WP,
+					     TDP_DIRTY_EAGER_SPLIT), 0);
+	e->logging = true;
+	/* one 4K table for the one 2M leaf, and nothing for the empty 2M ranges */
+	KT_EXPECT_EQ(t, stat_read(&e->mmu.stats.tables), tables + 1);
+	KT_ASSERT_EQ(t, tdp_mmu_lookup(&e->v[0], SLOT_BASE + 0x601, &m), 0);
+	KT_EXPECT_EQ(t, m.level, 1);
+	tlbs_fresh(t, e, "an eager split");
 	tenv_down(t, e);
 }
