@@ -447,7 +447,8 @@ KTEST(fault_that_loses_a_split_returns_a_clean_page_to_its_cache)
 	KT_EXPECT_EQ(t, tenv_fault(e, 0, other, TDP_ACC_R, 1), TDP_FAULT_FIXED);
 	for (i = 0; i < 512; i++) {
 		KT_EXPECT_EQ(t, tdp_mmu_lookup(&e->v[0], (other & ~511ULL) + i, &m), 0);
-		if (!KT_EXPECT_EQ(t, m.present, (other & ~511ULL) + i == other))
+		if (!KT_EXPECT_EQ(t, m.present, (other & ~511ULL) + i == other) ||
+		    !KT_EXPECT(t, m.present || m.spte == 0))
 			break;
 	}
 	tenv_down(t, e);
@@ -691,6 +692,7 @@ KTEST(dirty_log_clear_stops_at_its_count_inside_a_word)
 	KT_EXPECT_EQ(t, tdp_dirty_log_clear(&e->v[0], &e->slot, SLOT_PAGES, 0, mask), 0);
 	KT_EXPECT_EQ(t, tdp_dirty_log_clear(&e->v[0], &e->slot, SLOT_PAGES + 64, 0, mask),
 		     -EINVAL);
+	KT_EXPECT_EQ(t, tdp_dirty_log_clear(&e->v[0], &e->slot, 64, SLOT_PAGES, mask), -EINVAL);
 	tlbs_fresh(t, e, "a clear of 127 pages");
 	KT_EXPECT_EQ(t, tdp_dirty_log_get(&e->v[0], &e->slot, out, false), 0);
 	KT_EXPECT_EQ(t, out[0], 0ULL);
@@ -700,6 +702,20 @@ KTEST(dirty_log_clear_stops_at_its_count_inside_a_word)
 	KT_EXPECT_EQ(t, tenv_try(e, 0, SLOT_BASE + 64, true), HW_FAULT);
 	KT_EXPECT_EQ(t, tenv_try(e, 0, SLOT_BASE + 126, true), HW_FAULT);
 	KT_EXPECT_EQ(t, tenv_try(e, 0, SLOT_BASE + 127, true), HW_OK);
+	/* a count of whole words reads no mask word past it */
+	{
+		u64 *one = mm_alloc_bitmap(sizeof(u64)), *three = mm_alloc_bitmap(3 * sizeof(u64));
+
+		one[0] = ~0ULL;
+		KT_EXPECT_EQ(t, tdp_dirty_log_clear(&e->v[0], &e->slot, 192, 64, one), 0);
+		memset(three, 0xff, 3 * sizeof(u64));
+		KT_EXPECT_EQ(t, tdp_dirty_log_clear(&e->v[0], &e->slot, 0, 129, three), 0);
+		mm_free_bitmap(one, sizeof(u64));
+		mm_free_bitmap(three, 3 * sizeof(u64));
+	}
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&e->v[0], &e->slot, out, false), 0);
+	KT_EXPECT_EQ(t, out[0] | out[1] | out[3], 0ULL);
+	KT_EXPECT_EQ(t, out[2], ~0ULL << 1);	/* page 128 was the 129th */
 	tenv_down(t, e);
 }
 
@@ -724,5 +740,73 @@ KTEST(eager_split_makes_tables_only_under_huge_leaves)
 	KT_ASSERT_EQ(t, tdp_mmu_lookup(&e->v[0], SLOT_BASE + 0x601, &m), 0);
 	KT_EXPECT_EQ(t, m.level, 1);
 	tlbs_fresh(t, e, "an eager split");
+	tenv_down(t, e);
+}
+
+/*
+ * The frame behind a slot changes (the host moved the page) and a fault
+ * replaces the present leaf with one of the new frame: no vCPU may keep
+ * the old translation, and in D-bit mode the old leaf's dirty page is
+ * logged.
+ */
+KTEST(fault_that_moves_a_leaf_to_another_frame_flushes_and_logs_its_dirt)
+{
+	static const struct spte_format *const fmts[] = { &spte_fmt_ept, &spte_fmt_npt };
+	u64 out[SLOT_PAGES / 64];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fmts); i++) {
+		struct tenv *e = tenv_up(t, fmts[i]);
+		gfn_t g = SLOT_BASE + 0x42;
+		struct tdp_mapping m;
+		u64 flushes;
+
+		if (!e)
+			return;
+		KT_ASSERT_EQ(t, tdp_dirty_log_enable(&e->v[0], &e->slot, TDP_DIRTY_DBIT, 0), 0);
+		e->logging = true;
+		KT_EXPECT(t, tenv_access(e, 1, g, true, 1));
+		KT_EXPECT_EQ(t, tdp_dirty_log_get(&e->v[0], &e->slot, out, true), 0);
+		KT_EXPECT_EQ(t, tenv_try(e, 1, g, true), HW_OK);	/* dirty by hardware */
+		e->slot.host_pfn += 0x10000;
+		flushes = fake_tlb_flush_count();
+		KT_EXPECT_EQ(t, tenv_fault(e, 0, g, TDP_ACC_R, 1), TDP_FAULT_FIXED);
+		KT_EXPECT(t, fake_tlb_flush_count() > flushes);
+		tlbs_fresh(t, e, "a fault that moved a leaf");
+		KT_EXPECT_EQ(t, tdp_mmu_lookup(&e->v[0], g, &m), 0);
+		KT_EXPECT_EQ(t, m.hpa >> 12, SLOT_PFN + 0x10000 + 0x42);
+		KT_EXPECT_EQ(t, tdp_dirty_log_get(&e->v[0], &e->slot, out, true), 0);
+		KT_EXPECT_EQ(t, out[1], BIT_ULL(2));
+		e->slot.host_pfn -= 0x10000;
+		tenv_down(t, e);
+	}
+}
+
+KTEST(dirty_log_enable_refuses_an_unknown_mode)
+{
+	struct tenv *e = tenv_up(t, &spte_fmt_ept);
+
+	if (!e)
+		return;
+	KT_EXPECT_EQ(t, tdp_dirty_log_enable(&e->v[0], &e->slot, TDP_DIRTY_NR, 0), -EINVAL);
+	KT_EXPECT_EQ(t, tdp_dirty_log_enable(&e->v[0], &e->slot, TDP_DIRTY_NR + 1, 0), -EINVAL);
+	tenv_down(t, e);
+}
+
+/* The fault tells its caller the level it mapped at. */
+KTEST(fault_reports_the_level_it_mapped)
+{
+	struct tenv *e = tenv_up(t, &spte_fmt_npt);
+	struct tdp_fault f = { .gfn = SLOT_BASE + 0x201, .access = TDP_ACC_R, .slot = &E.slot,
+			       .policy = { .max_level = 2 } };
+
+	if (!e)
+		return;
+	KT_EXPECT_EQ(t, tdp_mmu_map(&e->v[0], &f), TDP_FAULT_FIXED);
+	KT_EXPECT_EQ(t, f.level, 2);
+	f.gfn = SLOT_BASE + 0x601;
+	f.policy.max_level = 1;
+	KT_EXPECT_EQ(t, tdp_mmu_map(&e->v[0], &f), TDP_FAULT_FIXED);
+	KT_EXPECT_EQ(t, f.level, 1);
 	tenv_down(t, e);
 }
