@@ -209,8 +209,10 @@ $(BUILD)/host/unit-tests: $(HOST_OBJS)
 	@echo "  HOSTLD  $@"
 	$(Q)$(CC) $(HOST_SAN) -o $@ $^ $(HOST_LDLIBS)
 
+# One process per test, each bounded in time and output (the runner's
+# HOST_TEST_TIMEOUT, HOST_TEST_OUTPUT_CAP).
 host-test: $(BUILD)/host/unit-tests
-	$(Q)$(BUILD)/host/unit-tests
+	$(Q)tests/host/mm/run-tests.sh $<
 
 clean:
 	rm -rf $(BUILD)

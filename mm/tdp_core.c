@@ -248,6 +248,7 @@ bool tdp_set_spte_atomic(struct tdp_op *op, struct tdp_iter *it, u64 new)
 	BUG_ON(spte_is_frozen(old));
 	if (xfer)
 		e = tdp_dirty_xfer_begin(op->v);
+	mm_race_point(tdp_iter_sptep(it), old, new);
 	if (!try_cmpxchg64(tdp_iter_sptep(it), &it->old_spte, new)) {
 		if (xfer)
 			tdp_dirty_xfer_end(op->v, e);

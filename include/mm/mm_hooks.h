@@ -34,4 +34,28 @@ void *mm_phys_to_virt(hpa_t hpa);
  */
 bool mm_should_yield(void);
 
+/*
+ * The point between the read of a live entry (old) and the compare-and-
+ * exchange that replaces it with new.  The host tests set mm_race_hook to
+ * change the entry there, as another CPU could, so that the losing side of
+ * a race runs on purpose (tests/host/fake_arch.c).  In hv.efi it is nothing.
+ */
+#ifdef HOST_TEST
+extern void (*mm_race_hook)(u64 *sptep, u64 old, u64 new);
+static inline void mm_race_point(u64 *sptep, u64 old, u64 new)
+{
+	void (*hook)(u64 *, u64, u64) = __atomic_load_n(&mm_race_hook, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(hook != NULL, 0))
+		hook(sptep, old, new);
+}
+#else
+static inline void mm_race_point(u64 *sptep, u64 old, u64 new)
+{
+	(void)sptep;
+	(void)old;
+	(void)new;
+}
+#endif
+
 #endif

@@ -4,6 +4,9 @@
 #   make fuzz           libFuzzer over the model's operation stream (clang),
 #                       FUZZ_SECONDS=60 by default; ends with a summary line
 #   make bench-mm       the TDP MMU benchmark table (optimized build)
+#   make mutants        a mutation run of these tests over mm/'s TDP MMU
+#                       (tools/mutants.py): MUTANTS_MAX=300 sampled mutants by
+#                       default (0: all), MUTANTS_SEED=1; ends with its score
 host-test-y += tests/host/fake_arch.o
 
 # ktests that run on both sides: in the host unit-tests binary and in hv.efi.
@@ -20,7 +23,8 @@ mm-core-src := $(patsubst %.o,%.c,$(tdp-mmu-y)) tests/host/fake_arch.c lib/vspri
 	lib/string.c
 mm-ktest-src := $(mm-core-src) lib/ktest.c mm/page_alloc.c tests/host/host_main.c tests/host/host_rt.c
 mm-test-src := $(mm-ktest-src) tests/unit/test_tdp_iter.c tests/unit/test_tdp_mmu.c \
-	tests/host/mm/tdp_model.c tests/host/mm/test_tdp_model.c
+	tests/unit/test_tdp_lookup.c tests/unit/test_page_alloc.c \
+	tests/host/mm/tdp_model.c tests/host/mm/test_tdp_model.c tests/host/mm/test_tdp_oracles.c
 mm-thread-src := $(mm-ktest-src) tests/host/mm/test_tdp_threads.c
 mm-fuzz-src := $(mm-core-src) tests/host/host_rt.c tests/host/mm/tdp_model.c \
 	tests/host/mm/fuzz_tdp.c
@@ -79,7 +83,7 @@ $(HMM)/fuzz-tdp: $(addprefix $(HMM)/fuzz/,$(mm-fuzz-src:.c=.o))
 	@echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(HOST_LDLIBS)
 
-.PHONY: host-mm-test fuzz bench-mm
+.PHONY: host-mm-test fuzz bench-mm mutants
 host-mm-test: $(HMM)/mm-tests $(HMM)/mm-threads
 	$(Q)tests/host/mm/run-tests.sh $^
 
@@ -89,3 +93,9 @@ fuzz: $(HMM)/fuzz-tdp
 
 bench-mm: $(HMM)/bench-tdp
 	$(Q)$<
+
+# Not part of make test: about 15 minutes on two cores for 300 mutants.
+MUTANTS_MAX ?= 300
+MUTANTS_SEED ?= 1
+mutants:
+	$(Q)MUTANTS_MAX=$(MUTANTS_MAX) MUTANTS_SEED=$(MUTANTS_SEED) tools/mutants.py

@@ -5,7 +5,10 @@
  * present and permission bits count), and sets accessed and dirty bits with
  * an atomic compare-and-exchange, as the hardware's locked update does,
  * and can keep a page-modification log.  The caller is on the MMU's read
- * side (a vCPU running in the guest).
+ * side (a vCPU running in the guest).  Its bits are the manuals' numbers
+ * (tests/host/hw_bits.h), so a wrong bit in the MMU's format table is a
+ * difference, not an agreement; hw_access_cpu() also fills that vCPU's TLB
+ * in the fake arch's TLB model.
  */
 #ifndef TDPVISOR_TEST_TDP_HW_H
 #define TDPVISOR_TEST_TDP_HW_H
@@ -13,6 +16,8 @@
 #include "mm/tdp_mmu.h"
 #include "mm/mm_hooks.h"
 #include "lock.h"
+#include "fake_arch.h"
+#include "hw_bits.h"
 
 enum hw_result {
 	HW_OK,
@@ -72,20 +77,22 @@ static inline void hw_pml_drain(struct hw_pml *pml, void (*seen)(void *ctx, gfn_
  * Checks the leaf's permissions and sets A (and D for a write) atomically,
  * as the hardware does: if the entry changed meanwhile, it is checked
  * again.  A write that sets D logs gfn in pml (when not NULL and on).
+ * *leaf receives the entry as the access left it.  The bits are the
+ * manuals' (hw_bits.h), not the MMU's format table.
  */
-static inline enum hw_result hw_leaf_access(const struct spte_format *fmt, u64 *sptep,
+static inline enum hw_result hw_leaf_access(const struct hw_bits *b, u64 *sptep,
 					    u64 spte, bool write, gfn_t gfn,
-					    struct hw_pml *pml)
+					    struct hw_pml *pml, u64 *leaf)
 {
-	u64 bits = fmt->accessed | (write ? fmt->dirty : 0);
+	u64 bits = b->a | (write ? b->d : 0);
 
 	for (;;) {
-		bool log = pml && pml->on && write && !(spte & fmt->dirty);
+		bool log = pml && pml->on && write && !(spte & b->d);
 
-		if (!(spte & fmt->hw_present) || !(spte & fmt->readable) ||
-		    (write && !(spte & fmt->writable)))
+		*leaf = spte;
+		if (!(spte & b->present) || !(spte & b->read) || (write && !(spte & b->write)))
 			return HW_FAULT;
-		if (!(fmt->flags & SPTE_FMT_AD) || (spte & bits) == bits)
+		if (!b->a || (spte & bits) == bits)
 			return HW_OK;
 		if (log && pml->n == HW_PML_ENTRIES)
 			return HW_PML_FULL;
@@ -93,31 +100,34 @@ static inline enum hw_result hw_leaf_access(const struct spte_format *fmt, u64 *
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 			if (log)
 				pml->gfn[pml->n++] = gfn;
+			*leaf = spte | bits;
 			return HW_OK;
 		}
 	}
 }
 
 static inline enum hw_result hw_walk(const struct spte_format *fmt, struct tdp_root *root,
-				     gfn_t gfn, bool write, pfn_t *pfn, struct hw_pml *pml)
+				     gfn_t gfn, bool write, pfn_t *pfn, struct hw_pml *pml,
+				     u64 *leaf)
 {
+	const struct hw_bits *b = hw_bits_of(fmt);
 	u64 *pt = root->pt;
 	int level;
 
 	for (level = root->level; level >= 1; level--) {
-		u64 *sptep = &pt[tdp_level_index(gfn, level)];
+		u64 *sptep = &pt[(gfn >> (9 * (level - 1))) & 511];
 		u64 spte = __atomic_load_n(sptep, __ATOMIC_ACQUIRE);
 		enum hw_result hr;
 
-		if (!(spte & fmt->hw_present))
+		if (!(spte & b->present))
 			return HW_FAULT;
-		if (level > 1 && !(spte & fmt->large)) {
-			pt = mm_phys_to_virt(spte_hpa(spte));
+		if (level > 1 && !(spte & b->ps)) {
+			pt = mm_phys_to_virt(spte & HWB_ADDR);
 			continue;
 		}
-		hr = hw_leaf_access(fmt, sptep, spte, write, gfn, pml);
+		hr = hw_leaf_access(b, sptep, spte, write, gfn, pml, leaf);
 		if (hr == HW_OK)
-			*pfn = spte_pfn(spte) + (gfn & (tdp_level_pages(level) - 1));
+			*pfn = ((spte & HWB_ADDR) >> 12) + (gfn & ((1ULL << (9 * (level - 1))) - 1));
 		return hr;
 	}
 	return HW_FAULT;
@@ -125,25 +135,57 @@ static inline enum hw_result hw_walk(const struct spte_format *fmt, struct tdp_r
 
 /*
  * One guest access to gfn by a vCPU whose page-modification log is pml
- * (NULL: the CPU has none).  *pfn receives the frame it reached.  The
- * caller is on the MMU's read side.
+ * (NULL: the CPU has none).  *pfn receives the frame it reached, *leaf the
+ * leaf as the access left it.  The caller is on the MMU's read side.
  */
-static inline enum hw_result hw_access_pml(const struct spte_format *fmt,
-					   struct tdp_root *root, gfn_t gfn, bool write,
-					   pfn_t *pfn, struct hw_pml *pml)
+static inline enum hw_result hw_access_leaf(const struct spte_format *fmt,
+					    struct tdp_root *root, gfn_t gfn, bool write,
+					    pfn_t *pfn, struct hw_pml *pml, u64 *leaf)
 {
 	enum hw_result hr;
 	bool on;
 
 	if (!pml)
-		return hw_walk(fmt, root, gfn, write, pfn, NULL);
+		return hw_walk(fmt, root, gfn, write, pfn, NULL, leaf);
 	spin_lock(&pml->lock);
 	on = tdp_mmu_wants_pml(pml->mmu);
 	if (on && !pml->on)
 		pml->n = 0;
 	pml->on = on;
-	hr = hw_walk(fmt, root, gfn, write, pfn, pml);
+	hr = hw_walk(fmt, root, gfn, write, pfn, pml, leaf);
 	spin_unlock(&pml->lock);
+	return hr;
+}
+
+static inline enum hw_result hw_access_pml(const struct spte_format *fmt,
+					   struct tdp_root *root, gfn_t gfn, bool write,
+					   pfn_t *pfn, struct hw_pml *pml)
+{
+	u64 leaf;
+
+	return hw_access_leaf(fmt, root, gfn, write, pfn, pml, &leaf);
+}
+
+/*
+ * The same access by vCPU cpu of mmu, through its TLB (fake_arch.h): the
+ * translation it used is cached, with the write permission and the dirty
+ * bit it saw, until mmu's next flush.  The walk does not look the TLB up
+ * first, so that A and D bits are set as the MMU's model expects; a stale
+ * entry is found by fake_tlb_check() instead.
+ */
+static inline enum hw_result hw_access_cpu(struct tdp_mmu *mmu, unsigned int cpu,
+					   struct tdp_root *root, gfn_t gfn, bool write,
+					   pfn_t *pfn, struct hw_pml *pml)
+{
+	const struct hw_bits *b = hw_bits_of(mmu->fmt);
+	enum hw_result hr;
+	u64 leaf = 0;
+
+	fake_tlb_lock(cpu);
+	hr = hw_access_leaf(mmu->fmt, root, gfn, write, pfn, pml, &leaf);
+	if (hr == HW_OK)
+		fake_tlb_fill(cpu, mmu, root, gfn, *pfn, leaf & b->write, leaf & b->d);
+	fake_tlb_unlock(cpu);
 	return hr;
 }
 
@@ -152,7 +194,7 @@ static inline enum hw_result hw_access(const struct spte_format *fmt,
 				       struct tdp_root *root, gfn_t gfn,
 				       bool write, pfn_t *pfn)
 {
-	return hw_walk(fmt, root, gfn, write, pfn, NULL);
+	return hw_access_pml(fmt, root, gfn, write, pfn, NULL);
 }
 
 #endif

@@ -26,7 +26,10 @@
  *
  * The guest's writes go through the hardware stand-in (tdp_hw.h) with a
  * page-modification log, so that TDP_DIRTY_PML slots work as with VMX; a
- * GFN the log hands to the MMU counts as written for the model too.
+ * GFN the log hands to the MMU counts as written for the model too.  The
+ * accesses alternate between two vCPUs' TLBs (the fake arch's TLB model),
+ * and after every step neither may hold a translation the tree no longer
+ * grants.  Leaf bits are checked against the manuals' numbers (hw_bits.h).
  *
  * Guest memory (gfn):  slot 0  [0, 0x40000)        1 GiB, 1G-aligned frames
  *                      slot 1  [0x40037, 0x42400)  unaligned bounds, one UC page
@@ -56,6 +59,7 @@
 #define ROOT_MAX 5
 #define KID_WORDS (SPTE_PER_TABLE / 64)
 #define RING_ENTRIES 256		/* the vCPU's dirty ring */
+#define MODEL_CPUS 2		/* TLBs the guest's accesses alternate between */
 
 /* Guest memory lies inside the first entry of a level-4 table. */
 _Static_assert(U <= (1ULL << 27), "U must fit one level-4 entry");
@@ -472,6 +476,7 @@ static enum tdp_memtype m_memtype(gfn_t base, int level)
 static bool check_entry(struct run *r, u64 spte, int level, gfn_t g, u64 *nl, u64 *nm)
 {
 	const struct spte_format *fmt = r->fmt;
+	const struct hw_bits *b = hw_bits_of(fmt);
 	struct mm_slot *s;
 	struct mleaf *l;
 
@@ -502,12 +507,12 @@ static bool check_entry(struct run *r, u64 spte, int level, gfn_t g, u64 *nl, u6
 		return fail(r, "gfn 0x%llx level %d: expected w=%u young=%u, seen spte 0x%llx",
 			    (unsigned long long)g, level, l->w, l->young,
 			    (unsigned long long)spte);
-	u64 mt_mask = fmt->memtype[MT_UC] | fmt->memtype[MT_WC] | fmt->memtype[MT_WT] |
-		      fmt->memtype[MT_WP] | fmt->memtype[MT_WB];
-
-	if ((spte & mt_mask) != fmt->memtype[m_memtype(g, level)])
-		return fail(r, "gfn 0x%llx: wrong memory type in 0x%llx", (unsigned long long)g,
-			    (unsigned long long)spte);
+	/* The manuals' encoding (hw_bits.h), not the format table's. */
+	if ((spte & b->mt_field) != hw_bits_memtype(b, m_memtype(g, level)))
+		return fail(r, "gfn 0x%llx: memory type bits 0x%llx in 0x%llx, expected 0x%llx",
+			    (unsigned long long)g, (unsigned long long)(spte & b->mt_field),
+			    (unsigned long long)spte,
+			    (unsigned long long)hw_bits_memtype(b, m_memtype(g, level)));
 	return true;
 }
 
@@ -700,12 +705,32 @@ static bool check_changes(struct run *r)
 	return ok;
 }
 
+/*
+ * After every operation: no vCPU's TLB (fake_arch.h) still holds a
+ * translation that the tree no longer grants, since every operation that
+ * takes a right away flushes before it returns.
+ */
+static bool check_tlbs(struct run *r)
+{
+	char msg[200];
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < MODEL_CPUS; cpu++)
+		if (!fake_tlb_check(cpu, &r->mmu, r->v.root, msg, sizeof(msg)))
+			return fail(r, "%s", msg);
+	return true;
+}
+
 /* Every page the fake arch handed out is a table, a cached page or retired. */
 static bool check_pages(struct run *r)
 {
 	u64 used = fake_pages_in_use() - r->base_pages;
 	u64 expect = stat_read(&r->mmu.stats.tables) + r->v.nr_cache;
 
+	/* One thread: every compare-and-exchange of the MMU meets what it read. */
+	if (stat_read(&r->mmu.stats.retries))
+		return fail(r, "%llu compare-and-exchange retries with nothing racing",
+			    (unsigned long long)stat_read(&r->mmu.stats.retries));
 	if (used != expect)
 		return fail(r, "page accounting: %llu pages allocated, expected %llu (tables %llu retired %llu)",
 			    (unsigned long long)used, (unsigned long long)expect,
@@ -820,7 +845,8 @@ static bool op_access(struct run *r)
 		int ret;
 
 		tdp_vcpu_read_lock(&r->v);
-		hr = hw_access_pml(r->fmt, r->v.root, g, write, &pfn, &r->pml);
+		hr = hw_access_cpu(&r->mmu, r->step % MODEL_CPUS, r->v.root, g, write, &pfn,
+				   &r->pml);
 		if (hr == HW_PML_FULL)		/* the "log full" exit */
 			hw_pml_drain(&r->pml, model_pml_seen, r);
 		tdp_vcpu_read_unlock(&r->v);
@@ -1193,12 +1219,13 @@ static bool step(struct run *r)
 
 /* ---- setup and the run ---- */
 
-static void flush_noop(struct tdp_mmu *mmu)
+static void model_flush(struct tdp_mmu *mmu)
 {
+	fake_tlb_flush(mmu);
 }
 
 static const struct tdp_mmu_ops model_ops = {
-	.flush_tlbs = flush_noop, .flush_dirty_logs = model_flush_dirty_logs,
+	.flush_tlbs = model_flush, .flush_dirty_logs = model_flush_dirty_logs,
 };
 
 /*
@@ -1284,6 +1311,7 @@ static void teardown(struct run *r)
 			tdp_dirty_log_disable(&r->v, &r->slots[i], NULL);
 	tdp_vcpu_destroy(&r->v);
 	tdp_mmu_destroy(&r->mmu);
+	fake_tlb_forget(&r->mmu);
 	if (fake_pages_in_use() != r->base_pages || fake_bitmap_in_use() != r->base_bitmap)
 		fail(r, "leak: %lld table pages and %lld bitmap bytes not returned",
 		     (long long)(fake_pages_in_use() - r->base_pages),
@@ -1309,7 +1337,7 @@ int model_run(const struct model_cfg *cfg, struct model_result *res)
 	r->rng = cfg->seed;
 	if (setup(r)) {
 		for (r->step = 1; r->step <= cfg->nr_ops; r->step++) {
-			bool ok = step(r) && check_pages(r) && check_changes(r);
+			bool ok = step(r) && check_pages(r) && check_tlbs(r) && check_changes(r);
 
 			if (r->exhausted)
 				break;

@@ -33,7 +33,7 @@
 #define NPAGES 8192ULL			/* 32 MiB */
 #define SLOT_BASE 0x10000ULL
 #define VCPUS 2
-#define ROUNDS 60
+#define ROUNDS 60			/* TDP_THREADS_ROUNDS overrides */
 #define OTHERS 3			/* zap and age; age; age and invalidate */
 
 struct shared {
@@ -57,6 +57,7 @@ static struct shared S;
 
 static void flush_count(struct tdp_mmu *mmu)
 {
+	fake_tlb_flush(mmu);
 }
 
 /* The harvest's hook in PML mode: drains every vCPU's log. */
@@ -115,7 +116,7 @@ static void guest_write(struct tdp_vcpu *v, struct hw_pml *pml, gfn_t gfn)
 		if (tdp_vcpu_load_root(v))
 			return error("load_root", gfn);
 		tdp_vcpu_read_lock(v);
-		hr = hw_access_pml(S.mmu.fmt, v->root, gfn, true, &pfn, pml);
+		hr = hw_access_cpu(&S.mmu, v->id, v->root, gfn, true, &pfn, pml);
 		if (hr == HW_PML_FULL)
 			hw_pml_drain(pml, NULL, NULL);
 		tdp_vcpu_read_unlock(v);
@@ -210,9 +211,10 @@ static void harvest_rings(struct ktest_ctx *t, struct tdp_vcpu *v, u64 k)
 /* Harvests ROUNDS times; checks the invariant after each harvest. */
 static u64 harvest(struct ktest_ctx *t, struct tdp_vcpu *v)
 {
-	u64 k, i, missed = 0;
+	const char *env = getenv("TDP_THREADS_ROUNDS");
+	u64 k, i, missed = 0, rounds = env && *env ? strtoull(env, NULL, 0) : ROUNDS;
 
-	for (k = 1; k <= ROUNDS; k++) {
+	for (k = 1; k <= rounds; k++) {
 		for (i = 0; i < NPAGES; i++)	/* writes that ended before harvest k */
 			snap[i] = __atomic_load_n(&S.need[i], __ATOMIC_ACQUIRE);
 		__atomic_store_n(&S.round, k, __ATOMIC_RELEASE);
@@ -356,6 +358,7 @@ static void run_threads_kind(struct ktest_ctx *t, const struct spte_format *fmt,
 	KT_EXPECT_EQ(t, tdp_dirty_log_disable(&main_v, &S.slot, NULL), 0);
 	tdp_vcpu_destroy(&main_v);
 	tdp_mmu_destroy(&S.mmu);
+	fake_tlb_forget(&S.mmu);
 	KT_EXPECT_EQ(t, fake_pages_in_use(), base_pages);
 	KT_EXPECT_EQ(t, fake_bitmap_in_use(), base_bm);
 }
