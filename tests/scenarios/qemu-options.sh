@@ -7,7 +7,7 @@
 # with its status.
 scenario_qemu_options() {
 	local log st
-	image qemu-badopts 'loglevel=7 frobnicate=1 hvmem=huge console=ttyS9 =x tdp_stress=0 tdp_stress=5,ops=zap+flush tdp_stress=5 tdp_telemetry=1 exit=qemu'
+	image qemu-badopts 'loglevel=7 frobnicate=1 hvmem=huge console=ttyS9 =x tdp_telemetry=5ms tdp_stress=0 tdp_stress=5,ops=zap+flush tdp_stress=5 tdp_telemetry=1 exit=qemu'
 	qemu_run qemu-badopts --cpu EPYC
 	expect_status qemu "bad options: exits cleanly" "$st" 0 "$log"
 	expect qemu "bad options: unknown one named" "$log" "cmdline: unknown option 'frobnicate'"

@@ -154,9 +154,11 @@ static u64 run_dirty_log(struct ktest_ctx *t, enum tdp_dirty_mode mode, bool hug
 	/*
 	 * With write protection each write fault meets a 4K leaf that logging
 	 * protected (split at enable): vm/ fixes it without tdp_mmu_map().
+	 * With the ring a page faults again after each harvest that stopped
+	 * the vCPU, so there may be more fixes than pages reported.
 	 */
 	if (mode == TDP_DIRTY_WP)
-		KT_EXPECT(t, fast > 0 && fast <= reported);
+		KT_EXPECT(t, fast > 0 && (ring || fast <= reported));
 	KT_EXPECT_EQ(t, tdp_dirty_log_disable(&tvm.vcpu.tdp, slot, &tvm.vm.policy), 0);
 	for (p = 0; huge && p < DL_PAGES; p += 512) {	/* the huge mappings are back */
 		struct tdp_mapping m;
