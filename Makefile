@@ -143,7 +143,7 @@ test-linux-bochs: deps-emu
 BOCHS_DIRTIER ?= 4000,64,12,12000,128,12
 test-telemetry-bochs: deps-emu
 	$(Q)tests/guest-linux/run-bochs-linux.sh --dirtier $(BOCHS_DIRTIER)
-# Linux under tdp_stress= in Bochs (VMX, PML): about 9 minutes, so not in make test.
+# Linux under tdp_stress= in Bochs (VMX, PML) alone; make test runs it in its Bochs lane.
 test-stress-bochs: deps-emu
 	$(Q)tests/run-all.sh bochs-stress
 
