@@ -25,6 +25,7 @@ static void decode_npf(struct vm_exit *e)
 	e->reason = VMEXIT_TDP_FAULT;
 	e->tdp.gpa = e->hw_info2;
 	e->tdp.access = (err & NPF_ID) ? TDP_ACC_X : (err & NPF_W) ? TDP_ACC_W : TDP_ACC_R;
+	e->tdp.present = err & NPF_P;
 }
 
 static void decode_io(struct vm_exit *e)

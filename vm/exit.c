@@ -87,8 +87,13 @@ static int handle_tdp_fault(struct vcpu *v, const struct vm_exit *e)
 			(unsigned long long)virt->get_rip(v));
 		return -EFAULT;
 	}
-	/* A leaf held back by dirty logging or access tracking: one exchange. */
-	r = f.slot ? tdp_mmu_fast_fault(&v->tdp, &f) : -EAGAIN;
+	/*
+	 * A present leaf held back by dirty logging: one exchange.  A fault
+	 * on a missing entry (first touch, after a zap, a leaf that access
+	 * tracking parked without rights) goes straight to tdp_mmu_map():
+	 * the fast path's walk would only find nothing to fix.
+	 */
+	r = f.slot && e->tdp.present ? tdp_mmu_fast_fault(&v->tdp, &f) : -EAGAIN;
 	if (r < 0 && tdp_cache_topup(&v->tdp, TDP_CACHE_MIN)) {
 		vm_kill(vm, "out of memory for page tables at GPA 0x%llx",
 			(unsigned long long)e->tdp.gpa);

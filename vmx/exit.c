@@ -45,6 +45,7 @@ static void decode_ept_violation(struct vm_exit *e)
 	e->tdp.gpa = e->hw_info2;
 	e->tdp.access = (q & EPT_QUAL_FETCH) ? TDP_ACC_X :
 			(q & EPT_QUAL_WRITE) ? TDP_ACC_W : TDP_ACC_R;
+	e->tdp.present = q & EPT_QUAL_PERM_MASK;
 }
 
 static void decode_io(struct vm_exit *e)

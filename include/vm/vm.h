@@ -68,6 +68,10 @@ struct vm_exit {
 		struct {
 			gpa_t gpa;
 			u32 access;	/* TDP_ACC_* attempted */
+			/* The leaf the hardware met was present (it granted some
+			 * right): only such a fault can be one exchange away from
+			 * fixed (tdp_mmu_fast_fault()). */
+			bool present;
 		} tdp;
 		struct {
 			u16 port;
