@@ -22,6 +22,7 @@ static void emulate_cpuid(struct vcpu *v)
 	u32 leaf = (u32)v->gpr[GPR_RAX], sub = (u32)v->gpr[GPR_RCX];
 	struct cpuid_regs r;
 
+	v->stats.cpuid_leaves[vm_cpuid_stat_slot(leaf)]++;
 	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + CPUID_HV_NR) {
 		memset(&r, 0, sizeof(r));
 		if (leaf == CPUID_HV_BASE) {

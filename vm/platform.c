@@ -58,7 +58,7 @@ static struct platform_launch_args launch[NR_CPUS];
 static bool is_guest[NR_CPUS];
 static bool smp_guests;		/* every CPU is a guest (smp=all) */
 /* What exits besides the vendor's own MSRs: power and reset ports, MTRRs. */
-static u16 io_exits[8];
+static u16 io_exits[PLATFORM_IO_PORTS_MAX];
 static unsigned int nio_exits;
 /* The MTRRs (nmtrr_msrs of them), then the x2APIC ICR with smp=all. */
 static u32 msr_write_exits[2 * 16 + 11 + 1 + 1];
@@ -106,6 +106,7 @@ static void platform_stats(const char *why)
 		if (s->by_reason[r])
 			pr_info("platform:   exits %-12s %llu\n", vm_exit_name(r),
 				(unsigned long long)s->by_reason[r]);
+	platform_exits_print(s, io_exits, nio_exits);
 	pr_info("platform: mapped on demand: %llu GiB in 1 GiB pages, %llu MiB in 2 MiB pages, "
 		"%llu KiB in 4 KiB pages\n", (unsigned long long)s->maps_by_level[3],
 		(unsigned long long)s->maps_by_level[2] * 2,
@@ -145,6 +146,7 @@ static int platform_io(struct vcpu *v, u16 port, u8 size, bool in, u32 *valp)
 {
 	u32 val = *valp;
 
+	platform_io_count(io_exits, nio_exits, port, size);
 	if (in) {
 		*valp = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
 		return 0;

@@ -49,4 +49,13 @@ void platform_before_entry(struct vcpu *v);
 u64 platform_ipi_inits(unsigned int id);
 u64 platform_ipi_sipis(unsigned int id);
 
+/* vm/platform_exits.c: what the exits were, beyond their reason. */
+struct vm_stats;
+/* Counts an I/O exit (port, size in bytes) by the first byte of
+ * ports[0..n) it covers: n is at most PLATFORM_IO_PORTS_MAX. */
+#define PLATFORM_IO_PORTS_MAX 8
+void platform_io_count(const u16 *ports, unsigned int n, u16 port, u8 size);
+/* The log lines: I/O exits by intercepted byte, CPUID exits by leaf. */
+void platform_exits_print(const struct vm_stats *s, const u16 *ports, unsigned int n);
+
 #endif

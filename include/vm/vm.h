@@ -85,6 +85,29 @@ struct vm_exit {
 
 /* Counted per vCPU by the CPU that runs it; vm_stats() sums a VM's.  Only
  * u64 counters: the sum adds them as an array. */
+/*
+ * CPUID exits are counted by leaf: the basic leaves 0-0x1f, the extended
+ * leaves 0x80000000-0x8000001f, the range reserved for hypervisors
+ * (0x40000000-0x4fffffff, which an OS probes for a hypervisor's base leaf
+ * in steps of 0x100), and the rest.
+ */
+#define VM_CPUID_STAT_BASIC	0
+#define VM_CPUID_STAT_EXT	32
+#define VM_CPUID_STAT_HV	64
+#define VM_CPUID_STAT_OTHER	65
+#define VM_CPUID_STAT_NR	66
+
+static inline unsigned int vm_cpuid_stat_slot(u32 leaf)
+{
+	if (leaf < 0x20)
+		return VM_CPUID_STAT_BASIC + leaf;
+	if (leaf >= 0x80000000u && leaf < 0x80000020u)
+		return VM_CPUID_STAT_EXT + (leaf - 0x80000000u);
+	if (leaf >= 0x40000000u && leaf < 0x50000000u)
+		return VM_CPUID_STAT_HV;
+	return VM_CPUID_STAT_OTHER;
+}
+
 struct vm_stats {
 	u64 exits;
 	u64 by_reason[VMEXIT_NR];
@@ -105,6 +128,7 @@ struct vm_stats {
 	u64 nmis_dropped;	/* ... not given: the vCPU does not take NMIs */
 	u64 ticks;		/* the hypervisor's ticks run (vm/tick.c) */
 	u64 intrs_taken;	/* guest interrupts the host took and injected (AMD tick) */
+	u64 cpuid_leaves[VM_CPUID_STAT_NR];	/* CPUID exits by vm_cpuid_stat_slot() */
 };
 
 struct vm {

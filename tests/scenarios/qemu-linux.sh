@@ -7,7 +7,7 @@
 # Kernel warnings whose presence depends on emulation timing, in boots with
 # and without hv.efi alike (QEMU TCG runs the APIC timer and the PIT
 # against the host's clock).
-TIMING_WARNINGS='APIC: Stale IRR|tsc: Unable to calibrate against PIT|tsc: Marking TSC unstable|clocksource: .* (skew|unstable)|timekeeping watchdog|hpet: Lost .* RTC interrupts'
+TIMING_WARNINGS='APIC: Stale IRR|APIC calibration not consistent with PM-Timer|tsc: Unable to calibrate against PIT|tsc: Marking TSC unstable|clocksource: .* (skew|unstable)|timekeeping watchdog|hpet: Lost .* RTC interrupts'
 
 # pool_reserved LOG START END: a "BIOS-e820: [mem A-B] reserved" line of
 # LOG covers [START, END] (hex without 0x; the kernel merges neighbours).
@@ -25,6 +25,38 @@ pool_reserved() {
 # (the memory map differs by the pool), sorted and unique.
 kernel_warnings() {
 	grep -a -o 'kernel warning: .*' "$1" | tr -d '\r' | sed 's/[0-9]\+/#/g' | sort -u
+}
+
+# exit_breakdown_sum LOG WHAT: the figures of LOG's "WHAT exits by ..."
+# line added up (the counts that follow each port or leaf; "(N from a
+# lower port)" and "the rest N" counted as they should be).
+exit_breakdown_sum() {
+	local line
+	line=$(grep -a -o "platform:   $2 exits by [^:]*:.*" "$1" | head -1 | tr -d '\r')
+	[ -n "$line" ] || return 1
+	line=${line#*:}
+	line=$(echo "${line#*:}" | sed 's/([0-9]* from a lower port)//g; s/, the rest / x /')
+	# pairs: NAME COUNT
+	echo "$line" | awk '{ s = 0; for (i = 2; i <= NF; i += 2) s += $i; print s }'
+}
+
+# check_exit_breakdown LOG: the I/O exits by intercepted byte and the CPUID
+# exits by leaf add up to the totals per reason; the dword accesses at
+# 0xcf8 that exit for the reset byte 0xcf9 are counted as such.
+check_exit_breakdown() {
+	local log=$1 what total sum
+	for what in io cpuid; do
+		total=$(grep -a -o "platform:   exits $what  *[0-9]*" "$log" | head -1 | grep -o '[0-9]*$')
+		sum=$(exit_breakdown_sum "$log" "$what")
+		if [ -n "$total" ] && [ "$total" = "$sum" ]; then
+			result qemu "Linux: the $what exits by port/leaf add up to the $what exits ($total)" 1
+		else
+			result qemu "Linux: the $what exits by port/leaf add up to the $what exits" 0 \
+				"total ${total:-none}, breakdown ${sum:-none}"
+		fi
+	done
+	expect qemu "Linux: its PCI type-1 accesses at 0xcf8 are counted as exits for the reset byte" \
+		"$log" 'io exits by the intercepted byte they covered:.* 0xcf9 [1-9][0-9]* \([1-9][0-9]* from a lower port\)'
 }
 
 # scenario_qemu_linux: Linux under hv.efi, then without it as the baseline.
@@ -46,6 +78,7 @@ scenario_qemu_linux() {
 	fi
 	expect qemu "Linux: statistics with the page-size split at power-off" "$log" \
 		'platform: mapped on demand: [0-9]+ GiB in 1 GiB pages, [0-9]+ MiB in 2 MiB pages, [0-9]+ KiB in 4 KiB pages'
+	check_exit_breakdown "$log"
 	range=$(grep -a -o 'mem: reserved [0-9]* MiB at \[0x[0-9a-f]*-0x[0-9a-f]*\]' "$log" | head -1 |
 		sed 's/.*\[0x\([0-9a-f]*\)-0x\([0-9a-f]*\)\]/\1 \2/')
 	# shellcheck disable=SC2086  # START END, or nothing

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What the platform VM's exits were, beyond their reason: the I/O exits by
+ * the intercepted byte that made them exit, and the CPUID exits by leaf.
+ * The power-off and reset statistics print them (docs/platform.md says
+ * where a Linux boot's exits come from).
+ */
+#include "types.h"
+#include "lib/printk.h"
+#include "bug.h"
+#include "vm/vm.h"
+#include "platform_int.h"
+
+/*
+ * By the first intercepted byte an access covered (the ports[] order), and
+ * how many of those began at a lower port: wider accesses that exit only
+ * because they cover the byte (a dword at 0xcf8 covers the reset byte
+ * 0xcf9).  Atomic: every guest CPU counts here.
+ */
+static u64 io_byte_exits[PLATFORM_IO_PORTS_MAX];
+static u64 io_byte_wide[PLATFORM_IO_PORTS_MAX];
+
+void platform_io_count(const u16 *ports, unsigned int n, u16 port, u8 size)
+{
+	unsigned int i, j;
+
+	BUG_ON(n > PLATFORM_IO_PORTS_MAX);
+	for (i = 0; i < size; i++)
+		for (j = 0; j < n; j++)
+			if (ports[j] == (u16)(port + i)) {
+				__atomic_fetch_add(&io_byte_exits[j], 1, __ATOMIC_RELAXED);
+				if (i)
+					__atomic_fetch_add(&io_byte_wide[j], 1, __ATOMIC_RELAXED);
+				return;
+			}
+}
+
+/* Appends to line[] (size LINE) at *len, never past its end. */
+#define LINE 240
+static __printf(3, 4) void append(char *line, unsigned int *len, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (*len >= LINE - 1)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(line + *len, LINE - *len, fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		*len = *len + (unsigned int)r < LINE - 1 ? *len + (unsigned int)r : LINE - 1;
+}
+
+static void print_io(const u16 *ports, unsigned int n)
+{
+	char line[LINE];
+	unsigned int j, len = 0;
+	u64 cnt, wide;
+
+	line[0] = 0;
+	for (j = 0; j < n; j++) {
+		cnt = __atomic_load_n(&io_byte_exits[j], __ATOMIC_RELAXED);
+		wide = __atomic_load_n(&io_byte_wide[j], __ATOMIC_RELAXED);
+		if (!cnt)
+			continue;
+		append(line, &len, " 0x%x %llu", ports[j], (unsigned long long)cnt);
+		if (wide)
+			append(line, &len, " (%llu from a lower port)", (unsigned long long)wide);
+	}
+	if (len)
+		pr_info("platform:   io exits by the intercepted byte they covered:%s\n", line);
+}
+
+/* The busiest leaves first, at most 8 named, then the rest as one figure. */
+static void print_cpuid(const struct vm_stats *s)
+{
+	bool shown[VM_CPUID_STAT_NR] = { false };
+	char line[LINE];
+	unsigned int i, k, best, len = 0;
+	u64 rest = 0;
+
+	line[0] = 0;
+	for (k = 0; k < 8; k++) {
+		best = VM_CPUID_STAT_NR;
+		for (i = 0; i < VM_CPUID_STAT_NR; i++)
+			if (!shown[i] && s->cpuid_leaves[i] &&
+			    (best == VM_CPUID_STAT_NR || s->cpuid_leaves[i] > s->cpuid_leaves[best]))
+				best = i;
+		if (best == VM_CPUID_STAT_NR)
+			break;
+		shown[best] = true;
+		if (best == VM_CPUID_STAT_HV)
+			append(line, &len, " 0x4xxxxxxx");
+		else if (best == VM_CPUID_STAT_OTHER)
+			append(line, &len, " other");
+		else if (best >= VM_CPUID_STAT_EXT)
+			append(line, &len, " 0x%x", 0x80000000u + (best - VM_CPUID_STAT_EXT));
+		else
+			append(line, &len, " 0x%x", best);
+		append(line, &len, " %llu", (unsigned long long)s->cpuid_leaves[best]);
+	}
+	for (i = 0; i < VM_CPUID_STAT_NR; i++)
+		if (!shown[i])
+			rest += s->cpuid_leaves[i];
+	if (!len)
+		return;
+	if (rest)
+		append(line, &len, ", the rest %llu", (unsigned long long)rest);
+	pr_info("platform:   cpuid exits by leaf:%s\n", line);
+}
+
+void platform_exits_print(const struct vm_stats *s, const u16 *ports, unsigned int n)
+{
+	print_io(ports, n);
+	print_cpuid(s);
+}
