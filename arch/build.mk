@@ -6,5 +6,5 @@ hv-y += arch/cr.o
 host-y += arch/cr.o
 # MTRR snapshots: the pure queries also run in the host tests; the MSR
 # reading (arch/mtrr_msr.c) is hv.efi's only.
-hv-y += arch/mtrr.o arch/mtrr_msr.o
+hv-y += arch/mtrr.o arch/mtrr_msr.o arch/mce.o
 host-y += arch/mtrr.o

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * Host exceptions.  A fault at an instruction listed in the exception table
- * (rdmsr_safe and friends) resumes at its fixup; an NMI is logged and
- * ignored; anything else is a hypervisor bug: dump vector, error code, CR2,
- * all registers and a symbolized backtrace, then stop this CPU cleanly.
+ * (rdmsr_safe and friends) resumes at its fixup; an NMI is counted for the
+ * guest or taken as a kick; a machine check the CPU may restart from is
+ * kept for the guest (arch/mce.c); anything else is a hypervisor bug:
+ * dump vector, error code, CR2, all registers and a symbolized backtrace,
+ * then stop this CPU cleanly.
  */
 #include "arch/percpu.h"
 #include "arch/cpu.h"
 #include "arch/cr.h"
 #include "arch/exception.h"
+#include "arch/mce.h"
+#include "arch/trapnr.h"
 #include "arch/x86.h"
 #include "bug.h"
 #include "arch/serial.h"
@@ -69,7 +73,10 @@ void exception_handler(struct exc_frame *f)
 {
 	u64 vec = f->vector;
 
-	if (fixup_exception(f))
+	/* Before the fixups: a machine check at an rdmsr_safe() is not its #GP. */
+	if (vec == MC_VECTOR && mce_host_trap())
+		return;		/* the guest of this CPU gets it at its next entry */
+	if (vec != MC_VECTOR && fixup_exception(f))
 		return;
 	if (vec == 1 && !(f->rflags & X86_RFLAGS_TF) && !(read_dr7() & DR7_ENABLE_MASK)) {
 		/*
@@ -101,6 +108,12 @@ void exception_handler(struct exc_frame *f)
 	}
 	printk_enter_panic();
 	serial_early_console();
+	if (vec == MC_VECTOR) {
+		struct mce_record r;
+
+		mce_read(&r);
+		mce_log(&r, this_cpu_id(), "in the hypervisor");
+	}
 	pr_emerg("cpu%u: host exception %llu (%s), error code 0x%llx\n", this_cpu_id(),
 		 (unsigned long long)vec, vec < 32 ? exc_names[vec] : "?",
 		 (unsigned long long)f->error);

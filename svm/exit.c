@@ -106,7 +106,10 @@ void svm_decode_exit(struct vcpu *v, void *vmcb, struct vm_exit *e)
 	case SVM_EXIT_INIT:
 		e->reason = VMEXIT_INTR;
 		break;
-	default:	/* no exception is intercepted: one would be unknown too */
+	case SVM_EXIT_EXCP_BASE + MC_VECTOR:	/* the only exception intercepted */
+		e->reason = VMEXIT_MCE;
+		break;
+	default:
 		e->reason = VMEXIT_UNKNOWN;
 	}
 }

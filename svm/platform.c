@@ -7,6 +7,7 @@
 #include "arch/cr.h"
 #include "arch/msr.h"
 #include "arch/trapnr.h"
+#include "arch/mce.h"
 #include "lib/string.h"
 #include "errcode.h"
 #include "vm/vm.h"
@@ -112,8 +113,14 @@ int svm_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 		     VMCB_I2_VMRUN | VMCB_I2_VMMCALL | VMCB_I2_VMLOAD | VMCB_I2_VMSAVE |
 		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT | VMCB_I2_WBINVD |
 		     VMCB_I2_XSETBV);
+	vmcb_write32(vmcb, VMCB_INTERCEPT_EXC, BIT(MC_VECTOR));	/* logged by the host */
 	vmcb_write64(vmcb, VMCB_NP_CTL, 1);
 	platform_state(vmcb, cfg->capture);
+	/* The host's CR4 from here on (the guest's is in the VMCB): with MCE, a
+	 * machine check in the host reaches its handler instead of shutting
+	 * the CPU down (arch/mce.c). */
+	if (mce_supported())
+		write_cr4(read_cr4() | X86_CR4_MCE);
 	s->flushed_gen = ~0ULL;
 	s->tick = tick_period_ns() != 0;
 	if (s->tick && !this_cpu_id())

@@ -4,6 +4,7 @@
  * the VMCB and permission maps every vCPU gets.
  */
 #include "svm_int.h"
+#include "arch/trapnr.h"
 #include "arch/msr.h"
 #include "errcode.h"
 #include "lib/string.h"
@@ -23,6 +24,7 @@ static void set_intercepts(void *vmcb)
 		     VMCB_I2_VMRUN | VMCB_I2_VMMCALL | VMCB_I2_VMLOAD | VMCB_I2_VMSAVE |
 		     VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT | VMCB_I2_WBINVD |
 		     VMCB_I2_XSETBV);
+	vmcb_write32(vmcb, VMCB_INTERCEPT_EXC, BIT(MC_VECTOR));	/* logged by the host */
 }
 
 static void set_long_mode_state(void *vmcb, const struct vcpu_boot *b)

@@ -8,6 +8,7 @@
  */
 #include "vm/run.h"
 #include "arch/cpuid.h"
+#include "arch/mce.h"
 #include "arch/trapnr.h"
 #include "arch/percpu.h"
 #include "arch/x86.h"
@@ -183,6 +184,31 @@ static int handle_cr_access(struct vcpu *v, const struct vm_exit *e)
 	return vcpu_skip_insn(v, e);
 }
 
+/*
+ * A machine check for the guest of this CPU, one that arrived while it ran
+ * (its #MC exits) or while the hypervisor ran (arch/mce.c): logged, then
+ * given to the guest, with the error banks as the hardware left them for
+ * its handler.  A real CPU shuts down at a machine check while CR4.MCE is
+ * clear; the guest does too.  Returns 0, or <0 when the VM died.
+ */
+static int guest_machine_check(struct vcpu *v, const struct mce_record *r, const char *where)
+{
+	v->stats.machine_checks++;
+	mce_log(r, this_cpu_id(), where);
+	if (!(virt->get_cr4(v) & X86_CR4_MCE)) {
+		pr_emerg("vm %s: the guest has CR4.MCE clear: it shuts down, as a CPU would\n",
+			 v->vm->name);
+		v->vm->kind->shutdown(v);
+		vm_kill(v->vm, "machine check with CR4.MCE clear (shutdown) at RIP 0x%llx",
+			(unsigned long long)virt->get_rip(v));
+		return -1;
+	}
+	pr_emerg("vm %s: the machine check goes to the guest (vector %u)\n", v->vm->name,
+		 MC_VECTOR);
+	virt->inject_exception(v, MC_VECTOR, false, 0);
+	return 0;
+}
+
 /* Handles one exit.  Returns 1 with *ev filled for the owner, 0 to go on. */
 static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *ev)
 {
@@ -233,6 +259,12 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 		/* The host's NMI handler has run: a kick only made the vCPU
 		 * exit; any other NMI was counted for take_guest_nmis(). */
 		return 0;
+	case VMEXIT_MCE: {
+		struct mce_record mce;
+
+		mce_read(&mce);
+		return guest_machine_check(v, &mce, "while the guest ran") < 0;
+	}
 	case VMEXIT_INIT:
 		if (!vm->kind->init_signal) {
 			vm_kill(vm, "INIT signal at RIP 0x%llx", (unsigned long long)virt->get_rip(v));
@@ -254,6 +286,17 @@ static int handle_exit(struct vcpu *v, const struct vm_exit *e, struct vcpu_even
 			(unsigned long long)e->hw_info2, (unsigned long long)virt->get_rip(v));
 		return 1;
 	}
+}
+
+/* Machine checks the host took on this CPU (mce_host_trap()) since the
+ * last entry: the guest of this CPU gets them, as one. */
+static int take_host_machine_checks(struct vcpu *v)
+{
+	struct mce_record r;
+
+	if (!__atomic_load_n(&this_cpu()->host_mces, __ATOMIC_RELAXED) || !mce_take_pending(&r))
+		return 0;
+	return guest_machine_check(v, &r, "while the hypervisor ran");
 }
 
 /*
@@ -298,6 +341,8 @@ enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev)
 			break;
 		}
 		take_guest_nmis(v, p);
+		if (take_host_machine_checks(v) < 0)
+			break;
 		tick_before_entry(v);
 		__atomic_store_n(&v->cpu, this_cpu_id(), __ATOMIC_RELEASE);
 		__atomic_store_n(&v->mode, VCPU_IN_GUEST, __ATOMIC_SEQ_CST);

@@ -63,6 +63,10 @@ void guest_exception_dispatch(struct exc_frame *f)
 			f->rflags &= ~X86_RFLAGS_TF;
 		return;
 	}
+	if (sh->return_vector && f->vector == sh->return_vector) {
+		sh->return_count++;
+		return;
+	}
 	if (f->vector == UD_VECTOR && sh->ud_skip) {
 		sh->ud_count++;
 		f->rip += sh->ud_skip;

@@ -46,6 +46,7 @@ static const char *const exit_names[VMEXIT_NR] = {
 	[VMEXIT_INTR] = "interrupt", [VMEXIT_ENTRY_FAILED] = "entry-failed",
 	[VMEXIT_XSETBV] = "xsetbv", [VMEXIT_INVD] = "invd", [VMEXIT_CR_ACCESS] = "cr-access",
 	[VMEXIT_NMI] = "nmi", [VMEXIT_INIT] = "init", [VMEXIT_TICK] = "tick",
+	[VMEXIT_MCE] = "machine-check",
 	[VMEXIT_UNKNOWN] = "unknown",
 };
 

@@ -4,6 +4,7 @@
  * reported, and an event whose delivery an exit cut short injected again.
  */
 #include "vmx_int.h"
+#include "arch/trapnr.h"
 #include "lib/printk.h"
 #include "vm/vm.h"
 
@@ -61,10 +62,10 @@ static void decode_io(struct vm_exit *e)
 
 /*
  * An exit of reason 0: an NMI (NMI exiting is on: a kick, or an NMI vm/
- * hands to the guest).  The exit left NMIs blocked until an IRET: the
- * host's NMI handler runs to end that.  The exception bitmap is empty, so a
- * guest exception here is unknown (the VM is killed with the exit's code
- * and information).
+ * hands to the guest), or a machine check (the exception bitmap's only
+ * bit).  The NMI exit left NMIs blocked until an IRET: the host's NMI
+ * handler runs to end that.  Any other exception here is unknown (the VM
+ * is killed with the exit's code and information).
  */
 static void decode_exception_nmi(struct vm_exit *e)
 {
@@ -74,6 +75,11 @@ static void decode_exception_nmi(struct vm_exit *e)
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
 		vmx_host_nmi();
 		e->reason = VMEXIT_NMI;
+		return;
+	}
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_HW_EXCEPTION &&
+	    (info & INTR_INFO_VECTOR_MASK) == MC_VECTOR) {
+		e->reason = VMEXIT_MCE;
 		return;
 	}
 	e->reason = VMEXIT_UNKNOWN;

@@ -7,6 +7,8 @@
  */
 #include "arch/percpu.h"
 #include "vmx_int.h"
+#include "arch/trapnr.h"
+#include "arch/mce.h"
 #include "arch/msr.h"
 #include "bug.h"
 #include "errcode.h"
@@ -115,7 +117,9 @@ void vmx_set_host_state(void)
 	sidt(&vmx_this()->idtr);
 	vmcs_writel(HOST_CR0, read_cr0());
 	vmcs_writel(HOST_CR3, read_cr3());
-	vmcs_writel(HOST_CR4, read_cr4());
+	/* CR4.MCE: a machine check in the host reaches its handler instead of
+	 * shutting the CPU down (arch/mce.c). */
+	vmcs_writel(HOST_CR4, read_cr4() | (mce_supported() ? X86_CR4_MCE : 0));
 	vmcs_write16(HOST_ES_SELECTOR, sel[0]);
 	vmcs_write16(HOST_CS_SELECTOR, sel[1]);
 	vmcs_write16(HOST_SS_SELECTOR, sel[2]);
@@ -146,7 +150,8 @@ void vmx_set_controls(struct vmx_vcpu *s, u16 vpid, const struct vmx_ctls *k)
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, k->sec);
 	vmcs_write32(VM_EXIT_CONTROLS, k->exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, k->entry);
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	/* Machine checks exit, for the host to log them (vm/exit.c). */
+	vmcs_write32(EXCEPTION_BITMAP, BIT(MC_VECTOR));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);

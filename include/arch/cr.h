@@ -20,6 +20,7 @@
 
 #define X86_CR4_PSE BIT_ULL(4)
 #define X86_CR4_PAE BIT_ULL(5)
+#define X86_CR4_MCE BIT_ULL(6)
 #define X86_CR4_LA57 BIT_ULL(12)
 #define X86_CR4_VMXE BIT_ULL(13)
 #define X86_CR4_PCIDE BIT_ULL(17)

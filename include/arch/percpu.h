@@ -31,6 +31,8 @@ struct percpu {
 	 */
 	u32 *kick;
 	u32 guest_nmis;
+	/* Machine checks that hit the host here, for the guest (arch/mce.c). */
+	u32 host_mces;
 };
 
 extern struct percpu percpu_area[NR_CPUS];

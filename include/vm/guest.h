@@ -34,6 +34,10 @@ struct guest_shared {
 	/* resume_rip non-zero: any exception returns there at CPL 0 with
 	 * RSP = resume_rsp and RAX = vector + 1 (vm/guest_fuzz.asm). */
 	u64 resume_rip, resume_rsp;
+	/* return_vector non-zero: an exception with that vector (one the host
+	 * injects at an instruction boundary, e.g. #MC) is counted and the
+	 * guest goes on where it was. */
+	u64 return_vector, return_count;
 };
 
 typedef void (*guest_fn)(struct guest_shared *sh);

@@ -54,6 +54,7 @@ enum vm_exit_reason {
 	VMEXIT_NMI,		/* an NMI arrived (vcpu_config.nmi_exits): a kick or the guest's */
 	VMEXIT_INIT,		/* a real INIT signal reached the CPU (VMX) */
 	VMEXIT_TICK,		/* the hypervisor's tick timer expired (vm/tick.c) */
+	VMEXIT_MCE,		/* a machine check arrived while the guest ran */
 	VMEXIT_UNKNOWN,
 	VMEXIT_NR
 };
@@ -128,6 +129,7 @@ struct vm_stats {
 	u64 nmis_dropped;	/* ... not given: the vCPU does not take NMIs */
 	u64 ticks;		/* the hypervisor's ticks run (vm/tick.c) */
 	u64 intrs_taken;	/* guest interrupts the host took and injected (AMD tick) */
+	u64 machine_checks;	/* machine checks given to the guest (or its shutdown) */
 	u64 cpuid_leaves[VM_CPUID_STAT_NR];	/* CPUID exits by vm_cpuid_stat_slot() */
 };
 

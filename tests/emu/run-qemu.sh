@@ -3,7 +3,7 @@
 #
 # Usage:
 #   tests/emu/run-qemu.sh --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
-#                         [--timeout SECS] [--interactive] [--gdb]
+#                         [--timeout SECS] [--interactive] [--gdb] [--monitor SOCK]
 #
 # Contract:
 #   - Boots IMG (a GPT disk from tools/mkimage.sh) on q35 with --smp CPUs, no
@@ -16,6 +16,8 @@
 #     and, if --log is given, is copied to LOG too; there is no timeout.
 #   - --gdb adds -s -S: QEMU waits for gdb on localhost:1234 (no timeout
 #     unless --timeout is given).
+#   - --monitor SOCK: the QEMU monitor (HMP) listens on the Unix socket SOCK
+#     (a test drives it with socat: e.g. to inject a machine check).
 #   - The guest reports a verdict by writing a byte V to port 0xf4
 #     (isa-debug-exit), which makes QEMU exit with (V << 1) | 1.
 #
@@ -41,14 +43,14 @@ prog=${0##*/}
 usage() {
 	cat >&2 <<EOF
 usage: $prog --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
-       [--timeout SECS] [--interactive] [--gdb]
+       [--timeout SECS] [--interactive] [--gdb] [--monitor SOCK]
 exit: 0 pass (port 0xf4 <- 0), 1 fail (other value), 124 timeout, 2 error
 EOF
 	exit 2
 }
 
 # ---- arguments -----------------------------------------------------------
-image= log= cpu=EPYC mem=512 smp=1 timeout=120 timeout_set=0 interactive=0 gdb=0
+image= log= cpu=EPYC mem=512 smp=1 timeout=120 timeout_set=0 interactive=0 gdb=0 monitor=
 while (($#)); do
 	case $1 in
 	--image) (($# >= 2)) || usage; image=$2; shift 2 ;;
@@ -59,6 +61,7 @@ while (($#)); do
 	--timeout) (($# >= 2)) || usage; timeout=$2; timeout_set=1; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	--gdb) gdb=1; shift ;;
+	--monitor) (($# >= 2)) || usage; monitor=$2; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -84,12 +87,19 @@ cp -- "$OVMF_VARS" "$tmp/vars.fd"
 
 args=(
 	-machine q35 -cpu "$cpu" -m "$mem" -smp "$smp"
-	-nic none -no-reboot -display none -monitor none
+	-nic none -no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
 	-drive "if=pflash,format=raw,file=$tmp/vars.fd"
 	-drive "format=raw,file=${image//,/,,},snapshot=on"
 )
+if [[ -n $monitor ]]; then
+	((!interactive)) || die "--monitor and --interactive exclude each other"
+	args+=(-chardev "socket,id=mon0,path=${monitor//,/,,},server=on,wait=off"
+		-mon chardev=mon0,mode=readline)
+else
+	args+=(-monitor none)
+fi
 if ((interactive)); then
 	# Serial and monitor share the terminal; a copy of the serial output
 	# goes to LOG when one was named.
