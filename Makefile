@@ -61,7 +61,7 @@ HOST_OBJS := $(addprefix $(BUILD)/host/,$(host-y) $(host-test-y))
 
 .PHONY: all clean test host-test run run-bochs debug usb bench fuzz-guest deps-build deps-emu \
 	test-linux-bochs test-telemetry-bochs telemetry deps-plot \
-	test-stress-bochs
+	test-stress-bochs test-kvm
 all: $(BUILD)/hv.efi
 
 # Debian packages, installed when run as root, else the apt-get line is shown.
@@ -86,6 +86,8 @@ RUN_CMDLINE := loglevel=7 console=ttyS0,115200 bluepill next=\vmlinuz \
 	next_args="initrd=\initrd.img console=ttyS0"
 # make run: 2 CPUs, both guests (RUN_SMP=1 for one).
 RUN_SMP ?= 2
+# make run: KVM where /dev/kvm is usable (nested VMX/SVM), else TCG.
+RUN_ACCEL ?= auto
 # make run-bochs: Bochs is too slow for Linux; it shows the boot and returns.
 RUN_BOCHS_CMDLINE := loglevel=7 console=ttyS0,115200
 
@@ -110,7 +112,8 @@ usb: deps-emu $(BUILD)/hv-usb.img
 	@echo "Wrote $(BUILD)/hv-usb.img; see README.md for writing it to a stick."
 
 run: deps-emu $(BUILD)/hv-run.img
-	$(Q)tests/emu/run-qemu.sh --image $(BUILD)/hv-run.img --mem 1024 --smp $(RUN_SMP) --interactive
+	$(Q)tests/emu/run-qemu.sh --image $(BUILD)/hv-run.img --mem 1024 --smp $(RUN_SMP) --interactive \
+		--accel $(RUN_ACCEL)
 
 run-bochs: deps-emu $(BUILD)/hv-run-bochs.img
 	$(Q)tests/emu/run-bochs.sh --image $(BUILD)/hv-run-bochs.img --interactive
@@ -143,6 +146,11 @@ test-linux-bochs: deps-emu
 BOCHS_DIRTIER ?= 4000,64,12,12000,128,12
 test-telemetry-bochs: deps-emu
 	$(Q)tests/guest-linux/run-bochs-linux.sh --dirtier $(BOCHS_DIRTIER)
+# hv.efi under KVM's nested virtualization (-accel kvm -cpu host); skipped,
+# with the reason, where /dev/kvm or nested virtualization is missing.
+test-kvm: deps-emu
+	$(Q)tests/run-kvm.sh
+
 # Linux under tdp_stress= in Bochs (VMX, PML) alone; make test runs it in its Bochs lane.
 test-stress-bochs: deps-emu
 	$(Q)tests/run-all.sh bochs-stress

@@ -4,6 +4,7 @@
 # Usage:
 #   tests/emu/run-qemu.sh --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
 #                         [--timeout SECS] [--interactive] [--gdb] [--monitor SOCK]
+#                         [--accel tcg|kvm|auto]
 #
 # Contract:
 #   - Boots IMG (a GPT disk from tools/mkimage.sh) on q35 with --smp CPUs, no
@@ -18,6 +19,11 @@
 #     unless --timeout is given).
 #   - --monitor SOCK: the QEMU monitor (HMP) listens on the Unix socket SOCK
 #     (a test drives it with socat: e.g. to inject a machine check).
+#   - --accel: tcg (the default: software emulation, AMD SVM with the --cpu
+#     model), kvm (-accel kvm -cpu host: hv.efi runs the host CPU's own
+#     VMX or SVM under KVM's nested virtualization; an error without a
+#     usable /dev/kvm), or auto (kvm where /dev/kvm is usable, else tcg).
+#     The choice is printed on stderr.
 #   - The guest reports a verdict by writing a byte V to port 0xf4
 #     (isa-debug-exit), which makes QEMU exit with (V << 1) | 1.
 #
@@ -44,13 +50,14 @@ usage() {
 	cat >&2 <<EOF
 usage: $prog --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
        [--timeout SECS] [--interactive] [--gdb] [--monitor SOCK]
+       [--accel tcg|kvm|auto]
 exit: 0 pass (port 0xf4 <- 0), 1 fail (other value), 124 timeout, 2 error
 EOF
 	exit 2
 }
 
 # ---- arguments -----------------------------------------------------------
-image= log= cpu=EPYC mem=512 smp=1 timeout=120 timeout_set=0 interactive=0 gdb=0 monitor=
+image= log= cpu=EPYC mem=512 smp=1 timeout=120 timeout_set=0 interactive=0 gdb=0 monitor= accel=tcg
 while (($#)); do
 	case $1 in
 	--image) (($# >= 2)) || usage; image=$2; shift 2 ;;
@@ -62,6 +69,7 @@ while (($#)); do
 	--interactive) interactive=1; shift ;;
 	--gdb) gdb=1; shift ;;
 	--monitor) (($# >= 2)) || usage; monitor=$2; shift 2 ;;
+	--accel) (($# >= 2)) && [[ $2 =~ ^(tcg|kvm|auto)$ ]] || usage; accel=$2; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -80,13 +88,29 @@ if ((interactive)) || ((gdb && !timeout_set)); then
 	timeout=0
 fi
 
+# ---- accelerator -----------------------------------------------------------
+# kvm-check.sh says whether KVM can nest hv.efi here, or why not.
+why_not=
+if [[ $accel != tcg ]]; then
+	why_not=$("$(dirname -- "${BASH_SOURCE[0]}")/kvm-check.sh") && why_not=
+	[[ $accel == auto && -n $why_not ]] && accel=tcg
+	[[ $accel == auto ]] && accel=kvm
+fi
+if [[ $accel == kvm ]]; then
+	[[ -z $why_not ]] || die "--accel kvm: $why_not"
+	cpu=host
+	echo "$prog: accelerator: KVM (-cpu host: hv.efi runs this CPU's own VMX/SVM, nested under KVM)" >&2
+else
+	echo "$prog: accelerator: TCG, software emulation (-cpu $cpu)${why_not:+; not KVM: $why_not}" >&2
+fi
+
 # ---- private state ---------------------------------------------------------
 private_dir run-qemu
 
 cp -- "$OVMF_VARS" "$tmp/vars.fd"
 
 args=(
-	-machine q35 -cpu "$cpu" -m "$mem" -smp "$smp"
+	-machine q35 -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp"
 	-nic none -no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
