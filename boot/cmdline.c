@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The command-line parser (contract in include/boot/cmdline.h). */
 #include "boot/cmdline.h"
+#include "boot/chainload.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "errcode.h"
@@ -348,9 +349,10 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 		else
 			strscpy(o->bench, val, sizeof(o->bench));
 	} else if (!strcmp(key, "next")) {
-		if (!val || val[0] != '\\' || strlen(val) >= sizeof(o->next) || strchr(val, ' '))
-			cmdline_complain(o, "next: expected a path like \\EFI\\linux.efi, got '%.40s'",
-					 val ? val : "");
+		if (!val || next_path_form(val, NULL) == NEXT_BAD || strlen(val) >= sizeof(o->next))
+			cmdline_complain(o, "next: expected \\EFI\\x.efi, fsN:\\EFI\\x.efi or a device "
+					 "path like PciRoot(0x0)/.../\\EFI\\x.efi (at most %zu characters), "
+					 "got '%.60s'", sizeof(o->next) - 1, val ? val : "");
 		else
 			strscpy(o->next, val, sizeof(o->next));
 	} else if (!strcmp(key, "next_args")) {

@@ -59,7 +59,7 @@ struct hv_options {
 	/* smp_fault=N: AP N pretends it cannot enable VMX/SVM (tests the rollback) */
 	unsigned int smp_fault;
 	/* next=\path\image.efi and its load options: the stage booted next */
-	char next[128];		/* CHAINLOAD_MAX_PATH */
+	char next[256];		/* CHAINLOAD_MAX_PATH */
 	char next_args[256];	/* CHAINLOAD_MAX_ARGS */
 	bool next_args_refused;	/* a next_args= was refused: next= must not start */
 	bool panic_reset;	/* panic=reset (else halt) */

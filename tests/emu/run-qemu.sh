@@ -4,7 +4,7 @@
 # Usage:
 #   tests/emu/run-qemu.sh --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
 #                         [--timeout SECS] [--interactive] [--gdb] [--monitor SOCK]
-#                         [--accel tcg|kvm|auto]
+#                         [--accel tcg|kvm|auto] [--disk IMG2]...
 #
 # Contract:
 #   - Boots IMG (a GPT disk from tools/mkimage.sh) on q35 with --smp CPUs, no
@@ -24,6 +24,8 @@
 #     VMX or SVM under KVM's nested virtualization; an error without a
 #     usable /dev/kvm), or auto (kvm where /dev/kvm is usable, else tcg).
 #     The choice is printed on stderr.
+#   - --disk IMG2 (repeatable): more disks after IMG, on the next SATA ports
+#     (snapshot=on: never written), e.g. a second volume for next=.
 #   - The guest reports a verdict by writing a byte V to port 0xf4
 #     (isa-debug-exit), which makes QEMU exit with (V << 1) | 1.
 #
@@ -50,7 +52,7 @@ usage() {
 	cat >&2 <<EOF
 usage: $prog --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
        [--timeout SECS] [--interactive] [--gdb] [--monitor SOCK]
-       [--accel tcg|kvm|auto]
+       [--accel tcg|kvm|auto] [--disk IMG2]...
 exit: 0 pass (port 0xf4 <- 0), 1 fail (other value), 124 timeout, 2 error
 EOF
 	exit 2
@@ -58,6 +60,7 @@ EOF
 
 # ---- arguments -----------------------------------------------------------
 image= log= cpu=EPYC mem=512 smp=1 timeout=120 timeout_set=0 interactive=0 gdb=0 monitor= accel=tcg
+disks=()
 while (($#)); do
 	case $1 in
 	--image) (($# >= 2)) || usage; image=$2; shift 2 ;;
@@ -69,6 +72,7 @@ while (($#)); do
 	--interactive) interactive=1; shift ;;
 	--gdb) gdb=1; shift ;;
 	--monitor) (($# >= 2)) || usage; monitor=$2; shift 2 ;;
+	--disk) (($# >= 2)) || usage; disks+=("$2"); shift 2 ;;
 	--accel) (($# >= 2)) && [[ $2 =~ ^(tcg|kvm|auto)$ ]] || usage; accel=$2; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
@@ -79,6 +83,9 @@ done
 [[ $mem =~ ^[0-9]+$ ]] || die "--mem must be a number of MiB"
 [[ $timeout =~ ^[0-9]+$ && $timeout -gt 0 ]] || die "--timeout must be a positive number of seconds"
 [[ -f $image && -r $image ]] || die "image '$image' not found (make it with tools/mkimage.sh)"
+for d in "${disks[@]}"; do
+	[[ -f $d && -r $d ]] || die "disk '$d' not found"
+done
 for f in "$OVMF_CODE" "$OVMF_VARS"; do
 	[[ -f $f ]] || die "firmware '$f' missing (tools/deps.sh ovmf)"
 done
@@ -117,6 +124,9 @@ args=(
 	-drive "if=pflash,format=raw,file=$tmp/vars.fd"
 	-drive "format=raw,file=${image//,/,,},snapshot=on"
 )
+for d in "${disks[@]}"; do
+	args+=(-drive "format=raw,file=${d//,/,,},snapshot=on")
+done
 if [[ -n $monitor ]]; then
 	((!interactive)) || die "--monitor and --interactive exclude each other"
 	args+=(-chardev "socket,id=mon0,path=${monitor//,/,,},server=on,wait=off"

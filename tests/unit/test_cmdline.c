@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests of the command-line parser (boot/cmdline.c). */
 #include "boot/cmdline.h"
+#include "boot/chainload.h"
 #include "lib/ktest.h"
 #include "lib/string.h"
 #include "errcode.h"
@@ -50,6 +51,50 @@ KTEST(cmdline_takes_the_next_stage_and_its_quoted_options)
 	KT_EXPECT_STREQ(t, o.next, "\\EFI\\vmlinuz");
 	KT_EXPECT_STREQ(t, o.next_args, "initrd=\\initrd.img console=ttyS0");
 	KT_EXPECT_EQ(t, parse(&o, "next=vmlinuz next="), 2);
+	KT_EXPECT_STREQ(t, o.next, "");
+}
+
+KTEST(next_path_forms)
+{
+	unsigned int v = 99;
+
+	KT_EXPECT_EQ(t, next_path_form("\\EFI\\linux.efi", NULL), NEXT_OWN_VOLUME);
+	KT_EXPECT_EQ(t, next_path_form("fs1:\\EFI\\debian\\shimx64.efi", &v), NEXT_VOLUME);
+	KT_EXPECT_EQ(t, v, 1);
+	KT_EXPECT_EQ(t, next_path_form("FS12:\\a.efi", &v), NEXT_VOLUME);
+	KT_EXPECT_EQ(t, v, 12);
+	KT_EXPECT_EQ(t, next_path_form("PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)/\\EFI\\x.efi",
+				       NULL), NEXT_DEVICE_PATH);
+	KT_EXPECT_EQ(t, next_path_form("HD(1,GPT,0C2B6B5E-1F5A-4E4B-9E07-7F1D3C1A2B3C,0x800,0x100000)"
+				       "/\\EFI\\Microsoft\\Boot\\bootmgfw.efi", NULL), NEXT_DEVICE_PATH);
+	/* refused */
+	KT_EXPECT_EQ(t, next_path_form(NULL, NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("\\", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("linux.efi", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("fs:\\a.efi", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("fs1234:\\a.efi", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("fs1:a.efi", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("fs1:\\", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("\\EFI\\a b.efi", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("PciRoot(0x0)/Pci(0x1F,0x2)", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("PciRoot(0x0/\\a.efi", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("PciRoot(0x0))/\\a.efi", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("PciRoot((0x0))/\\a.efi", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("PciRoot(0x0)//\\a.efi", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("PciRoot(0x0)/x/\\a.efi", NULL), NEXT_BAD);
+	KT_EXPECT_EQ(t, next_path_form("(0x0)/\\a.efi", NULL), NEXT_BAD);
+}
+
+KTEST(cmdline_takes_next_on_another_volume_or_device_path)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "next=fs1:\\EFI\\tdpvisor\\hv2.efi"), 0);
+	KT_EXPECT_STREQ(t, o.next, "fs1:\\EFI\\tdpvisor\\hv2.efi");
+	KT_EXPECT_EQ(t, parse(&o, "next=PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)/\\EFI\\a.efi"), 0);
+	KT_EXPECT_STREQ(t, o.next, "PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)/\\EFI\\a.efi");
+	KT_EXPECT_EQ(t, parse(&o, "next=fs1:EFI"), 1);
 	KT_EXPECT_STREQ(t, o.next, "");
 }
 
