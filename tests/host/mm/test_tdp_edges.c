@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The TDP MMU at its edges, one behaviour per test:
+ *
+ *  - setup: what tdp_mmu_init() and tdp_vcpu_init() refuse;
+ *  - reclaim: a table unlinked while another vCPU (the second, or the last
+ *    of TDP_MAX_VCPUS) is on the read side stays allocated until that vCPU
+ *    leaves; a root is freed when its last user drops it;
+ *  - yields: each yield of a long walk leaves and re-enters the read side
+ *    once, and is counted once (the vCPU's counter is the oracle);
+ *  - dirty logging: every 4K leaf of a table is write-protected, zaps are
+ *    logged in each D-bit slot, a clear at a slot that is not 64-aligned
+ *    reads only the caller's mask, a ring harvest re-protects exactly the
+ *    pages it returns.
+ */
+#include <stdio.h>
+#include "lib/ktest.h"
+#include "lib/string.h"
+#include "mm/tdp_mmu.h"
+#include "mm/mm_hooks.h"
+#include "fake_arch.h"
+#include "tdp_hw.h"
+#include "errcode.h"
+
+#define BASE 0x1000ULL		/* 2 MiB-aligned, as are the host frames */
+#define PAGES 0x1000ULL
+#define PFN 0x80000ULL
+
+static struct tdp_mmu M;
+static struct tdp_vcpu V[TDP_MAX_VCPUS];
+static struct mm_slot S[2];
+static u64 pages_before, bitmap_before;
+
+static void edges_flush(struct tdp_mmu *mmu)
+{
+	fake_tlb_flush(mmu);
+}
+
+static const struct tdp_mmu_ops edges_ops = { .flush_tlbs = edges_flush };
+
+/* An MMU with vCPUs 0 .. nr - 1; vCPU 0 has a root.  False on failure. */
+static bool edges_up(struct ktest_ctx *t, const struct spte_format *fmt, unsigned int nr)
+{
+	unsigned int i;
+
+	pages_before = fake_pages_in_use();
+	bitmap_before = fake_bitmap_in_use();
+	S[0] = (struct mm_slot){ .base_gfn = BASE, .npages = PAGES, .host_pfn = PFN };
+	if (!KT_EXPECT_EQ(t, tdp_mmu_init(&M, fmt, 4, &edges_ops, NULL), 0))
+		return false;
+	for (i = 0; i < nr; i++)
+		if (!KT_EXPECT_EQ(t, tdp_vcpu_init(&V[i], &M, i), 0))
+			return false;
+	return KT_EXPECT_EQ(t, tdp_vcpu_load_root(&V[0]), 0);
+}
+
+static void edges_down(struct ktest_ctx *t, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		tdp_vcpu_destroy(&V[i]);
+	tdp_mmu_destroy(&M);
+	fake_tlb_forget(&M);
+	KT_EXPECT_EQ(t, fake_pages_in_use(), pages_before);
+	KT_EXPECT_EQ(t, fake_bitmap_in_use(), bitmap_before);
+}
+
+static int edges_fault(unsigned int cpu, struct mm_slot *slot, gfn_t g, u32 acc)
+{
+	struct tdp_fault f = { .gfn = g, .access = acc, .slot = slot,
+			       .policy = { .max_level = TDP_LEVEL_4K } };
+
+	return tdp_mmu_map(&V[cpu], &f);
+}
+
+/* What vCPU 0's root lets the guest do at g (0: not mapped). */
+static u32 edges_access(gfn_t g)
+{
+	struct tdp_mapping m;
+
+	if (tdp_mmu_lookup(&V[0], g, &m) || !m.present)
+		return 0;
+	return m.access;
+}
+
+/* A guest write by the hardware stand-in, which sets A and D as the CPU does. */
+static enum hw_result edges_hw_write(gfn_t g)
+{
+	enum hw_result hr;
+	pfn_t pfn;
+
+	tdp_vcpu_read_lock(&V[0]);
+	hr = hw_access(M.fmt, V[0].root, g, true, &pfn);
+	tdp_vcpu_read_unlock(&V[0]);
+	return hr;
+}
+
+/* ---- setup ---- */
+
+KTEST(tdp_mmu_init_refuses_a_bad_format_level_or_ops)
+{
+	static const struct tdp_mmu_ops no_flush = { 0 };
+	struct spte_format broken = spte_fmt_npt;
+	struct tdp_vcpu v;
+
+	broken.writable = 0;
+	KT_EXPECT_EQ(t, tdp_mmu_init(&M, &broken, 4, &edges_ops, NULL), -EINVAL);
+	KT_EXPECT_EQ(t, tdp_mmu_init(&M, &broken, 5, &edges_ops, NULL), -EINVAL);
+	KT_EXPECT_EQ(t, tdp_mmu_init(&M, &spte_fmt_ept, 3, &edges_ops, NULL), -EINVAL);
+	KT_EXPECT_EQ(t, tdp_mmu_init(&M, &spte_fmt_ept, 6, &edges_ops, NULL), -EINVAL);
+	KT_EXPECT_EQ(t, tdp_mmu_init(&M, &spte_fmt_ept, 4, NULL, NULL), -EINVAL);
+	KT_EXPECT_EQ(t, tdp_mmu_init(&M, &spte_fmt_ept, 4, &no_flush, NULL), -EINVAL);
+	KT_ASSERT_EQ(t, tdp_mmu_init(&M, &spte_fmt_ept, 5, &edges_ops, NULL), 0);
+	KT_EXPECT_EQ(t, M.root_level, 5);
+	KT_EXPECT_EQ(t, tdp_vcpu_init(&v, &M, TDP_MAX_VCPUS), -EINVAL);
+	KT_EXPECT_EQ(t, M.nr_vcpus, 0);
+	tdp_mmu_destroy(&M);
+}
+
+/* ---- reclaim ---- */
+
+/*
+ * vCPU 0 maps a 4K page, then zaps its whole 2 MiB range while vCPU
+ * reader is on the read side: the 4K table is unlinked and retired, and
+ * its page comes back only once the reader has left.
+ */
+static void retire_under_reader(struct ktest_ctx *t, unsigned int nr, unsigned int reader)
+{
+	u64 pages;
+
+	if (!edges_up(t, &spte_fmt_ept, nr))
+		return;
+	KT_EXPECT_EQ(t, M.nr_vcpus, nr);
+	KT_EXPECT_EQ(t, edges_fault(0, &S[0], BASE + 3, TDP_ACC_R | TDP_ACC_W), TDP_FAULT_FIXED);
+	pages = fake_pages_in_use();
+	tdp_vcpu_read_lock(&V[reader]);
+	KT_EXPECT(t, tdp_mmu_zap_range(&V[0], BASE, BASE + 0x200));
+	KT_EXPECT_EQ(t, fake_pages_in_use(), pages);
+	KT_EXPECT_EQ(t, stat_read(&M.stats.tables_retired), 1);
+	tdp_vcpu_read_unlock(&V[reader]);
+	KT_EXPECT_EQ(t, fake_pages_in_use(), pages - 1);
+	KT_EXPECT_EQ(t, stat_read(&M.stats.tables_retired), 0);
+	edges_down(t, nr);
+}
+
+KTEST(table_unlinked_under_the_second_vcpu_is_freed_when_it_leaves)
+{
+	retire_under_reader(t, 2, 1);
+}
+
+KTEST(table_unlinked_under_the_last_of_all_vcpus_is_freed_when_it_leaves)
+{
+	retire_under_reader(t, TDP_MAX_VCPUS, TDP_MAX_VCPUS - 1);
+}
+
+/* An invalid root is freed, its whole tree with it, when its last user drops it. */
+KTEST(invalid_root_is_freed_when_its_last_user_loads_a_new_one)
+{
+	struct tdp_root *old;
+	u64 tables;
+
+	if (!edges_up(t, &spte_fmt_npt, 2))
+		return;
+	KT_ASSERT_EQ(t, tdp_vcpu_load_root(&V[1]), 0);
+	old = V[0].root;
+	KT_EXPECT(t, V[1].root == old);
+	KT_EXPECT_EQ(t, edges_fault(0, &S[0], BASE + 0x205, TDP_ACC_R), TDP_FAULT_FIXED);
+	tables = stat_read(&M.stats.tables);
+	KT_EXPECT_EQ(t, tables, 4);
+	tdp_mmu_invalidate_roots(&M);
+	KT_EXPECT_EQ(t, stat_read(&M.stats.tables), tables);	/* both still hold it */
+	KT_ASSERT_EQ(t, tdp_vcpu_load_root(&V[0]), 0);
+	KT_EXPECT(t, V[0].root != old);
+	KT_EXPECT_EQ(t, stat_read(&M.stats.tables), tables + 1);
+	KT_ASSERT_EQ(t, tdp_vcpu_load_root(&V[1]), 0);	/* drops the old root's last reference */
+	KT_EXPECT(t, V[1].root == V[0].root);
+	KT_EXPECT_EQ(t, stat_read(&M.stats.tables), 1);
+	edges_down(t, 2);
+}
+
+/* ---- yields ---- */
+
+/* The slot's eight 2 MiB ranges, with a few 4K leaves each: a walk long enough to yield. */
+static void map_spread(struct ktest_ctx *t)
+{
+	gfn_t r;
+
+	for (r = 0; r < PAGES / 0x200; r++) {
+		KT_EXPECT_EQ(t, edges_fault(0, &S[0], BASE + r * 0x200 + 7, TDP_ACC_R), TDP_FAULT_FIXED);
+		KT_EXPECT_EQ(t, edges_fault(0, &S[0], BASE + r * 0x200 + 300, TDP_ACC_R),
+			     TDP_FAULT_FIXED);
+	}
+}
+
+/*
+ * With mm_should_yield() always true, a zap and an aging walk yield; each
+ * yield leaves the read side and enters it again (two steps of the vCPU's
+ * counter beyond the walk's own enter and leave) and counts one yield.
+ */
+KTEST(each_yield_of_a_walk_leaves_the_read_side_once_and_counts_once)
+{
+	u64 ctr, yields, young[PAGES / 64];
+
+	if (!edges_up(t, &spte_fmt_ept, 1))
+		return;
+	map_spread(t);
+	__atomic_store_n(&fake_yield_every, 1, __ATOMIC_RELAXED);
+
+	ctr = M.qs_cpu[0].ctr;
+	yields = stat_read(&M.stats.yields);
+	memset(young, 0, sizeof(young));
+	KT_EXPECT_EQ(t, tdp_mmu_age_range(&V[0], BASE, BASE + PAGES, young), 16);
+	yields = stat_read(&M.stats.yields) - yields;
+	KT_EXPECT(t, yields > 0);
+	KT_EXPECT_EQ(t, M.qs_cpu[0].ctr - ctr, 2 + 2 * yields);
+
+	ctr = M.qs_cpu[0].ctr;
+	yields = stat_read(&M.stats.yields);
+	KT_EXPECT(t, tdp_mmu_zap_range(&V[0], BASE, BASE + PAGES));
+	yields = stat_read(&M.stats.yields) - yields;
+	KT_EXPECT(t, yields > 0);
+	KT_EXPECT_EQ(t, M.qs_cpu[0].ctr - ctr, 2 + 2 * yields);
+
+	__atomic_store_n(&fake_yield_every, 0, __ATOMIC_RELAXED);
+	/* the 4K tables went; the root and the tables above the slot stay */
+	KT_EXPECT_EQ(t, stat_read(&M.stats.tables), 3);
+	edges_down(t, 1);
+}
+
+/* ---- dirty logging ---- */
+
+/* Enabling write-protect logging takes write permission from every 4K leaf. */
+KTEST(write_protect_logging_protects_every_4k_leaf_of_a_table)
+{
+	static const gfn_t at[] = { 0, 1, 63, 64, 65, 128, 255, 256, 448, 511 };
+	unsigned int i;
+
+	if (!edges_up(t, &spte_fmt_ept, 1))
+		return;
+	for (i = 0; i < ARRAY_SIZE(at); i++) {
+		KT_EXPECT_EQ(t, edges_fault(0, &S[0], BASE + at[i], TDP_ACC_R | TDP_ACC_W),
+			     TDP_FAULT_FIXED);
+		KT_EXPECT(t, edges_access(BASE + at[i]) & TDP_ACC_W);
+	}
+	KT_ASSERT_EQ(t, tdp_dirty_log_enable(&V[0], &S[0], TDP_DIRTY_WP, 0), 0);
+	for (i = 0; i < ARRAY_SIZE(at); i++)
+		if (!KT_EXPECT_EQ(t, edges_access(BASE + at[i]), TDP_ACC_R | TDP_ACC_X))
+			printf("    # page %llu of the table\n", (unsigned long long)at[i]);
+	tdp_dirty_log_disable(&V[0], &S[0], NULL);
+	edges_down(t, 1);
+}
+
+/*
+ * Two slots log in D-bit mode; a page the hardware dirtied in the second
+ * one is logged there when it is zapped.
+ */
+KTEST(zap_of_a_dirty_leaf_is_logged_in_the_second_dbit_slot)
+{
+	u64 out[0x200 / 64];
+
+	if (!edges_up(t, &spte_fmt_npt, 1))
+		return;
+	S[0].npages = 0x200;
+	S[1] = (struct mm_slot){ .base_gfn = BASE + 0x200, .npages = 0x200,
+				 .host_pfn = PFN + 0x400 };
+	KT_ASSERT_EQ(t, tdp_dirty_log_enable(&V[0], &S[0], TDP_DIRTY_DBIT, 0), 0);
+	KT_ASSERT_EQ(t, tdp_dirty_log_enable(&V[0], &S[1], TDP_DIRTY_DBIT, 0), 0);
+	KT_EXPECT_EQ(t, edges_fault(0, &S[1], BASE + 0x205, TDP_ACC_R | TDP_ACC_W), TDP_FAULT_FIXED);
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&V[0], &S[1], out, true), 0);	/* the fault's mark */
+	KT_EXPECT_EQ(t, edges_hw_write(BASE + 0x205), HW_OK);
+	KT_EXPECT(t, tdp_mmu_zap_range(&V[0], BASE + 0x205, BASE + 0x206));
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&V[0], &S[1], out, true), 0);
+	KT_EXPECT_EQ(t, out[0], BIT_ULL(5));
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&V[0], &S[0], out, true), 0);
+	KT_EXPECT_EQ(t, out[0], 0);
+	tdp_dirty_log_disable(&V[0], &S[1], NULL);
+	tdp_dirty_log_disable(&V[0], &S[0], NULL);
+	edges_down(t, 1);
+}
+
+/*
+ * A slot that starts 16 pages into a table: a clear of its first 64 pages
+ * re-protects exactly those (the last 16 of them lie in the table's
+ * second word), and reads no more of the mask than its 64 bits.
+ */
+KTEST(dirty_log_clear_of_a_slot_not_aligned_to_64_pages)
+{
+	u64 out[0x100 / 64], one[1] = { ~0ULL };
+	gfn_t base = BASE + 0x10, g;
+
+	if (!edges_up(t, &spte_fmt_ept, 1))
+		return;
+	S[0] = (struct mm_slot){ .base_gfn = base, .npages = 0x100, .host_pfn = PFN + 0x10 };
+	KT_ASSERT_EQ(t, tdp_dirty_log_enable(&V[0], &S[0], TDP_DIRTY_WP, 0), 0);
+	for (g = base + 0x30; g < base + 0x48; g++)
+		KT_EXPECT_EQ(t, edges_fault(0, &S[0], g, TDP_ACC_R | TDP_ACC_W), TDP_FAULT_FIXED);
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&V[0], &S[0], out, false), 0);
+	KT_EXPECT_EQ(t, out[0], 0xffff000000000000ULL);
+	KT_EXPECT_EQ(t, out[1], 0xff);
+	KT_EXPECT_EQ(t, tdp_dirty_log_clear(&V[0], &S[0], 0, 64, one), 0);
+	for (g = base + 0x30; g < base + 0x40; g++)
+		KT_EXPECT_EQ(t, edges_access(g), TDP_ACC_R | TDP_ACC_X);
+	for (; g < base + 0x48; g++)
+		KT_EXPECT_EQ(t, edges_access(g), TDP_ACC_RWX);
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&V[0], &S[0], out, false), 0);
+	KT_EXPECT_EQ(t, out[0], 0);
+	KT_EXPECT_EQ(t, out[1], 0xff);
+	tdp_dirty_log_disable(&V[0], &S[0], NULL);
+	edges_down(t, 1);
+}
+
+/*
+ * A ring harvest re-protects the pages it returns, also those in the last
+ * 64 entries of their table, and no others: pages of the next 2 MiB range
+ * at the same places stay writable while they wait in the ring.  The
+ * vCPU's ring is freed with it.
+ */
+KTEST(ring_harvest_reprotects_exactly_the_pages_it_returns)
+{
+	static const gfn_t at[] = { 5, 448, 511, 0x200 + 5, 0x200 + 448, 0x200 + 511 };
+	gfn_t out[16];
+	unsigned int i;
+
+	if (!edges_up(t, &spte_fmt_ept, 1))
+		return;
+	KT_ASSERT_EQ(t, tdp_dirty_ring_init(&V[0], 2 * TDP_DIRTY_RING_RESERVE), 0);
+	KT_EXPECT_EQ(t, fake_bitmap_in_use(),
+		     bitmap_before + 2 * TDP_DIRTY_RING_RESERVE * sizeof(gfn_t));
+	KT_ASSERT_EQ(t, tdp_dirty_log_enable(&V[0], &S[0], TDP_DIRTY_WP, TDP_DIRTY_RING), 0);
+	for (i = 0; i < ARRAY_SIZE(at); i++)
+		KT_EXPECT_EQ(t, edges_fault(0, &S[0], BASE + at[i], TDP_ACC_R | TDP_ACC_W),
+			     TDP_FAULT_FIXED);
+	/* the first range's three pages and the second's first */
+	KT_EXPECT_EQ(t, tdp_dirty_ring_harvest(&V[0], &V[0], out, 4), 4);
+	for (i = 0; i < ARRAY_SIZE(at); i++) {
+		u32 want = i < 4 ? TDP_ACC_R | TDP_ACC_X : TDP_ACC_RWX;
+
+		if (i < 4)
+			KT_EXPECT_EQ(t, out[i], BASE + at[i]);
+		if (!KT_EXPECT_EQ(t, edges_access(BASE + at[i]), want))
+			printf("    # page 0x%llx of the slot\n", (unsigned long long)at[i]);
+	}
+	KT_EXPECT_EQ(t, tdp_dirty_ring_harvest(&V[0], &V[0], out, ARRAY_SIZE(out)), 2);
+	KT_EXPECT_EQ(t, out[1], BASE + at[5]);
+	KT_EXPECT_EQ(t, edges_access(BASE + at[5]), TDP_ACC_R | TDP_ACC_X);
+	tdp_dirty_log_disable(&V[0], &S[0], NULL);
+	edges_down(t, 1);
+}
