@@ -11,9 +11,16 @@
  *  - dirty logging: every 4K leaf of a table is write-protected, zaps are
  *    logged in each D-bit slot, a clear at a slot that is not 64-aligned
  *    reads only the caller's mask, a ring harvest re-protects exactly the
- *    pages it returns.
+ *    pages it returns;
+ *  - waits, with a second thread: the zap of every MMIO marker at a
+ *    generation wrap waits for the vCPU on the read side, and a harvest
+ *    waits for a dirty-bit transfer that another vCPU has in flight.  The
+ *    thread must still be blocked after a pause; the pause only bounds how
+ *    soon a missing wait is seen, it never fails a correct one.
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include "lib/ktest.h"
 #include "lib/string.h"
 #include "mm/tdp_mmu.h"
@@ -177,6 +184,61 @@ KTEST(invalid_root_is_freed_when_its_last_user_loads_a_new_one)
 	KT_EXPECT(t, V[1].root == V[0].root);
 	KT_EXPECT_EQ(t, stat_read(&M.stats.tables), 1);
 	edges_down(t, 2);
+}
+
+/*
+ * vCPU ids need not be dense: an MMU whose only vCPU has the last id
+ * counts TDP_MAX_VCPUS of them, and maps, unmaps and frees as any other.
+ */
+KTEST(mmu_whose_only_vcpu_has_the_last_id_maps_and_zaps)
+{
+	const unsigned int id = TDP_MAX_VCPUS - 1;
+	u64 pages;
+
+	pages_before = fake_pages_in_use();
+	bitmap_before = fake_bitmap_in_use();
+	S[0] = (struct mm_slot){ .base_gfn = BASE, .npages = PAGES, .host_pfn = PFN };
+	KT_ASSERT_EQ(t, tdp_mmu_init(&M, &spte_fmt_npt, 4, &edges_ops, NULL), 0);
+	KT_ASSERT_EQ(t, tdp_vcpu_init(&V[id], &M, id), 0);
+	KT_EXPECT_EQ(t, M.nr_vcpus, TDP_MAX_VCPUS);
+	KT_ASSERT_EQ(t, tdp_vcpu_load_root(&V[id]), 0);
+	KT_EXPECT_EQ(t, edges_fault(id, &S[0], BASE + 0x3ff, TDP_ACC_R), TDP_FAULT_FIXED);
+	pages = fake_pages_in_use();
+	KT_EXPECT(t, tdp_mmu_zap_range(&V[id], BASE + 0x200, BASE + 0x400));
+	KT_EXPECT_EQ(t, fake_pages_in_use(), pages - 1);
+	tdp_vcpu_destroy(&V[id]);
+	tdp_mmu_destroy(&M);
+	fake_tlb_forget(&M);
+	KT_EXPECT_EQ(t, fake_pages_in_use(), pages_before);
+}
+
+/*
+ * Aging walks every root without the lock: with three roots in use (two
+ * invalid ones still held), it finds the young leaf of each.
+ */
+KTEST(aging_finds_young_leaves_in_every_root_in_use)
+{
+	u64 young[PAGES / 64];
+	unsigned int i;
+
+	if (!edges_up(t, &spte_fmt_npt, 3))
+		return;
+	for (i = 0; i < 3; i++) {
+		KT_ASSERT_EQ(t, tdp_vcpu_load_root(&V[i]), 0);
+		KT_EXPECT_EQ(t, edges_fault(i, &S[0], BASE + 0x200 * i + i, TDP_ACC_R),
+			     TDP_FAULT_FIXED);
+		if (i < 2)
+			tdp_mmu_invalidate_roots(&M);
+	}
+	KT_EXPECT(t, V[0].root != V[1].root && V[1].root != V[2].root &&
+		     V[0].root != V[2].root);
+	memset(young, 0, sizeof(young));
+	KT_EXPECT_EQ(t, tdp_mmu_age_range(&V[0], BASE, BASE + PAGES, young), 3);
+	for (i = 0; i < 3; i++)
+		KT_EXPECT_EQ(t, young[0x200 * i / 64], BIT_ULL(i));
+	memset(young, 0, sizeof(young));
+	KT_EXPECT_EQ(t, tdp_mmu_age_range(&V[0], BASE, BASE + PAGES, young), 0);
+	edges_down(t, 3);
 }
 
 /* ---- yields ---- */
@@ -346,4 +408,103 @@ KTEST(ring_harvest_reprotects_exactly_the_pages_it_returns)
 	KT_EXPECT_EQ(t, edges_access(BASE + at[5]), TDP_ACC_R | TDP_ACC_X);
 	tdp_dirty_log_disable(&V[0], &S[0], NULL);
 	edges_down(t, 1);
+}
+
+/* ---- waits ---- */
+
+static u32 thread_done;
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void *bump_thread(void *arg)
+{
+	(void)arg;
+	tdp_mmu_mmio_gen_bump(&M);
+	__atomic_store_n(&thread_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * The generation's low bits wrap while the MMU's only vCPU is on the read
+ * side (where a fault could be installing an old marker): the zap of every
+ * marker takes the write side, so it finishes only after the vCPU left.
+ */
+KTEST(mmio_generation_wrap_waits_for_the_vcpu_on_the_read_side)
+{
+	pthread_t th;
+
+	if (!edges_up(t, &spte_fmt_ept, 1))
+		return;
+	M.mmio_gen = SPTE_MMIO_GEN_LOW_MASK;	/* the next bump wraps */
+	__atomic_store_n(&thread_done, 0, __ATOMIC_RELAXED);
+	tdp_vcpu_read_lock(&V[0]);
+	KT_ASSERT_EQ(t, pthread_create(&th, NULL, bump_thread, NULL), 0);
+	pause_ms(200);
+	KT_EXPECT_EQ(t, __atomic_load_n(&thread_done, __ATOMIC_ACQUIRE), 0);
+	tdp_vcpu_read_unlock(&V[0]);
+	pthread_join(th, NULL);
+	KT_EXPECT_EQ(t, thread_done, 1);
+	KT_EXPECT_EQ(t, stat_read(&M.stats.mmio_wraps), 1);
+	edges_down(t, 1);
+}
+
+static u64 harvest_out[0x200 / 64];
+
+static void *harvest_thread(void *arg)
+{
+	(void)arg;
+	tdp_dirty_log_get(&V[1], &S[0], harvest_out, true);
+	__atomic_store_n(&thread_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static pthread_t harvest_th;
+static u32 hook_started, hook_blocked;
+
+/*
+ * At vCPU 0's exchange that drops a dirty leaf (its transfer counted), once:
+ * starts vCPU 1's harvest and checks that it is still waiting after a pause.
+ */
+static void transfer_hook(u64 *sptep, u64 old, u64 new)
+{
+	(void)sptep, (void)old, (void)new;
+	__atomic_store_n(&mm_race_hook, NULL, __ATOMIC_RELAXED);
+	if (pthread_create(&harvest_th, NULL, harvest_thread, NULL))
+		return;
+	hook_started = 1;
+	pause_ms(200);
+	hook_blocked = !__atomic_load_n(&thread_done, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * vCPU 0 zaps a dirty leaf of a D-bit-mode slot; while its transfer of the
+ * dirty bit is in flight, vCPU 1's harvest waits for it (tdp_dirty_sync()),
+ * and reports the page.
+ */
+KTEST(dirty_harvest_waits_for_the_first_vcpus_transfer_in_flight)
+{
+	if (!edges_up(t, &spte_fmt_ept, 2))
+		return;
+	S[0].npages = 0x200;
+	KT_ASSERT_EQ(t, tdp_dirty_log_enable(&V[0], &S[0], TDP_DIRTY_DBIT, 0), 0);
+	KT_EXPECT_EQ(t, edges_fault(0, &S[0], BASE + 9, TDP_ACC_R | TDP_ACC_W), TDP_FAULT_FIXED);
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&V[0], &S[0], harvest_out, true), 0);
+	KT_EXPECT_EQ(t, edges_hw_write(BASE + 9), HW_OK);
+	__atomic_store_n(&thread_done, 0, __ATOMIC_RELAXED);
+	hook_started = hook_blocked = 0;
+	memset(harvest_out, 0, sizeof(harvest_out));
+	__atomic_store_n(&mm_race_hook, transfer_hook, __ATOMIC_RELEASE);
+	KT_EXPECT(t, tdp_mmu_zap_range(&V[0], BASE + 9, BASE + 10));
+	__atomic_store_n(&mm_race_hook, NULL, __ATOMIC_RELAXED);
+	KT_ASSERT_EQ(t, hook_started, 1);
+	pthread_join(harvest_th, NULL);
+	KT_EXPECT_EQ(t, hook_blocked, 1);
+	KT_EXPECT_EQ(t, harvest_out[0], BIT_ULL(9));
+	tdp_dirty_log_disable(&V[0], &S[0], NULL);
+	edges_down(t, 2);
 }
