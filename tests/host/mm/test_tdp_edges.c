@@ -5,12 +5,14 @@
  *  - setup: what tdp_mmu_init() and tdp_vcpu_init() refuse;
  *  - reclaim: a table unlinked while another vCPU (the second, or the last
  *    of TDP_MAX_VCPUS) is on the read side stays allocated until that vCPU
- *    leaves; a root is freed when its last user drops it;
+ *    leaves, or when the MMU goes; a root is freed when its last user
+ *    drops it, and a root load without memory leaves no root;
  *  - yields: each yield of a long walk leaves and re-enters the read side
  *    once, and is counted once (the vCPU's counter is the oracle);
  *  - dirty logging: every 4K leaf of a table is write-protected, zaps are
  *    logged in each D-bit slot, a clear at a slot that is not 64-aligned
- *    reads only the caller's mask, a ring harvest re-protects exactly the
+ *    takes each page's bit from the right word and reads only the
+ *    caller's mask, a ring harvest re-protects exactly the
  *    pages it returns;
  *  - waits, with a second thread: the zap of every MMIO marker at a
  *    generation wrap waits for the vCPU on the read side, and a harvest
@@ -241,6 +243,48 @@ KTEST(aging_finds_young_leaves_in_every_root_in_use)
 	edges_down(t, 3);
 }
 
+/*
+ * When no page is left for a new root, tdp_vcpu_load_root() returns
+ * -ENOMEM and leaves the vCPU without a root (not the invalid one it
+ * dropped); a later load succeeds.
+ */
+KTEST(root_load_without_memory_fails_and_leaves_no_root)
+{
+	struct tdp_mapping m;
+
+	if (!edges_up(t, &spte_fmt_ept, 1))
+		return;
+	tdp_mmu_invalidate_roots(&M);
+	__atomic_store_n(&fake_alloc_fail_after, fake_table_allocs, __ATOMIC_RELAXED);
+	KT_EXPECT_EQ(t, tdp_vcpu_load_root(&V[0]), -ENOMEM);
+	__atomic_store_n(&fake_alloc_fail_after, ~0ULL, __ATOMIC_RELAXED);
+	KT_EXPECT(t, V[0].root == NULL);
+	KT_EXPECT_EQ(t, tdp_mmu_lookup(&V[0], BASE, &m), -EINVAL);
+	KT_EXPECT_EQ(t, stat_read(&M.stats.tables), 0);
+	KT_ASSERT_EQ(t, tdp_vcpu_load_root(&V[0]), 0);
+	KT_EXPECT_EQ(t, edges_fault(0, &S[0], BASE, TDP_ACC_R), TDP_FAULT_FIXED);
+	edges_down(t, 1);
+}
+
+/*
+ * A reader leaves while another CPU holds the reclaim lock (here the test
+ * takes it), so its poll gives up and the retired table still waits when
+ * the MMU goes: tdp_mmu_destroy() frees it.
+ */
+KTEST(table_still_waiting_when_the_mmu_goes_is_freed)
+{
+	if (!edges_up(t, &spte_fmt_ept, 2))
+		return;
+	KT_EXPECT_EQ(t, edges_fault(0, &S[0], BASE + 3, TDP_ACC_R), TDP_FAULT_FIXED);
+	tdp_vcpu_read_lock(&V[1]);
+	KT_EXPECT(t, tdp_mmu_zap_range(&V[0], BASE, BASE + 0x200));
+	spin_lock(&M.qs_lock);
+	tdp_vcpu_read_unlock(&V[1]);
+	spin_unlock(&M.qs_lock);
+	KT_EXPECT_EQ(t, stat_read(&M.stats.tables_retired), 1);
+	edges_down(t, 2);
+}
+
 /* ---- yields ---- */
 
 /* The slot's eight 2 MiB ranges, with a few 4K leaves each: a walk long enough to yield. */
@@ -373,14 +417,52 @@ KTEST(dirty_log_clear_of_a_slot_not_aligned_to_64_pages)
 }
 
 /*
+ * Slots that start 1 and 63 pages into a table: the clear of their first
+ * 128 pages takes bits of two mask words for each word of the table, and
+ * re-protects exactly those pages.
+ */
+KTEST(dirty_log_clear_takes_each_page_from_the_right_mask_word)
+{
+	static const gfn_t offsets[] = { 1, 63 };
+	u64 two[2] = { ~0ULL, ~0ULL };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(offsets); i++) {
+		gfn_t base = BASE + offsets[i], g;
+
+		if (!edges_up(t, &spte_fmt_npt, 1))
+			return;
+		S[0] = (struct mm_slot){ .base_gfn = base, .npages = 0x100,
+					 .host_pfn = PFN + offsets[i] };
+		KT_ASSERT_EQ(t, tdp_dirty_log_enable(&V[0], &S[0], TDP_DIRTY_WP, 0), 0);
+		for (g = base; g < base + 160; g++)
+			KT_EXPECT_EQ(t, edges_fault(0, &S[0], g, TDP_ACC_R | TDP_ACC_W),
+				     TDP_FAULT_FIXED);
+		KT_EXPECT_EQ(t, tdp_dirty_log_clear(&V[0], &S[0], 0, 128, two), 0);
+		for (g = base; g < base + 160; g++) {
+			u32 want = g < base + 128 ? TDP_ACC_R | TDP_ACC_X : TDP_ACC_RWX;
+
+			if (!KT_EXPECT_EQ(t, edges_access(g), want))
+				printf("    # slot at +%llu, page %llu\n",
+				       (unsigned long long)offsets[i],
+				       (unsigned long long)(g - base));
+		}
+		tdp_dirty_log_disable(&V[0], &S[0], NULL);
+		edges_down(t, 1);
+	}
+}
+
+/*
  * A ring harvest re-protects the pages it returns, also those in the last
  * 64 entries of their table, and no others: pages of the next 2 MiB range
- * at the same places stay writable while they wait in the ring.  The
+ * at the places of the first range's stay writable while they wait in the
+ * ring.  The
  * vCPU's ring is freed with it.
  */
 KTEST(ring_harvest_reprotects_exactly_the_pages_it_returns)
 {
-	static const gfn_t at[] = { 5, 448, 511, 0x200 + 5, 0x200 + 448, 0x200 + 511 };
+	static const gfn_t at[] = { 5, 448, 511, 0x200 + 9, 0x200 + 5, 0x200 + 448,
+				    0x200 + 511 };
 	gfn_t out[16];
 	unsigned int i;
 
@@ -403,9 +485,9 @@ KTEST(ring_harvest_reprotects_exactly_the_pages_it_returns)
 		if (!KT_EXPECT_EQ(t, edges_access(BASE + at[i]), want))
 			printf("    # page 0x%llx of the slot\n", (unsigned long long)at[i]);
 	}
-	KT_EXPECT_EQ(t, tdp_dirty_ring_harvest(&V[0], &V[0], out, ARRAY_SIZE(out)), 2);
-	KT_EXPECT_EQ(t, out[1], BASE + at[5]);
-	KT_EXPECT_EQ(t, edges_access(BASE + at[5]), TDP_ACC_R | TDP_ACC_X);
+	KT_EXPECT_EQ(t, tdp_dirty_ring_harvest(&V[0], &V[0], out, ARRAY_SIZE(out)), 3);
+	KT_EXPECT_EQ(t, out[2], BASE + at[6]);
+	KT_EXPECT_EQ(t, edges_access(BASE + at[6]), TDP_ACC_R | TDP_ACC_X);
 	tdp_dirty_log_disable(&V[0], &S[0], NULL);
 	edges_down(t, 1);
 }
