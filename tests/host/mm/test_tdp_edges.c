@@ -5,15 +5,16 @@
  *  - setup: what tdp_mmu_init() and tdp_vcpu_init() refuse;
  *  - reclaim: a table unlinked while another vCPU (the second, or the last
  *    of TDP_MAX_VCPUS) is on the read side stays allocated until that vCPU
- *    leaves, or when the MMU goes; a root is freed when its last user
- *    drops it, and a root load without memory leaves no root;
+ *    leaves, and one still waiting is freed when the MMU goes; a root is
+ *    freed when its last user drops it, and a root load without memory
+ *    leaves no root; aging finds young leaves in every root in use;
  *  - yields: each yield of a long walk leaves and re-enters the read side
  *    once, and is counted once (the vCPU's counter is the oracle);
- *  - dirty logging: every 4K leaf of a table is write-protected, zaps are
- *    logged in each D-bit slot, a clear at a slot that is not 64-aligned
- *    takes each page's bit from the right word and reads only the
- *    caller's mask, a ring harvest re-protects exactly the
- *    pages it returns;
+ *  - dirty logging: every 4K leaf of a table is write-protected; zaps are
+ *    logged in each D-bit slot and at both ends of a table; a clear at a
+ *    slot that is not 64-aligned takes each page's bit from the right word
+ *    and reads only the caller's mask; a ring harvest re-protects exactly
+ *    the pages it returns;
  *  - waits, with a second thread: the zap of every MMIO marker at a
  *    generation wrap waits for the vCPU on the read side, and a harvest
  *    waits for a dirty-bit transfer that another vCPU has in flight.  The
@@ -303,10 +304,12 @@ static void map_spread(struct ktest_ctx *t)
  * With mm_should_yield() always true, a zap and an aging walk yield; each
  * yield leaves the read side and enters it again (two steps of the vCPU's
  * counter beyond the walk's own enter and leave) and counts one yield.
+ * The zap's yields flush only when it changed something since the last
+ * flush: two tables unlinked, at most two flushes.
  */
 KTEST(each_yield_of_a_walk_leaves_the_read_side_once_and_counts_once)
 {
-	u64 ctr, yields, young[PAGES / 64];
+	u64 ctr, yields, flushes, young[PAGES / 64];
 
 	if (!edges_up(t, &spte_fmt_ept, 1))
 		return;
@@ -321,12 +324,20 @@ KTEST(each_yield_of_a_walk_leaves_the_read_side_once_and_counts_once)
 	KT_EXPECT(t, yields > 0);
 	KT_EXPECT_EQ(t, M.qs_cpu[0].ctr - ctr, 2 + 2 * yields);
 
+	/* only the first and the last range keep their 4K table */
+	__atomic_store_n(&fake_yield_every, 0, __ATOMIC_RELAXED);
+	KT_EXPECT(t, tdp_mmu_zap_range(&V[0], BASE + 0x200, BASE + PAGES - 0x200));
+	__atomic_store_n(&fake_yield_every, 1, __ATOMIC_RELAXED);
 	ctr = M.qs_cpu[0].ctr;
 	yields = stat_read(&M.stats.yields);
+	flushes = fake_tlb_flush_count();
 	KT_EXPECT(t, tdp_mmu_zap_range(&V[0], BASE, BASE + PAGES));
 	yields = stat_read(&M.stats.yields) - yields;
-	KT_EXPECT(t, yields > 0);
+	flushes = fake_tlb_flush_count() - flushes;
+	KT_EXPECT(t, yields > 2);
 	KT_EXPECT_EQ(t, M.qs_cpu[0].ctr - ctr, 2 + 2 * yields);
+	/* a yield flushes only what the walk changed since the last flush */
+	KT_EXPECT(t, flushes >= 1 && flushes <= 2);
 
 	__atomic_store_n(&fake_yield_every, 0, __ATOMIC_RELAXED);
 	/* the 4K tables went; the root and the tables above the slot stay */
@@ -417,9 +428,37 @@ KTEST(dirty_log_clear_of_a_slot_not_aligned_to_64_pages)
 }
 
 /*
- * Slots that start 1 and 63 pages into a table: the clear of their first
- * 128 pages takes bits of two mask words for each word of the table, and
- * re-protects exactly those pages.
+ * A zap that unlinks a whole 4K table logs the leaves the hardware dirtied
+ * in it, the table's first entry as well as its last (D-bit mode).
+ */
+KTEST(zap_of_a_whole_table_logs_its_first_and_last_dirty_leaves)
+{
+	static const gfn_t at[] = { 0, 511 };
+	u64 out[0x200 / 64];
+	unsigned int i;
+
+	if (!edges_up(t, &spte_fmt_ept, 1))
+		return;
+	S[0].npages = 0x200;
+	KT_ASSERT_EQ(t, tdp_dirty_log_enable(&V[0], &S[0], TDP_DIRTY_DBIT, 0), 0);
+	for (i = 0; i < ARRAY_SIZE(at); i++)
+		KT_EXPECT_EQ(t, edges_fault(0, &S[0], BASE + at[i], TDP_ACC_R | TDP_ACC_W),
+			     TDP_FAULT_FIXED);
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&V[0], &S[0], out, true), 0);	/* the faults' marks */
+	for (i = 0; i < ARRAY_SIZE(at); i++)
+		KT_EXPECT_EQ(t, edges_hw_write(BASE + at[i]), HW_OK);
+	KT_EXPECT(t, tdp_mmu_zap_range(&V[0], BASE, BASE + 0x200));
+	KT_EXPECT_EQ(t, tdp_dirty_log_get(&V[0], &S[0], out, true), 0);
+	KT_EXPECT_EQ(t, out[0], BIT_ULL(0));
+	KT_EXPECT_EQ(t, out[7], BIT_ULL(63));
+	tdp_dirty_log_disable(&V[0], &S[0], NULL);
+	edges_down(t, 1);
+}
+
+/*
+ * Slots that start 1 and 63 pages into a table: enabling logging protects
+ * all their pages, and the clear of their first 128 pages takes bits of
+ * two mask words for each word of the table and re-protects exactly those.
  */
 KTEST(dirty_log_clear_takes_each_page_from_the_right_mask_word)
 {
@@ -434,10 +473,16 @@ KTEST(dirty_log_clear_takes_each_page_from_the_right_mask_word)
 			return;
 		S[0] = (struct mm_slot){ .base_gfn = base, .npages = 0x100,
 					 .host_pfn = PFN + offsets[i] };
-		KT_ASSERT_EQ(t, tdp_dirty_log_enable(&V[0], &S[0], TDP_DIRTY_WP, 0), 0);
 		for (g = base; g < base + 160; g++)
 			KT_EXPECT_EQ(t, edges_fault(0, &S[0], g, TDP_ACC_R | TDP_ACC_W),
 				     TDP_FAULT_FIXED);
+		/* enabling protects every page, the table's first word's too */
+		KT_ASSERT_EQ(t, tdp_dirty_log_enable(&V[0], &S[0], TDP_DIRTY_WP, 0), 0);
+		for (g = base; g < base + 160; g++) {
+			KT_EXPECT_EQ(t, edges_access(g), TDP_ACC_R | TDP_ACC_X);
+			KT_EXPECT_EQ(t, edges_fault(0, &S[0], g, TDP_ACC_R | TDP_ACC_W),
+				     TDP_FAULT_FIXED);
+		}
 		KT_EXPECT_EQ(t, tdp_dirty_log_clear(&V[0], &S[0], 0, 128, two), 0);
 		for (g = base; g < base + 160; g++) {
 			u32 want = g < base + 128 ? TDP_ACC_R | TDP_ACC_X : TDP_ACC_RWX;
