@@ -23,8 +23,10 @@ mm-core-src := $(patsubst %.o,%.c,$(tdp-mmu-y)) tests/host/fake_arch.c lib/vspri
 	lib/string.c
 mm-ktest-src := $(mm-core-src) lib/ktest.c mm/page_alloc.c tests/host/host_main.c tests/host/host_rt.c
 mm-test-src := $(mm-ktest-src) tests/unit/test_tdp_iter.c tests/unit/test_tdp_mmu.c \
-	tests/unit/test_tdp_lookup.c tests/unit/test_page_alloc.c \
-	tests/host/mm/tdp_model.c tests/host/mm/test_tdp_model.c tests/host/mm/test_tdp_oracles.c
+	tests/unit/test_tdp_lookup.c tests/unit/test_tdp_fast.c tests/unit/test_tdp_dirty_end.c \
+	tests/unit/test_page_alloc.c \
+	tests/host/mm/tdp_model.c tests/host/mm/test_tdp_model.c tests/host/mm/test_tdp_oracles.c \
+	tests/host/mm/test_tdp_edges.c
 mm-thread-src := $(mm-ktest-src) tests/host/mm/test_tdp_threads.c
 mm-fuzz-src := $(mm-core-src) tests/host/host_rt.c tests/host/mm/tdp_model.c \
 	tests/host/mm/fuzz_tdp.c
