@@ -30,6 +30,21 @@ void platform_scratch_mapped(struct vcpu *v, gpa_t gpa, u32 access);
 s64 platform_hc_hv_memory(struct vcpu *v, gpa_t gpa);
 /* Pages of the hidden ranges the guest has touched so far. */
 u64 platform_hidden_pages(void);
+/* The hidden ranges (after platform_mem_setup()). */
+struct guard_ranges;
+void platform_mem_ranges(struct guard_ranges *out);
+
+/* vm/platform_guard.c: the guarded MSRs (docs/platform.md "Guards"). */
+/* After platform_mem_setup(): records the hidden ranges and phys_bits and
+ * appends the MSRs whose reads and writes must exit to msrs[*n] (max). */
+void platform_guard_setup(unsigned int phys_bits, u32 *msrs, unsigned int *n, unsigned int max);
+/* A guest RDMSR/WRMSR of a guarded MSR: 0, -EPERM (#GP), or -ENOENT when
+ * msr is not one of them. */
+int platform_guard_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
+/* The ranges the guards keep (the hidden ranges). */
+const struct guard_ranges *platform_guard_ranges(void);
+/* Writes refused so far. */
+u64 platform_guard_refused(void);
 
 /* vm/platform_ipi.c: INIT and SIPI between the platform VM's CPUs. */
 struct vm_mmio_dev;
