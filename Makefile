@@ -79,7 +79,10 @@ deps-emu: deps-build
 # The USB image: BOOTX64.EFI plus hv.cfg with the command line for real
 # hardware (serial and the firmware's screen): the firmware then boots its
 # next boot option -- the machine's own OS -- as the hypervisor's guest.
-USB_CMDLINE := loglevel=7 console=ttyS0,115200 console=efi bluepill panic=reset
+# hvbit=off: the OS sees no hypervisor bit, so it loads its early microcode
+# updates as on bare metal (Linux skips them under a hypervisor); see
+# docs/platform.md, "Guards".
+USB_CMDLINE := loglevel=7 console=ttyS0,115200 console=efi bluepill panic=reset hvbit=off
 # make run: serial only (OVMF already mirrors its text console onto the
 # serial port), and the default guest, a Debian kernel with a busybox shell.
 RUN_CMDLINE := loglevel=7 console=ttyS0,115200 bluepill next=\vmlinuz \
@@ -91,7 +94,7 @@ RUN_ACCEL ?= auto
 # make run-bochs: Bochs is too slow for Linux; it shows the boot and returns.
 RUN_BOCHS_CMDLINE := loglevel=7 console=ttyS0,115200
 
-$(BUILD)/hv-usb.img: $(BUILD)/hv.efi tools/mkimage.sh
+$(BUILD)/hv-usb.img: $(BUILD)/hv.efi tools/mkimage.sh Makefile
 	@echo "  IMAGE   $@"
 	$(Q)tools/mkimage.sh $@ --efi $< --cfg '$(USB_CMDLINE)'
 

@@ -8,3 +8,7 @@ host-y += arch/cr.o
 # reading (arch/mtrr_msr.c) is hv.efi's only.
 hv-y += arch/mtrr.o arch/mtrr_msr.o arch/mce.o
 host-y += arch/mtrr.o
+# The guards' checks (APIC base, PT, AMD's decoding MSRs, MTRRs, EFER,
+# FEATURE_CONTROL): pure, so the host tests run them too.
+hv-y += arch/guard.o
+host-y += arch/guard.o

@@ -29,6 +29,7 @@ void cmdline_defaults(struct hv_options *o)
 	o->hvmem = HVMEM_DEFAULT;
 	o->exit = EXIT_RETURN;
 	o->smp_boot_only = false;	/* smp=all */
+	o->hvbit = true;
 }
 
 int parse_u64(const char *s, u64 *val)
@@ -442,6 +443,8 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 				 val ? val : "");
 	} else if (!strcmp(key, "panic")) {
 		apply_choice(o, key, val, "reset", "halt", &o->panic_reset);
+	} else if (!strcmp(key, "hvbit")) {
+		apply_choice(o, key, val, "on", "off", &o->hvbit);
 	} else {
 		cmdline_complain(o, "unknown option '%s'", key);
 	}

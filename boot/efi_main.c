@@ -310,7 +310,8 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 		desc_firmware_tables(&gdt, &idt);
 		if (!platform_prepare(gdt.base, gdt.limit, idt.base, idt.limit,
 				      caps.maxphyaddr, &power,
-				      !opts.smp_boot_only && mp.ncpus > 1, &hv_launch) &&
+				      !opts.smp_boot_only && mp.ncpus > 1, !opts.hvbit,
+				      &hv_launch) &&
 		    !start_aps(loaded_at)) {
 			hv_stay_resident = true;
 			pr_info("hv.efi: returning to the firmware, which continues as a guest\n");

@@ -4,7 +4,9 @@
  * ports, interrupts and MSRs passed through except those SVM must hide.
  */
 #include "svm_int.h"
+#include "arch/cpuid.h"
 #include "arch/cr.h"
+#include "arch/guard.h"
 #include "arch/msr.h"
 #include "arch/trapnr.h"
 #include "arch/mce.h"
@@ -15,8 +17,6 @@
 #include "lib/printk.h"
 
 #define MSRPM_BYTES_PER_RANGE 0x800
-#define EFER_GUEST_SETTABLE (EFER_SCE | EFER_LME | EFER_NXE | EFER_LMSLE | EFER_FFXSR | \
-			     EFER_TCE)
 
 /* Intercepts reads and writes of msr; returns false if the map has no bit. */
 static bool msrpm_intercept(u8 *msrpm, u32 msr)
@@ -103,8 +103,8 @@ int svm_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 		((u8 *)s->iopm)[cfg->io_exits[i] / 8] |= (u8)(1 << (cfg->io_exits[i] % 8));
 	for (i = 0; i < ARRAY_SIZE(hidden_msrs); i++)
 		msrpm_intercept(s->msrpm, hidden_msrs[i]);
-	for (i = 0; i < cfg->nmsr_write_exits; i++)
-		msrpm_intercept(s->msrpm, cfg->msr_write_exits[i]);
+	for (i = 0; i < cfg->nmsr_exits; i++)
+		msrpm_intercept(s->msrpm, cfg->msr_exits[i]);
 	vmcb = s->vmcb;
 	vmcb_write32(vmcb, VMCB_INTERCEPT_MISC1, VMCB_I1_CPUID | VMCB_I1_INVD | VMCB_I1_INVLPGA |
 		     VMCB_I1_MSR_PROT | VMCB_I1_IOIO_PROT | VMCB_I1_SHUTDOWN |
@@ -132,15 +132,57 @@ int svm_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 }
 
 /*
- * EFER reads without SVME; writes are checked and keep SVME underneath.
- * The SVM MSRs raise #GP; anything else is not SVM's (-ENOENT): MSRs
- * outside the permission map's ranges always exit, and the caller passes
- * them on.
+ * The EFER bits this CPU takes from a guest, found once: those CPUID
+ * offers (guard_efer_svm()) that the CPU also keeps when the host sets
+ * them for a moment -- an emulator may offer a bit by CPUID and still drop
+ * it (QEMU's TCG drops LMSLE, and refuses a VMCB whose EFER has it).  Runs
+ * in the host, interrupts off; the host's own EFER is put back.
+ */
+static u64 efer_settable(void)
+{
+	static u64 settable;
+	struct cpuid_regs e1 = { 0 }, e8 = { 0 }, e21 = { 0 };
+	u64 host, want, got, bit;
+	u32 max;
+
+	if (__atomic_load_n(&settable, __ATOMIC_RELAXED))
+		return settable;
+	max = cpuid(CPUID_EXT_MAX).eax;
+	if (max >= CPUID_EXT_FEATURES)
+		e1 = cpuid(CPUID_EXT_FEATURES);
+	if (max >= CPUID_EXT_ADDR_SIZES)
+		e8 = cpuid(CPUID_EXT_ADDR_SIZES);
+	if (max >= CPUID_EXT_FEATURES2)
+		e21 = cpuid(CPUID_EXT_FEATURES2);
+	want = guard_efer_svm(&e1, &e8, &e21);
+	host = rdmsr(MSR_EFER);
+	for (bit = 1; bit; bit <<= 1) {
+		if (!(want & bit) || (host & bit))
+			continue;
+		if (!wrmsr_safe(MSR_EFER, host | bit) || !rdmsr_safe(MSR_EFER, &got) ||
+		    !(got & bit))
+			want &= ~bit;
+		wrmsr(MSR_EFER, host);
+	}
+	pr_info("cpu%u: SVM: the guest may set EFER bits 0x%llx (SVME stays the hypervisor's)\n",
+		this_cpu_id(), (unsigned long long)want);
+	__atomic_store_n(&settable, want, __ATOMIC_RELAXED);
+	return want;
+}
+
+/*
+ * EFER reads without SVME.  A write may set every bit the CPU has
+ * (efer_settable(): AutoIBRS included where the CPU has it) but SVME, which
+ * gets #GP as on a CPU without SVM, and is performed with SVME kept
+ * underneath; LMA stays the CPU's, and LME cannot change while paging is
+ * on (#GP, as on hardware).  The SVM MSRs raise #GP; anything else is not
+ * SVM's (-ENOENT): MSRs outside the permission map's ranges always exit,
+ * and the caller passes them on.
  */
 int svm_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
 	void *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
-	u64 efer = vmcb_read64(vmcb, VMCB_EFER);
+	u64 efer = vmcb_read64(vmcb, VMCB_EFER), settable;
 	unsigned int i;
 
 	if (msr != MSR_EFER) {
@@ -153,9 +195,12 @@ int svm_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 		*val = efer & ~EFER_SVME;
 		return 0;
 	}
-	if (*val & ~(EFER_GUEST_SETTABLE | EFER_LMA))
+	settable = efer_settable();
+	if (*val & ~(settable | EFER_LMA))
 		return -EPERM;
-	vmcb_write64(vmcb, VMCB_EFER, (*val & EFER_GUEST_SETTABLE) | (efer & EFER_LMA) | EFER_SVME);
+	if (((*val ^ efer) & EFER_LME) && (vmcb_read64(vmcb, VMCB_CR0) & X86_CR0_PG))
+		return -EPERM;
+	vmcb_write64(vmcb, VMCB_EFER, (*val & settable) | (efer & EFER_LMA) | EFER_SVME);
 	return 0;
 }
 

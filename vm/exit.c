@@ -9,6 +9,7 @@
 #include "vm/run.h"
 #include "arch/cpuid.h"
 #include "arch/mce.h"
+#include "arch/guard.h"
 #include "arch/trapnr.h"
 #include "arch/percpu.h"
 #include "arch/x86.h"
@@ -17,14 +18,20 @@
 #include "lib/string.h"
 #include "vm/tick.h"
 
-/* CPUID as the guest sees it: no VMX/SVM, the hypervisor bit and leaf. */
+/*
+ * CPUID as the guest sees it: no VMX/SVM, nor SMX, SKINIT or Intel PT
+ * (guard_cpuid()); the hypervisor bit and leaf 0x40000000 "tdpvisor",
+ * unless the VM hides them (hvbit=off: those leaves then answer what the
+ * CPU answers).
+ */
 static void emulate_cpuid(struct vcpu *v)
 {
 	u32 leaf = (u32)v->gpr[GPR_RAX], sub = (u32)v->gpr[GPR_RCX];
+	bool hv = !v->vm->hide_hv_cpuid;
 	struct cpuid_regs r;
 
 	v->stats.cpuid_leaves[vm_cpuid_stat_slot(leaf)]++;
-	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + CPUID_HV_NR) {
+	if (hv && leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + CPUID_HV_NR) {
 		memset(&r, 0, sizeof(r));
 		if (leaf == CPUID_HV_BASE) {
 			r.eax = CPUID_HV_BASE;
@@ -39,8 +46,9 @@ static void emulate_cpuid(struct vcpu *v)
 		 * XGETBV, which #UDs without the guest's CR4.OSXSAVE).
 		 */
 		if (leaf == 1) {
-			r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
-			r.ecx |= CPUID1_ECX_HYPERVISOR;
+			r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE | CPUID1_ECX_HYPERVISOR);
+			if (hv)
+				r.ecx |= CPUID1_ECX_HYPERVISOR;
 			if (virt->get_cr4(v) & X86_CR4_OSXSAVE)
 				r.ecx |= CPUID1_ECX_OSXSAVE;
 		} else if (leaf == 7 && sub == 0) {
@@ -50,6 +58,7 @@ static void emulate_cpuid(struct vcpu *v)
 		} else if (leaf == CPUID_EXT_FEATURES) {
 			r.ecx &= ~CPUID81_ECX_SVM;
 		}
+		guard_cpuid(leaf, sub, &r);
 		if (virt->cpuid_fixup)
 			virt->cpuid_fixup(v, leaf, sub, &r);
 	}

@@ -27,6 +27,7 @@
 #include "vm/tick.h"
 #include "vm/stress.h"
 #include "arch/cpuid.h"
+#include "arch/guard.h"
 #include "arch/host_pt.h"
 #include "arch/memtype.h"
 #include "arch/msr.h"
@@ -57,21 +58,27 @@ static struct platform_capture caps[NR_CPUS];
 static struct platform_launch_args launch[NR_CPUS];
 static bool is_guest[NR_CPUS];
 static bool smp_guests;		/* every CPU is a guest (smp=all) */
-/* What exits besides the vendor's own MSRs: power and reset ports, MTRRs. */
+/* What exits besides the vendor's own MSRs: power and reset ports, MSRs. */
 static u16 io_exits[PLATFORM_IO_PORTS_MAX];
 static unsigned int nio_exits;
-/* The MTRRs (nmtrr_msrs of them), then the x2APIC ICR with smp=all. */
-static u32 msr_write_exits[2 * 16 + 11 + 1 + 1];
+/* The MTRRs (nmtrr_msrs of them), the x2APIC ICR with smp=all, then the
+ * guarded MSRs (vm/platform_guard.c: APIC base, AMD's 7, PT's 17). */
+static u32 msr_exits[2 * MTRR_MAX_VAR + MTRR_NR_FIXED + 1 + 1 + 8 + 17];
 static unsigned int nmtrr_msrs;
-static unsigned int nmsr_write_exits;
+static unsigned int nmsr_exits;
 static u64 host_cr3;
 static struct acpi_power_ports power;
-/* The MTRRs as the guest last wrote them (it owns them: writes pass on). */
+/*
+ * The MTRRs three ways: as the guest last wrote them (its view: reads
+ * answer it); as the TDP leaves follow them (the guest's last enabled
+ * configuration); and as the hardware holds them -- the guest's last
+ * configuration that kept every hypervisor range WB (platform_mtrr()).
+ */
 static struct mtrr_state mtrr;
-/* The configuration the TDP leaves follow: mtrr as of its last enabled state. */
 static struct mtrr_state mtrr_map;
+static struct mtrr_state mtrr_hw;
 static spinlock_t mtrr_lock = SPINLOCK_INIT;
-
+static u64 mtrr_held;		/* guest configurations the hardware did not take */
 
 /*
  * Exits per reason, TDP faults, and how the guest's RAM got mapped: the
@@ -80,7 +87,7 @@ static spinlock_t mtrr_lock = SPINLOCK_INIT;
 static void platform_stats(const char *why)
 {
 	const struct vm_stats sum = vm_stats(&pvm), *s = &sum;
-	unsigned int r, i, n = 0;
+	unsigned int i, n = 0;
 
 	for (i = 0; i < NR_CPUS; i++)
 		n += __atomic_load_n(&is_guest[i], __ATOMIC_ACQUIRE);
@@ -97,32 +104,14 @@ static void platform_stats(const char *why)
 				(unsigned long long)pvcpus[i].stats.tdp_faults,
 				(unsigned long long)platform_ipi_inits(i),
 				(unsigned long long)platform_ipi_sipis(i));
-	if (s->ticks)
-		pr_info("platform: hypervisor tick: %llu ticks (every %llu ms), %llu guest interrupts "
-			"taken and injected\n", (unsigned long long)s->ticks,
-			(unsigned long long)(tick_period_ns() / 1000000),
-			(unsigned long long)s->intrs_taken);
-	for (r = 1; r < VMEXIT_NR; r++)
-		if (s->by_reason[r])
-			pr_info("platform:   exits %-12s %llu\n", vm_exit_name(r),
-				(unsigned long long)s->by_reason[r]);
 	platform_exits_print(s, io_exits, nio_exits);
-	pr_info("platform: mapped on demand: %llu GiB in 1 GiB pages, %llu MiB in 2 MiB pages, "
-		"%llu KiB in 4 KiB pages\n", (unsigned long long)s->maps_by_level[3],
-		(unsigned long long)s->maps_by_level[2] * 2,
-		(unsigned long long)s->maps_by_level[1] * 4);
-	pr_info("platform: guest page walks: paging off %llu, 32-bit %llu, PAE %llu, "
-		"4-level %llu, 5-level %llu; %llu faults given to the guest\n",
-		(unsigned long long)s->gva_walks[GWALK_MODE_OFF],
-		(unsigned long long)s->gva_walks[GWALK_MODE_32BIT],
-		(unsigned long long)s->gva_walks[GWALK_MODE_PAE],
-		(unsigned long long)s->gva_walks[GWALK_MODE_4LEVEL],
-		(unsigned long long)s->gva_walks[GWALK_MODE_5LEVEL],
-		(unsigned long long)s->gva_faults);
-	if (s->mtrr_writes)
-		pr_info("platform: %llu MTRR writes by the guest, %llu ranges retyped "
-			"(zapped, refaulted)\n", (unsigned long long)s->mtrr_writes,
-			(unsigned long long)s->mtrr_zaps);
+	if (mtrr_held)
+		pr_info("platform: %llu MTRR writes left the hardware's MTRRs as they were (the "
+			"guest's would not keep hypervisor memory WB)\n",
+			(unsigned long long)mtrr_held);
+	if (platform_guard_refused())
+		pr_info("platform: %llu guarded MSR writes refused with #GP\n",
+			(unsigned long long)platform_guard_refused());
 	stress_platform_print();
 }
 
@@ -178,7 +167,7 @@ static unsigned int mtrr_retype(struct vcpu *v)
 	u32 msr;
 
 	for (i = 0; i < nmtrr_msrs; i++) {
-		msr = msr_write_exits[i];
+		msr = msr_exits[i];
 		val = mtrr_state_read(&mtrr, msr);
 		if (mtrr_state_read(&mtrr_map, msr) == val)
 			continue;
@@ -197,31 +186,85 @@ static unsigned int mtrr_retype(struct vcpu *v)
 }
 
 /*
- * A guest write to an MTRR: performed when the CPU would accept it (#GP
- * otherwise); reads pass on.  The TDP map follows the MTRRs' *enabled*
- * configurations: while the guest has them disabled (DEF_TYPE.E clear) --
- * which an OS does only inside its MTRR update protocol, with CR0.CD set,
- * so its accesses are uncached anyway -- the leaves keep their types, and
- * when it enables them again only what differs from the last enabled
- * configuration is zapped.  Linux rewrites its MTRRs with the same values
- * at boot: nothing is zapped then, and no mapping of the running kernel
- * (its stacks, its IDT) disappears under it.
+ * Brings this CPU's MTRRs to the guest's view, which keeps every
+ * hypervisor range WB: each MSR that differs is written, between WBINVDs
+ * and with the MTRRs off (the SDM's update sequence, without CR0.CD: no
+ * guest runs on this CPU meanwhile).  On AMD, where the hardware's MTRRs
+ * apply to the guest's accesses and the NPT leaves make up the difference
+ * (platform_memtype()), the ranges whose hardware type changed are zapped.
+ */
+static void mtrr_sync_hw(struct vcpu *v)
+{
+	u64 start, end, cur, def = mtrr_state_read(&mtrr, MSR_IA32_MTRR_DEF_TYPE);
+	bool off = false;
+	unsigned int i;
+	u32 msr;
+
+	for (i = 0; i < nmtrr_msrs; i++) {
+		msr = msr_exits[i];
+		if (mtrr_state_read(&mtrr_hw, msr) != mtrr_state_read(&mtrr, msr) &&
+		    !virt->features->leaf_memtype) {
+			mtrr_msr_range(&mtrr_hw, msr, mtrr_state_read(&mtrr, msr), &start, &end);
+			if (start < end && tdp_mmu_zap_range(&v->tdp, gpa_to_gfn(start),
+							     gpa_to_gfn(end)))
+				v->stats.tdp_zaps++;
+		}
+		mtrr_state_write(&mtrr_hw, msr, mtrr_state_read(&mtrr, msr));
+		if (msr == MSR_IA32_MTRR_DEF_TYPE || !rdmsr_safe(msr, &cur) ||
+		    cur == mtrr_state_read(&mtrr, msr))
+			continue;
+		if (!off) {
+			wbinvd();
+			wrmsr_safe(MSR_IA32_MTRR_DEF_TYPE, def & ~MTRR_DEF_E);
+			off = true;
+		}
+		wrmsr_safe(msr, mtrr_state_read(&mtrr, msr));
+	}
+	if (off || (rdmsr_safe(MSR_IA32_MTRR_DEF_TYPE, &cur) && cur != def)) {
+		wbinvd();
+		wrmsr_safe(MSR_IA32_MTRR_DEF_TYPE, def);
+	}
+}
+
+/*
+ * A guest access to an MTRR.  Reads answer the guest's own view.  A write
+ * the CPU would refuse gets #GP; any other is the guest's (its view keeps
+ * it), and reaches the hardware only when the guest's whole configuration
+ * keeps every hypervisor range WB: until then the hardware keeps the last
+ * one that did (an OS switches its MTRRs off while it rewrites them, so it
+ * is usually the next DEF_TYPE write that lets the hardware follow).  The
+ * TDP leaves follow the guest's view (platform_memtype()).
+ *
+ * The TDP map follows the MTRRs' *enabled* configurations: while the guest
+ * has them disabled (DEF_TYPE.E clear) -- which an OS does only inside its
+ * MTRR update protocol, with CR0.CD set, so its accesses are uncached
+ * anyway -- the leaves keep their types, and when it enables them again
+ * only what differs from the last enabled configuration is zapped.  Linux
+ * rewrites its MTRRs with the same values at boot: nothing is zapped then,
+ * and no mapping of the running kernel (its stacks, its IDT) disappears
+ * under it.
  */
 static int platform_mtrr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
 	int r = 0;
 
-	if (!write)
-		return rdmsr_safe(msr, val) ? 0 : -EPERM;
-	/* Each CPU writes its own MTRRs; the map follows all CPUs' writes, one
+	/* Each CPU writes its own MTRRs; the views follow all CPUs' writes, one
 	 * CPU at a time (an OS rewrites them on every CPU at once). */
 	spin_lock(&mtrr_lock);
-	if (!mtrr_msr_valid(&mtrr, msr, *val) || !wrmsr_safe(msr, *val)) {
+	if (!write) {
+		*val = mtrr_state_read(&mtrr, msr);
+		goto out;
+	}
+	if (!mtrr_msr_valid(&mtrr, msr, *val)) {
 		r = -EPERM;
 		goto out;
 	}
 	mtrr_state_write(&mtrr, msr, *val);
 	v->stats.mtrr_writes++;
+	if (guard_mtrr_keeps_wb(platform_guard_ranges(), &mtrr))
+		mtrr_sync_hw(v);
+	else if (mtrr.def_type & MTRR_DEF_E)	/* not the update protocol's off phase */
+		mtrr_held++;
 	if (mtrr.def_type & MTRR_DEF_E)
 		v->stats.mtrr_zaps += mtrr_retype(v);
 out:
@@ -230,9 +273,31 @@ out:
 }
 
 /*
- * An intercepted MSR: MTRR writes (performed, then the range they retype
- * is zapped so it refaults with the new type), then the vendor's own MSRs;
- * anything else is passed on to the CPU, #GP where the CPU refuses it.
+ * HC_HOST_MEMTYPE: the MTRR type this CPU's hardware MTRRs, read now, give
+ * the 4 KiB page at physical address pa (HC_MT_*), so that a guest can see
+ * that its writes did not retype hypervisor memory.
+ */
+static s64 platform_hc_host_memtype(u64 pa)
+{
+	static struct mtrr_state now;
+	enum x86_memtype t;
+	s64 r;
+
+	if (pa >> mtrr.phys_bits)
+		return -EINVAL;
+	pa &= PAGE_MASK;
+	spin_lock(&mtrr_lock);
+	mtrr_snapshot_read(&now, mtrr.phys_bits);
+	r = mtrr_range_type(&now, pa, pa + PAGE_SIZE, &t) ? -EINVAL : (s64)t;
+	spin_unlock(&mtrr_lock);
+	return r;
+}
+
+/*
+ * An intercepted MSR: the MTRRs (the guest's view; the hardware keeps the
+ * hypervisor WB), the guarded MSRs (vm/platform_guard.c), the x2APIC ICR,
+ * then the vendor's own MSRs; anything else is passed on to the CPU, #GP
+ * where the CPU refuses it.
  */
 static int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
@@ -240,6 +305,9 @@ static int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 
 	if (mtrr_is_mtrr_msr(&mtrr, msr))
 		return platform_mtrr(v, msr, write, val);
+	r = platform_guard_msr(v, msr, write, val);
+	if (r != -ENOENT)
+		return r;
 	if (write && platform_ipi_msr(msr, *val))
 		return 0;
 	r = virt->vendor_msr(v, msr, write, val);
@@ -251,36 +319,14 @@ static int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 }
 
 /*
- * XSETBV: the platform VM sets the real XCR0 (the hypervisor uses no
- * extended state), but only to a value the CPU accepts -- one that would
- * #GP on hardware gets #GP here rather than in the host.
- */
-static int platform_xsetbv(struct vcpu *v, u32 xcr, u64 val)
-{
-	struct cpuid_regs r = cpuid_count(CPUID_XSAVE, 0);
-	u64 supported = ((u64)r.edx << 32) | r.eax, cr4;
-	bool ok;
-
-	if (xcr != 0 || virt->get_cpl(v) || !xcr0_valid(val, supported))
-		return -EPERM;
-	/*
-	 * XSETBV needs CR4.OSXSAVE, which the host keeps clear otherwise: it
-	 * is set around this one instruction (the guest, which just ran
-	 * XSETBV, has it set itself, so the CPU takes it) and cleared again.
-	 */
-	cr4 = read_cr4();
-	if (!(cr4 & X86_CR4_OSXSAVE) && !write_cr4_safe(cr4 | X86_CR4_OSXSAVE))
-		return -EPERM;
-	ok = xsetbv_safe(0, val);
-	write_cr4(cr4);
-	return ok ? 0 : -EPERM;
-}
-
-/*
- * The memory type and largest page of a TDP fault (a tdp_memtype_fn; ctx is
- * the struct mtrr_state the leaves follow): a page may only span one MTRR
- * type.  EPT leaves carry that type (the CPU combines it with the guest's
- * PAT); NPT leaves stay WB, as the CPU applies the MTRRs itself.
+ * The memory type and largest page of a TDP fault (a tdp_memtype_fn; ctx
+ * unused): a page may only span one type of the guest's MTRRs (mtrr_map),
+ * and on AMD one type of the hardware's (mtrr_hw) too.  EPT leaves carry
+ * the guest's type (the CPU combines it with the guest's PAT and ignores
+ * the MTRRs).  NPT leaves are WB where the hardware's MTRRs give the
+ * guest's type, since the CPU applies those on top; where the hardware
+ * kept a hypervisor range WB against the guest's wish, the leaf carries
+ * the guest's type (UC or WT over WB gives that type).
  * Guest-physical is host-physical here, so [gfn, gfn + npages) is asked of
  * the host's MTRRs as it is.
  */
@@ -290,13 +336,22 @@ static bool platform_memtype(void *ctx, gfn_t gfn, u64 npages, enum tdp_memtype 
 	_Static_assert(MT_UC == (int)X86_MT_UC && MT_WC == (int)X86_MT_WC &&
 		       MT_WT == (int)X86_MT_WT && MT_WP == (int)X86_MT_WP &&
 		       MT_WB == (int)X86_MT_WB, "enum tdp_memtype must use the x86 encodings");
-	enum x86_memtype t;
+	enum x86_memtype t, hw;
+	u64 start = gfn_to_gpa(gfn), end;
 
+	(void)ctx;
 	if (!npages || gfn > (~0ULL >> PAGE_SHIFT) - npages)
 		return false;
-	if (mtrr_range_type(ctx, gfn_to_gpa(gfn), gfn_to_gpa(gfn + npages), &t))
+	end = gfn_to_gpa(gfn + npages);
+	if (mtrr_range_type(&mtrr_map, start, end, &t))
 		return false;
-	*mt = virt->features->leaf_memtype ? (enum tdp_memtype)t : MT_WB;
+	if (virt->features->leaf_memtype) {
+		*mt = (enum tdp_memtype)t;
+		return true;
+	}
+	if (mtrr_range_type(&mtrr_hw, start, end, &hw))
+		return false;
+	*mt = hw == t ? MT_WB : (enum tdp_memtype)t;
 	return true;
 }
 
@@ -346,6 +401,8 @@ static int platform_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64
 		*ret = telemetry_hc_read(v, v->gpr[GPR_RBX], v->gpr[GPR_RCX], v->gpr[GPR_RDX]);
 	else if (nr == HC_HV_MEMORY)
 		*ret = platform_hc_hv_memory(v, v->gpr[GPR_RBX]);
+	else if (nr == HC_HOST_MEMTYPE)
+		*ret = platform_hc_host_memtype(v->gpr[GPR_RBX]);
 	else
 		return -ENOSYS;
 	return 0;
@@ -367,7 +424,7 @@ static const struct vm_kind_ops platform_kind = {
 	.name = "platform",
 	.io = platform_io,
 	.msr = platform_msr,
-	.xsetbv = platform_xsetbv,
+	.xsetbv = platform_guard_xsetbv,
 	.shutdown = platform_triple_fault,
 	.hypercall = platform_hypercall,
 	.before_entry = platform_before_entry,
@@ -388,7 +445,7 @@ static void platform_host(struct platform_capture *c)
 	const struct vcpu_config cfg = {
 		.capture = c,
 		.io_exits = io_exits, .nio_exits = nio_exits,
-		.msr_write_exits = msr_write_exits, .nmsr_write_exits = nmsr_write_exits,
+		.msr_exits = msr_exits, .nmsr_exits = nmsr_exits,
 		.nmi_exits = smp_guests,
 	};
 	struct vcpu_event ev;
@@ -448,7 +505,7 @@ static void add_power_ports(void)
 
 int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_idt_limit,
 		     unsigned int phys_bits, const struct acpi_power_ports *pp, bool smp,
-		     struct platform_launch_args *out)
+		     bool hide_hv_cpuid, struct platform_launch_args *out)
 {
 	struct vm_mmio_dev *apic = NULL;
 	int err;
@@ -460,16 +517,23 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	mtrr_snapshot_read(&mtrr, phys_bits);
 	mtrr_snapshot_print(&mtrr);
 	mtrr_map = mtrr;
+	mtrr_hw = mtrr;
 	pvm.policy.memtype = platform_memtype;
-	pvm.policy.memtype_ctx = &mtrr_map;
-	/* The MSRs whose writes exit: this CPU's MTRRs. */
-	nmsr_write_exits = mtrr_msr_list(&mtrr, msr_write_exits, ARRAY_SIZE(msr_write_exits));
-	nmtrr_msrs = nmsr_write_exits;
+	pvm.hide_hv_cpuid = hide_hv_cpuid;
+	/* The MSRs that exit: this CPU's MTRRs, ... */
+	nmsr_exits = mtrr_msr_list(&mtrr, msr_exits, ARRAY_SIZE(msr_exits));
+	nmtrr_msrs = nmsr_exits;
 	smp_guests = smp;
 	if (smp)	/* every CPU a guest: the guests' INIT/SIPI go through us */
-		apic = platform_ipi_setup(pvcpus, is_guest, phys_bits, msr_write_exits,
-					  &nmsr_write_exits, ARRAY_SIZE(msr_write_exits));
+		apic = platform_ipi_setup(pvcpus, is_guest, phys_bits, msr_exits,
+					  &nmsr_exits, ARRAY_SIZE(msr_exits));
 	err = platform_mem_setup(&pvm, 1ULL << phys_bits, apic);
+	if (!err) {	/* ... and the guarded ones, which need the hidden ranges */
+		platform_guard_setup(phys_bits, msr_exits, &nmsr_exits, ARRAY_SIZE(msr_exits));
+		if (!guard_mtrr_keeps_wb(platform_guard_ranges(), &mtrr))
+			pr_warn("platform: the firmware's MTRRs do not make all of the hypervisor's "
+				"memory WB\n");
+	}
 	if (!err)
 		err = stress_platform_attach(&pvm, smp);
 	if (!err)

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * What the platform VM's exits were, beyond their reason: the I/O exits by
- * the intercepted byte that made them exit, and the CPUID exits by leaf.
- * The power-off and reset statistics print them (docs/platform.md says
- * where a Linux boot's exits come from).
+ * The platform VM's totals in the power-off and reset statistics: the
+ * hypervisor's tick, exits per reason, and beyond their reason the I/O
+ * exits by the intercepted byte that made them exit and the CPUID exits by
+ * leaf (docs/platform.md says where a Linux boot's exits come from), how
+ * RAM got mapped, the guest page walks and its MTRR writes.
  */
 #include "types.h"
 #include "lib/printk.h"
 #include "bug.h"
+#include "vm/gwalk.h"
+#include "vm/tick.h"
 #include "vm/vm.h"
 #include "platform_int.h"
 
@@ -111,6 +114,33 @@ static void print_cpuid(const struct vm_stats *s)
 
 void platform_exits_print(const struct vm_stats *s, const u16 *ports, unsigned int n)
 {
+	unsigned int r;
+
+	if (s->ticks)
+		pr_info("platform: hypervisor tick: %llu ticks (every %llu ms), %llu guest interrupts "
+			"taken and injected\n", (unsigned long long)s->ticks,
+			(unsigned long long)(tick_period_ns() / 1000000),
+			(unsigned long long)s->intrs_taken);
+	for (r = 1; r < VMEXIT_NR; r++)
+		if (s->by_reason[r])
+			pr_info("platform:   exits %-12s %llu\n", vm_exit_name(r),
+				(unsigned long long)s->by_reason[r]);
 	print_io(ports, n);
 	print_cpuid(s);
+	pr_info("platform: mapped on demand: %llu GiB in 1 GiB pages, %llu MiB in 2 MiB pages, "
+		"%llu KiB in 4 KiB pages\n", (unsigned long long)s->maps_by_level[3],
+		(unsigned long long)s->maps_by_level[2] * 2,
+		(unsigned long long)s->maps_by_level[1] * 4);
+	pr_info("platform: guest page walks: paging off %llu, 32-bit %llu, PAE %llu, "
+		"4-level %llu, 5-level %llu; %llu faults given to the guest\n",
+		(unsigned long long)s->gva_walks[GWALK_MODE_OFF],
+		(unsigned long long)s->gva_walks[GWALK_MODE_32BIT],
+		(unsigned long long)s->gva_walks[GWALK_MODE_PAE],
+		(unsigned long long)s->gva_walks[GWALK_MODE_4LEVEL],
+		(unsigned long long)s->gva_walks[GWALK_MODE_5LEVEL],
+		(unsigned long long)s->gva_faults);
+	if (s->mtrr_writes)
+		pr_info("platform: %llu MTRR writes by the guest, %llu ranges retyped "
+			"(zapped, refaulted)\n", (unsigned long long)s->mtrr_writes,
+			(unsigned long long)s->mtrr_zaps);
 }

@@ -30,6 +30,24 @@ void platform_scratch_mapped(struct vcpu *v, gpa_t gpa, u32 access);
 s64 platform_hc_hv_memory(struct vcpu *v, gpa_t gpa);
 /* Pages of the hidden ranges the guest has touched so far. */
 u64 platform_hidden_pages(void);
+/* The hidden ranges (after platform_mem_setup()). */
+struct guard_ranges;
+void platform_mem_ranges(struct guard_ranges *out);
+
+/* vm/platform_guard.c: the guarded MSRs (docs/platform.md "Guards"). */
+/* After platform_mem_setup(): records the hidden ranges and phys_bits and
+ * appends the MSRs whose reads and writes must exit to msrs[*n] (max). */
+void platform_guard_setup(unsigned int phys_bits, u32 *msrs, unsigned int *n, unsigned int max);
+/* A guest RDMSR/WRMSR of a guarded MSR: 0, -EPERM (#GP), or -ENOENT when
+ * msr is not one of them. */
+int platform_guard_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
+/* The ranges the guards keep (the hidden ranges). */
+const struct guard_ranges *platform_guard_ranges(void);
+/* Writes refused so far. */
+u64 platform_guard_refused(void);
+/* The kind's xsetbv(): XCR0 set for real, to values the CPU accepts only
+ * (-EPERM: #GP, as the CPU would give). */
+int platform_guard_xsetbv(struct vcpu *v, u32 xcr, u64 val);
 
 /* vm/platform_ipi.c: INIT and SIPI between the platform VM's CPUs. */
 struct vm_mmio_dev;
@@ -55,7 +73,9 @@ struct vm_stats;
  * ports[0..n) it covers: n is at most PLATFORM_IO_PORTS_MAX. */
 #define PLATFORM_IO_PORTS_MAX 8
 void platform_io_count(const u16 *ports, unsigned int n, u16 port, u8 size);
-/* The log lines: I/O exits by intercepted byte, CPUID exits by leaf. */
+/* The log lines of the VM's totals s: tick, exits per reason, I/O exits by
+ * intercepted byte (of ports[0..n)), CPUID exits by leaf, mappings, guest
+ * page walks, MTRR writes. */
 void platform_exits_print(const struct vm_stats *s, const u16 *ports, unsigned int n);
 
 #endif

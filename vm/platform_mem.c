@@ -14,6 +14,7 @@
 #include "vm/telemetry.h"
 #include "arch/percpu.h"
 #include "arch/cpu.h"
+#include "arch/guard.h"
 #include "errcode.h"
 #include "lib/printk.h"
 #include "lib/ratelimit.h"
@@ -157,4 +158,16 @@ void platform_mem_print(void)
 u64 platform_hidden_pages(void)
 {
 	return __atomic_load_n(&hole_pages, __ATOMIC_RELAXED);
+}
+
+void platform_mem_ranges(struct guard_ranges *out)
+{
+	unsigned int i;
+
+	_Static_assert(ARRAY_SIZE(hidden) <= GUARD_MAX_RANGES, "struct guard_ranges too small");
+	out->n = ARRAY_SIZE(hidden);
+	for (i = 0; i < ARRAY_SIZE(hidden); i++) {
+		out->r[i].base = hidden[i].base;
+		out->r[i].size = hidden[i].size;
+	}
 }

@@ -84,7 +84,7 @@ void vmx_caps_print(const struct cpu_caps *c, unsigned int cpu)
 		str_yes_no(k->ept_ad),
 		str_yes_no(k->sec.may & SEC_ENABLE_PML), str_yes_no(k->ept_5level));
 	pr_info("cpu%u: VMX: IA32_FEATURE_CONTROL %s\n", cpu,
-		c->vmx_fc_unlocked ? "unlocked (will be locked with VMXON allowed)" :
+		c->vmx_fc_unlocked ? "unlocked (to be locked with VMXON and the other enables)" :
 		c->vmx_locked_off ? "locked, VMXON disabled" : "locked, VMXON allowed");
 }
 

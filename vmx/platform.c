@@ -153,8 +153,8 @@ int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 	msr_bitmap_intercept(s->msr_bitmap, MSR_IA32_FEATURE_CONTROL, true, true);
 	for (msr = MSR_IA32_VMX_BASIC; msr <= MSR_IA32_VMX_LAST; msr++)
 		msr_bitmap_intercept(s->msr_bitmap, msr, true, true);
-	for (i = 0; i < cfg->nmsr_write_exits; i++)
-		msr_bitmap_intercept(s->msr_bitmap, cfg->msr_write_exits[i], false, true);
+	for (i = 0; i < cfg->nmsr_exits; i++)
+		msr_bitmap_intercept(s->msr_bitmap, cfg->msr_exits[i], true, true);
 	/* With "unrestricted guest" the guest may leave paging and protected mode. */
 	s->cr0_mask = ((caps->cr0_fixed0 | ~caps->cr0_fixed1) &
 		       ~((k.sec & SEC_UNRESTRICTED_GUEST) ? X86_CR0_PE | X86_CR0_PG : 0)) |

@@ -6,6 +6,7 @@
  */
 #include "arch/percpu.h"
 #include "vmx_int.h"
+#include "arch/guard.h"
 #include "arch/msr.h"
 #include "arch/trapnr.h"
 #include "bug.h"
@@ -22,10 +23,17 @@
 
 struct vmx_cpu vmx_cpus[NR_CPUS];
 
-/* Locks IA32_FEATURE_CONTROL with VMXON allowed when the firmware did not. */
+/*
+ * Locks IA32_FEATURE_CONTROL when the firmware did not: with VMXON outside
+ * SMX allowed and every other enable the CPU offers (SGX, SGX launch
+ * control, LMCE: guard_feature_control()), since the OS after us can no
+ * longer set them.  A CPU that refuses that value (an enable it reports
+ * but does not take) is locked with VMXON alone.
+ */
 static int feature_control_setup(void)
 {
-	u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL), want;
+	struct cpuid_regs leaf7 = { 0 };
 
 	if (fc & FEATURE_CONTROL_LOCKED) {
 		if (!(fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX)) {
@@ -36,10 +44,20 @@ static int feature_control_setup(void)
 		}
 		return 0;
 	}
-	wrmsr(MSR_IA32_FEATURE_CONTROL,
-	      fc | FEATURE_CONTROL_VMXON_OUTSIDE_SMX | FEATURE_CONTROL_LOCKED);
-	pr_info("cpu%u: VMX: IA32_FEATURE_CONTROL was unlocked: locked with VMXON "
-		"outside SMX allowed (it stays locked until reset)\n", this_cpu_id());
+	if (cpuid(0).eax >= 7)
+		leaf7 = cpuid_count(7, 0);
+	want = fc | guard_feature_control(&leaf7, rdmsr_or_zero(MSR_IA32_MCG_CAP));
+	if (!wrmsr_safe(MSR_IA32_FEATURE_CONTROL, want)) {
+		pr_warn("cpu%u: VMX: IA32_FEATURE_CONTROL refused 0x%llx: locking it with VMXON "
+			"alone\n", this_cpu_id(), (unsigned long long)want);
+		want = fc | FEATURE_CONTROL_VMXON_OUTSIDE_SMX | FEATURE_CONTROL_LOCKED;
+		wrmsr(MSR_IA32_FEATURE_CONTROL, want);
+	}
+	pr_info("cpu%u: VMX: IA32_FEATURE_CONTROL was unlocked: locked as 0x%llx (VMXON outside "
+		"SMX%s%s%s; it stays locked until reset)\n", this_cpu_id(), (unsigned long long)want,
+		(want & FEATURE_CONTROL_SGX) ? ", SGX" : "",
+		(want & FEATURE_CONTROL_SGX_LC) ? ", SGX launch control" : "",
+		(want & FEATURE_CONTROL_LMCE) ? ", LMCE" : "");
 	return 0;
 }
 

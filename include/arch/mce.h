@@ -10,8 +10,8 @@
 #define TDPVISOR_ARCH_MCE_H
 
 #include "types.h"
+#include "arch/msr.h"
 
-#define MSR_IA32_MCG_CAP	0x179
 #define MSR_IA32_MCG_STATUS	0x17a
 #define MSR_IA32_MC0_STATUS	0x401	/* bank i: 0x401 + 4 * i */
 #define MSR_IA32_MC0_ADDR	0x402

@@ -10,10 +10,7 @@
 #include "types.h"
 #include "atomic.h"	/* cpu_relax() */
 #include "arch/cr.h"
-
-struct cpuid_regs {
-	u32 eax, ebx, ecx, edx;
-};
+#include "arch/cpuid.h"	/* struct cpuid_regs */
 
 static inline struct cpuid_regs cpuid_count(u32 leaf, u32 subleaf)
 {

@@ -54,6 +54,9 @@ struct hv_options {
 	bool hvprobe;
 	/* bluepill: stay resident and run the firmware as a guest */
 	bool bluepill;
+	/* hvbit=on|off: the platform VM's CPUID shows the hypervisor bit and
+	 * the 0x40000000 leaves (on, the default) or not (off) */
+	bool hvbit;
 	/* smp=boot: only the boot CPU becomes a guest (smp=all: every CPU) */
 	bool smp_boot_only;
 	/* smp_fault=N: AP N pretends it cannot enable VMX/SVM (tests the rollback) */

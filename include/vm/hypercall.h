@@ -28,14 +28,17 @@
 #define HC_GPA_MAPPING (HC_BASE + 0x4)	/* RBX gpa to look up, RCX gpa of struct hc_gpa_mapping -> 0 */
 /* RBX gpa, RCX len, RDX first seq -> records copied (platform VM) */
 #define HC_TELEMETRY_READ (HC_BASE + 0x5)
+/* RBX a physical address -> the HC_MT_* type the CPU's own MTRRs give its
+ * page now, -EINVAL beyond MAXPHYADDR (platform VM) */
+#define HC_HOST_MEMTYPE (HC_BASE + 0x6)
 
 /* Test VMs only: how guest code reports to its host-side test. */
 #define HC_TEST_SYNC (HC_BASE + 0x100)	/* RBX value */
 #define HC_TEST_DONE (HC_BASE + 0x101)
 #define HC_TEST_ASSERT (HC_BASE + 0x102)	/* RBX gpa of "file", RCX line, RDX gpa of "cond", RSI value */
 
-/* 2.0: the numbers moved to HC_BASE. */
-#define HC_ABI_VERSION ((2 << 16) | 0)
+/* 2.0: the numbers moved to HC_BASE.  2.1: HC_HOST_MEMTYPE. */
+#define HC_ABI_VERSION ((2 << 16) | 1)
 #define HC_MAX_BUFFER (1ULL << 20)	/* the largest buffer a call will touch */
 
 #ifndef __ASSEMBLER__

@@ -20,12 +20,13 @@ struct platform_launch_args {
  * a host stack, the host's own page tables) without touching the CPU.
  * fw_*: the firmware's own descriptor tables, which the guest keeps.
  * smp: every CPU will be a guest (platform_start_aps()): INIT and SIPI
- * between them are emulated, and NMIs exit.
+ * between them are emulated, and NMIs exit.  hide_hv_cpuid (hvbit=off):
+ * CPUID shows neither the hypervisor bit nor the 0x40000000 leaves.
  * Returns 0 and fills *out, or a negative error.
  */
 int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_idt_limit,
 		     unsigned int phys_bits, const struct acpi_power_ports *power, bool smp,
-		     struct platform_launch_args *out);
+		     bool hide_hv_cpuid, struct platform_launch_args *out);
 
 /*
  * What platform_ap_entry reads on an AP (vm/platform_smp.c fills it):

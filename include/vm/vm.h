@@ -144,6 +144,7 @@ struct vm {
 	u32 asid;		/* SVM ASID / VMX VPID */
 	const struct vm_kind_ops *kind;	/* what this kind of VM does on its exits */
 	bool dead;
+	bool hide_hv_cpuid;	/* hvbit=off: no hypervisor bit, no 0x40000000 leaves */
 	u32 dying;		/* set once, by the first vm_kill() */
 	u64 tlb_gen;		/* bumped by every TDP flush (vm_flush_remote_tlbs()) */
 	char death[160];	/* why the VM was killed */
@@ -187,8 +188,8 @@ struct vcpu_config {
 	const struct platform_capture *capture;
 	const u16 *io_exits;		/* port bytes: any access touching one exits */
 	unsigned int nio_exits;
-	const u32 *msr_write_exits;	/* MSRs whose writes exit (SVM: reads too) */
-	unsigned int nmsr_write_exits;
+	const u32 *msr_exits;		/* MSRs whose reads and writes exit */
+	unsigned int nmsr_exits;
 	bool nmi_exits;			/* capture: NMIs exit (VMEXIT_NMI) */
 };
 

@@ -26,7 +26,11 @@
  *      from the local APIC, which the hypervisor cannot perform: the
  *      platform guest dies, and hv.efi must log why with the guest's state
  *      and follow its panic= policy;
- *   g. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
+ *   g. the guards (probe_guard.c, and probe_mtrr_guard()): SMX, SKINIT
+ *      and PT hidden, the APIC base kept off the pool, EFER's bits,
+ *      IA32_FEATURE_CONTROL locked with what the CPU offers, and a guest
+ *      MTRR write over the pool leaving the hardware's MTRRs WB there;
+ *   h. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
  *      goes on.
  * One line per check on COM1 ("probe: ok ..." or "probe: FAIL ..."), then
  * "probe: N passed, M failed".  Load options: exit=return (default),
@@ -175,28 +179,38 @@ static bool idt_load_copy(u64 *idt, struct desc_ptr *fw, unsigned int vec, void 
 }
 
 /*
- * RDMSR with a #GP handler of our own: a copy of the firmware's IDT whose
- * #GP gate points to probe_gp_entry is loaded, interrupts off, for the one
- * instruction; the firmware's IDT is back before this returns.
+ * RDMSR or WRMSR with a #GP handler of our own: a copy of the firmware's
+ * IDT whose #GP gate points to probe_gp_entry is loaded, interrupts off,
+ * for the one instruction; the firmware's IDT is back before this returns.
  */
-int probe_rdmsr(u32 msr, u64 *val)
+static int msr_access(u32 msr, bool write, u64 *val)
 {
 	static u64 idt[2 * IDT_ENTRIES] __aligned(16);
 	u64 flags = read_rflags(), *gate;
 	struct desc_ptr fw;
-	int ret = -1;	/* an IDT we cannot copy: do not risk the read */
+	int ret = -1;	/* an IDT we cannot copy: do not risk the access */
 
 	irq_disable();
 	if (idt_load_copy(idt, &fw, GP_VECTOR, probe_gp_entry)) {
 		gate = (u64 *)(uintptr_t)fw.base + 2 * GP_VECTOR;
 		probe_old_gp = (gate[0] & 0xffff) | ((gate[0] >> 32) & 0xffff0000ULL) |
 			       (gate[1] << 32);
-		ret = probe_rdmsr_safe(msr, val);
+		ret = write ? probe_wrmsr_safe(msr, *val) : probe_rdmsr_safe(msr, val);
 		lidt(&fw);
 	}
 	if (flags & BIT(9))
 		irq_enable();
 	return ret;
+}
+
+int probe_rdmsr(u32 msr, u64 *val)
+{
+	return msr_access(msr, false, val);
+}
+
+int probe_wrmsr(u32 msr, u64 val)
+{
+	return msr_access(msr, true, &val);
 }
 
 /* ---- a: CPUID ---- */
@@ -364,6 +378,16 @@ static u64 high_ram(EFI_BOOT_SERVICES *bs)
 			top = end;
 	}
 	return top ? top - PAGE_SIZE : 0;
+}
+
+/* A page of the probe's own (boot-services data), or 0. */
+static u64 free_page(EFI_BOOT_SERVICES *bs)
+{
+	EFI_PHYSICAL_ADDRESS page = 0;
+
+	if (EFI_ERROR(bs->AllocatePages(AllocateAnyPages, EfiLoaderData, 1, &page)))
+		return 0;
+	return page;
 }
 
 /* exit= and conout from the load options (UCS-2, any order). */
@@ -687,6 +711,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (ours) {
 		check_hv_memory();
 		probe_memtypes(pr.intel, (u64)(uintptr_t)efi_main, high_ram(bs), pr.allcpus);
+		if (hvmem.count) {
+			probe_mtrr_guard(hvmem.range[0].base);
+			probe_guards(pr.intel, pr.amd, free_page(bs), hvmem.range[0].base);
+		}
 		check_every_cpu(bs);
 	} else {
 		probe_info("not under tdpvisor: no hypercalls, no memory checks");

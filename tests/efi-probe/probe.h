@@ -16,8 +16,9 @@ __printf(2, 3) bool probe_check(bool ok, const char *fmt, ...);
 __printf(1, 2) void probe_info(const char *fmt, ...);
 /* A hypercall with the vendor's instruction. */
 long probe_hypercall(u64 nr, u64 a0, u64 a1);
-/* rdmsr that survives #GP: 0, or -1 when it faulted. */
+/* rdmsr and wrmsr that survive #GP: 0, or -1 when it faulted. */
 int probe_rdmsr(u32 msr, u64 *val);
+int probe_wrmsr(u32 msr, u64 val);
 /* Reads 8 bytes at a guest-physical address (= virtual under UEFI). */
 u64 probe_peek(u64 addr);
 
@@ -28,6 +29,7 @@ u64 probe_read64(u64 addr);
 void probe_write64(u64 addr, u64 v);
 u64 probe_read128(u64 addr);
 int probe_rdmsr_safe(u32 msr, u64 *val);
+int probe_wrmsr_safe(u32 msr, u64 val);
 void probe_gp_entry(void);
 extern u64 probe_old_gp;
 void probe_nmi_entry(void);
@@ -55,5 +57,12 @@ const char *probe_mt_name(u64 mt);
 /* apic_trapped: every CPU is a guest, and the local APIC page an emulated
  * device of the platform VM (no TDP leaf maps it). */
 void probe_memtypes(bool intel, u64 code_addr, u64 high_ram, bool apic_trapped);
+/* probe_mtrr.c: a guest MTRR write over hypervisor memory at pa (a page of
+ * the pool) leaves the hardware's MTRRs WB there (HC_HOST_MEMTYPE). */
+void probe_mtrr_guard(u64 pa);
+
+/* probe_guard.c: the guards (CPUID, PT, APIC base, EFER, FEATURE_CONTROL);
+ * free_page: a page of the probe's own, pool: a page of hypervisor memory. */
+void probe_guards(bool intel, bool amd, u64 free_page, u64 pool);
 
 #endif

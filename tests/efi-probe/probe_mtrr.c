@@ -222,6 +222,7 @@ static void check_retype(const struct probe_mtrrs *m, bool intel, u64 gpa)
 {
 	const u64 size = 2ULL << 20, base = gpa & ~(size - 1);
 	unsigned int i, before;
+	long r;
 
 	for (i = 0; i < m->nvar && (m->var_mask[i] & (1ULL << 11)); i++)
 		;
@@ -244,12 +245,105 @@ static void check_retype(const struct probe_mtrrs *m, bool intel, u64 gpa)
 			probe_check(gm.memtype == HC_MT_WT, "MTRR write: the EPT leaf is WT (is %s)",
 				    probe_mt_name(gm.memtype));
 	}
+	r = probe_hypercall(HC_HOST_MEMTYPE, gpa, 0);
+	probe_check(r == HC_MT_WT, "MTRR write: the hardware's MTRRs follow it where no "
+		    "hypervisor memory is (HC_HOST_MEMTYPE 0x%llx: %s)", (unsigned long long)gpa,
+		    r < 0 ? "error" : probe_mt_name((u64)r));
 	mtrr_wrmsr(0x201 + 2 * i, 0);
 	mtrr_wrmsr(0x200 + 2 * i, 0);
 	if (probe_check(leaf_of(gpa), "MTRR write: 0x%llx mapped after var%u is cleared",
 			(unsigned long long)gpa, i) && intel)
 		probe_check(gm.memtype == before, "MTRR write: the EPT leaf is %s again (is %s)",
 			    probe_mt_name(before), probe_mt_name(gm.memtype));
+}
+
+/* A variable pair the MTRRs leave free (not valid), or m->nvar. */
+static unsigned int free_pair(const struct probe_mtrrs *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nvar && (m->var_mask[i] & MTRR_PHYS_MASK_VALID); i++)
+		;
+	return i;
+}
+
+/* A page of the probe's own that a guest MTRR pair makes UC. */
+static u8 uc_page[PAGE_SIZE] __aligned(PAGE_SIZE);
+
+/* Pair i: [base, +4 KiB) of type mt. */
+static void pair_4k(const struct probe_mtrrs *m, unsigned int i, u64 base, u64 mt)
+{
+	mtrr_wrmsr(MSR_MTRR_PHYS_BASE(i), base | mt);
+	mtrr_wrmsr(MSR_MTRR_PHYS_MASK(i), (~(PAGE_SIZE - 1) & m->phys_mask) | MTRR_PHYS_MASK_VALID);
+}
+
+static void pair_clear(unsigned int i)
+{
+	mtrr_wrmsr(MSR_MTRR_PHYS_MASK(i), 0);
+	mtrr_wrmsr(MSR_MTRR_PHYS_BASE(i), 0);
+}
+
+static const char *hc_mt(long r)
+{
+	return r < 0 ? "error" : probe_mt_name((u64)r);
+}
+
+/*
+ * A guest MTRR write over hypervisor memory: a free pair makes the page at
+ * pa (the pool's first) UC, a second one a page of the probe's own.  The
+ * guest owns its MTRRs, so the pairs read back as written; but the
+ * hardware's MTRRs, which the hypervisor's own accesses go through, keep
+ * the pool WB (HC_HOST_MEMTYPE reads them on this CPU), and since the
+ * guest's configuration as a whole would retype the pool, the hardware
+ * keeps its last one -- the probe's page stays WB there too -- while the
+ * TDP leaf of the probe's page carries the guest's UC.  (The pool's own
+ * pages map the one scratch page, always WB.)  Both pairs are cleared
+ * again, and the hardware follows.
+ */
+void probe_mtrr_guard(u64 pa)
+{
+	static struct probe_mtrrs m;
+	u64 base = 0, mask = 0, mine = (u64)(uintptr_t)uc_page;
+	unsigned int i, j;
+	long hw, hw_mine;
+	bool mapped;
+
+	probe_mtrr_read(&m);
+	i = free_pair(&m);
+	for (j = i + 1; j < m.nvar && (m.var_mask[j] & MTRR_PHYS_MASK_VALID); j++)
+		;
+	if (!m.readable || j >= m.nvar || !(m.def_type & MTRR_DEF_E)) {
+		probe_info("MTRR guard: no two free variable pairs (or MTRRs off): not checked");
+		return;
+	}
+	probe_check(probe_hypercall(HC_HOST_MEMTYPE, pa, 0) == HC_MT_WB,
+		    "MTRR guard: the hypervisor's pool 0x%llx is WB in the hardware's MTRRs",
+		    (unsigned long long)pa);
+	uc_page[0] = 1;
+	pair_4k(&m, i, pa, HC_MT_UC);
+	pair_4k(&m, j, mine, HC_MT_UC);
+	probe_rdmsr(MSR_MTRR_PHYS_BASE(i), &base);
+	probe_rdmsr(MSR_MTRR_PHYS_MASK(i), &mask);
+	hw = probe_hypercall(HC_HOST_MEMTYPE, pa, 0);
+	hw_mine = probe_hypercall(HC_HOST_MEMTYPE, mine, 0);
+	probe_check(base == (pa | HC_MT_UC) && (mask & MTRR_PHYS_MASK_VALID),
+		    "MTRR guard: var%u = [0x%llx, +4 KiB) UC reads back as the guest wrote it "
+		    "(0x%llx 0x%llx)", i, (unsigned long long)pa, (unsigned long long)base,
+		    (unsigned long long)mask);
+	probe_check(hw == HC_MT_WB, "MTRR guard: the hardware's MTRRs keep the pool WB after "
+		    "the guest's UC write (HC_HOST_MEMTYPE: %s)", hc_mt(hw));
+	mapped = leaf_of(mine);
+	probe_check(hw_mine == HC_MT_WB && mapped && gm.memtype == HC_MT_UC,
+		    "MTRR guard: while the hardware holds, the TDP leaf gives the guest its UC "
+		    "(page 0x%llx: hardware %s, leaf %s)", (unsigned long long)mine, hc_mt(hw_mine),
+		    probe_mt_name(gm.memtype));
+	pair_clear(j);
+	pair_clear(i);
+	hw = probe_hypercall(HC_HOST_MEMTYPE, pa, 0);
+	mapped = leaf_of(mine);
+	probe_check(hw == HC_MT_WB && mapped && gm.memtype == HC_MT_WB,
+		    "MTRR guard: after the pairs are cleared the pool is WB in the hardware, the "
+		    "probe's page WB in its leaf (%s, %s)", hc_mt(hw), probe_mt_name(gm.memtype));
 }
 
 void probe_memtypes(bool intel, u64 code_addr, u64 high_ram, bool apic_trapped)

@@ -72,15 +72,31 @@ probe_rdmsr_fixup:
 	mov eax, -1
 	ret
 
-; The #GP handler while the probe's IDT is loaded: a #GP at the RDMSR above
-; resumes at its fixup; any other goes to the firmware's handler unchanged.
-; Stack: error code, RIP, CS, RFLAGS, RSP, SS.
+; int probe_wrmsr_safe(u32 msr, u64 val): 0, or -1 when WRMSR raised #GP.
+global probe_wrmsr_safe
+probe_wrmsr_safe:
+	mov ecx, edi
+	mov eax, esi
+	mov rdx, rsi
+	shr rdx, 32
+probe_wrmsr_insn:
+	wrmsr
+	xor eax, eax
+	ret
+
+; The #GP handler while the probe's IDT is loaded: a #GP at the RDMSR or
+; WRMSR above resumes at the fixup (which returns -1); any other goes to the
+; firmware's handler unchanged.  Stack: error code, RIP, CS, RFLAGS, RSP, SS.
 global probe_gp_entry
 probe_gp_entry:
 	push rax
 	lea rax, [probe_rdmsr_insn]
 	cmp [rsp + 16], rax
+	je .ours
+	lea rax, [probe_wrmsr_insn]
+	cmp [rsp + 16], rax
 	jne .not_ours
+.ours:
 	lea rax, [probe_rdmsr_fixup]
 	mov [rsp + 16], rax
 	pop rax

@@ -196,20 +196,33 @@ probe_checks() {
 	local suite=$1 log=$2 vendor=$3 c what ok leaf leaf_name msrs
 	if [ "$vendor" = amd ]; then
 		msrs=('EFER.SVME reads 0' 'rdmsr VM_CR \(0xc0010114\) raises #GP'
-			'rdmsr VM_HSAVE_PA \(0xc0010117\) raises #GP')
+			'rdmsr VM_HSAVE_PA \(0xc0010117\) raises #GP'
+			'CPUID.80000001:ECX.SKINIT \(bit 12\) clear' 'wrmsr EFER with SVME raises #GP')
 		leaf='NPT leaf is WB' leaf_name='NPT leaf is WB'
 	else
-		msrs=('IA32_FEATURE_CONTROL shows no VMX enabled' 'rdmsr IA32_VMX_BASIC \(0x480\) raises #GP')
+		msrs=('IA32_FEATURE_CONTROL shows no VMX enabled' 'rdmsr IA32_VMX_BASIC \(0x480\) raises #GP'
+			'IA32_FEATURE_CONTROL reads locked with the enables the CPU offers, VMX hidden')
 		leaf='EPT leaf type [A-Z]+ is the MTRR type of all its'
 		leaf_name='EPT leaf type is the MTRR type of every page it maps'
 	fi
 	for c in "CPUID 0x40000000 signature 'tdpvisor'" 'CPUID.1:ECX.hypervisor \(bit 31\) set' \
 		'CPUID.1:ECX.VMX \(bit 5\) clear' 'CPUID.80000001:ECX.SVM \(bit 2\) clear' \
-		"${msrs[@]}" 'HC_VERSION answers 0x20000' 'HC_TEST_SYNC/DONE/ASSERT answer -ENOSYS' \
+		"${msrs[@]}" 'HC_VERSION answers 0x20001' 'HC_TEST_SYNC/DONE/ASSERT answer -ENOSYS' \
 		'a KVM-numbered hypercall \(1, a buffer in RBX\) answers -ENOSYS and writes nothing' \
 		'HC_HV_MEMORY names the hidden ranges' \
 		'the hypervisor still answers after the writes' 'MTRRs readable' \
-		"NMI: 2 NMIs sent to itself reach the probe's NMI handler, one after the other"; do
+		"NMI: 2 NMIs sent to itself reach the probe's NMI handler, one after the other" \
+		'CPUID.1:ECX.SMX \(bit 6\) clear' 'CPUID.7.0:EBX.PT \(bit 25\) clear' \
+		'rdmsr IA32_RTIT_CTL \(0x570\) raises #GP' 'wrmsr IA32_RTIT_CTL \(0x570\) raises #GP' \
+		'wrmsr IA32_RTIT_OUTPUT_BASE \(0x560\) raises #GP' \
+		"IA32_APIC_BASE onto the hypervisor's pool" 'IA32_APIC_BASE moved to a free page' \
+		'EFER.NXE \(bit 11\) is set and read back' \
+		"MTRR write: the hardware's MTRRs follow it where no hypervisor memory is" \
+		"MTRR guard: the hypervisor's pool 0x[0-9a-f]+ is WB in the hardware's MTRRs" \
+		'MTRR guard: var[0-9]+ = \[0x[0-9a-f]+, \+4 KiB\) UC reads back as the guest wrote it' \
+		"MTRR guard: the hardware's MTRRs keep the pool WB after the guest's UC write" \
+		'MTRR guard: while the hardware holds, the TDP leaf gives the guest its UC' \
+		'MTRR guard: after the pairs are cleared the pool is WB in the hardware'; do
 		expect "$suite" "probe: ${c//\\/}" "$log" "probe: ok $c"
 	done
 	for c in 'read as all ones' 'writes land on the scratch page' \

@@ -133,6 +133,24 @@ KTEST(cmdline_takes_the_panic_policy)
 	KT_EXPECT(t, o.panic_reset);
 }
 
+KTEST(cmdline_takes_hvbit_on_or_off_and_refuses_the_rest_by_name)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, ""), 0);
+	KT_EXPECT(t, o.hvbit);			/* on by default */
+	KT_EXPECT_EQ(t, parse(&o, "hvbit=off"), 0);
+	KT_EXPECT(t, !o.hvbit);
+	KT_EXPECT_EQ(t, parse(&o, "hvbit=off hvbit=on"), 0);
+	KT_EXPECT(t, o.hvbit);
+	/* Wrong or missing values are refused, each by name; the last good one stands. */
+	KT_EXPECT_EQ(t, parse(&o, "hvbit=off hvbit=yes hvbit=0 hvbit"), 3);
+	KT_EXPECT(t, !o.hvbit);
+	KT_EXPECT_STREQ(t, o.msgs[0], "hvbit: expected on or off, got 'yes'");
+	KT_EXPECT_STREQ(t, o.msgs[1], "hvbit: expected on or off, got '0'");
+	KT_EXPECT_STREQ(t, o.msgs[2], "hvbit: expected on or off, got ''");
+}
+
 KTEST(cmdline_takes_the_crash_tests_by_name_only)
 {
 	static struct hv_options o;
