@@ -115,6 +115,7 @@ int svm_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 	vmcb_write64(vmcb, VMCB_NP_CTL, 1);
 	platform_state(vmcb, cfg->capture);
 	s->flushed_gen = ~0ULL;
+	s->keep_svme = true;	/* EFER is in hidden_msrs */
 	s->tick = tick_period_ns() != 0;
 	if (s->tick && !this_cpu_id())
 		pr_info("cpu%u: tick: every %llu ms, at the guest's interrupts (SVM INTR intercept: "
