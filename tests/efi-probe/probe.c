@@ -26,6 +26,9 @@
  *      from the local APIC, which the hypervisor cannot perform: the
  *      platform guest dies, and hv.efi must log why with the guest's state
  *      and follow its panic= policy;
+ *   h. an SMI it raises through the chipset's APM port runs an SMM handler
+ *      it placed at the entry of the reset SMBASE, and RSM returns to it,
+ *      still a guest (probe_smi.c);
  *   g. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
  *      goes on.
  * One line per check on COM1 ("probe: ok ..." or "probe: FAIL ..."), then
@@ -688,6 +691,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		check_hv_memory();
 		probe_memtypes(pr.intel, (u64)(uintptr_t)efi_main, high_ram(bs), pr.allcpus);
 		check_every_cpu(bs);
+		probe_smi(bs);
 	} else {
 		probe_info("not under tdpvisor: no hypercalls, no memory checks");
 	}
