@@ -122,6 +122,7 @@ int svm_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg)
 	if (mce_supported())
 		write_cr4(read_cr4() | X86_CR4_MCE);
 	s->flushed_gen = ~0ULL;
+	s->keep_svme = true;	/* EFER is in hidden_msrs */
 	s->tick = tick_period_ns() != 0;
 	if (s->tick && !this_cpu_id())
 		pr_info("cpu%u: tick: every %llu ms, at the guest's interrupts (SVM INTR intercept: "

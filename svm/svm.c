@@ -81,6 +81,27 @@ static void svm_vcpu_destroy(struct vcpu *v)
 
 static void svm_tick_intr(struct vcpu *v, struct svm_vcpu *s, struct vm_exit *e);
 
+/*
+ * An SMI that the guest takes (SMI is not intercepted: docs/platform.md,
+ * "SMM firmware") runs the firmware's SMM code on the guest's state.  A
+ * CPU does that outside guest mode and RSM returns to the guest, so the
+ * hypervisor never sees it; QEMU's TCG (7.2) runs it inside guest mode
+ * instead, with this VMCB's intercepts and nested paging still on, and
+ * its SMM entry loads EFER = 0.  An exit from there leaves EFER.SVME clear
+ * in the VMCB, and VMRUN refuses a guest without it (APM 15.5.1).  SVME is
+ * the hypervisor's: it is set again, and the exit counted; RSM later
+ * restores the EFER the SMM entry saved.
+ */
+static void svm_keep_svme(struct vcpu *v, void *vmcb)
+{
+	u64 efer = vmcb_read64(vmcb, VMCB_EFER);
+
+	if (efer & EFER_SVME)
+		return;
+	vmcb_write64(vmcb, VMCB_EFER, efer | EFER_SVME);
+	v->stats.smm_exits++;
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct svm_vcpu *s = v->arch;
@@ -103,6 +124,8 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	vmcb_write8(vmcb, VMCB_TLB_CONTROL, VMCB_TLB_NONE);
 	vmcb_write64(vmcb, VMCB_EVENTINJ, 0);
 	svm_decode_exit(v, vmcb, e);
+	if (s->keep_svme)
+		svm_keep_svme(v, vmcb);
 	if (e->hw_code == SVM_EXIT_INTR && s->tick)
 		svm_tick_intr(v, s, e);
 	svm_reinject_exitintinfo(vmcb);

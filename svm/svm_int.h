@@ -51,6 +51,12 @@ struct svm_vcpu {
 	bool tick;
 	/* ... except at the next entry: the guest takes the pending one itself. */
 	bool intr_pass;
+	/*
+	 * The guest cannot clear EFER.SVME itself (its EFER writes exit):
+	 * an exit that finds it clear came from SMM code run inside the
+	 * guest, and SVME is set again before the next VMRUN (svm.c).
+	 */
+	bool keep_svme;
 };
 
 _Static_assert(sizeof(struct svm_vm) <= PAGE_SIZE && sizeof(struct svm_vcpu) <= PAGE_SIZE,

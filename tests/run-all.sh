@@ -31,7 +31,7 @@ cd "$(dirname "$0")/.." || exit 2
 
 HOST_CHAIN=(host layout)
 QEMU_CHAIN=(qemu-ktest qemu-usb qemu-bluepill qemu-next qemu-hvprobe qemu-probe
-	qemu-next-volumes qemu-poweroff qemu-linux qemu-la57 qemu-adversary qemu-smp qemu-smp-linux qemu-telemetry
+	qemu-next-volumes qemu-poweroff qemu-linux qemu-smm qemu-la57 qemu-adversary qemu-smp qemu-smp-linux qemu-telemetry
 	qemu-stress qemu-nosvm qemu-panic qemu-mce
 	qemu-options
 	qemu-debug)

@@ -22,8 +22,8 @@
 #     /lib/tdpvisor_telemetry.ko built from tests/guest-linux/tdpvisor_hc.c
 #     and tdpvisor_telemetry.c against the kernel's own headers
 #     (linux-headers-<abi>-amd64, its -common package and linux-kbuild-X.Y,
-#     fetched like the kernel), the usual mount points and a /dev/console
-#     node.
+#     fetched like the kernel), /lib/efivarfs.ko (the kernel package's own
+#     module), the usual mount points and a /dev/console node.
 #     Every entry is owned by root with mtime 0, so the same inputs give the
 #     same bytes.
 #   - The .deb files are fetched with `apt-get download` (no root needed)
@@ -166,14 +166,19 @@ hcdeb=$(fetch "$hcpkg")
 kbdeb=$(fetch "$kbpkg")
 
 # ---- the kernel ------------------------------------------------------------
-# Only /boot/vmlinuz-* is needed: take it out of the package's data tar
-# instead of unpacking all of its modules (some 400 MB).
+# Only /boot/vmlinuz-* and efivarfs.ko are needed: take them out of the
+# package's data tar instead of unpacking all of its modules (some 400 MB).
 mkdir "$tmp/kernel"
-dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp/kernel" --wildcards './boot/vmlinuz-*' ||
-	die "cannot unpack /boot/vmlinuz-* from ${kdeb##*/}"
+dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp/kernel" --wildcards './boot/vmlinuz-*' \
+	'./lib/modules/*/kernel/fs/efivarfs/efivarfs.ko' ||
+	die "cannot unpack /boot/vmlinuz-* and efivarfs.ko from ${kdeb##*/}"
 kimgs=("$tmp"/kernel/boot/vmlinuz-*)
 [[ ${#kimgs[@]} == 1 && -f ${kimgs[0]} ]] || die "${kdeb##*/} has no single /boot/vmlinuz-*"
 kimg=${kimgs[0]}
+# efivarfs is a module in Debian's kernel (CONFIG_EFIVAR_FS=m), with no
+# dependencies: the init loads it for tdpvisor.efivars=1.
+efimods=("$tmp"/kernel/lib/modules/*/kernel/fs/efivarfs/efivarfs.ko)
+[[ ${#efimods[@]} == 1 && -f ${efimods[0]} ]] || die "${kdeb##*/} has no single efivarfs.ko"
 # An EFI-stub bzImage is a PE file ("MZ") with the boot protocol header.
 [[ $(head -c2 -- "$kimg") == MZ && $(dd if="$kimg" bs=1 skip=514 count=4 status=none) == HdrS ]] ||
 	die "${kimg##*/} is not an EFI-stub bzImage"
@@ -223,6 +228,7 @@ install -m 0755 "$tmp/adversary" "$r/bin/adversary"
 install -m 0755 "$tmp/dirtier" "$r/bin/dirtier"
 install -m 0644 "$tmp/tdpvisor_hc.ko" "$r/lib/tdpvisor_hc.ko"
 install -m 0644 "$tmp/tdpvisor_telemetry.ko" "$r/lib/tdpvisor_telemetry.ko"
+install -m 0644 "${efimods[0]}" "$r/lib/efivarfs.ko"
 # The applet list comes from busybox itself (a static amd64 binary, which
 # runs here too): paths like bin/sh or usr/sbin/chroot.
 applets=$("$r/bin/busybox" --list-full) || die "cannot run busybox --list-full"
@@ -292,4 +298,4 @@ for f in vmlinuz memcheck smpcheck adversary dirtier tdpvisor_hc.ko tdpvisor_tel
 	mv -f -- "$tmp/$f" "$out/$f"
 done
 note "$out/vmlinuz: $kpkg $kver, $(stat -c %s "$out/vmlinuz") bytes"
-note "$out/initrd.img: busybox $bver + memcheck + smpcheck + adversary + dirtier + tdpvisor_hc.ko + tdpvisor_telemetry.ko, $(stat -c %s "$out/initrd.img") bytes"
+note "$out/initrd.img: busybox $bver + memcheck + smpcheck + adversary + dirtier + tdpvisor_hc.ko + tdpvisor_telemetry.ko + efivarfs.ko, $(stat -c %s "$out/initrd.img") bytes"

@@ -121,6 +121,9 @@ void platform_exits_print(const struct vm_stats *s, const u16 *ports, unsigned i
 			"taken and injected\n", (unsigned long long)s->ticks,
 			(unsigned long long)(tick_period_ns() / 1000000),
 			(unsigned long long)s->intrs_taken);
+	if (s->smm_exits)
+		pr_info("platform: %llu exits came from SMM code the CPU ran inside the guest "
+			"(EFER.SVME set again)\n", (unsigned long long)s->smm_exits);
 	for (r = 1; r < VMEXIT_NR; r++)
 		if (s->by_reason[r])
 			pr_info("platform:   exits %-12s %llu\n", vm_exit_name(r),

@@ -129,6 +129,7 @@ struct vm_stats {
 	u64 nmis_dropped;	/* ... not given: the vCPU does not take NMIs */
 	u64 ticks;		/* the hypervisor's ticks run (vm/tick.c) */
 	u64 intrs_taken;	/* guest interrupts the host took and injected (AMD tick) */
+	u64 smm_exits;		/* exits from SMM code run inside the guest (QEMU's SVM) */
 	u64 machine_checks;	/* machine checks given to the guest (or its shutdown) */
 	u64 cpuid_leaves[VM_CPUID_STAT_NR];	/* CPUID exits by vm_cpuid_stat_slot() */
 };

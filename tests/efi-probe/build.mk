@@ -4,6 +4,7 @@
 # lib/'s formatter and string functions.  tests/efi-probe/mkprobe-img.sh
 # puts it on a boot image behind `bluepill next=\probe.efi`.
 probe-y := tests/efi-probe/probe.o tests/efi-probe/probe_mtrr.o tests/efi-probe/probe_guard.o \
+	tests/efi-probe/probe_smi.o \
 	tests/efi-probe/probe_rt.o lib/vsprintf.o lib/string.o
 PROBE_OBJS := $(addprefix $(BUILD)/hv/,$(probe-y))
 

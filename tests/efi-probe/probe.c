@@ -30,7 +30,10 @@
  *      and PT hidden, the APIC base kept off the pool, EFER's bits,
  *      IA32_FEATURE_CONTROL locked with what the CPU offers, and a guest
  *      MTRR write over the pool leaving the hardware's MTRRs WB there;
- *   h. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
+ *   h. an SMI it raises through the chipset's APM port runs an SMM handler
+ *      it placed at the entry of the reset SMBASE, and RSM returns to it,
+ *      still a guest (probe_smi.c);
+ *   i. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
  *      goes on.
  * One line per check on COM1 ("probe: ok ..." or "probe: FAIL ..."), then
  * "probe: N passed, M failed".  Load options: exit=return (default),
@@ -716,6 +719,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 			probe_guards(pr.intel, pr.amd, free_page(bs), hvmem.range[0].base);
 		}
 		check_every_cpu(bs);
+		probe_smi(bs);
 	} else {
 		probe_info("not under tdpvisor: no hypercalls, no memory checks");
 	}

@@ -34,6 +34,12 @@ void probe_gp_entry(void);
 extern u64 probe_old_gp;
 void probe_nmi_entry(void);
 extern u32 probe_nmis;
+extern const u8 probe_smi_handler[], probe_smi_handler_end[];
+int probe_raise_smi(u32 spins);
+
+/* probe_smi.c: check h, an SMI taken while the probe runs as a guest. */
+struct _EFI_BOOT_SERVICES;
+void probe_smi(struct _EFI_BOOT_SERVICES *bs);
 
 /* probe_mtrr.c: the MTRRs as the guest reads them, and their verdicts. */
 #define PROBE_MT_MIXED 0xfe	/* overlapping variable ranges disagree */

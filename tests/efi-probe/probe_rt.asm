@@ -112,3 +112,55 @@ global probe_nmi_entry
 probe_nmi_entry:
 	lock inc dword [probe_nmis]
 	iretq
+
+; An SMI handler for check h (probe_smi.c), copied to the SMI entry of the
+; reset SMBASE (0x30000 + 0x8000).  SMM starts in a real-mode-like state
+; with CS.base = SMBASE and IP = 0x8000.  It clobbers EBX and AL, leaves
+; its mark in the APM status port (0xb3, a scratch register of the
+; chipset) and returns: RSM restores what ran from the state-save map.
+%define APM_CNT 0xb2
+%define APM_STS 0xb3
+%define SMI_MARK 0xa5
+%define SMI_CMD 0x5a
+section .rodata
+bits 16
+global probe_smi_handler
+probe_smi_handler:
+	xor ebx, ebx
+	mov al, SMI_MARK
+	out APM_STS, al
+	rsm
+global probe_smi_handler_end
+probe_smi_handler_end:
+bits 64
+
+section .text
+; int probe_raise_smi(u32 spins): writes the APM control port (an SMI, with
+; the chipset's APMC enable on) and reads the status port up to spins times
+; for the handler's mark.  0: no mark; 1: the mark, but RBX (which the
+; handler clears) came back changed; 2: the mark and RBX intact.
+global probe_raise_smi
+probe_raise_smi:
+	push rbx
+	mov ecx, edi
+	mov rbx, 0x0123456789abcdef
+	mov al, SMI_CMD
+	out APM_CNT, al
+.wait:
+	in al, APM_STS
+	cmp al, SMI_MARK
+	je .marked
+	pause
+	dec ecx
+	jnz .wait
+	xor eax, eax
+	jmp .done
+.marked:
+	mov rax, 0x0123456789abcdef
+	cmp rbx, rax
+	sete al
+	movzx eax, al
+	inc eax
+.done:
+	pop rbx
+	ret

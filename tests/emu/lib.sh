@@ -225,6 +225,9 @@ probe_checks() {
 		'MTRR guard: after the pairs are cleared the pool is WB in the hardware'; do
 		expect "$suite" "probe: ${c//\\/}" "$log" "probe: ok $c"
 	done
+	# Its own SMM handler at the reset SMBASE: the SMI is not intercepted.
+	expect "$suite" "probe: an SMI taken in the guest runs SMM, and RSM returns to the guest" \
+		"$log" 'probe: ok SMI: .*the mark, RBX intact; still under tdpvisor: yes'
 	for c in 'read as all ones' 'writes land on the scratch page' \
 		'every page maps one 4 KiB scratch frame'; do
 		expect_count "$suite" "probe: hypervisor pool and image: $c" "$log" \

@@ -4,7 +4,8 @@
 # Usage:
 #   tests/emu/run-qemu.sh --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
 #                         [--timeout SECS] [--interactive] [--gdb] [--monitor SOCK]
-#                         [--accel tcg|kvm|auto] [--disk IMG2]...
+#                         [--accel tcg|kvm|auto] [--disk IMG2]... [--smm]
+#                         [--vars-out FILE]
 #
 # Contract:
 #   - Boots IMG (a GPT disk from tools/mkimage.sh) on q35 with --smp CPUs, no
@@ -15,6 +16,12 @@
 #   - COM1 goes to LOG (overwritten).  With --interactive it goes to the
 #     terminal with the QEMU monitor multiplexed (Ctrl-A c; Ctrl-A x quits)
 #     and, if --log is given, is copied to LOG too; there is no timeout.
+#   - --smm boots q35 with smm=on and the SMM build of OVMF (Debian's
+#     OVMF_CODE_4M.secboot.fd, its variables behind SMM; Secure Boot stays
+#     off with the plain OVMF_VARS_4M.fd), like most real PCs' firmware.
+#     The flash is then writable only from SMM, as on those PCs.
+#   - --vars-out FILE: the variable store as the run left it is copied to
+#     FILE when QEMU has ended (whatever the verdict).
 #   - --gdb adds -s -S: QEMU waits for gdb on localhost:1234 (no timeout
 #     unless --timeout is given).
 #   - --monitor SOCK: the QEMU monitor (HMP) listens on the Unix socket SOCK
@@ -39,7 +46,8 @@
 #        fault or power-off; -no-reboot turns a reset into an exit)
 set -euo pipefail
 
-readonly OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+readonly OVMF_CODE_PLAIN=/usr/share/OVMF/OVMF_CODE_4M.fd
+readonly OVMF_CODE_SMM=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 readonly OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 readonly QEMU=qemu-system-x86_64
 readonly TAIL_LINES=30
@@ -52,7 +60,7 @@ usage() {
 	cat >&2 <<EOF
 usage: $prog --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
        [--timeout SECS] [--interactive] [--gdb] [--monitor SOCK]
-       [--accel tcg|kvm|auto] [--disk IMG2]...
+       [--accel tcg|kvm|auto] [--disk IMG2]... [--smm] [--vars-out FILE]
 exit: 0 pass (port 0xf4 <- 0), 1 fail (other value), 124 timeout, 2 error
 EOF
 	exit 2
@@ -60,6 +68,7 @@ EOF
 
 # ---- arguments -----------------------------------------------------------
 image= log= cpu=EPYC mem=512 smp=1 timeout=120 timeout_set=0 interactive=0 gdb=0 monitor= accel=tcg
+smm=0 vars_out=
 disks=()
 while (($#)); do
 	case $1 in
@@ -74,6 +83,8 @@ while (($#)); do
 	--monitor) (($# >= 2)) || usage; monitor=$2; shift 2 ;;
 	--disk) (($# >= 2)) || usage; disks+=("$2"); shift 2 ;;
 	--accel) (($# >= 2)) && [[ $2 =~ ^(tcg|kvm|auto)$ ]] || usage; accel=$2; shift 2 ;;
+	--smm) smm=1; shift ;;
+	--vars-out) (($# >= 2)) || usage; vars_out=$2; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -82,6 +93,11 @@ done
 ((interactive)) || [[ -n $log ]] || { echo "$prog: --log is required" >&2; usage; }
 [[ $mem =~ ^[0-9]+$ ]] || die "--mem must be a number of MiB"
 [[ $timeout =~ ^[0-9]+$ && $timeout -gt 0 ]] || die "--timeout must be a positive number of seconds"
+if ((smm)); then
+	OVMF_CODE=$OVMF_CODE_SMM machine=q35,smm=on
+else
+	OVMF_CODE=$OVMF_CODE_PLAIN machine=q35
+fi
 [[ -f $image && -r $image ]] || die "image '$image' not found (make it with tools/mkimage.sh)"
 for d in "${disks[@]}"; do
 	[[ -f $d && -r $d ]] || die "disk '$d' not found"
@@ -117,7 +133,7 @@ private_dir run-qemu
 cp -- "$OVMF_VARS" "$tmp/vars.fd"
 
 args=(
-	-machine q35 -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp"
+	-machine "$machine" -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp"
 	-nic none -no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
@@ -134,6 +150,9 @@ if [[ -n $monitor ]]; then
 else
 	args+=(-monitor none)
 fi
+# The SMM build keeps its variables behind SMM: the flash takes writes only
+# from SMM code (QEMU's secure pflash), as a real PC's SPI flash does.
+((!smm)) || args+=(-global driver=cfi.pflash01,property=secure,value=on)
 if ((interactive)); then
 	# Serial and monitor share the terminal; a copy of the serial output
 	# goes to LOG when one was named.
@@ -171,6 +190,7 @@ else
 	emu_pid=$!
 	race "$timeout" TERM
 fi
+[[ -z $vars_out ]] || cp -- "$tmp/vars.fd" "$vars_out" || die "cannot write '$vars_out'"
 ((!timed_out)) || verdict timeout "no verdict after ${timeout}s, QEMU killed"
 
 # QEMU itself exits 1 on a startup error, which a guest verdict of V=0 also
