@@ -60,7 +60,9 @@ static void emulator_exit(int failed)
 	} else if (opts.exit == EXIT_POWEROFF) {
 		pr_info("exit: switching the machine off (%s)\n", failed ? "failed" : "passed");
 		console_flush_all();
-		efi_poweroff();
+		if (efi_poweroff() == -EPERM)
+			pr_warn("exit: the OS owns the firmware's runtime services now: not "
+				"switching off\n");
 	} else if (opts.exit == EXIT_RESET) {
 		/* The PC's oldest reset: pulse the line through the keyboard controller. */
 		pr_info("exit: resetting the machine through the keyboard controller (%s)\n",
@@ -411,6 +413,11 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 				      caps.maxphyaddr, &power,
 				      !opts.smp_boot_only && mp.ncpus > 1, &hv_launch) &&
 		    !start_aps(loaded_at)) {
+			if (efi_watch_exit_boot_services()) {
+				pr_warn("efi: cannot watch ExitBootServices: the firmware console "
+					"closes now\n");
+				efi_boot_services_end();
+			}
 			hv_stay_resident = true;
 			pr_info("hv.efi: returning to the firmware, which continues as a guest\n");
 			return EFI_SUCCESS;

@@ -123,6 +123,7 @@ static void platform_stats(const char *why)
 			"(zapped, refaulted)\n", (unsigned long long)s->mtrr_writes,
 			(unsigned long long)s->mtrr_zaps);
 	stress_platform_print();
+	console_report_all();
 }
 
 static bool is_power_off(u16 port, u32 val)
