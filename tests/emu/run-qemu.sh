@@ -3,7 +3,7 @@
 #
 # Usage:
 #   tests/emu/run-qemu.sh --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
-#                         [--timeout SECS] [--interactive] [--gdb]
+#                         [--timeout SECS] [--interactive] [--gdb] [--qemu-arg ARG]...
 #
 # Contract:
 #   - Boots IMG (a GPT disk from tools/mkimage.sh) on q35 with --smp CPUs, no
@@ -16,6 +16,8 @@
 #     and, if --log is given, is copied to LOG too; there is no timeout.
 #   - --gdb adds -s -S: QEMU waits for gdb on localhost:1234 (no timeout
 #     unless --timeout is given).
+#   - --qemu-arg ARG appends ARG to QEMU's command line (repeat it for each
+#     word), e.g. a second serial device and its chardev.
 #   - The guest reports a verdict by writing a byte V to port 0xf4
 #     (isa-debug-exit), which makes QEMU exit with (V << 1) | 1.
 #
@@ -41,7 +43,7 @@ prog=${0##*/}
 usage() {
 	cat >&2 <<EOF
 usage: $prog --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
-       [--timeout SECS] [--interactive] [--gdb]
+       [--timeout SECS] [--interactive] [--gdb] [--qemu-arg ARG]...
 exit: 0 pass (port 0xf4 <- 0), 1 fail (other value), 124 timeout, 2 error
 EOF
 	exit 2
@@ -49,6 +51,7 @@ EOF
 
 # ---- arguments -----------------------------------------------------------
 image= log= cpu=EPYC mem=512 smp=1 timeout=120 timeout_set=0 interactive=0 gdb=0
+extra=()
 while (($#)); do
 	case $1 in
 	--image) (($# >= 2)) || usage; image=$2; shift 2 ;;
@@ -59,6 +62,7 @@ while (($#)); do
 	--timeout) (($# >= 2)) || usage; timeout=$2; timeout_set=1; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	--gdb) gdb=1; shift ;;
+	--qemu-arg) (($# >= 2)) || usage; extra+=("$2"); shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -100,6 +104,7 @@ else
 	: > "$log" || die "cannot write log '$log'"
 	args+=(-chardev "file,id=ser0,path=${log//,/,,}" -serial chardev:ser0)
 fi
+args+=("${extra[@]}")
 if ((gdb)); then
 	args+=(-s -S)
 	cat >&2 <<EOF

@@ -2,7 +2,9 @@
 # qemu-linux: the default guest.  Debian's Linux boots to userspace under
 # hv.efi's SVM platform VM, sees the hypervisor bit, tests most of its RAM
 # and switches off; then the same Linux boots without hv.efi, and the two
-# boots' kernel warnings are compared.
+# boots' kernel warnings are compared.  hv.efi writes to the firmware's
+# console and COM1 (console=efi console=ttyS0, the USB image's choice plus
+# a UART), and the firmware console must close at ExitBootServices.
 
 # Kernel warnings whose presence depends on emulation timing, in boots with
 # and without hv.efi alike (QEMU TCG runs the APIC timer and the PIT
@@ -27,10 +29,27 @@ kernel_warnings() {
 	grep -a -o 'kernel warning: .*' "$1" | tr -d '\r' | sed 's/[0-9]\+/#/g' | sort -u
 }
 
+# console_checks LOG: OVMF mirrors its text console onto COM1, so while boot
+# services run each hv.efi line is there twice (once through the firmware);
+# from ExitBootServices on, once: the firmware console closes with a note,
+# the power-off statistics come through COM1 alone, and hv.efi's own count
+# of calls into the firmware console after the event is 0.
+console_checks() {
+	local log=$1
+	expect_count qemu "Linux: before ExitBootServices hv.efi's lines go to the firmware console too" \
+		"$log" 'tdpvisor .* (built .*) starting' 2
+	expect_count qemu "Linux: the firmware console closes at ExitBootServices, said once (COM1 only)" \
+		"$log" 'printk: console efi closed: the OS called ExitBootServices' 1
+	expect_count qemu "Linux: the power-off statistics come once (COM1 only)" "$log" \
+		'platform: the guest switches the machine off' 1
+	expect_count qemu "Linux: no call into the firmware console after ExitBootServices" "$log" \
+		'efi: firmware console: [0-9]* calls, 0 of them after ExitBootServices; closed' 1
+}
+
 # scenario_qemu_linux: Linux under hv.efi, then without it as the baseline.
 scenario_qemu_linux() {
 	local log st mib range lw new ign
-	bluepill_image qemu-linux '\vmlinuz' 'initrd=\initrd.img console=ttyS0 tdpvisor.test=1' \
+	BLUEPILL_OPTS='console=efi console=ttyS0' bluepill_image qemu-linux '\vmlinuz' 'initrd=\initrd.img console=ttyS0 tdpvisor.test=1' \
 		--add 'build/guest/vmlinuz=\vmlinuz' --add 'build/guest/initrd.img=\initrd.img'
 	# QEMU's EPYC sets the hypervisor bit itself: off, so the bit is ours.
 	qemu_run qemu-linux --cpu EPYC,hypervisor=off --mem 1024
@@ -46,6 +65,7 @@ scenario_qemu_linux() {
 	fi
 	expect qemu "Linux: statistics with the page-size split at power-off" "$log" \
 		'platform: mapped on demand: [0-9]+ GiB in 1 GiB pages, [0-9]+ MiB in 2 MiB pages, [0-9]+ KiB in 4 KiB pages'
+	console_checks "$log"
 	range=$(grep -a -o 'mem: reserved [0-9]* MiB at \[0x[0-9a-f]*-0x[0-9a-f]*\]' "$log" | head -1 |
 		sed 's/.*\[0x\([0-9a-f]*\)-0x\([0-9a-f]*\)\]/\1 \2/')
 	# shellcheck disable=SC2086  # START END, or nothing
