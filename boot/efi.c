@@ -34,6 +34,14 @@ static bool bs_gone;		/* the flag, latched */
  * was up (which must stay 0). */
 static u64 con_writes, con_writes_after_ebs;
 
+/* Every boot-services call goes through here first: none after the OS
+ * took the machine (an invariant: only boot-time paths call them). */
+static EFI_BOOT_SERVICES *boot_services(void)
+{
+	BUG_ON(efi_boot_services_gone());
+	return bs;
+}
+
 void efi_init(void *handle, void *system_table)
 {
 	image_handle = handle;
@@ -43,8 +51,7 @@ void efi_init(void *handle, void *system_table)
 
 void efi_stall_us(u64 us)
 {
-	BUG_ON(efi_boot_services_gone());
-	bs->Stall(us);
+	boot_services()->Stall(us);
 }
 
 int efi_watch_exit_boot_services(void)
@@ -53,7 +60,7 @@ int efi_watch_exit_boot_services(void)
 
 	if (ebs_flag)
 		return 0;
-	if (EFI_ERROR(bs->AllocatePages(AllocateAnyPages, EfiRuntimeServicesCode, 1,
+	if (EFI_ERROR(boot_services()->AllocatePages(AllocateAnyPages, EfiRuntimeServicesCode, 1,
 					&ebs_code_page)))
 		return -ENOMEM;
 	if (EFI_ERROR(bs->AllocatePages(AllocateAnyPages, EfiRuntimeServicesData, 1,
@@ -105,26 +112,26 @@ void *efi_create_event(void)
 {
 	EFI_EVENT ev = NULL;
 
-	return EFI_ERROR(bs->CreateEvent(0, TPL_CALLBACK, NULL, NULL, &ev)) ? NULL : ev;
+	return EFI_ERROR(boot_services()->CreateEvent(0, TPL_CALLBACK, NULL, NULL, &ev)) ? NULL : ev;
 }
 
 void efi_wait_event(void *ev)
 {
 	UINTN index;
 
-	bs->WaitForEvent(1, (EFI_EVENT *)&ev, &index);
+	boot_services()->WaitForEvent(1, (EFI_EVENT *)&ev, &index);
 }
 
 void efi_close_event(void *ev)
 {
-	bs->CloseEvent(ev);
+	boot_services()->CloseEvent(ev);
 }
 
 void *efi_locate_protocol(const void *guid)
 {
 	void *p = NULL;
 
-	if (EFI_ERROR(bs->LocateProtocol((EFI_GUID *)guid, NULL, &p)))
+	if (EFI_ERROR(boot_services()->LocateProtocol((EFI_GUID *)guid, NULL, &p)))
 		return NULL;
 	return p;
 }
@@ -134,7 +141,7 @@ static EFI_LOADED_IMAGE *loaded_image(void)
 	EFI_GUID guid = LOADED_IMAGE_PROTOCOL;
 	EFI_LOADED_IMAGE *li = NULL;
 
-	if (EFI_ERROR(bs->HandleProtocol(image_handle, &guid, (void **)&li)))
+	if (EFI_ERROR(boot_services()->HandleProtocol(image_handle, &guid, (void **)&li)))
 		return NULL;
 	return li;
 }
@@ -244,7 +251,8 @@ uintptr_t efi_reserve_memory(u64 bytes)
 	UINTN pages = (bytes + ALIGN_2M) >> PAGE_SHIFT;
 	u64 head, tail;
 
-	if (EFI_ERROR(bs->AllocatePages(AllocateAnyPages, EfiReservedMemoryType, pages, &addr)))
+	if (EFI_ERROR(boot_services()->AllocatePages(AllocateAnyPages, EfiReservedMemoryType, pages,
+						     &addr)))
 		return 0;
 	/* Trim the over-allocation so the pool starts on a 2 MiB boundary. */
 	aligned = ALIGN_UP(addr, ALIGN_2M);
@@ -277,7 +285,7 @@ u64 efi_ram_top(void)
 	UINT32 desc_version;
 	u64 top = 0, i;
 
-	if (EFI_ERROR(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &desc_size,
+	if (EFI_ERROR(boot_services()->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &desc_size,
 				       &desc_version)) || desc_size < sizeof(EFI_MEMORY_DESCRIPTOR))
 		return 0;
 	for (i = 0; i + desc_size <= size; i += desc_size) {
@@ -292,7 +300,7 @@ u64 efi_ram_top(void)
 
 void efi_release_memory(uintptr_t addr, u64 bytes)
 {
-	bs->FreePages(addr, bytes >> PAGE_SHIFT);
+	boot_services()->FreePages(addr, bytes >> PAGE_SHIFT);
 }
 
 int efi_poweroff(void)
