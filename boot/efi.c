@@ -33,6 +33,7 @@ static bool bs_gone;		/* the flag, latched */
 /* The text console's calls to the firmware, and those made after the flag
  * was up (which must stay 0). */
 static u64 con_writes, con_writes_after_ebs;
+static bool con_handed_over;	/* the firmware is about to become a guest */
 
 /* Every boot-services call goes through here first: none after the OS
  * took the machine (an invariant: only boot-time paths call them). */
@@ -326,7 +327,7 @@ static void efi_con_write(struct console *con, const char *s, size_t len)
 	CHAR16 buf[130];
 	size_t n = 0;
 
-	if (efi_boot_services_gone()) {	/* printk checks first: a last guard */
+	if (efi_boot_services_gone() || con_handed_over) {	/* printk checks first */
 		con->enabled = false;
 		return;
 	}
@@ -345,14 +346,22 @@ static void efi_con_write(struct console *con, const char *s, size_t len)
 static const char *efi_con_closed(struct console *con)
 {
 	(void)con;
-	return efi_boot_services_gone() ? "the OS called ExitBootServices" : NULL;
+	if (efi_boot_services_gone())
+		return ebs_flag ? "the OS called ExitBootServices" : "no firmware calls from here";
+	return con_handed_over ? "the firmware runs as the platform VM's guest from here" : NULL;
 }
 
 static void efi_con_report(struct console *con)
 {
-	pr_info("efi: firmware console: %llu calls, %llu of them after ExitBootServices; %s\n",
-		(unsigned long long)con_writes, (unsigned long long)con_writes_after_ebs,
-		con->enabled ? "still open" : "closed");
+	pr_info("efi: firmware console: %llu calls, %llu of them after ExitBootServices; %s; "
+		"ExitBootServices signalled: %s\n", (unsigned long long)con_writes,
+		(unsigned long long)con_writes_after_ebs, con->enabled ? "open" : "closed",
+		str_yes_no(ebs_flag && __atomic_load_n(ebs_flag, __ATOMIC_ACQUIRE)));
+}
+
+void efi_console_hand_over(void)
+{
+	con_handed_over = true;
 }
 
 static struct console efi_con = { .name = "efi", .write = efi_con_write,

@@ -414,10 +414,11 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 				      !opts.smp_boot_only && mp.ncpus > 1, &hv_launch) &&
 		    !start_aps(loaded_at)) {
 			if (efi_watch_exit_boot_services()) {
-				pr_warn("efi: cannot watch ExitBootServices: the firmware console "
-					"closes now\n");
+				pr_warn("efi: cannot watch ExitBootServices: the firmware is not "
+					"called again from here\n");
 				efi_boot_services_end();
 			}
+			efi_console_hand_over();
 			hv_stay_resident = true;
 			pr_info("hv.efi: returning to the firmware, which continues as a guest\n");
 			return EFI_SUCCESS;

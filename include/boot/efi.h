@@ -72,5 +72,13 @@ bool efi_boot_services_gone(void);
 void efi_boot_services_end(void);
 /* Registers the UEFI text console as a printk console. */
 void efi_console_register(void);
+/*
+ * The firmware is about to run as the platform VM's guest: the text console
+ * closes (printk says so before its next line).  Its OutputString called
+ * from the hypervisor would run the guest's code in the host, re-entering
+ * it wherever the exit interrupted it, and EDK2's RestoreTPL turns
+ * interrupts on: the host would take the guest's interrupts.
+ */
+void efi_console_hand_over(void);
 
 #endif

@@ -4,7 +4,8 @@
 # and switches off; then the same Linux boots without hv.efi, and the two
 # boots' kernel warnings are compared.  hv.efi writes to the firmware's
 # console and COM1 (console=efi console=ttyS0, the USB image's choice plus
-# a UART), and the firmware console must close at ExitBootServices.
+# a UART): the firmware console must close before the firmware becomes
+# the guest, and the firmware must signal ExitBootServices to hv.efi.
 
 # Kernel warnings whose presence depends on emulation timing, in boots with
 # and without hv.efi alike (QEMU TCG runs the APIC timer and the PIT
@@ -29,21 +30,22 @@ kernel_warnings() {
 	grep -a -o 'kernel warning: .*' "$1" | tr -d '\r' | sed 's/[0-9]\+/#/g' | sort -u
 }
 
-# console_checks LOG: OVMF mirrors its text console onto COM1, so while boot
-# services run each hv.efi line is there twice (once through the firmware);
-# from ExitBootServices on, once: the firmware console closes with a note,
-# the power-off statistics come through COM1 alone, and hv.efi's own count
-# of calls into the firmware console after the event is 0.
+# console_checks LOG: OVMF mirrors its text console onto COM1, so while
+# hv.efi runs natively each of its lines is there twice (once through the
+# firmware); once the firmware runs as the guest, once: the firmware console
+# closes with a note, the power-off statistics come through COM1 alone, the
+# firmware signalled ExitBootServices to hv.efi's notification, and hv.efi's
+# own count of calls into the firmware console after that is 0.
 console_checks() {
 	local log=$1
-	expect_count qemu "Linux: before ExitBootServices hv.efi's lines go to the firmware console too" \
+	expect_count qemu "Linux: while hv.efi runs natively its lines go to the firmware console too" \
 		"$log" 'tdpvisor .* (built .*) starting' 2
-	expect_count qemu "Linux: the firmware console closes at ExitBootServices, said once (COM1 only)" \
-		"$log" 'printk: console efi closed: the OS called ExitBootServices' 1
+	expect_count qemu "Linux: the firmware console closes when the firmware becomes a guest (said once)" \
+		"$log" "printk: console efi closed: the firmware runs as the platform VM's guest" 1
 	expect_count qemu "Linux: the power-off statistics come once (COM1 only)" "$log" \
 		'platform: the guest switches the machine off' 1
-	expect_count qemu "Linux: no call into the firmware console after ExitBootServices" "$log" \
-		'efi: firmware console: [0-9]* calls, 0 of them after ExitBootServices; closed' 1
+	expect_count qemu "Linux: ExitBootServices signalled, no firmware-console call after it" "$log" \
+		'efi: firmware console: [0-9]* calls, 0 of them after ExitBootServices; closed; ExitBootServices signalled: yes' 1
 }
 
 # scenario_qemu_linux: Linux under hv.efi, then without it as the baseline.
