@@ -10,7 +10,7 @@
 # Kernel warnings whose presence depends on emulation timing, in boots with
 # and without hv.efi alike (QEMU TCG runs the APIC timer and the PIT
 # against the host's clock).
-TIMING_WARNINGS='APIC: Stale IRR|tsc: Unable to calibrate against PIT|tsc: Marking TSC unstable|clocksource: .* (skew|unstable)|timekeeping watchdog|hpet: Lost .* RTC interrupts'
+TIMING_WARNINGS='APIC: Stale IRR|APIC calibration not consistent with PM-Timer|tsc: Unable to calibrate against PIT|tsc: Marking TSC unstable|clocksource: .* (skew|unstable)|timekeeping watchdog|hpet: Lost .* RTC interrupts'
 
 # pool_reserved LOG START END: a "BIOS-e820: [mem A-B] reserved" line of
 # LOG covers [START, END] (hex without 0x; the kernel merges neighbours).
