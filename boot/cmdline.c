@@ -266,7 +266,7 @@ static int parse_pci(char *rest, struct console_spec *c, const char **why)
 
 /*
  * console=ttyS<n>[,baud] | uart[8250],io|mmio|mmio16|mmio32,ADDR[,baud]
- * [,shift=N] | pci[,BB:DD.F][,baud] | spcr | efi | none.  Returns 0, or
+ * [,shift=N] | pci[,BB:DD.F][,baud] | spcr[,baud] | efi | none.  Returns 0, or
  * -EINVAL with the reason in *why.
  */
 static int parse_console(const char *v, struct console_spec *c, const char **why)
@@ -287,6 +287,10 @@ static int parse_console(const char *v, struct console_spec *c, const char **why
 	}
 	if (!strncmp(buf, "pci", 3))
 		return parse_pci(buf + 3, c, why);
+	if (!strncmp(buf, "spcr,", 5)) {
+		c->kind = CONSOLE_SPCR;
+		return parse_port_fields(buf + 5, c, false, why);
+	}
 	c->kind = CONSOLE_UART;
 	if (!strncmp(buf, "uart8250,", 9) || !strncmp(buf, "uart,", 5))
 		return parse_uart(strchr(buf, ',') + 1, c, why);

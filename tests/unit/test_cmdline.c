@@ -112,6 +112,11 @@ KTEST(cmdline_takes_pci_cards_auto_or_by_address_and_spcr)
 	c = one_console(&o, "spcr");
 	KT_ASSERT(t, c != NULL);
 	KT_EXPECT_EQ(t, c->kind, CONSOLE_SPCR);
+	KT_EXPECT_EQ(t, c->port.baud, 0);	/* the table's rate */
+	c = one_console(&o, "spcr,57600");
+	KT_ASSERT(t, c != NULL);
+	KT_EXPECT_EQ(t, c->kind, CONSOLE_SPCR);
+	KT_EXPECT_EQ(t, c->port.baud, 57600);
 }
 
 KTEST(cmdline_refuses_bad_console_values_naming_them_and_keeps_the_good_ones)
@@ -142,6 +147,7 @@ KTEST(cmdline_refuses_bad_console_values_naming_them_and_keeps_the_good_ones)
 		{ "pci,00:03.0,fast", "expected a baud rate" },
 		{ "pci,00:03.0,1000000", "divisor cannot make" },
 		{ "serial", "unknown kind" },
+		{ "spcr,fast", "expected a baud rate" },
 	};
 	unsigned int i;
 
