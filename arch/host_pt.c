@@ -2,13 +2,17 @@
 /* The hypervisor's identity-mapped page tables (include/arch/host_pt.h). */
 #include "arch/host_pt.h"
 #include "arch/cpuid.h"
+#include "arch/serial.h"
 #include "arch/x86.h"
 #include "lib/printk.h"
 #include "mm/page_alloc.h"
 
 #define PTE_P BIT_ULL(0)
 #define PTE_RW BIT_ULL(1)
+#define PTE_PWT BIT_ULL(3)
+#define PTE_PCD BIT_ULL(4)
 #define PTE_PS BIT_ULL(7)
+#define PTE_ADDR_MASK (GENMASK_ULL(51, 12))
 #define GIB (1ULL << 30)
 
 /* A zeroed table page's address as an entry, or 0. */
@@ -17,6 +21,62 @@ static u64 new_table(void)
 	void *p = alloc_zeroed_page();
 
 	return p ? (u64)(uintptr_t)p | PTE_P | PTE_RW : 0;
+}
+
+/*
+ * Replaces the large leaf *e (covering size bytes at base) by a table of
+ * 512 leaves of size / 512 each, the same mapping.  Returns 0 or -1.
+ */
+static int split_leaf(u64 *e, u64 base, u64 size)
+{
+	u64 t = new_table(), *tab, i, sub = size / 512;
+
+	if (!t)
+		return -1;
+	tab = (u64 *)(uintptr_t)(t & PTE_ADDR_MASK);
+	for (i = 0; i < 512; i++)
+		tab[i] = (base + i * sub) | PTE_P | PTE_RW | (sub > PAGE_SIZE ? PTE_PS : 0);
+	*e = t;
+	return 0;
+}
+
+/*
+ * Maps the 4 KiB page at pa uncached (PCD|PWT: UC with the default PAT),
+ * splitting the identity map's large pages above it.  An MMIO UART's page:
+ * the MTRRs make most MMIO uncached already, but not every firmware covers
+ * every device range with them.  Returns 0 or -1 (pool empty).
+ */
+static int map_uncached(u64 *pml4, u64 pa)
+{
+	u64 *e = &pml4[(pa >> 39) & 511], *tab;
+	unsigned int shift;
+
+	for (shift = 30; shift >= 12; shift -= 9) {
+		tab = (u64 *)(uintptr_t)(*e & PTE_ADDR_MASK);
+		e = &tab[(pa >> shift) & 511];
+		if (shift == 12)
+			break;
+		if ((*e & PTE_PS) && split_leaf(e, pa & ~((1ULL << shift) - 1), 1ULL << shift))
+			return -1;
+	}
+	*e |= PTE_PCD | PTE_PWT;
+	return 0;
+}
+
+/* The MMIO UART consoles' pages, uncached and reachable after the OS runs. */
+static void map_uart_pages(u64 *pml4, u64 end)
+{
+	u64 pages[4];
+	unsigned int n = uart_mmio_pages(pages, ARRAY_SIZE(pages)), i;
+
+	for (i = 0; i < n; i++) {
+		if (pages[i] >= end || map_uncached(pml4, pages[i]))
+			pr_warn("host: the UART page at 0x%llx is not mapped uncached\n",
+				(unsigned long long)pages[i]);
+		else
+			pr_info("host: UART page at 0x%llx mapped uncached\n",
+				(unsigned long long)pages[i]);
+	}
 }
 
 u64 host_pt_build(unsigned int phys_bits)
@@ -46,6 +106,7 @@ u64 host_pt_build(unsigned int phys_bits)
 		for (a = 0; a < 512; a++)
 			pd[a] = (gpa + (a << 21)) | PTE_P | PTE_RW | PTE_PS;
 	}
+	map_uart_pages(pml4, end);
 	pr_info("host: own page tables: identity map of %llu GiB with %s pages, %llu tables\n",
 		(unsigned long long)(end / GIB), gb_pages ? "1 GiB" : "2 MiB",
 		(unsigned long long)tables);

@@ -1,83 +1,76 @@
 // SPDX-License-Identifier: MIT
 /*
- * 16550 UART output.  Every byte waits for the transmit-holding-register
- * empty bit (LSR bit 5) first: some emulated UARTs drop bytes written while
- * the FIFO is full.  The wait is bounded so a missing UART cannot hang the
- * hypervisor.
+ * 16550 UART consoles (include/arch/serial.h): the registers are
+ * arch/uart.c's; this file makes printk consoles of them.  printk hands
+ * each console one whole line under its lock, and uart_write_text() drains
+ * the FIFO after it, which is what lets the OS drive the same UART
+ * (docs/boot.md, "Sharing a UART with the OS").
  */
 #include "arch/serial.h"
-#include "arch/x86.h"
 #include "compiler.h"
 #include "errcode.h"
+#include "lib/printk.h"
 
-#define UART_THR 0	/* transmit holding (DLAB=0) */
-#define UART_DLL 0	/* divisor low (DLAB=1) */
-#define UART_IER 1
-#define UART_DLH 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define  UART_LSR_THRE BIT(5)
-#define  UART_LSR_TEMT BIT(6)
-#define UART_LCR_DLAB BIT(7)
-#define UART_LCR_8N1 0x03
-#define UART_CLOCK 115200
+#define MAX_MMIO_UARTS 4
 
 const u16 uart_legacy_ports[4] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
 
-void uart_putc(const struct uart *u, char c)
-{
-	unsigned int spins = 0;
+static u64 mmio_pages[MAX_MMIO_UARTS];
+static unsigned int nmmio_pages;
 
-	while (!(inb(u->io + UART_LSR) & UART_LSR_THRE) && spins++ < 1000000)
-		cpu_relax();
-	outb(u->io + UART_THR, (u8)c);
-}
-
-static void uart_write(struct console *con, const char *s, size_t len)
+static void uart_con_write(struct console *con, const char *s, size_t len)
 {
 	const struct uart *u = container_of(con, struct uart, con);
 
-	while (len--) {
-		if (*s == '\n')
-			uart_putc(u, '\r');
-		uart_putc(u, *s++);
-	}
+	uart_write_text(&u->port, s, len);
 }
 
-/* The FIFO drains at the line rate: wait (bounded) for the shifter to empty. */
-static void uart_flush(struct console *con)
+static void uart_con_flush(struct console *con)
 {
-	const struct uart *u = container_of(con, struct uart, con);
-	unsigned int spins = 0;
-
-	while (!(inb(u->io + UART_LSR) & UART_LSR_TEMT) && spins++ < 10000000)
-		cpu_relax();
+	uart_drain(&container_of(con, struct uart, con)->port);
 }
 
-int uart_init(struct uart *u, u16 io, u32 baud)
+void uart_port_name(const struct uart_port *p, char *buf, size_t size)
 {
-	u32 div;
+	const char *space = p->space == UART_SPACE_IO ? "io" : p->width == 4 ? "mmio32" :
+			    p->width == 2 ? "mmio16" : "mmio";
 
-	if (!baud || UART_CLOCK % baud)
+	if (p->space == UART_SPACE_IO)
+		snprintf(buf, size, "uart %s 0x%llx", space, (unsigned long long)p->base);
+	else
+		snprintf(buf, size, "uart %s 0x%llx shift %u", space,
+			 (unsigned long long)p->base, p->shift);
+}
+
+int uart_init(struct uart *u, const struct uart_port *port, const char **why)
+{
+	const char *bad = uart_port_check(port);
+
+	if (bad) {
+		if (why)
+			*why = bad;
 		return -EINVAL;
-	div = UART_CLOCK / baud;
-	u->io = io;
-	u->baud = baud;
-	outb(io + UART_IER, 0);
-	outb(io + UART_LCR, UART_LCR_DLAB);
-	outb(io + UART_DLL, (u8)div);
-	outb(io + UART_DLH, (u8)(div >> 8));
-	outb(io + UART_LCR, UART_LCR_8N1);
-	outb(io + UART_FCR, 0x07);	/* enable and clear FIFOs */
-	outb(io + UART_MCR, 0x03);	/* DTR, RTS */
-	u->con.name = "uart";
-	u->con.write = uart_write;
-	u->con.flush = uart_flush;
+	}
+	u->port = *port;
+	uart_setup(&u->port);
+	uart_port_name(&u->port, u->name, sizeof(u->name));
+	u->con.name = u->name;
+	u->con.write = uart_con_write;
+	u->con.flush = uart_con_flush;
 	u->con.enabled = true;
+	if (port->space == UART_SPACE_MMIO && nmmio_pages < MAX_MMIO_UARTS)
+		mmio_pages[nmmio_pages++] = port->base & PAGE_MASK;
 	console_register(&u->con);
 	return 0;
+}
+
+unsigned int uart_mmio_pages(u64 *pages, unsigned int max)
+{
+	unsigned int i;
+
+	for (i = 0; i < nmmio_pages && i < max; i++)
+		pages[i] = mmio_pages[i];
+	return i;
 }
 
 void serial_early_console(void)
@@ -86,13 +79,15 @@ void serial_early_console(void)
 	static u32 taken;
 	static const char note[] = "hv.efi: no console was set up yet: COM1 at 115200, and "
 				   "the log so far:\n";
+	const struct uart_port com1 = { .space = UART_SPACE_IO, .width = 1,
+					.base = 0x3f8, .baud = 115200 };
 	char buf[256];
 	size_t off = 0, n;
 
 	/* Once, even with two CPUs crashing at the same time. */
 	if (console_registered() || __atomic_exchange_n(&taken, 1, __ATOMIC_ACQ_REL))
 		return;
-	if (uart_init(&early, uart_legacy_ports[0], 115200))
+	if (uart_init(&early, &com1, NULL))
 		return;
 	early.con.write(&early.con, note, sizeof(note) - 1);
 	while ((n = log_ring_read(off, buf, sizeof(buf))) > 0) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Reading the power-off and reset ports from the FADT (include/boot/acpi.h). */
+/* Finding ACPI tables; the power-off and reset ports of the FADT (include/boot/acpi.h). */
 #include <efi.h>
 #include "boot/acpi.h"
 #include "errcode.h"
@@ -37,34 +37,44 @@ static const u8 *sdt(u64 addr, const char *sig)
 	return t;
 }
 
-int acpi_find_power_ports(void *systab, struct acpi_power_ports *p)
+const u8 *acpi_find_table(void *systab, const char *sig, u32 *len)
 {
 	EFI_SYSTEM_TABLE *st = systab;
 	EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
-	const u8 *rsdp = NULL, *xsdt, *fadt = NULL;
-	u32 len, i;
+	const u8 *rsdp = NULL, *xsdt, *t = NULL;
+	u32 xlen, i;
 	u64 xaddr;
 
-	memset(p, 0, sizeof(*p));
 	for (i = 0; i < st->NumberOfTableEntries; i++)
 		if (!memcmp(&st->ConfigurationTable[i].VendorGuid, &acpi20, sizeof(acpi20)))
 			rsdp = st->ConfigurationTable[i].VendorTable;
 	if (!rsdp || memcmp(rsdp, "RSD PTR ", 8) || !checksum_ok(rsdp, 36))
-		return -ENOENT;
+		return NULL;
 	memcpy(&xaddr, rsdp + RSDP_XSDT, 8);
 	xsdt = sdt(xaddr, "XSDT");
 	if (!xsdt)
-		return -ENOENT;
-	memcpy(&len, xsdt + SDT_LENGTH, 4);
-	for (i = SDT_HEADER; i + 8 <= len && !fadt; i += 8) {
+		return NULL;
+	memcpy(&xlen, xsdt + SDT_LENGTH, 4);
+	for (i = SDT_HEADER; i + 8 <= xlen && !t; i += 8) {
 		u64 a;
 
 		memcpy(&a, xsdt + i, 8);
-		fadt = sdt(a, "FACP");
+		t = sdt(a, sig);
 	}
+	if (t)
+		memcpy(len, t + SDT_LENGTH, 4);
+	return t;
+}
+
+int acpi_find_power_ports(void *systab, struct acpi_power_ports *p)
+{
+	const u8 *fadt;
+	u32 len;
+
+	memset(p, 0, sizeof(*p));
+	fadt = acpi_find_table(systab, "FACP", &len);
 	if (!fadt)
 		return -ENOENT;
-	memcpy(&len, fadt + SDT_LENGTH, 4);
 	if (len >= FADT_PM1B_CNT + 4) {
 		u32 a, b;
 

@@ -119,47 +119,201 @@ static int parse_interval_ms(const char *s, u64 *ms)
 	return 0;
 }
 
-/* console=ttyS<n>[,baud] | uart,io,<port>[,baud] | efi | none */
-static int parse_console(const char *v, struct console_spec *c)
+/* A baud rate, "115200" or Linux's "115200n8"; 0 is refused. */
+static int parse_baud(const char *s, u32 *baud)
 {
-	char buf[64];
-	char *baud;
+	char num[16];
+	size_t len = strlen(s);
 	u64 n;
 
-	if (strscpy(buf, v, sizeof(buf)) < 0)
+	if (len > 2 && !strcmp(s + len - 2, "n8"))
+		len -= 2;
+	if (!len || len >= sizeof(num))
 		return -EINVAL;
-	c->baud = 115200;
-	if (!strcmp(buf, "efi") || !strcmp(buf, "none")) {
-		c->kind = buf[0] == 'e' ? CONSOLE_EFI : CONSOLE_NONE;
-		return 0;
-	}
-	c->kind = CONSOLE_UART;
-	if (!strncmp(buf, "ttyS", 4)) {
-		baud = strchr(buf, ',');
-		if (baud)
-			*baud++ = '\0';
-		if (strlen(buf) != 5 || buf[4] < '0' || buf[4] > '3')
-			return -EINVAL;
-		c->io = buf[4] == '0' ? 0x3f8 : buf[4] == '1' ? 0x2f8 :
-			buf[4] == '2' ? 0x3e8 : 0x2e8;
-	} else if (!strncmp(buf, "uart,io,", 8)) {
-		char *port = buf + 8;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (parse_u64(num, &n) || !n || n > 0xffffffffULL)
+		return -EINVAL;
+	*baud = (u32)n;
+	return 0;
+}
 
-		baud = strchr(port, ',');
-		if (baud)
-			*baud++ = '\0';
-		if (parse_u64(port, &n) || n == 0 || n > 0xfff8)
+/* BB:DD.F in hex, as lspci prints it. */
+static int parse_bdf(const char *s, struct console_spec *c)
+{
+	unsigned int v[3] = { 0, 0, 0 }, i = 0, digits = 0;
+	static const char seps[] = ":.";
+
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			v[i] = v[i] * 16 + (unsigned int)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			v[i] = v[i] * 16 + (unsigned int)(*s - 'a' + 10);
+		else if (*s >= 'A' && *s <= 'F')
+			v[i] = v[i] * 16 + (unsigned int)(*s - 'A' + 10);
+		else if (i < 2 && *s == seps[i] && digits) {
+			i++, digits = 0;
+			continue;
+		} else
 			return -EINVAL;
-		c->io = (u16)n;
-	} else {
-		return -EINVAL;
+		if (++digits > 2)
+			return -EINVAL;
 	}
-	if (baud) {
-		if (parse_u64(baud, &n) || n == 0 || n > 115200 || 115200 % n)
+	if (i != 2 || !digits || v[0] > 0xff || v[1] > 0x1f || v[2] > 7)
+		return -EINVAL;
+	c->pci_bus = (u8)v[0];
+	c->pci_dev = (u8)v[1];
+	c->pci_fn = (u8)v[2];
+	return 0;
+}
+
+/*
+ * The fields after uart,SPACE,ADDR or pci[,BDF]: a baud and, for MMIO, an
+ * explicit shift=N.  Returns 0 or -EINVAL with the reason in *why.
+ */
+static int parse_port_fields(char *field, struct console_spec *c, bool mmio, const char **why)
+{
+	char *next;
+	u64 n;
+
+	for (; field; field = next) {
+		next = strchr(field, ',');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(field, "shift=", 6)) {
+			if (!mmio || parse_u64(field + 6, &n) || n > UART_MAX_SHIFT) {
+				*why = mmio ? "shift= expects 0..3" : "shift= is for MMIO UARTs only";
+				return -EINVAL;
+			}
+			c->port.shift = (u8)n;
+		} else if (parse_baud(field, &c->port.baud)) {
+			*why = mmio ? "expected a baud rate (115200 or 115200n8) or shift=N" :
+				      "expected a baud rate (115200 or 115200n8)";
 			return -EINVAL;
-		c->baud = (u32)n;
+		}
 	}
 	return 0;
+}
+
+/* uart,io|mmio|mmio16|mmio32,ADDR[,baud][,shift=N] (what follows "uart,"). */
+static int parse_uart(char *spec, struct console_spec *c, const char **why)
+{
+	char *addr = strchr(spec, ','), *rest;
+	u64 n;
+
+	if (!addr) {
+		*why = "expected uart,io|mmio|mmio16|mmio32,ADDR";
+		return -EINVAL;
+	}
+	*addr++ = '\0';
+	rest = strchr(addr, ',');
+	if (rest)
+		*rest++ = '\0';
+	c->port.width = 1;
+	if (!strcmp(spec, "io")) {
+		c->port.space = UART_SPACE_IO;
+		c->port.baud = 115200;
+	} else if (!strcmp(spec, "mmio") || !strcmp(spec, "mmio16") || !strcmp(spec, "mmio32")) {
+		c->port.space = UART_SPACE_MMIO;
+		c->port.width = spec[4] == '3' ? 4 : spec[4] == '1' ? 2 : 1;
+		c->port.shift = spec[4] == '3' ? 2 : spec[4] == '1' ? 1 : 0;
+	} else {
+		*why = "address space not io, mmio, mmio16 or mmio32";
+		return -EINVAL;
+	}
+	if (parse_u64(addr, &n)) {
+		*why = "the address is not a number";
+		return -EINVAL;
+	}
+	c->port.base = n;
+	if (parse_port_fields(rest, c, c->port.space == UART_SPACE_MMIO, why))
+		return -EINVAL;
+	*why = uart_port_check(&c->port);
+	return *why ? -EINVAL : 0;
+}
+
+/* pci[,BB:DD.F][,baud] (what follows "pci"). */
+static int parse_pci(char *rest, struct console_spec *c, const char **why)
+{
+	char *field = *rest == ',' ? rest + 1 : NULL, *next = NULL;
+	const struct uart_port std = { .space = UART_SPACE_IO, .width = 1, .base = 0x3f8 };
+
+	if (*rest && !field) {
+		*why = "expected pci or pci,BB:DD.F";
+		return -EINVAL;
+	}
+	c->kind = CONSOLE_PCI;
+	c->pci_any = true;
+	if (field && (strchr(field, ':') || field[0] < '0' || field[0] > '9')) {
+		next = strchr(field, ',');
+		if (next)
+			*next++ = '\0';
+		if (parse_bdf(field, c)) {
+			*why = "bad PCI address (expected BB:DD.F in hex, e.g. 00:03.0)";
+			return -EINVAL;
+		}
+		c->pci_any = false;
+		field = next;
+	}
+	if (parse_port_fields(field, c, false, why))
+		return -EINVAL;
+	if (c->port.baud) {	/* checked against the PC's clock, as the card's */
+		struct uart_port t = std;
+
+		t.baud = c->port.baud;
+		*why = uart_port_check(&t);
+	}
+	return *why ? -EINVAL : 0;
+}
+
+/*
+ * console=ttyS<n>[,baud] | uart[8250],io|mmio|mmio16|mmio32,ADDR[,baud]
+ * [,shift=N] | pci[,BB:DD.F][,baud] | spcr[,baud] | efi | none.  Returns 0, or
+ * -EINVAL with the reason in *why.
+ */
+static int parse_console(const char *v, struct console_spec *c, const char **why)
+{
+	char buf[64];
+	char *rest;
+	u64 n;
+
+	memset(c, 0, sizeof(*c));
+	*why = NULL;
+	if (strscpy(buf, v, sizeof(buf)) < 0) {
+		*why = "too long";
+		return -EINVAL;
+	}
+	if (!strcmp(buf, "efi") || !strcmp(buf, "none") || !strcmp(buf, "spcr")) {
+		c->kind = buf[0] == 'e' ? CONSOLE_EFI : buf[0] == 'n' ? CONSOLE_NONE : CONSOLE_SPCR;
+		return 0;
+	}
+	if (!strncmp(buf, "pci", 3))
+		return parse_pci(buf + 3, c, why);
+	if (!strncmp(buf, "spcr,", 5)) {
+		c->kind = CONSOLE_SPCR;
+		return parse_port_fields(buf + 5, c, false, why);
+	}
+	c->kind = CONSOLE_UART;
+	if (!strncmp(buf, "uart8250,", 9) || !strncmp(buf, "uart,", 5))
+		return parse_uart(strchr(buf, ',') + 1, c, why);
+	if (strncmp(buf, "ttyS", 4)) {
+		*why = "unknown kind (ttyS0..3, uart,io|mmio|mmio16|mmio32,ADDR, pci, spcr, efi, none)";
+		return -EINVAL;
+	}
+	rest = strchr(buf, ',');
+	if (rest)
+		*rest++ = '\0';
+	if (parse_u64(buf + 4, &n) || n > 3) {
+		*why = "expected ttyS0..ttyS3";
+		return -EINVAL;
+	}
+	c->port = (struct uart_port){ .space = UART_SPACE_IO, .width = 1,
+				      .base = n == 0 ? 0x3f8 : n == 1 ? 0x2f8 : n == 2 ? 0x3e8 : 0x2e8,
+				      .baud = 115200 };
+	if (parse_port_fields(rest, c, false, why))
+		return -EINVAL;
+	*why = uart_port_check(&c->port);
+	return *why ? -EINVAL : 0;
 }
 
 static const char *const stress_ops[STRESS_NR_OPS] = {
@@ -304,13 +458,14 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 			o->hvmem = ALIGN_UP(n, PAGE_SIZE);
 	} else if (!strcmp(key, "console")) {
 		struct console_spec c;
+		const char *why;
 
-		if (!val || parse_console(val, &c))
-			cmdline_complain(o, "console: expected ttyS0..3[,baud], uart,io,PORT[,baud], "
-				 "efi or none, got '%s'", val ? val : "");
+		if (!val || parse_console(val, &c, &why))
+			cmdline_complain(o, "console=%.40s: %s", val ? val : "",
+					 val ? why : "expected a value (ttyS0, uart,..., pci, spcr, efi)");
 		else if (o->nconsoles >= CMDLINE_MAX_CONSOLES)
-			cmdline_complain(o, "console: more than %d consoles, '%s' ignored",
-				 CMDLINE_MAX_CONSOLES, val);
+			cmdline_complain(o, "console=%.40s: more than %d consoles, ignored", val,
+					 CMDLINE_MAX_CONSOLES);
 		else
 			o->consoles[o->nconsoles++] = c;
 	} else if (!strcmp(key, "ktest")) {

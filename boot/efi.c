@@ -4,9 +4,17 @@
  * protocol, a file next to hv.efi, reserved memory, the text console.
  * Every call checks the firmware's status; nothing here panics on a
  * firmware error.
+ *
+ * Once the OS has called ExitBootServices nothing here may call the
+ * firmware again: its boot-services code and data are the OS's memory
+ * then.  A resident hypervisor learns of that moment from an
+ * EVT_SIGNAL_EXIT_BOOT_SERVICES event whose notification (boot/
+ * ebs_notify.asm, in a page the guest can reach) only sets a flag;
+ * efi_boot_services_gone() reads it, and the text console closes itself.
  */
 #include <efi.h>
 #include "boot/efi.h"
+#include "bug.h"
 #include "lib/console.h"
 #include "lib/printk.h"
 #include "lib/string.h"
@@ -15,6 +23,25 @@
 static EFI_HANDLE image_handle;
 static EFI_SYSTEM_TABLE *st;
 static EFI_BOOT_SERVICES *bs;
+
+/* The ExitBootServices watch: the notification's code page, its flag's. */
+extern const u8 ebs_notify_code[], ebs_notify_code_end[];
+static EFI_PHYSICAL_ADDRESS ebs_code_page, ebs_flag_page;
+static EFI_EVENT ebs_event;
+static u32 *ebs_flag;		/* NULL: not watched */
+static bool bs_gone;		/* the flag, latched */
+/* The text console's calls to the firmware, and those made after the flag
+ * was up (which must stay 0). */
+static u64 con_writes, con_writes_after_ebs;
+static bool con_handed_over;	/* the firmware is about to become a guest */
+
+/* Every boot-services call goes through here first: none after the OS
+ * took the machine (an invariant: only boot-time paths call them). */
+static EFI_BOOT_SERVICES *boot_services(void)
+{
+	BUG_ON(efi_boot_services_gone());
+	return bs;
+}
 
 void efi_init(void *handle, void *system_table)
 {
@@ -25,33 +52,87 @@ void efi_init(void *handle, void *system_table)
 
 void efi_stall_us(u64 us)
 {
-	bs->Stall(us);
+	boot_services()->Stall(us);
+}
+
+int efi_watch_exit_boot_services(void)
+{
+	EFI_STATUS s;
+
+	if (ebs_flag)
+		return 0;
+	if (EFI_ERROR(boot_services()->AllocatePages(AllocateAnyPages, EfiRuntimeServicesCode, 1,
+					&ebs_code_page)))
+		return -ENOMEM;
+	if (EFI_ERROR(bs->AllocatePages(AllocateAnyPages, EfiRuntimeServicesData, 1,
+					&ebs_flag_page))) {
+		bs->FreePages(ebs_code_page, 1);
+		return -ENOMEM;
+	}
+	memcpy((void *)(uintptr_t)ebs_code_page, ebs_notify_code,
+	       (size_t)(ebs_notify_code_end - ebs_notify_code));
+	ebs_flag = (u32 *)(uintptr_t)ebs_flag_page;
+	__atomic_store_n(ebs_flag, 0, __ATOMIC_RELEASE);
+	s = bs->CreateEvent(EVT_SIGNAL_EXIT_BOOT_SERVICES, TPL_NOTIFY,
+			    (EFI_EVENT_NOTIFY)(uintptr_t)ebs_code_page, ebs_flag, &ebs_event);
+	if (EFI_ERROR(s)) {
+		efi_unwatch_exit_boot_services();
+		return -EIO;
+	}
+	pr_info("efi: watching ExitBootServices (notification at 0x%llx, flag at 0x%llx)\n",
+		(unsigned long long)ebs_code_page, (unsigned long long)ebs_flag_page);
+	return 0;
+}
+
+void efi_unwatch_exit_boot_services(void)
+{
+	if (ebs_event)
+		bs->CloseEvent(ebs_event);
+	if (ebs_code_page)
+		bs->FreePages(ebs_code_page, 1);
+	if (ebs_flag_page)
+		bs->FreePages(ebs_flag_page, 1);
+	ebs_event = NULL;
+	ebs_code_page = ebs_flag_page = 0;
+	ebs_flag = NULL;
+}
+
+bool efi_boot_services_gone(void)
+{
+	if (!bs_gone && ebs_flag && __atomic_load_n(ebs_flag, __ATOMIC_ACQUIRE))
+		bs_gone = true;
+	return bs_gone;
+}
+
+void efi_boot_services_end(void)
+{
+	bs_gone = true;
 }
 
 void *efi_create_event(void)
 {
 	EFI_EVENT ev = NULL;
 
-	return EFI_ERROR(bs->CreateEvent(0, TPL_CALLBACK, NULL, NULL, &ev)) ? NULL : ev;
+	return EFI_ERROR(boot_services()->CreateEvent(0, TPL_CALLBACK, NULL, NULL, &ev)) ? NULL : ev;
 }
 
 void efi_wait_event(void *ev)
 {
 	UINTN index;
 
-	bs->WaitForEvent(1, (EFI_EVENT *)&ev, &index);
+	boot_services()->WaitForEvent(1, (EFI_EVENT *)&ev, &index);
 }
 
 void efi_close_event(void *ev)
 {
-	bs->CloseEvent(ev);
+	boot_services()->CloseEvent(ev);
 }
 
 void *efi_locate_protocol(const void *guid)
 {
 	void *p = NULL;
 
-	if (EFI_ERROR(bs->LocateProtocol((EFI_GUID *)guid, NULL, &p)))
+	if (EFI_ERROR(boot_services()->LocateProtocol((EFI_GUID *)guid, NULL, &p)))
 		return NULL;
 	return p;
 }
@@ -61,7 +142,7 @@ static EFI_LOADED_IMAGE *loaded_image(void)
 	EFI_GUID guid = LOADED_IMAGE_PROTOCOL;
 	EFI_LOADED_IMAGE *li = NULL;
 
-	if (EFI_ERROR(bs->HandleProtocol(image_handle, &guid, (void **)&li)))
+	if (EFI_ERROR(boot_services()->HandleProtocol(image_handle, &guid, (void **)&li)))
 		return NULL;
 	return li;
 }
@@ -171,7 +252,8 @@ uintptr_t efi_reserve_memory(u64 bytes)
 	UINTN pages = (bytes + ALIGN_2M) >> PAGE_SHIFT;
 	u64 head, tail;
 
-	if (EFI_ERROR(bs->AllocatePages(AllocateAnyPages, EfiReservedMemoryType, pages, &addr)))
+	if (EFI_ERROR(boot_services()->AllocatePages(AllocateAnyPages, EfiReservedMemoryType, pages,
+						     &addr)))
 		return 0;
 	/* Trim the over-allocation so the pool starts on a 2 MiB boundary. */
 	aligned = ALIGN_UP(addr, ALIGN_2M);
@@ -204,7 +286,7 @@ u64 efi_ram_top(void)
 	UINT32 desc_version;
 	u64 top = 0, i;
 
-	if (EFI_ERROR(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &desc_size,
+	if (EFI_ERROR(boot_services()->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &desc_size,
 				       &desc_version)) || desc_size < sizeof(EFI_MEMORY_DESCRIPTOR))
 		return 0;
 	for (i = 0; i + desc_size <= size; i += desc_size) {
@@ -219,12 +301,25 @@ u64 efi_ram_top(void)
 
 void efi_release_memory(uintptr_t addr, u64 bytes)
 {
-	bs->FreePages(addr, bytes >> PAGE_SHIFT);
+	boot_services()->FreePages(addr, bytes >> PAGE_SHIFT);
 }
 
-void efi_poweroff(void)
+int efi_poweroff(void)
 {
+	/* The OS may have moved the runtime services to its own addresses. */
+	if (efi_boot_services_gone())
+		return -EPERM;
 	st->RuntimeServices->ResetSystem(EfiResetShutdown, EFI_SUCCESS, 0, NULL);
+	return -EIO;
+}
+
+/* The one place that calls the firmware's ConOut. */
+static void con_output(CHAR16 *text)
+{
+	con_writes++;
+	if (ebs_flag && __atomic_load_n(ebs_flag, __ATOMIC_ACQUIRE))
+		con_writes_after_ebs++;
+	st->ConOut->OutputString(st->ConOut, text);
 }
 
 static void efi_con_write(struct console *con, const char *s, size_t len)
@@ -232,19 +327,45 @@ static void efi_con_write(struct console *con, const char *s, size_t len)
 	CHAR16 buf[130];
 	size_t n = 0;
 
+	if (efi_boot_services_gone() || con_handed_over) {	/* printk checks first */
+		con->enabled = false;
+		return;
+	}
 	while (len--) {
 		if (*s == '\n')
 			buf[n++] = '\r';
 		buf[n++] = (CHAR16)(u8)*s++;
 		if (n >= ARRAY_SIZE(buf) - 2 || !len) {
 			buf[n] = 0;
-			st->ConOut->OutputString(st->ConOut, buf);
+			con_output(buf);
 			n = 0;
 		}
 	}
 }
 
+static const char *efi_con_closed(struct console *con)
+{
+	(void)con;
+	if (efi_boot_services_gone())
+		return ebs_flag ? "the OS called ExitBootServices" : "no firmware calls from here";
+	return con_handed_over ? "the firmware runs as the platform VM's guest from here" : NULL;
+}
+
+static void efi_con_report(struct console *con)
+{
+	pr_info("efi: firmware console: %llu calls, %llu of them after ExitBootServices; %s; "
+		"ExitBootServices signalled: %s\n", (unsigned long long)con_writes,
+		(unsigned long long)con_writes_after_ebs, con->enabled ? "open" : "closed",
+		str_yes_no(ebs_flag && __atomic_load_n(ebs_flag, __ATOMIC_ACQUIRE)));
+}
+
+void efi_console_hand_over(void)
+{
+	con_handed_over = true;
+}
+
 static struct console efi_con = { .name = "efi", .write = efi_con_write,
+				  .closed = efi_con_closed, .report = efi_con_report,
 				  .boot_cpu_only = true };
 
 void efi_console_register(void)

@@ -9,6 +9,7 @@
 #include "arch/percpu.h"
 #include <efi.h>
 #include "arch/cpu.h"
+#include "arch/pci.h"
 #include "arch/serial.h"
 #include "arch/x86.h"
 #include "boot/acpi.h"
@@ -17,6 +18,7 @@
 #include "boot/hvprobe.h"
 #include "boot/mp.h"
 #include "boot/relocate.h"
+#include "boot/serial_find.h"
 #include "bug.h"
 #include "lib/console.h"
 #include "lib/kallsyms.h"
@@ -58,7 +60,9 @@ static void emulator_exit(int failed)
 	} else if (opts.exit == EXIT_POWEROFF) {
 		pr_info("exit: switching the machine off (%s)\n", failed ? "failed" : "passed");
 		console_flush_all();
-		efi_poweroff();
+		if (efi_poweroff() == -EPERM)
+			pr_warn("exit: the OS owns the firmware's runtime services now: not "
+				"switching off\n");
 	} else if (opts.exit == EXIT_RESET) {
 		/* The PC's oldest reset: pulse the line through the keyboard controller. */
 		pr_info("exit: resetting the machine through the keyboard controller (%s)\n",
@@ -110,25 +114,122 @@ static void read_options(char *cfg_line, char *opt_line)
 	cmdline_parse(opt_line, &opts);
 }
 
-static void setup_consoles(void)
+/* console=pci[,BDF]: the card's BAR 0, its decoding switched on. */
+static int pci_console_port(const struct console_spec *c, struct uart_port *p,
+			    char *why, size_t why_size)
 {
-	unsigned int i;
+	u8 bus = c->pci_bus, dev = c->pci_dev, fn = c->pci_fn;
+	const char *bad;
+	u32 id, class, bar;
+	u16 cmd, decode;
+
+	if (c->pci_any && pci_find_class(PCI_CLASS_SERIAL_16550, &bus, &dev, &fn)) {
+		snprintf(why, why_size, "no 16550-compatible PCI serial card (class 07/00/02)");
+		return -ENODEV;
+	}
+	id = pci_read32(bus, dev, fn, PCI_VENDOR_ID);
+	if ((id & 0xffff) == 0xffff) {
+		snprintf(why, why_size, "no PCI device at %02x:%02x.%x", bus, dev, fn);
+		return -ENODEV;
+	}
+	class = pci_read32(bus, dev, fn, PCI_CLASS_REVISION) >> 8;
+	if (class != PCI_CLASS_SERIAL_16550) {
+		snprintf(why, why_size, "%02x:%02x.%x is class %06x, not a 16550 (070002)",
+			 bus, dev, fn, class);
+		return -ENODEV;
+	}
+	bar = pci_read32(bus, dev, fn, PCI_BAR0);
+	if (pci_bar_uart_port(bar, pci_read32(bus, dev, fn, PCI_BAR1), p, &bad)) {
+		snprintf(why, why_size, "%02x:%02x.%x: %s", bus, dev, fn, bad);
+		return -ENODEV;
+	}
+	decode = p->space == UART_SPACE_IO ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
+	cmd = (u16)pci_read32(bus, dev, fn, PCI_COMMAND);
+	if (!(cmd & decode))
+		pci_write16(bus, dev, fn, PCI_COMMAND, cmd | decode);
+	p->baud = c->port.baud;
+	pr_info("console: PCI serial card %02x:%02x.%x (%04x:%04x), BAR 0 at %s 0x%llx%s\n",
+		bus, dev, fn, id & 0xffff, id >> 16, p->space == UART_SPACE_IO ? "I/O" : "memory",
+		(unsigned long long)p->base, cmd & decode ? "" : " (decoding switched on)");
+	return 0;
+}
+
+/* console=spcr: the UART the firmware's SPCR table names. */
+static int spcr_console_port(const struct console_spec *c, void *systab, struct uart_port *p,
+			     char *why, size_t why_size)
+{
+	const char *bad;
+	const u8 *t;
+	u32 len;
+
+	t = acpi_find_table(systab, SPCR_SIG, &len);
+	if (!t) {
+		snprintf(why, why_size, "the firmware has no ACPI SPCR table");
+		return -ENOENT;
+	}
+	if (spcr_parse(t, len, p, &bad)) {
+		snprintf(why, why_size, "SPCR revision %u: %s", t[SPCR_REVISION], bad);
+		return -ENODEV;
+	}
+	if (c->port.baud)
+		p->baud = c->port.baud;
+	pr_info("console: SPCR revision %u: 16550 at %s 0x%llx, %u baud%s\n", t[SPCR_REVISION],
+		p->space == UART_SPACE_IO ? "I/O" : "memory", (unsigned long long)p->base,
+		p->baud, p->baud ? "" : " (as the firmware set it)");
+	return 0;
+}
+
+/*
+ * The consoles of the console= options, in order; one that cannot be set
+ * up is reported by name once the others are (and leaves them be).  With
+ * none asked for, or none that works, COM1 at 115200.
+ */
+static void setup_consoles(void *systab)
+{
+	static const char *const kinds[] = { "uart", "efi", "none", "pci", "spcr" };
+	char why[CMDLINE_MAX_CONSOLES][96];
+	unsigned int i, nbad = 0, bad_at[CMDLINE_MAX_CONSOLES], up = 0;
+	bool none = false;
 
 	console_set_loglevel(opts.loglevel);
-	if (!opts.nconsoles) {
-		opts.consoles[0].kind = CONSOLE_UART;
-		opts.consoles[0].io = uart_legacy_ports[0];
-		opts.consoles[0].baud = 115200;
-		opts.nconsoles = 1;
-	}
 	for (i = 0; i < opts.nconsoles; i++) {
 		const struct console_spec *c = &opts.consoles[i];
+		struct uart_port port = c->port;
+		const char *bad = NULL;
+		int err = 0;
 
-		if (c->kind == CONSOLE_UART)
-			uart_init(&uarts[i], c->io, c->baud);
-		else if (c->kind == CONSOLE_EFI)
+		why[nbad][0] = '\0';
+		if (c->kind == CONSOLE_EFI) {
 			efi_console_register();
+			up++;
+			continue;
+		}
+		if (c->kind == CONSOLE_NONE) {
+			none = true;
+			continue;
+		}
+		if (c->kind == CONSOLE_PCI)
+			err = pci_console_port(c, &port, why[nbad], sizeof(why[0]));
+		else if (c->kind == CONSOLE_SPCR)
+			err = spcr_console_port(c, systab, &port, why[nbad], sizeof(why[0]));
+		if (!err && uart_init(&uarts[i], &port, &bad)) {
+			snprintf(why[nbad], sizeof(why[0]), "%s", bad);
+			err = -EINVAL;
+		}
+		if (err)
+			bad_at[nbad++] = i;
+		else
+			up++;
 	}
+	if (!up && !none) {
+		const struct uart_port com1 = { .space = UART_SPACE_IO, .width = 1,
+						.base = 0x3f8, .baud = 115200 };
+
+		uart_init(&uarts[0], &com1, NULL);
+	}
+	for (i = 0; i < nbad; i++)
+		pr_warn("console=%s: not set up: %s%s\n", kinds[opts.consoles[bad_at[i]].kind],
+			why[i], up || none ? "" : " (COM1 at 115200 instead)");
 }
 
 static void print_banner(const char *cfg_line, const char *opt_line, uintptr_t loaded_at)
@@ -235,7 +336,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	panic_set_reset(opts.panic_reset);
 	if (!strcmp(opts.crashtest, "early"))	/* a fault before any console */
 		crashtest_run(opts.crashtest);
-	setup_consoles();
+	setup_consoles(systab);
 	tsc_calibrate(efi_stall_us);
 	printk_set_clock(ns_since_boot);
 	print_banner(cfg_line, opt_line, loaded_at);
@@ -313,6 +414,12 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 				      !opts.smp_boot_only && mp.ncpus > 1, !opts.hvbit,
 				      &hv_launch) &&
 		    !start_aps(loaded_at)) {
+			if (efi_watch_exit_boot_services()) {
+				pr_warn("efi: cannot watch ExitBootServices: the firmware is not "
+					"called again from here\n");
+				efi_boot_services_end();
+			}
+			efi_console_hand_over();
 			hv_stay_resident = true;
 			pr_info("hv.efi: returning to the firmware, which continues as a guest\n");
 			return EFI_SUCCESS;

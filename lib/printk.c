@@ -37,7 +37,12 @@ void console_register(struct console *con)
 
 bool console_registered(void)
 {
-	return consoles != NULL;
+	struct console *c;
+
+	for (c = consoles; c; c = c->next)
+		if (c->enabled && !(c->closed && c->closed(c)))
+			return true;
+	return false;
 }
 
 void console_flush_all(void)
@@ -47,6 +52,28 @@ void console_flush_all(void)
 	for (c = consoles; c; c = c->next)
 		if (c->enabled && c->flush)
 			c->flush(c);
+}
+
+void console_report_all(void)
+{
+	struct console *c;
+
+	for (c = consoles; c; c = c->next)
+		if (c->report)
+			c->report(c);
+}
+
+unsigned int console_disable(const char *name)
+{
+	struct console *c;
+	unsigned int n = 0;
+
+	for (c = consoles; c; c = c->next)
+		if (c->enabled && !strcmp(c->name, name)) {
+			c->enabled = false;
+			n++;
+		}
+	return n;
 }
 
 void console_set_loglevel(int level)
@@ -176,6 +203,24 @@ static void emit_lines(const char *text, bool to_console)
 	}
 }
 
+/* Under the lock: a console that can no longer be written is disabled, and
+ * the others say so (before the message that found it closed). */
+static void close_consoles(void)
+{
+	struct console *c;
+	const char *why;
+	char note[128];
+
+	for (c = consoles; c; c = c->next) {
+		if (!c->enabled || !c->closed || !(why = c->closed(c)))
+			continue;
+		c->enabled = false;
+		snprintf(note, sizeof(note), "%sprintk: console %s closed: %s\n",
+			 at_line_start ? "" : "\n", c->name, why);
+		emit_lines(note, true);
+	}
+}
+
 int vprintk(const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -197,6 +242,7 @@ int vprintk(const char *fmt, va_list ap)
 			 "taken over\n", at_line_start ? "" : "\n", gone - 1);
 		emit_lines(note, true);
 	}
+	close_consoles();
 	emit_lines(buf, level < console_loglevel);
 	unlock();
 	return n;

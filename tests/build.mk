@@ -15,6 +15,7 @@ unit-tests += tests/unit/test_tag.o
 unit-tests += tests/unit/test_ratelimit.o
 unit-tests += tests/unit/test_tdp_fast.o
 unit-tests += tests/unit/test_guard.o
+unit-tests += tests/unit/test_serial_find.o tests/unit/test_uart.o
 host-test-y += $(unit-tests)
 hv-y += $(unit-tests)
 

@@ -33,7 +33,7 @@ HOST_CHAIN=(host layout)
 QEMU_CHAIN=(qemu-ktest qemu-usb qemu-bluepill qemu-next qemu-hvprobe qemu-probe
 	qemu-next-volumes qemu-poweroff qemu-linux qemu-smm qemu-la57 qemu-adversary qemu-smp qemu-smp-linux qemu-telemetry
 	qemu-stress qemu-nosvm qemu-panic qemu-mce
-	qemu-options
+	qemu-options qemu-console
 	qemu-debug)
 BOCHS_CHAIN=(bochs-vmx bochs-fallbacks bochs-probe bochs-hvprobe bochs-ryzen bochs-smp bochs-stress)
 # Too slow for make test: they run, in the Bochs lane, only when picked

@@ -113,6 +113,7 @@ static void platform_stats(const char *why)
 		pr_info("platform: %llu guarded MSR writes refused with #GP\n",
 			(unsigned long long)platform_guard_refused());
 	stress_platform_print();
+	console_report_all();
 }
 
 static bool is_power_off(u16 port, u32 val)

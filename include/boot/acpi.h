@@ -21,4 +21,12 @@ struct acpi_power_ports {
  */
 int acpi_find_power_ports(void *systab, struct acpi_power_ports *p);
 
+/*
+ * The ACPI table with signature sig (4 characters) listed in the XSDT of
+ * the ACPI 2.0 RSDP, after its signature, length and checksum were checked;
+ * *len is its length.  NULL when there is none (or no usable RSDP/XSDT).
+ * Boot services need not be up: it reads memory only.
+ */
+const u8 *acpi_find_table(void *systab, const char *sig, u32 *len);
+
 #endif

@@ -18,6 +18,7 @@
 #include "compiler.h"
 #include "lib/ktest.h"
 #include "vm/stress.h"
+#include "arch/uart.h"
 
 #define CMDLINE_MAX 1024
 #define CMDLINE_MAX_CONSOLES 4
@@ -30,12 +31,19 @@
 #define TELEMETRY_MS_MIN 10U		/* tdp_telemetry=: 10 ms .. 60 s */
 #define TELEMETRY_MS_MAX 60000U
 
-enum console_kind { CONSOLE_UART, CONSOLE_EFI, CONSOLE_NONE };
+enum console_kind { CONSOLE_UART, CONSOLE_EFI, CONSOLE_NONE, CONSOLE_PCI, CONSOLE_SPCR };
 
+/*
+ * One console= option.  UART: the port as given (ttyS and io default to
+ * 115200 baud; mmio, pci and spcr keep the firmware's rate unless one is
+ * given: baud 0).  PCI: the card's address, or pci_any for the first
+ * 16550-compatible serial controller; port.baud as for a UART.
+ */
 struct console_spec {
 	enum console_kind kind;
-	u16 io;
-	u32 baud;
+	struct uart_port port;
+	bool pci_any;
+	u8 pci_bus, pci_dev, pci_fn;
 };
 
 enum exit_mode { EXIT_RETURN, EXIT_QEMU, EXIT_BOCHS, EXIT_POWEROFF, EXIT_RESET };

@@ -46,9 +46,39 @@ void efi_release_memory(uintptr_t addr, u64 bytes);
  * when the map cannot be read.
  */
 u64 efi_ram_top(void);
-/* Switches the machine off through the firmware (ResetSystem). */
-void efi_poweroff(void);
+/*
+ * Switches the machine off through the firmware (ResetSystem).  Returns
+ * only when it could not: -EPERM after ExitBootServices (the OS owns the
+ * runtime services then), -EIO when the firmware returned.
+ */
+int efi_poweroff(void);
+/*
+ * Asks the firmware to signal ExitBootServices: one page of
+ * EfiRuntimeServicesCode gets a notification that only sets a flag in a
+ * page of EfiRuntimeServicesData (both outside the hypervisor's memory, as
+ * the firmware runs it as the platform VM's guest, and kept by the OS).
+ * For a hypervisor that stays resident; one that returns to the firmware
+ * undoes it with efi_unwatch_exit_boot_services().  Returns 0, -ENOMEM or
+ * -EIO (no event: the caller must treat boot services as gone).
+ */
+int efi_watch_exit_boot_services(void);
+void efi_unwatch_exit_boot_services(void);
+/*
+ * True once the OS has called ExitBootServices (or efi_boot_services_end()
+ * said so): nothing may call the firmware from then on.
+ */
+bool efi_boot_services_gone(void);
+/* From now on the firmware is not to be called (no watch could be set). */
+void efi_boot_services_end(void);
 /* Registers the UEFI text console as a printk console. */
 void efi_console_register(void);
+/*
+ * The firmware is about to run as the platform VM's guest: the text console
+ * closes (printk says so before its next line).  Its OutputString called
+ * from the hypervisor would run the guest's code in the host, re-entering
+ * it wherever the exit interrupted it, and EDK2's RestoreTPL turns
+ * interrupts on: the host would take the guest's interrupts.
+ */
+void efi_console_hand_over(void);
 
 #endif

@@ -119,11 +119,13 @@ image() {
 # bluepill_image NAME NEXT NEXT_ARGS [MKIMAGE-ARGS...]: an image whose hv.efi
 # (64 MiB pool) runs the firmware as its guest and has it start NEXT with
 # the load options NEXT_ARGS; MKIMAGE-ARGS add the files NEXT needs.
+# BLUEPILL_OPTS in the environment adds hv.efi options (e.g. consoles).
 bluepill_image() {
 	local name=$1 next=$2 args=$3
 	shift 3
 	tools/mkimage.sh "$OUT/$name.img" --efi build/hv.efi \
-		--cfg "loglevel=7 hvmem=64M bluepill next=$next next_args=\"$args\"" "$@" > /dev/null
+		--cfg "loglevel=7 hvmem=64M ${BLUEPILL_OPTS:+$BLUEPILL_OPTS }bluepill next=$next next_args=\"$args\"" \
+		"$@" > /dev/null
 }
 
 # stage2_image NAME CMDLINE: a bluepill image whose second stage is another

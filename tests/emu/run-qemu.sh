@@ -5,7 +5,7 @@
 #   tests/emu/run-qemu.sh --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
 #                         [--timeout SECS] [--interactive] [--gdb] [--monitor SOCK]
 #                         [--accel tcg|kvm|auto] [--disk IMG2]... [--smm]
-#                         [--vars-out FILE]
+#                         [--vars-out FILE] [--qemu-arg ARG]...
 #
 # Contract:
 #   - Boots IMG (a GPT disk from tools/mkimage.sh) on q35 with --smp CPUs, no
@@ -33,6 +33,8 @@
 #     The choice is printed on stderr.
 #   - --disk IMG2 (repeatable): more disks after IMG, on the next SATA ports
 #     (snapshot=on: never written), e.g. a second volume for next=.
+#   - --qemu-arg ARG appends ARG to QEMU's command line (repeat it for each
+#     word), e.g. a second serial device and its chardev.
 #   - The guest reports a verdict by writing a byte V to port 0xf4
 #     (isa-debug-exit), which makes QEMU exit with (V << 1) | 1.
 #
@@ -61,6 +63,7 @@ usage() {
 usage: $prog --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
        [--timeout SECS] [--interactive] [--gdb] [--monitor SOCK]
        [--accel tcg|kvm|auto] [--disk IMG2]... [--smm] [--vars-out FILE]
+       [--qemu-arg ARG]...
 exit: 0 pass (port 0xf4 <- 0), 1 fail (other value), 124 timeout, 2 error
 EOF
 	exit 2
@@ -70,6 +73,7 @@ EOF
 image= log= cpu=EPYC mem=512 smp=1 timeout=120 timeout_set=0 interactive=0 gdb=0 monitor= accel=tcg
 smm=0 vars_out=
 disks=()
+extra=()
 while (($#)); do
 	case $1 in
 	--image) (($# >= 2)) || usage; image=$2; shift 2 ;;
@@ -85,6 +89,7 @@ while (($#)); do
 	--accel) (($# >= 2)) && [[ $2 =~ ^(tcg|kvm|auto)$ ]] || usage; accel=$2; shift 2 ;;
 	--smm) smm=1; shift ;;
 	--vars-out) (($# >= 2)) || usage; vars_out=$2; shift 2 ;;
+	--qemu-arg) (($# >= 2)) || usage; extra+=("$2"); shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -163,6 +168,7 @@ else
 	: > "$log" || die "cannot write log '$log'"
 	args+=(-chardev "file,id=ser0,path=${log//,/,,}" -serial chardev:ser0)
 fi
+args+=("${extra[@]}")
 if ((gdb)); then
 	args+=(-s -S)
 	cat >&2 <<EOF

@@ -2,7 +2,10 @@
 # qemu-linux: the default guest.  Debian's Linux boots to userspace under
 # hv.efi's SVM platform VM, sees the hypervisor bit, tests most of its RAM
 # and switches off; then the same Linux boots without hv.efi, and the two
-# boots' kernel warnings are compared.
+# boots' kernel warnings are compared.  hv.efi writes to the firmware's
+# console and COM1 (console=efi console=ttyS0, the USB image's choice plus
+# a UART): the firmware console must close before the firmware becomes
+# the guest, and the firmware must signal ExitBootServices to hv.efi.
 
 # Kernel warnings whose presence depends on emulation timing, in boots with
 # and without hv.efi alike (QEMU TCG runs the APIC timer and the PIT
@@ -59,10 +62,28 @@ check_exit_breakdown() {
 		"$log" 'io exits by the intercepted byte they covered:.* 0xcf9 [1-9][0-9]* \([1-9][0-9]* from a lower port\)'
 }
 
+# console_checks LOG: OVMF mirrors its text console onto COM1, so while
+# hv.efi runs natively each of its lines is there twice (once through the
+# firmware); once the firmware runs as the guest, once: the firmware console
+# closes with a note, the power-off statistics come through COM1 alone, the
+# firmware signalled ExitBootServices to hv.efi's notification, and hv.efi's
+# own count of calls into the firmware console after that is 0.
+console_checks() {
+	local log=$1
+	expect_count qemu "Linux: while hv.efi runs natively its lines go to the firmware console too" \
+		"$log" 'tdpvisor .* (built .*) starting' 2
+	expect_count qemu "Linux: the firmware console closes when the firmware becomes a guest (said once)" \
+		"$log" "printk: console efi closed: the firmware runs as the platform VM's guest" 1
+	expect_count qemu "Linux: the power-off statistics come once (COM1 only)" "$log" \
+		'platform: the guest switches the machine off' 1
+	expect_count qemu "Linux: ExitBootServices signalled, no firmware-console call after it" "$log" \
+		'efi: firmware console: [0-9]* calls, 0 of them after ExitBootServices; closed; ExitBootServices signalled: yes' 1
+}
+
 # scenario_qemu_linux: Linux under hv.efi, then without it as the baseline.
 scenario_qemu_linux() {
 	local log st mib range lw new ign
-	bluepill_image qemu-linux '\vmlinuz' 'initrd=\initrd.img console=ttyS0 tdpvisor.test=1' \
+	BLUEPILL_OPTS='console=efi console=ttyS0' bluepill_image qemu-linux '\vmlinuz' 'initrd=\initrd.img console=ttyS0 tdpvisor.test=1' \
 		--add 'build/guest/vmlinuz=\vmlinuz' --add 'build/guest/initrd.img=\initrd.img'
 	# QEMU's EPYC sets the hypervisor bit itself: off, so the bit is ours.
 	qemu_run qemu-linux --cpu EPYC,hypervisor=off --mem 1024
@@ -79,6 +100,7 @@ scenario_qemu_linux() {
 	expect qemu "Linux: statistics with the page-size split at power-off" "$log" \
 		'platform: mapped on demand: [0-9]+ GiB in 1 GiB pages, [0-9]+ MiB in 2 MiB pages, [0-9]+ KiB in 4 KiB pages'
 	check_exit_breakdown "$log"
+	console_checks "$log"
 	range=$(grep -a -o 'mem: reserved [0-9]* MiB at \[0x[0-9a-f]*-0x[0-9a-f]*\]' "$log" | head -1 |
 		sed 's/.*\[0x\([0-9a-f]*\)-0x\([0-9a-f]*\)\]/\1 \2/')
 	# shellcheck disable=SC2086  # START END, or nothing

@@ -3,6 +3,7 @@
 #include "boot/cmdline.h"
 #include "boot/chainload.h"
 #include "lib/ktest.h"
+#include "lib/printk.h"
 #include "lib/string.h"
 #include "errcode.h"
 
@@ -26,11 +27,143 @@ KTEST(cmdline_parses_every_known_option)
 	KT_EXPECT_EQ(t, o.exit, EXIT_BOCHS);
 	KT_ASSERT_EQ(t, o.nconsoles, 3);
 	KT_EXPECT_EQ(t, o.consoles[0].kind, CONSOLE_UART);
-	KT_EXPECT_EQ(t, o.consoles[0].io, 0x2f8);
-	KT_EXPECT_EQ(t, o.consoles[0].baud, 57600);
-	KT_EXPECT_EQ(t, o.consoles[1].io, 0x2f8);
-	KT_EXPECT_EQ(t, o.consoles[1].baud, 115200);
+	KT_EXPECT_EQ(t, o.consoles[0].port.base, 0x2f8);
+	KT_EXPECT_EQ(t, o.consoles[0].port.baud, 57600);
+	KT_EXPECT_EQ(t, o.consoles[1].port.base, 0x2f8);
+	KT_EXPECT_EQ(t, o.consoles[1].port.baud, 115200);
 	KT_EXPECT_EQ(t, o.consoles[2].kind, CONSOLE_EFI);
+}
+
+/* True when needle occurs in hay. */
+static bool contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncmp(hay, needle, n))
+			return true;
+	return false;
+}
+
+/* One console= value: its spec, or the message it gave (o.msgs[0]). */
+static const struct console_spec *one_console(struct hv_options *o, const char *val)
+{
+	static char line[128];
+
+	snprintf(line, sizeof(line), "console=%s", val);
+	parse(o, line);
+	return o->nconsoles == 1 ? &o->consoles[0] : NULL;
+}
+
+KTEST(cmdline_takes_mmio_uarts_with_their_width_and_shift)
+{
+	static struct hv_options o;
+	const struct console_spec *c;
+
+	c = one_console(&o, "uart,mmio32,0xfe032000,115200n8");
+	KT_ASSERT(t, c != NULL);
+	KT_EXPECT_EQ(t, c->kind, CONSOLE_UART);
+	KT_EXPECT_EQ(t, c->port.space, UART_SPACE_MMIO);
+	KT_EXPECT_EQ(t, c->port.base, 0xfe032000ULL);
+	KT_EXPECT_EQ(t, c->port.width, 4);
+	KT_EXPECT_EQ(t, c->port.shift, 2);
+	KT_EXPECT_EQ(t, c->port.baud, 115200);
+	c = one_console(&o, "uart8250,mmio,0x80001000,shift=2");
+	KT_ASSERT(t, c != NULL);
+	KT_EXPECT_EQ(t, c->port.width, 1);
+	KT_EXPECT_EQ(t, c->port.shift, 2);
+	KT_EXPECT_EQ(t, c->port.baud, 0);	/* the firmware's rate kept */
+	c = one_console(&o, "uart,mmio16,0x80001000,shift=3,9600");
+	KT_ASSERT(t, c != NULL);
+	KT_EXPECT_EQ(t, c->port.width, 2);
+	KT_EXPECT_EQ(t, c->port.shift, 3);
+	KT_EXPECT_EQ(t, c->port.baud, 9600);
+	c = one_console(&o, "uart,io,0x3e8");
+	KT_ASSERT(t, c != NULL);
+	KT_EXPECT_EQ(t, c->port.space, UART_SPACE_IO);
+	KT_EXPECT_EQ(t, c->port.base, 0x3e8);
+	KT_EXPECT_EQ(t, c->port.baud, 115200);
+	c = one_console(&o, "ttyS3,38400n8");
+	KT_ASSERT(t, c != NULL);
+	KT_EXPECT_EQ(t, c->port.base, 0x2e8);
+	KT_EXPECT_EQ(t, c->port.baud, 38400);
+}
+
+KTEST(cmdline_takes_pci_cards_auto_or_by_address_and_spcr)
+{
+	static struct hv_options o;
+	const struct console_spec *c;
+
+	c = one_console(&o, "pci");
+	KT_ASSERT(t, c != NULL);
+	KT_EXPECT_EQ(t, c->kind, CONSOLE_PCI);
+	KT_EXPECT(t, c->pci_any);
+	KT_EXPECT_EQ(t, c->port.baud, 0);
+	c = one_console(&o, "pci,115200");
+	KT_ASSERT(t, c != NULL);
+	KT_EXPECT(t, c->pci_any);
+	KT_EXPECT_EQ(t, c->port.baud, 115200);
+	c = one_console(&o, "pci,0a:1f.7,57600");
+	KT_ASSERT(t, c != NULL);
+	KT_EXPECT(t, !c->pci_any);
+	KT_EXPECT_EQ(t, c->pci_bus, 0x0a);
+	KT_EXPECT_EQ(t, c->pci_dev, 0x1f);
+	KT_EXPECT_EQ(t, c->pci_fn, 7);
+	KT_EXPECT_EQ(t, c->port.baud, 57600);
+	c = one_console(&o, "spcr");
+	KT_ASSERT(t, c != NULL);
+	KT_EXPECT_EQ(t, c->kind, CONSOLE_SPCR);
+	KT_EXPECT_EQ(t, c->port.baud, 0);	/* the table's rate */
+	c = one_console(&o, "spcr,57600");
+	KT_ASSERT(t, c != NULL);
+	KT_EXPECT_EQ(t, c->kind, CONSOLE_SPCR);
+	KT_EXPECT_EQ(t, c->port.baud, 57600);
+}
+
+KTEST(cmdline_refuses_bad_console_values_naming_them_and_keeps_the_good_ones)
+{
+	static struct hv_options o;
+	static const struct { const char *val, *why; } bad[] = {
+		{ "uart,mmio32,0xfe032002", "not aligned" },
+		{ "uart,mmio32,0xfe032000,shift=1", "wider than the register stride" },
+		{ "uart,mmio,0x1000,shift=4", "shift= expects 0..3" },
+		{ "uart,io,0x3f8,shift=2", "for MMIO UARTs only" },
+		{ "uart,io,0xfffc", "outside" },
+		{ "uart,io,0", "outside" },
+		{ "uart,mmio,0", "zero" },
+		{ "uart,mmio,zz", "not a number" },
+		{ "uart,mmio64,0x1000", "address space" },
+		{ "uart,mmio", "expected uart," },
+		{ "uart,io,0x3f8,200000", "divisor cannot make" },
+		{ "uart,io,0x3f8,80000", "divisor cannot make" },
+		{ "uart,io,0x3f8,fast", "baud rate" },
+		{ "ttyS4", "ttyS0..ttyS3" },
+		{ "ttyS0,0", "baud rate" },
+		{ "pci,00:20.0", "bad PCI address" },
+		{ "pci,100:00.0", "bad PCI address" },
+		{ "pci,00:03", "bad PCI address" },
+		{ "pci,00:03.0,shift=2", "for MMIO UARTs only" },
+		{ "pcie", "expected pci" },
+		{ "pci,zz", "bad PCI address" },
+		{ "pci,00:03.0,fast", "expected a baud rate" },
+		{ "pci,00:03.0,1000000", "divisor cannot make" },
+		{ "serial", "unknown kind" },
+		{ "spcr,fast", "expected a baud rate" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		KT_EXPECT(t, one_console(&o, bad[i].val) == NULL);
+		KT_ASSERT_EQ(t, o.nmsgs, 1);
+		ktest_check(t, contains(o.msgs[0], bad[i].why) && !strncmp(o.msgs[0], "console=", 8),
+			    __FILE__, __LINE__, "console=%s: expected '...%s...', seen '%s'",
+			    bad[i].val, bad[i].why, o.msgs[0]);
+	}
+	KT_EXPECT_EQ(t, parse(&o, "console=ttyS1 console=uart,mmio32,0x3 console=efi"), 1);
+	KT_ASSERT_EQ(t, o.nconsoles, 2);
+	KT_EXPECT_EQ(t, o.consoles[0].port.base, 0x2f8);
+	KT_EXPECT_EQ(t, o.consoles[1].kind, CONSOLE_EFI);
+	KT_EXPECT(t, contains(o.msgs[0], "console=uart,mmio32,0x3:"));
 }
 
 KTEST(cmdline_takes_lists_only_where_lists_are_meant)
