@@ -32,7 +32,7 @@ cd "$(dirname "$0")/.." || exit 2
 HOST_CHAIN=(host layout)
 QEMU_CHAIN=(qemu-ktest qemu-usb qemu-bluepill qemu-next qemu-hvprobe qemu-probe
 	qemu-poweroff qemu-linux qemu-la57 qemu-adversary qemu-smp qemu-smp-linux qemu-telemetry
-	qemu-stress qemu-nosvm qemu-panic
+	qemu-stress qemu-nosvm qemu-panic qemu-prevlog
 	qemu-options
 	qemu-debug)
 BOCHS_CHAIN=(bochs-vmx bochs-fallbacks bochs-probe bochs-hvprobe bochs-ryzen bochs-smp bochs-stress)

@@ -39,6 +39,8 @@
 #include "bug.h"
 #include "lock.h"
 #include "errcode.h"
+#include "lib/panic.h"
+#include "lib/prevlog.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/page_alloc.h"
@@ -71,6 +73,12 @@ static struct mtrr_state mtrr;
 /* The configuration the TDP leaves follow: mtrr as of its last enabled state. */
 static struct mtrr_state mtrr_map;
 static spinlock_t mtrr_lock = SPINLOCK_INIT;
+/* crashtest=panic: the boot CPU's vCPU panics at its first tick after this
+ * time (ns since boot; 0: never), CRASHTEST_AFTER_NS after it started. */
+#define CRASHTEST_AFTER_NS 1000000000ULL
+#define CRASHTEST_TICK_MS 100
+static bool crashtest_armed;
+static u64 crashtest_at_ns;
 
 
 /*
@@ -149,10 +157,13 @@ static int platform_io(struct vcpu *v, u16 port, u8 size, bool in, u32 *valp)
 		*valp = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
 		return 0;
 	}
-	if (is_power_off(port, val))
+	if (is_power_off(port, val)) {
 		platform_stats("the guest switches the machine off");
-	else if (is_reset(port, val))
+		prevlog_seal();
+	} else if (is_reset(port, val)) {
 		platform_stats("the guest resets the machine");
+		prevlog_seal();
+	}
 	console_flush_all();
 	if (size == 1)
 		outb(port, (u8)val);
@@ -303,6 +314,7 @@ static bool platform_memtype(void *ctx, gfn_t gfn, u64 npages, enum tdp_memtype 
 static __noreturn void platform_reset(const char *why)
 {
 	platform_stats(why);
+	prevlog_seal();
 	console_flush_all();
 	machine_reset();
 }
@@ -356,8 +368,18 @@ static int platform_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64
  */
 static void platform_tick(struct vcpu *v)
 {
+	u64 at = __atomic_load_n(&crashtest_at_ns, __ATOMIC_RELAXED);
+
+	if (!v->id && at && ns_since_boot() >= at)
+		panic("crashtest: a panic on purpose while cpu%u runs the platform VM", v->id);
 	telemetry_tick(v);
 	stress_platform_tick(v);
+}
+
+void platform_crashtest_arm(void)
+{
+	crashtest_armed = true;
+	tick_request(CRASHTEST_TICK_MS);
 }
 
 /* The firmware and the OS after it: the machine's own devices and MSRs. */
@@ -399,6 +421,12 @@ static void platform_host(struct platform_capture *c)
 	write_cr3(host_cr3);
 	telemetry_vcpu_start(v);
 	pr_info("platform: cpu%u now runs the firmware as a guest\n", id);
+	if (!id && crashtest_armed) {
+		pr_warn("crashtest: cpu0 panics on purpose in %llu ms, under the guest\n",
+			CRASHTEST_AFTER_NS / 1000000);
+		__atomic_store_n(&crashtest_at_ns, ns_since_boot() + CRASHTEST_AFTER_NS,
+				 __ATOMIC_RELAXED);
+	}
 	__atomic_store_n(&is_guest[id], true, __ATOMIC_RELEASE);
 	for (;;) {
 		vcpu_run(v, &ev);

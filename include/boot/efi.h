@@ -46,6 +46,12 @@ void efi_release_memory(uintptr_t addr, u64 bytes);
  * when the map cannot be read.
  */
 u64 efi_ram_top(void);
+/* Every byte of [addr, addr + bytes) is RAM in the firmware's memory map
+ * (any RAM type: free or in use), so reading it has no side effect. */
+bool efi_range_is_ram(u64 addr, u64 bytes);
+/* Reserves [addr, addr + bytes) (page-aligned) as EfiReservedMemoryType.
+ * 0, or -EBUSY (not free memory) / -EINVAL. */
+int efi_reserve_at(u64 addr, u64 bytes);
 /* Switches the machine off through the firmware (ResetSystem). */
 void efi_poweroff(void);
 /* Registers the UEFI text console as a printk console. */

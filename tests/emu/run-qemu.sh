@@ -3,7 +3,7 @@
 #
 # Usage:
 #   tests/emu/run-qemu.sh --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
-#                         [--timeout SECS] [--interactive] [--gdb]
+#                         [--timeout SECS] [--interactive] [--gdb] [--reboot]
 #
 # Contract:
 #   - Boots IMG (a GPT disk from tools/mkimage.sh) on q35 with --smp CPUs, no
@@ -14,6 +14,8 @@
 #   - COM1 goes to LOG (overwritten).  With --interactive it goes to the
 #     terminal with the QEMU monitor multiplexed (Ctrl-A c; Ctrl-A x quits)
 #     and, if --log is given, is copied to LOG too; there is no timeout.
+#   - --reboot lets a guest reset restart the machine (RAM kept, as on a
+#     warm reset) instead of ending QEMU (-no-reboot otherwise).
 #   - --gdb adds -s -S: QEMU waits for gdb on localhost:1234 (no timeout
 #     unless --timeout is given).
 #   - The guest reports a verdict by writing a byte V to port 0xf4
@@ -41,14 +43,14 @@ prog=${0##*/}
 usage() {
 	cat >&2 <<EOF
 usage: $prog --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
-       [--timeout SECS] [--interactive] [--gdb]
+       [--timeout SECS] [--interactive] [--gdb] [--reboot]
 exit: 0 pass (port 0xf4 <- 0), 1 fail (other value), 124 timeout, 2 error
 EOF
 	exit 2
 }
 
 # ---- arguments -----------------------------------------------------------
-image= log= cpu=EPYC mem=512 smp=1 timeout=120 timeout_set=0 interactive=0 gdb=0
+image= log= cpu=EPYC mem=512 smp=1 timeout=120 timeout_set=0 interactive=0 gdb=0 reboot=0
 while (($#)); do
 	case $1 in
 	--image) (($# >= 2)) || usage; image=$2; shift 2 ;;
@@ -59,6 +61,7 @@ while (($#)); do
 	--timeout) (($# >= 2)) || usage; timeout=$2; timeout_set=1; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	--gdb) gdb=1; shift ;;
+	--reboot) reboot=1; shift ;;
 	-h|--help) usage ;;
 	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -84,12 +87,13 @@ cp -- "$OVMF_VARS" "$tmp/vars.fd"
 
 args=(
 	-machine q35 -cpu "$cpu" -m "$mem" -smp "$smp"
-	-nic none -no-reboot -display none -monitor none
+	-nic none -display none -monitor none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
 	-drive "if=pflash,format=raw,file=$tmp/vars.fd"
 	-drive "format=raw,file=${image//,/,,},snapshot=on"
 )
+((reboot)) || args+=(-no-reboot)
 if ((interactive)); then
 	# Serial and monitor share the terminal; a copy of the serial output
 	# goes to LOG when one was named.
