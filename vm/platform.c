@@ -25,6 +25,7 @@
 #include "vm/hypercall.h"
 #include "vm/telemetry.h"
 #include "vm/tick.h"
+#include "vm/vtsc.h"
 #include "vm/stress.h"
 #include "arch/cpuid.h"
 #include "arch/host_pt.h"
@@ -249,6 +250,9 @@ static int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 
 	if (mtrr_is_mtrr_msr(&mtrr, msr))
 		return platform_mtrr(v, msr, write, val);
+	r = vtsc_msr(v, msr, write, val);
+	if (r != -ENOENT)
+		return r;
 	if (write && platform_ipi_msr(msr, *val))
 		return 0;
 	r = virt->vendor_msr(v, msr, write, val);
@@ -409,6 +413,7 @@ static void platform_host(struct platform_capture *c)
 		.capture = c,
 		.io_exits = io_exits, .nio_exits = nio_exits,
 		.msr_write_exits = msr_write_exits, .nmsr_write_exits = nmsr_write_exits,
+		.msr_exits = vtsc_msrs, .nmsr_exits = ARRAY_SIZE(vtsc_msrs),
 		.nmi_exits = smp_guests,
 	};
 	struct vcpu_event ev;
@@ -418,6 +423,7 @@ static void platform_host(struct platform_capture *c)
 	if (vcpu_create(v, &pvm, id, &cfg))
 		panic("platform: cannot create the vCPU of cpu%u", id);
 	v->reflect_nmis = true;
+	vtsc_init(v);
 	write_cr3(host_cr3);
 	telemetry_vcpu_start(v);
 	pr_info("platform: cpu%u now runs the firmware as a guest\n", id);
