@@ -33,10 +33,14 @@ static void set_offset(struct vcpu *v, u64 offset, const char *what, u64 val)
 		return;
 	if (missed)
 		pr_info("vm %s: %u more guest TSC writes not logged\n", v->vm->name, missed);
-	pr_info("vm %s: cpu%u: the guest wrote %s 0x%llx: its TSC runs %s the host's by 0x%llx "
-		"(the host's clock is not moved)\n", v->vm->name, v->id, what,
-		(unsigned long long)val, (s64)offset < 0 ? "behind" : "ahead of",
-		(unsigned long long)((s64)offset < 0 ? -offset : offset));
+	if (!offset)
+		pr_info("vm %s: cpu%u: the guest wrote %s 0x%llx: its TSC is the host's again\n",
+			v->vm->name, v->id, what, (unsigned long long)val);
+	else
+		pr_info("vm %s: cpu%u: the guest wrote %s 0x%llx: its TSC runs %s the host's by "
+			"0x%llx (the host's clock is not moved)\n", v->vm->name, v->id, what,
+			(unsigned long long)val, (s64)offset < 0 ? "behind" : "ahead of",
+			(unsigned long long)((s64)offset < 0 ? -offset : offset));
 }
 
 /*
