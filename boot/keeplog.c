@@ -12,13 +12,15 @@
 #include "errcode.h"
 
 /*
- * Below 4 GiB, in RAM on any PC with 256 MiB or more, and away from where
- * firmware allocates first (top-down from the top of low memory) and where
- * an OS loader asks for its kernel (16 MiB, 1 MiB).  Never change an entry
- * in place: a new address goes at the end, so the next hv.efi still finds
- * the log an older one kept.
+ * Low: in RAM on every PC, below where OVMF unpacks its DXE volume each
+ * boot (9-22 MiB) and where loaders put kernels (16 MiB), far from where
+ * firmware allocates first (top-down from the top of low memory), and
+ * where 64 KiB taken out does not split the big free range the pool
+ * (hvmem=, up to half the RAM) needs.  Never change an entry in place: a
+ * new address goes at the end, so the next hv.efi still finds the log an
+ * older one kept.
  */
-static const u64 keeplog_addrs[] = { 0x0f000000, 0x07000000, 0x03000000 };
+static const u64 keeplog_addrs[] = { 0x00600000, 0x00400000, 0x00200000 };
 
 #define PREV_MAX_LINES 60
 
