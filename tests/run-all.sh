@@ -7,7 +7,8 @@
 #             tests and selftests, the USB image, the platform VM (bluepill)
 #             with a second hv.efi, probe.efi and Debian's Linux as guests
 #             (and a hostile root user in that Linux),
-#             power-off and reset, a CPU without SVM, the panic reports, bad
+#             power-off and reset, a CPU without SVM, the panic reports and
+#             the log kept across a warm reset (two boots in one run), bad
 #             options, and `make debug`
 #   bochs     hv.efi booted by OVMF in Bochs: Intel VMX (tigerlake, once per
 #             dirty-logging mode; sandy bridge for the fallbacks; the
