@@ -5,6 +5,7 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "errcode.h"
+#include "lib/panic.h"
 #include "vm/tick.h"
 
 #define TOKEN_MAX 256
@@ -439,6 +440,26 @@ static void apply_choice(struct hv_options *o, const char *key, const char *val,
 				 val ? val : "");
 }
 
+/* panic=halt | reset | reset,SECONDS */
+static void apply_panic(struct hv_options *o, const char *val)
+{
+	const char *comma = val ? strchr(val, ',') : NULL;
+	u64 n;
+
+	if (val && !strcmp(val, "halt")) {
+		o->panic_reset = false;
+	} else if (val && !strcmp(val, "reset")) {
+		o->panic_reset = true;
+	} else if (comma && comma - val == 5 && !strncmp(val, "reset", 5) &&
+		   !parse_u64(comma + 1, &n) && n <= PANIC_TIMEOUT_MAX) {
+		o->panic_reset = true;
+		o->panic_timeout = (unsigned int)n;
+	} else {
+		cmdline_complain(o, "panic: expected halt, reset or reset,SECONDS (0..%u), got '%s'",
+				 PANIC_TIMEOUT_MAX, val ? val : "");
+	}
+}
+
 static void apply(struct hv_options *o, const char *key, const char *val)
 {
 	u64 n;
@@ -545,10 +566,10 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 			o->debugwait = true;
 	} else if (!strcmp(key, "crashtest")) {
 		if (val && (!strcmp(val, "ud") || !strcmp(val, "pf") || !strcmp(val, "bug") ||
-			    !strcmp(val, "early")))
+			    !strcmp(val, "early") || !strcmp(val, "panic")))
 			strscpy(o->crashtest, val, sizeof(o->crashtest));
 		else
-			cmdline_complain(o, "crashtest: expected ud, pf, bug or early, got '%s'",
+			cmdline_complain(o, "crashtest: expected ud, pf, bug, early or panic, got '%s'",
 					 val ? val : "");
 	} else if (!strcmp(key, "tick")) {
 		if (!val || parse_u64(val, &n) || n < TICK_MIN_MS || n > TICK_MAX_MS)
@@ -597,7 +618,13 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 			cmdline_complain(o, "exit: expected qemu, bochs, poweroff, reset or return, got '%s'",
 				 val ? val : "");
 	} else if (!strcmp(key, "panic")) {
-		apply_choice(o, key, val, "reset", "halt", &o->panic_reset);
+		apply_panic(o, val);
+	} else if (!strcmp(key, "panic_timeout")) {
+		if (!val || parse_u64(val, &n) || n > PANIC_TIMEOUT_MAX)
+			cmdline_complain(o, "panic_timeout: expected seconds, 0..%u, got '%s'",
+					 PANIC_TIMEOUT_MAX, val ? val : "");
+		else
+			o->panic_timeout = (unsigned int)n;
 	} else if (!strcmp(key, "hvbit")) {
 		apply_choice(o, key, val, "on", "off", &o->hvbit);
 	} else {

@@ -279,16 +279,27 @@ static bool efi_type_is_ram(UINT32 type)
 	}
 }
 
+/* The firmware's memory map into a static buffer: its size, or 0. */
+static UINTN read_memory_map(u8 **map, UINTN *desc_size)
+{
+	static u8 buf[16384];
+	UINTN size = sizeof(buf), key;
+	UINT32 desc_version;
+
+	if (EFI_ERROR(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)buf, &key, desc_size,
+				       &desc_version)) || *desc_size < sizeof(EFI_MEMORY_DESCRIPTOR))
+		return 0;
+	*map = buf;
+	return size;
+}
+
 u64 efi_ram_top(void)
 {
-	static u8 map[16384];
-	UINTN size = sizeof(map), key, desc_size;
-	UINT32 desc_version;
+	UINTN size, desc_size;
 	u64 top = 0, i;
+	u8 *map;
 
-	if (EFI_ERROR(boot_services()->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &desc_size,
-				       &desc_version)) || desc_size < sizeof(EFI_MEMORY_DESCRIPTOR))
-		return 0;
+	size = read_memory_map(&map, &desc_size);
 	for (i = 0; i + desc_size <= size; i += desc_size) {
 		const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(map + i);
 		u64 end = d->PhysicalStart + (d->NumberOfPages << PAGE_SHIFT);
@@ -297,6 +308,34 @@ u64 efi_ram_top(void)
 			top = end;
 	}
 	return top;
+}
+
+bool efi_range_is_ram(u64 addr, u64 bytes)
+{
+	UINTN size, desc_size;
+	u64 covered = 0, i;
+	u8 *map;
+
+	size = read_memory_map(&map, &desc_size);
+	for (i = 0; i + desc_size <= size; i += desc_size) {
+		const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(map + i);
+		u64 start = d->PhysicalStart, end = start + (d->NumberOfPages << PAGE_SHIFT);
+
+		if (!efi_type_is_ram(d->Type) || end <= addr || start >= addr + bytes)
+			continue;
+		covered += MIN(end, addr + bytes) - MAX(start, addr);
+	}
+	return bytes && covered == bytes;	/* descriptors never overlap */
+}
+
+int efi_reserve_at(u64 addr, u64 bytes)
+{
+	EFI_PHYSICAL_ADDRESS a = addr;
+
+	if ((addr | bytes) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	return EFI_ERROR(bs->AllocatePages(AllocateAddress, EfiReservedMemoryType,
+					   bytes >> PAGE_SHIFT, &a)) ? -EBUSY : 0;
 }
 
 void efi_release_memory(uintptr_t addr, u64 bytes)

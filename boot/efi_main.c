@@ -16,6 +16,7 @@
 #include "boot/cmdline.h"
 #include "boot/efi.h"
 #include "boot/hvprobe.h"
+#include "boot/keeplog.h"
 #include "boot/mp.h"
 #include "boot/relocate.h"
 #include "boot/serial_find.h"
@@ -26,10 +27,12 @@
 #include "lib/kbench.h"
 #include "lib/ktest.h"
 #include "lib/panic.h"
+#include "lib/prevlog.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/page_alloc.h"
 #include "vm/platform.h"
+#include "vm/run.h"
 #include "vm/smp.h"
 #include "vm/telemetry.h"
 #include "vm/virt.h"
@@ -53,6 +56,7 @@ static void emulator_exit(int failed)
 {
 	const char *s = "Shutdown";
 
+	prevlog_seal();
 	if (opts.exit == EXIT_QEMU) {
 		pr_info("exit: isa-debug-exit status %d\n", failed);
 		console_flush_all();
@@ -281,7 +285,8 @@ static int reserve_pool(uintptr_t *base)
 	return 0;
 }
 
-/* crashtest=: crash on purpose so the tests can check the panic report. */
+/* crashtest=: crash on purpose so the tests can check the panic report
+ * ("panic" is the platform VM's: vm/platform.c). */
 static __noinline void crashtest_run(const char *what)
 {
 	pr_info("crashtest: triggering '%s'\n", what);
@@ -331,9 +336,12 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 		percpu_uninstall();
 		return EFI_OUT_OF_RESOURCES;
 	}
+	/* First: before anything else takes memory where the last log may be. */
+	keeplog_setup();
 	read_options(cfg_line, opt_line);
 	panic_set_exit_hook(emulator_exit);
-	panic_set_reset(opts.panic_reset);
+	panic_set_guest_dump(vcpu_dump_current);
+	panic_set_reset(opts.panic_reset, opts.panic_timeout);
 	if (!strcmp(opts.crashtest, "early"))	/* a fault before any console */
 		crashtest_run(opts.crashtest);
 	setup_consoles(systab);
@@ -341,6 +349,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	printk_set_clock(ns_since_boot);
 	print_banner(cfg_line, opt_line, loaded_at);
 	desc_report();
+	keeplog_report();
 
 	if (opts.debugwait) {
 		pr_notice("hv.efi: waiting for gdb (set var hv_debug_wait = 0)\n");
@@ -363,6 +372,12 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	smp_setup(&mp);
 	virt_request_dirty_mode(opts.tdp_dirty);
 	tick_request(opts.tick_ms);
+	if (!strcmp(opts.crashtest, "panic")) {
+		if (opts.bluepill)
+			platform_crashtest_arm();
+		else
+			pr_warn("crashtest: 'panic' needs bluepill (it panics under the platform VM)\n");
+	}
 	if (opts.telemetry_ms && opts.bluepill)
 		telemetry_request(opts.telemetry_ms, efi_ram_top());
 	stress_platform_configure(&opts.stress);
@@ -377,7 +392,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 		status = EFI_UNSUPPORTED;
 	}
 
-	if (opts.crashtest[0])
+	if (opts.crashtest[0] && strcmp(opts.crashtest, "panic"))
 		crashtest_run(opts.crashtest);
 
 	if (opts.ktest[0]) {
@@ -435,6 +450,7 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 			(unsigned long long)page_pool_used(&hv_pool));
 	efi_release_memory(pool, opts.hvmem);
 out:
+	keeplog_release();
 	desc_restore_firmware();
 	percpu_uninstall();
 	pr_info("hv.efi: returning to the firmware (status 0x%llx)\n",

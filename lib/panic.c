@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * panic(), BUG_ON() and WARN_ON() for the hypervisor: log the reason with
- * file:line and a symbolized backtrace, then stop (or let the platform end
- * the run with a failure status).
+ * file:line, a symbolized backtrace and the guest this CPU was running,
+ * seal the log for the next boot, then stop or reset (or let the platform
+ * end the run with a failure status).
  */
 #include <stdarg.h>
 #include "bug.h"
@@ -12,19 +13,64 @@
 #include "arch/serial.h"
 #include "lib/console.h"
 #include "lib/panic.h"
+#include "lib/prevlog.h"
 #include "lib/printk.h"
 
 static void (*exit_hook)(int failed);
+static void (*guest_dump)(void);
 static bool reset_on_panic;
+static unsigned int reset_timeout_s;
 
 void panic_set_exit_hook(void (*hook)(int failed))
 {
 	exit_hook = hook;
 }
 
-void panic_set_reset(bool reset)
+void panic_set_guest_dump(void (*hook)(void))
+{
+	guest_dump = hook;
+}
+
+void panic_set_reset(bool reset, unsigned int timeout_s)
 {
 	reset_on_panic = reset;
+	reset_timeout_s = timeout_s > PANIC_TIMEOUT_MAX ? PANIC_TIMEOUT_MAX : timeout_s;
+}
+
+/*
+ * The guest's state, once: a fault inside the dump (its guest page walk
+ * reads guest memory) panics again, and that panic goes on without it.
+ */
+static void dump_guest_once(void)
+{
+	static bool dumping;
+
+	if (!guest_dump)
+		return;
+	if (__atomic_exchange_n(&dumping, true, __ATOMIC_ACQ_REL)) {
+		pr_emerg("panic: the guest state dump faulted or runs on another CPU: skipped\n");
+		return;
+	}
+	guest_dump();
+}
+
+/* Waits reset_timeout_s seconds, one line per second, on the TSC (the
+ * firmware may be gone).  Without a calibrated TSC it cannot count: none. */
+static void reset_countdown(void)
+{
+	unsigned int left = reset_timeout_s;
+	u64 next;
+
+	if (!left || !tsc_khz())
+		return;
+	next = ns_since_boot();
+	for (; left; left--) {
+		pr_emerg("panic: resetting in %u s\n", left);
+		console_flush_all();
+		next += 1000000000ULL;
+		while (ns_since_boot() < next)
+			cpu_relax();
+	}
 }
 
 void halt_forever(void)
@@ -48,18 +94,27 @@ void panic(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pr_emerg("Kernel panic - not syncing: %s\n", msg);
-	if (!in_panic) {
-		in_panic = true;
+	if (!__atomic_exchange_n(&in_panic, true, __ATOMIC_ACQ_REL)) {
+		dump_guest_once();
+		prevlog_seal();
 		if (exit_hook)
 			exit_hook(1);
 	}
 	pr_emerg("---[ end Kernel panic - not syncing: %s ]---\n", msg);
 	if (reset_on_panic) {
-		pr_emerg("panic: resetting the machine (panic=reset)\n");
+		if (reset_timeout_s)
+			pr_emerg("panic: resetting the machine in %u s (panic=reset,%u)\n",
+				 reset_timeout_s, reset_timeout_s);
+		else
+			pr_emerg("panic: resetting the machine (panic=reset)\n");
+		reset_countdown();
+		pr_emerg("panic: resetting the machine now\n");
+		prevlog_seal();
 		console_flush_all();
 		machine_reset();
 	}
 	pr_emerg("panic: the machine stays halted (panic=halt)\n");
+	prevlog_seal();
 	console_flush_all();
 	halt_forever();
 }

@@ -14,6 +14,7 @@
 #include "lib/printk.h"
 #include "arch/percpu.h"
 #include "lib/console.h"
+#include "lib/prevlog.h"
 #include "lib/string.h"
 
 static struct console *consoles;
@@ -98,6 +99,7 @@ void printk_enter_panic(void)
 
 static void ring_append(const char *s, size_t len)
 {
+	prevlog_append(s, len);
 	while (len--)
 		log_ring[log_head++ % LOG_RING_SIZE] = *s++;
 }

@@ -18,8 +18,9 @@
 
 #define MSRPM_BYTES_PER_RANGE 0x800
 
-/* Intercepts reads and writes of msr; returns false if the map has no bit. */
-static bool msrpm_intercept(u8 *msrpm, u32 msr)
+/* The byte of msr's two bits (read, write) in the map and their shift;
+ * false when the map has none (such an MSR always exits). */
+static bool msrpm_slot(u32 msr, u32 *byte, u32 *shift)
 {
 	static const u32 range_base[3] = { 0x00000000, 0xc0000000, 0xc0010000 };
 	unsigned int r;
@@ -28,11 +29,32 @@ static bool msrpm_intercept(u8 *msrpm, u32 msr)
 		if (msr - range_base[r] < 0x2000) {
 			u32 bit = (msr - range_base[r]) * 2;
 
-			msrpm[r * MSRPM_BYTES_PER_RANGE + bit / 8] |= 3 << (bit % 8);
+			*byte = r * MSRPM_BYTES_PER_RANGE + bit / 8;
+			*shift = bit % 8;
 			return true;
 		}
 	}
 	return false;
+}
+
+/* Intercepts reads and writes of msr; returns false if the map has no bit. */
+static bool msrpm_intercept(u8 *msrpm, u32 msr)
+{
+	u32 byte, shift;
+
+	if (!msrpm_slot(msr, &byte, &shift))
+		return false;
+	msrpm[byte] |= (u8)(3 << shift);
+	return true;
+}
+
+/* Lets reads and writes of msr pass. */
+static void msrpm_pass(u8 *msrpm, u32 msr)
+{
+	u32 byte, shift;
+
+	if (msrpm_slot(msr, &byte, &shift))
+		msrpm[byte] &= (u8)~(3 << shift);
 }
 
 /* The VMCB form of the descriptor sel in the GDT at gdt (null: unusable). */
@@ -203,6 +225,18 @@ int svm_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 		return -EPERM;
 	vmcb_write64(vmcb, VMCB_EFER, (*val & settable) | (efer & EFER_LMA) | EFER_SVME);
 	return 0;
+}
+
+/* VMCB TSC_OFFSET; the deadline MSR exits while it is not zero. */
+void svm_set_tsc_offset(struct vcpu *v, u64 offset)
+{
+	struct svm_vcpu *s = v->arch;
+
+	vmcb_write64(s->vmcb, VMCB_TSC_OFFSET, offset);
+	if (offset)
+		msrpm_intercept(s->msrpm, MSR_IA32_TSC_DEADLINE);
+	else
+		msrpm_pass(s->msrpm, MSR_IA32_TSC_DEADLINE);
 }
 
 /* The state after INIT and a SIPI: real mode at vector:0000 (APM 14.1.3). */

@@ -369,4 +369,5 @@ const struct virt_ops svm_ops = {
 	.inject_nmi = svm_inject_nmi,
 	.arm_tick = svm_arm_tick,
 	.vcpu_sipi = svm_vcpu_sipi,
+	.set_tsc_offset = svm_set_tsc_offset,
 };

@@ -91,6 +91,7 @@ void svm_reinject_exitintinfo(void *vmcb);
 int svm_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg);
 int svm_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
 void svm_vcpu_sipi(struct vcpu *v, u8 vector);
+void svm_set_tsc_offset(struct vcpu *v, u64 offset);
 bool svm_inject_nmi(struct vcpu *v);
 
 #endif

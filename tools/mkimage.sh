@@ -11,6 +11,9 @@
 #   - The partition holds \EFI\BOOT\BOOTX64.EFI (a copy of --efi), so the
 #     firmware's removable-media path boots it with no boot entry needed.
 #   - --cfg writes \EFI\BOOT\hv.cfg: the command line as one ASCII line.
+#   - --efi-at \A\NAME.EFI puts --efi (and hv.cfg beside it) there instead:
+#     with no \EFI\BOOT\BOOTX64.EFI the firmware's boot manager goes on to
+#     its own UEFI shell, which runs \startup.nsh (give one with --add).
 #   - --add SRC=\A\B\NAME copies SRC to that path (folders are created);
 #     forward slashes are accepted too.  May be repeated.
 #   - The image is 64 MiB, or larger when the added files need it.
@@ -33,6 +36,7 @@ usage() {
 	cat >&2 <<'EOF'
   --efi FILE     EFI application installed as \EFI\BOOT\BOOTX64.EFI
   --cfg LINE     written to \EFI\BOOT\hv.cfg (one line)
+  --efi-at PATH  install --efi (and hv.cfg beside it) at PATH instead of BOOTX64.EFI
   --add SRC=DST  copy SRC to DST on the ESP, e.g. --add 'bzImage=\EFI\linux\vmlinuz'
                  (forward slashes work too); repeatable
 EOF
@@ -50,12 +54,13 @@ need_tool() {
 }
 
 # ---- arguments -----------------------------------------------------------
-out= efi= cfg= have_cfg=0
+out= efi= cfg= have_cfg=0 efi_at=/EFI/BOOT/BOOTX64.EFI
 adds=()
 while (($#)); do
 	case $1 in
 	--efi) (($# >= 2)) || usage; efi=$2; shift 2 ;;
 	--cfg) (($# >= 2)) || usage; cfg=$2; have_cfg=1; shift 2 ;;
+	--efi-at) (($# >= 2)) || usage; efi_at=${2//\\//}; shift 2 ;;
 	--add) (($# >= 2)) || usage; adds+=("$2"); shift 2 ;;
 	-h|--help) usage ;;
 	-*) echo "$prog: unknown option '$1'" >&2; usage ;;
@@ -141,10 +146,11 @@ put() {
 	mcopy -o -i "$img" "$1" "::$2" || die "cannot copy '$1' to '$2' on the ESP"
 }
 
-put "$efi" /EFI/BOOT/BOOTX64.EFI
+[[ $efi_at == /* ]] || efi_at=/$efi_at
+put "$efi" "$efi_at"
 if ((have_cfg)); then
 	printf '%s\n' "$cfg" > "$tmp.cfg"
-	put "$tmp.cfg" /EFI/BOOT/hv.cfg
+	put "$tmp.cfg" "${efi_at%/*}/hv.cfg"
 fi
 for i in "${!add_src[@]}"; do
 	put "${add_src[$i]}" "${add_dst[$i]}"

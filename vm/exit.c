@@ -336,6 +336,7 @@ enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev)
 
 	memset(ev, 0, sizeof(*ev));
 	__atomic_store_n(&p->kick, &v->kicked, __ATOMIC_RELEASE);
+	p->vcpu = v;
 	while (!v->vm->dead) {
 		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) && v->vm->kind->before_entry)
 			v->vm->kind->before_entry(v);
@@ -363,6 +364,7 @@ enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev)
 	}
 	ev->type = VEV_DEAD;
 out:
+	p->vcpu = NULL;
 	__atomic_store_n(&p->kick, NULL, __ATOMIC_RELEASE);
 	return ev->type;
 }

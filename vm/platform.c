@@ -25,6 +25,7 @@
 #include "vm/hypercall.h"
 #include "vm/telemetry.h"
 #include "vm/tick.h"
+#include "vm/vtsc.h"
 #include "vm/stress.h"
 #include "arch/cpuid.h"
 #include "arch/guard.h"
@@ -40,6 +41,8 @@
 #include "bug.h"
 #include "lock.h"
 #include "errcode.h"
+#include "lib/panic.h"
+#include "lib/prevlog.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/page_alloc.h"
@@ -61,9 +64,10 @@ static bool smp_guests;		/* every CPU is a guest (smp=all) */
 /* What exits besides the vendor's own MSRs: power and reset ports, MSRs. */
 static u16 io_exits[PLATFORM_IO_PORTS_MAX];
 static unsigned int nio_exits;
-/* The MTRRs (nmtrr_msrs of them), the x2APIC ICR with smp=all, then the
- * guarded MSRs (vm/platform_guard.c: APIC base, AMD's 7, PT's 17). */
-static u32 msr_exits[2 * MTRR_MAX_VAR + MTRR_NR_FIXED + 1 + 1 + 8 + 17];
+/* The MTRRs (nmtrr_msrs of them), the x2APIC ICR with smp=all, the
+ * guarded MSRs (vm/platform_guard.c: APIC base, AMD's 7, PT's 17), then the
+ * TSC's (vm/vtsc.c). */
+static u32 msr_exits[2 * MTRR_MAX_VAR + MTRR_NR_FIXED + 1 + 1 + 8 + 17 + 2];
 static unsigned int nmtrr_msrs;
 static unsigned int nmsr_exits;
 static u64 host_cr3;
@@ -79,6 +83,8 @@ static struct mtrr_state mtrr_map;
 static struct mtrr_state mtrr_hw;
 static spinlock_t mtrr_lock = SPINLOCK_INIT;
 static u64 mtrr_held;		/* guest configurations the hardware did not take */
+
+
 
 /*
  * Exits per reason, TDP faults, and how the guest's RAM got mapped: the
@@ -104,14 +110,7 @@ static void platform_stats(const char *why)
 				(unsigned long long)pvcpus[i].stats.tdp_faults,
 				(unsigned long long)platform_ipi_inits(i),
 				(unsigned long long)platform_ipi_sipis(i));
-	platform_exits_print(s, io_exits, nio_exits);
-	if (mtrr_held)
-		pr_info("platform: %llu MTRR writes left the hardware's MTRRs as they were (the "
-			"guest's would not keep hypervisor memory WB)\n",
-			(unsigned long long)mtrr_held);
-	if (platform_guard_refused())
-		pr_info("platform: %llu guarded MSR writes refused with #GP\n",
-			(unsigned long long)platform_guard_refused());
+	platform_exits_print(s, io_exits, nio_exits, mtrr_held);
 	stress_platform_print();
 	console_report_all();
 }
@@ -141,10 +140,13 @@ static int platform_io(struct vcpu *v, u16 port, u8 size, bool in, u32 *valp)
 		*valp = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
 		return 0;
 	}
-	if (is_power_off(port, val))
+	if (is_power_off(port, val)) {
 		platform_stats("the guest switches the machine off");
-	else if (is_reset(port, val))
+		prevlog_seal();
+	} else if (is_reset(port, val)) {
 		platform_stats("the guest resets the machine");
+		prevlog_seal();
+	}
 	console_flush_all();
 	if (size == 1)
 		outb(port, (u8)val);
@@ -274,27 +276,6 @@ out:
 }
 
 /*
- * HC_HOST_MEMTYPE: the MTRR type this CPU's hardware MTRRs, read now, give
- * the 4 KiB page at physical address pa (HC_MT_*), so that a guest can see
- * that its writes did not retype hypervisor memory.
- */
-static s64 platform_hc_host_memtype(u64 pa)
-{
-	static struct mtrr_state now;
-	enum x86_memtype t;
-	s64 r;
-
-	if (pa >> mtrr.phys_bits)
-		return -EINVAL;
-	pa &= PAGE_MASK;
-	spin_lock(&mtrr_lock);
-	mtrr_snapshot_read(&now, mtrr.phys_bits);
-	r = mtrr_range_type(&now, pa, pa + PAGE_SIZE, &t) ? -EINVAL : (s64)t;
-	spin_unlock(&mtrr_lock);
-	return r;
-}
-
-/*
  * An intercepted MSR: the MTRRs (the guest's view; the hardware keeps the
  * hypervisor WB), the guarded MSRs (vm/platform_guard.c), the x2APIC ICR,
  * then the vendor's own MSRs; anything else is passed on to the CPU, #GP
@@ -306,6 +287,9 @@ static int platform_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 
 	if (mtrr_is_mtrr_msr(&mtrr, msr))
 		return platform_mtrr(v, msr, write, val);
+	r = vtsc_msr(v, msr, write, val);
+	if (r != -ENOENT)
+		return r;
 	r = platform_guard_msr(v, msr, write, val);
 	if (r != -ENOENT)
 		return r;
@@ -361,6 +345,7 @@ static bool platform_memtype(void *ctx, gfn_t gfn, u64 npages, enum tdp_memtype 
 static __noreturn void platform_reset(const char *why)
 {
 	platform_stats(why);
+	prevlog_seal();
 	console_flush_all();
 	machine_reset();
 }
@@ -403,7 +388,7 @@ static int platform_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64
 	else if (nr == HC_HV_MEMORY)
 		*ret = platform_hc_hv_memory(v, v->gpr[GPR_RBX]);
 	else if (nr == HC_HOST_MEMTYPE)
-		*ret = platform_hc_host_memtype(v->gpr[GPR_RBX]);
+		*ret = platform_guard_hc_host_memtype(v->gpr[GPR_RBX], mtrr.phys_bits);
 	else
 		return -ENOSYS;
 	return 0;
@@ -416,6 +401,7 @@ static int platform_hypercall(struct vcpu *v, u64 nr, struct vcpu_event *ev, s64
  */
 static void platform_tick(struct vcpu *v)
 {
+	platform_crashtest_tick(v);
 	telemetry_tick(v);
 	stress_platform_tick(v);
 }
@@ -456,9 +442,11 @@ static void platform_host(struct platform_capture *c)
 	if (vcpu_create(v, &pvm, id, &cfg))
 		panic("platform: cannot create the vCPU of cpu%u", id);
 	v->reflect_nmis = true;
+	vtsc_init(v);
 	write_cr3(host_cr3);
 	telemetry_vcpu_start(v);
 	pr_info("platform: cpu%u now runs the firmware as a guest\n", id);
+	platform_crashtest_start(id);
 	__atomic_store_n(&is_guest[id], true, __ATOMIC_RELEASE);
 	for (;;) {
 		vcpu_run(v, &ev);
@@ -531,6 +519,9 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	err = platform_mem_setup(&pvm, 1ULL << phys_bits, apic);
 	if (!err) {	/* ... and the guarded ones, which need the hidden ranges */
 		platform_guard_setup(phys_bits, msr_exits, &nmsr_exits, ARRAY_SIZE(msr_exits));
+		BUG_ON(nmsr_exits + ARRAY_SIZE(vtsc_msrs) > ARRAY_SIZE(msr_exits));
+		memcpy(msr_exits + nmsr_exits, vtsc_msrs, sizeof(vtsc_msrs));
+		nmsr_exits += ARRAY_SIZE(vtsc_msrs);
 		if (!guard_mtrr_keeps_wb(platform_guard_ranges(), &mtrr))
 			pr_warn("platform: the firmware's MTRRs do not make all of the hypervisor's "
 				"memory WB\n");

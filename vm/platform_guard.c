@@ -15,6 +15,7 @@
 #include "arch/cr.h"
 #include "arch/guard.h"
 #include "arch/msr.h"
+#include "arch/mtrr.h"
 #include "arch/x86.h"
 #include "bug.h"
 #include "errcode.h"
@@ -167,4 +168,22 @@ int platform_guard_xsetbv(struct vcpu *v, u32 xcr, u64 val)
 	ok = xsetbv_safe(0, val);
 	write_cr4(cr4);
 	return ok ? 0 : -EPERM;
+}
+
+/*
+ * HC_HOST_MEMTYPE: the MTRR type this CPU's hardware MTRRs, read now, give
+ * the 4 KiB page at physical address pa (HC_MT_*), so that a guest can see
+ * that its writes did not retype hypervisor memory.  Only this CPU writes
+ * its MTRRs, and not while it answers this.
+ */
+s64 platform_guard_hc_host_memtype(u64 pa, unsigned int maxphyaddr)
+{
+	struct mtrr_state now;
+	enum x86_memtype t;
+
+	if (pa >> maxphyaddr)
+		return -EINVAL;
+	pa &= PAGE_MASK;
+	mtrr_snapshot_read(&now, maxphyaddr);
+	return mtrr_range_type(&now, pa, pa + PAGE_SIZE, &t) ? -EINVAL : (s64)t;
 }

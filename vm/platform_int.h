@@ -48,6 +48,8 @@ u64 platform_guard_refused(void);
 /* The kind's xsetbv(): XCR0 set for real, to values the CPU accepts only
  * (-EPERM: #GP, as the CPU would give). */
 int platform_guard_xsetbv(struct vcpu *v, u32 xcr, u64 val);
+/* HC_HOST_MEMTYPE: this CPU's hardware MTRR type at pa (HC_MT_*), or <0. */
+s64 platform_guard_hc_host_memtype(u64 pa, unsigned int phys_bits);
 
 /* vm/platform_ipi.c: INIT and SIPI between the platform VM's CPUs. */
 struct vm_mmio_dev;
@@ -75,7 +77,12 @@ struct vm_stats;
 void platform_io_count(const u16 *ports, unsigned int n, u16 port, u8 size);
 /* The log lines of the VM's totals s: tick, exits per reason, I/O exits by
  * intercepted byte (of ports[0..n)), CPUID exits by leaf, mappings, guest
- * page walks, MTRR writes. */
-void platform_exits_print(const struct vm_stats *s, const u16 *ports, unsigned int n);
+ * page walks, MTRR writes (mtrr_held of them kept off the hardware), the
+ * guarded MSR writes refused. */
+void platform_exits_print(const struct vm_stats *s, const u16 *ports, unsigned int n,
+			  u64 mtrr_held);
+/* crashtest=panic: the boot CPU's vCPU starts (id), then at each tick. */
+void platform_crashtest_start(unsigned int id);
+void platform_crashtest_tick(struct vcpu *v);
 
 #endif

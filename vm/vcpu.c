@@ -125,3 +125,15 @@ void vcpu_dump(struct vcpu *v)
 	else
 		pr_emerg("  code at RIP: not readable (%d)\n", n);
 }
+
+void vcpu_dump_current(void)
+{
+	struct vcpu *v = this_cpu()->vcpu;
+
+	if (!v) {
+		pr_emerg("panic: cpu%u was not running a guest\n", this_cpu_id());
+		return;
+	}
+	pr_emerg("panic: the guest cpu%u was running:\n", this_cpu_id());
+	vcpu_dump(v);
+}

@@ -33,7 +33,8 @@ static int platform_controls(struct vmx_ctls *k, bool nmi_exits)
 	};
 	const struct vmx_ctls need = {
 		.pin = nmi_exits ? PIN_NMI_EXITING | PIN_VIRTUAL_NMIS : 0,
-		.cpu = CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
+		.cpu = CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS |
+		       CPU_USE_TSC_OFFSETTING,
 		.sec = SEC_ENABLE_EPT,
 		.exit = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_DEBUG_CONTROLS |
 			EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER |
@@ -47,20 +48,29 @@ static int platform_controls(struct vmx_ctls *k, bool nmi_exits)
 	return err;
 }
 
-static void msr_bitmap_intercept(u8 *bm, u32 msr, bool read, bool write)
+/* Sets (exit) or clears (pass) msr's read and/or write bits in the bitmap. */
+static void msr_bitmap_set(u8 *bm, u32 msr, bool read, bool write, bool exit)
 {
-	u32 half;
+	u8 bit = (u8)(1 << (msr & 7));
+	u8 *rd, *wr;
 
 	if (msr <= 0x1fff)
-		half = 0;
+		rd = bm;
 	else if (msr - 0xc0000000u <= 0x1fff)
-		half = 1024;
+		rd = bm + 1024;
 	else
 		return;		/* outside both ranges: always exits */
+	rd += (msr & 0x1fff) / 8;
+	wr = rd + 2048;
 	if (read)
-		bm[half + (msr & 0x1fff) / 8] |= (u8)(1 << (msr & 7));
+		*rd = exit ? *rd | bit : *rd & (u8)~bit;
 	if (write)
-		bm[2048 + half + (msr & 0x1fff) / 8] |= (u8)(1 << (msr & 7));
+		*wr = exit ? *wr | bit : *wr & (u8)~bit;
+}
+
+static void msr_bitmap_intercept(u8 *bm, u32 msr, bool read, bool write)
+{
+	msr_bitmap_set(bm, msr, read, write, true);
 }
 
 /* The VMX form of the descriptor sel in the GDT at gdt (null: unusable). */
@@ -197,6 +207,17 @@ void vmx_arm_tick(struct vcpu *v, u64 tsc)
 	left = tsc > now ? (tsc - now) >> s->timer_shift : 0;
 	vmcs_load(s);
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, left > 0xffffffffULL ? 0xffffffffU : (u32)left);
+}
+
+/* The VMCS TSC offset ("use TSC offsetting" is on for the platform VM);
+ * the deadline MSR exits while it is not zero. */
+void vmx_set_tsc_offset(struct vcpu *v, u64 offset)
+{
+	struct vmx_vcpu *s = v->arch;
+
+	vmcs_load(s);
+	vmcs_write64(TSC_OFFSET, offset);
+	msr_bitmap_set(s->msr_bitmap, MSR_IA32_TSC_DEADLINE, true, true, offset != 0);
 }
 
 /*

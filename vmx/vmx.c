@@ -406,6 +406,7 @@ const struct virt_ops vmx_ops = {
 	.get_rflags = vmx_get_rflags,
 	.inject_exception = vmx_inject_exception,
 	.vendor_msr = vmx_vendor_msr,
+	.set_tsc_offset = vmx_set_tsc_offset,
 	.inject_nmi = vmx_inject_nmi,
 	.arm_tick = vmx_arm_tick,
 	.vcpu_sipi = vmx_vcpu_sipi,

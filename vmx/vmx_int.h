@@ -151,6 +151,7 @@ int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg);
 void vmx_vcpu_sipi(struct vcpu *v, u8 vector);
 bool vmx_inject_nmi(struct vcpu *v);
 int vmx_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
+void vmx_set_tsc_offset(struct vcpu *v, u64 offset);
 /* virt_ops.arm_tick: the VMX-preemption timer, for vCPUs that have it on. */
 void vmx_arm_tick(struct vcpu *v, u64 tsc);
 int vmx_cr_access(struct vcpu *v, const struct vm_exit *e);

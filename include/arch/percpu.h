@@ -14,6 +14,7 @@
 #define NR_CPUS 64
 
 struct cpu_desc;
+struct vcpu;
 
 struct percpu {
 	struct percpu *self;	/* GS:0, what this_cpu() reads */
@@ -33,6 +34,9 @@ struct percpu {
 	u32 guest_nmis;
 	/* Machine checks that hit the host here, for the guest (arch/mce.c). */
 	u32 host_mces;
+	/* The vCPU in vcpu_run() here (its exits are handled here), or NULL:
+	 * the guest a panic report shows. */
+	struct vcpu *vcpu;
 };
 
 extern struct percpu percpu_area[NR_CPUS];

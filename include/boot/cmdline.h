@@ -74,6 +74,7 @@ struct hv_options {
 	char next_args[256];	/* CHAINLOAD_MAX_ARGS */
 	bool next_args_refused;	/* a next_args= was refused: next= must not start */
 	bool panic_reset;	/* panic=reset (else halt) */
+	unsigned int panic_timeout;	/* panic=reset,S or panic_timeout=S: seconds first */
 	/* debugwait: stop after the banner until a debugger clears hv_debug_wait. */
 	bool debugwait;
 	/* tick=MS: the hypervisor's tick on every guest CPU (0: none asked) */
@@ -87,7 +88,8 @@ struct hv_options {
 	/* The option that logs the platform VM's dirty pages (tdp_stress or
 	 * tdp_telemetry: they exclude each other), or NULL. */
 	const char *dirty_log_owner;
-	/* A deliberate hypervisor crash, to test the panic path: "ud", "pf", "bug". */
+	/* A deliberate hypervisor crash, to test the panic path: "ud", "pf", "bug",
+	 * "early" (before the consoles), "panic" (while the platform VM runs). */
 	char crashtest[8];
 	/* What was wrong with the input, for the caller to log. */
 	char msgs[CMDLINE_MAX_MSGS][96];

@@ -70,6 +70,12 @@ void efi_unwatch_exit_boot_services(void);
 bool efi_boot_services_gone(void);
 /* From now on the firmware is not to be called (no watch could be set). */
 void efi_boot_services_end(void);
+/* Every byte of [addr, addr + bytes) is RAM in the firmware's memory map
+ * (any RAM type: free or in use), so reading it has no side effect. */
+bool efi_range_is_ram(u64 addr, u64 bytes);
+/* Reserves [addr, addr + bytes) (page-aligned) as EfiReservedMemoryType.
+ * 0, or -EBUSY (not free memory) / -EINVAL. */
+int efi_reserve_at(u64 addr, u64 bytes);
 /* Registers the UEFI text console as a printk console. */
 void efi_console_register(void);
 /*

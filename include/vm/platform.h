@@ -63,4 +63,11 @@ extern const u8 platform_resume[];
 /* The MP services' procedure on each AP (Microsoft ABI), see above. */
 void platform_ap_entry(struct platform_ap_start *start);
 
+/*
+ * crashtest=panic: the boot CPU panics on purpose at a tick about a second
+ * after the firmware became its guest (the panic report then shows that
+ * guest).  Asks for the tick; call before platform_prepare().
+ */
+void platform_crashtest_arm(void);
+
 #endif

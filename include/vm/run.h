@@ -49,6 +49,9 @@ int vcpu_hypercall(struct vcpu *v, const struct vm_exit *e, struct vcpu_event *e
 /* Logs (pr_emerg) the vCPU's state: registers, the vendor's view
  * (virt_ops.dump_state) and the instruction bytes at RIP. */
 void vcpu_dump(struct vcpu *v);
+/* panic()'s guest dump: the vCPU this CPU is running (percpu.vcpu), or a
+ * line saying there is none. */
+void vcpu_dump_current(void);
 /* Puts an IN instruction's size-byte result into the guest's RAX: AL/AX
  * keep RAX's other bits, EAX clears bits 63:32, as the hardware does. */
 void vcpu_io_in_result(struct vcpu *v, unsigned int size, u64 val);

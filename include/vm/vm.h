@@ -208,6 +208,11 @@ struct vcpu {
 	bool reflect_nmis;	/* an NMI that is not a kick is the guest's */
 	bool nmi_pending;	/* the guest's NMI, given at the first entry that may */
 	u64 tick_next_ns;	/* when its next tick is due; 0: it has none */
+	/* vm/vtsc.c: the guest's TSC is the host's + tsc_offset (mod 2^64);
+	 * its IA32_TSC_ADJUST reads tsc_adjust (when the CPU has one). */
+	u64 tsc_offset;
+	u64 tsc_adjust;
+	bool has_tsc_adjust;
 	void *arch;
 };
 
@@ -333,6 +338,13 @@ struct virt_ops {
 	 * -EPERM: inject #GP; other <0: the VM is dead.  NULL: no such exits.
 	 */
 	int (*cr_access)(struct vcpu *v, const struct vm_exit *e);
+	/*
+	 * The guest's TSC becomes the host's + offset (mod 2^64) for RDTSC,
+	 * RDTSCP and RDMSR(IA32_TSC) of a capture vCPU.  While the offset is
+	 * not zero, IA32_TSC_DEADLINE reads and writes exit too (the kind
+	 * moves the deadline between the two clocks, vm/vtsc.c).
+	 */
+	void (*set_tsc_offset)(struct vcpu *v, u64 offset);
 	/* Hides CPUID features the guest cannot use under this vendor's
 	 * controls (instructions that would #UD).  NULL: nothing to hide. */
 	void (*cpuid_fixup)(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r);

@@ -43,6 +43,7 @@
 #define VMX_MISC_PREEMPTION_RATE_MASK 0x1fULL
 
 /* Primary processor-based VM-execution controls */
+#define CPU_USE_TSC_OFFSETTING BIT(3)
 #define CPU_HLT_EXITING BIT(7)
 #define CPU_INVLPG_EXITING BIT(9)
 #define CPU_MWAIT_EXITING BIT(10)

@@ -33,7 +33,11 @@
  *   h. an SMI it raises through the chipset's APM port runs an SMM handler
  *      it placed at the entry of the reset SMBASE, and RSM returns to it,
  *      still a guest (probe_smi.c);
- *   i. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
+ *   i. its TSC is its own: wrmsr(IA32_TSC, 1e12) reads back through RDTSC
+ *      and RDMSR, IA32_TSC_ADJUST moves with it, and writing that back
+ *      puts the TSC back (the hypervisor logs each write with its own,
+ *      unmoved, timestamps: the scenario checks those);
+ *   j. it returns EFI_SUCCESS (all passed) to its caller, and the firmware
  *      goes on.
  * One line per check on COM1 ("probe: ok ..." or "probe: FAIL ..."), then
  * "probe: N passed, M failed".  Load options: exit=return (default),
@@ -358,6 +362,48 @@ static void check_hv_memory(void)
 		check_hv_range(i);
 	r = probe_hypercall(HC_VERSION, 0, 0);
 	probe_check(r == HC_ABI_VERSION, "the hypervisor still answers after the writes");
+}
+
+/*
+ * g. The guest's own TSC.  1e12 dwarfs the boot's own TSC at any rate up
+ * to a few GHz, so host timestamps that followed it would jump by minutes.
+ */
+#define PROBE_TSC_SET 1000000000000ULL
+#define PROBE_TSC_SLACK (PROBE_TSC_SET / 10)
+
+static void check_tsc(void)
+{
+	bool has_adjust = cpuid_count(7, 0).ebx & BIT(1);
+	u64 t0, t1, t2, m = 0, adj0 = 0, adj1 = 0;
+
+	if (has_adjust && probe_rdmsr(MSR_IA32_TSC_ADJUST, &adj0)) {
+		probe_check(false, "TSC: rdmsr IA32_TSC_ADJUST raises #GP though CPUID offers it");
+		has_adjust = false;
+	}
+	t0 = rdtsc();
+	wrmsr(MSR_IA32_TSC, PROBE_TSC_SET);
+	t1 = rdtsc();
+	probe_rdmsr(MSR_IA32_TSC, &m);
+	probe_check(t1 >= PROBE_TSC_SET && t1 - PROBE_TSC_SET < PROBE_TSC_SLACK,
+		    "TSC: after wrmsr(IA32_TSC, 1e12) RDTSC reads 0x%llx (was 0x%llx)",
+		    (unsigned long long)t1, (unsigned long long)t0);
+	probe_check(m >= t1 && m - t1 < PROBE_TSC_SLACK, "TSC: RDMSR(IA32_TSC) reads it too (0x%llx)",
+		    (unsigned long long)m);
+	if (!has_adjust) {
+		probe_info("TSC: no IA32_TSC_ADJUST (CPUID.7.0:EBX bit 1 clear): writing the TSC back");
+		wrmsr(MSR_IA32_TSC, t0 + (rdtsc() - t1));
+		return;
+	}
+	probe_rdmsr(MSR_IA32_TSC_ADJUST, &adj1);
+	/* The write moved the TSC by 1e12 - (t0 + a little): the adjust too. */
+	probe_check(PROBE_TSC_SET - t0 - (adj1 - adj0) < PROBE_TSC_SLACK,
+		    "TSC: IA32_TSC_ADJUST moved with it (0x%llx -> 0x%llx)",
+		    (unsigned long long)adj0, (unsigned long long)adj1);
+	wrmsr(MSR_IA32_TSC_ADJUST, adj0);
+	t2 = rdtsc();
+	probe_check(t2 >= t0 && t2 - t0 < PROBE_TSC_SLACK,
+		    "TSC: writing IA32_TSC_ADJUST back puts the TSC back (0x%llx)",
+		    (unsigned long long)t2);
 }
 
 /* ---- the firmware's side ---- */
@@ -713,6 +759,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		    "one after the other (%u did)", SELF_NMIS, n);
 	if (ours) {
 		check_hv_memory();
+		check_tsc();
 		probe_memtypes(pr.intel, (u64)(uintptr_t)efi_main, high_ram(bs), pr.allcpus);
 		if (hvmem.count) {
 			probe_mtrr_guard(hvmem.range[0].base);

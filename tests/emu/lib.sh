@@ -271,6 +271,36 @@ probe_checks() {
 	expect_no_panic "$suite" "probe: no panic" "$log"
 }
 
+# tsc_checks SUITE LOG: probe.efi wrote its TSC (1e12) and read it back;
+# the hypervisor logged the write, and its own timestamps from there on
+# stay below TSC_BOUND_S seconds and never go back (a TSC write that
+# reached the host's clock would move them by minutes).
+TSC_BOUND_S=120
+tsc_checks() {
+	local suite=$1 log=$2 stamps bad
+	expect "$suite" "TSC: the guest reads back the IA32_TSC it wrote" "$log" \
+		'probe: ok TSC: after wrmsr\(IA32_TSC, 1e12\) RDTSC reads 0x'
+	expect "$suite" "TSC: RDMSR(IA32_TSC) agrees" "$log" 'probe: ok TSC: RDMSR\(IA32_TSC\) reads it too'
+	expect "$suite" "TSC: the hypervisor takes the write as the guest's offset" "$log" \
+		'vm platform: cpu0: the guest wrote IA32_TSC 0xe8d4a51000: its TSC runs ahead of'
+	expect_no "$suite" "TSC: no TSC check of the probe fails" "$log" 'probe: FAIL TSC:'
+	# The host's timestamps (the first [ s.us] of each line) after the write.
+	stamps=$(sed -n '/the guest wrote IA32_TSC 0xe8d4a51000/,$p' "$log" |
+		grep -aoE '^[^[]*\[ *[0-9]+\.[0-9]{6}\]' | grep -oE '[0-9]+\.[0-9]{6}')
+	bad=$(awk -v bound="$TSC_BOUND_S" '
+		{ t = $1 + 0; n++
+		  if (t >= bound) { print "timestamp " $1 " s over " bound " s"; exit }
+		  if (n > 1 && t < last) { print "timestamp " $1 " after " last; exit }
+		  last = t }
+		END { if (n < 2) print "only " n + 0 " host lines after the write" }' <<< "$stamps")
+	if [ -z "$bad" ]; then
+		result "$suite" "TSC: host timestamps after the guest's write stay under ${TSC_BOUND_S} s and monotonic" 1
+	else
+		result "$suite" "TSC: host timestamps after the guest's write stay under ${TSC_BOUND_S} s and monotonic" 0 \
+			"$bad (in $log)"
+	fi
+}
+
 # allcpus_probe_checks SUITE LOG NCPUS: probe.efi with smp=all and allcpus
 # on NCPUS CPUs: each AP, woken by the firmware's INIT-SIPI-SIPI, answers
 # CPUID as a guest and gets the NMIs it sends itself, as does the boot CPU;

@@ -5,7 +5,7 @@
 #   tests/emu/run-qemu.sh --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
 #                         [--timeout SECS] [--interactive] [--gdb] [--monitor SOCK]
 #                         [--accel tcg|kvm|auto] [--disk IMG2]... [--smm]
-#                         [--vars-out FILE] [--qemu-arg ARG]...
+#                         [--vars-out FILE] [--qemu-arg ARG]... [--reboot]
 #
 # Contract:
 #   - Boots IMG (a GPT disk from tools/mkimage.sh) on q35 with --smp CPUs, no
@@ -15,7 +15,11 @@
 #     (the disk is opened with snapshot=on; the overlay lives in a temp dir).
 #   - COM1 goes to LOG (overwritten).  With --interactive it goes to the
 #     terminal with the QEMU monitor multiplexed (Ctrl-A c; Ctrl-A x quits)
-#     and, if --log is given, is copied to LOG too; there is no timeout.
+#     and is copied to LOG (a private file without --log); there is no
+#     timeout.  Stdin need not be a terminal (a here-doc types into the
+#     guest's console).
+#   - --reboot lets a guest reset restart the machine (RAM kept, as on a
+#     warm reset) instead of ending QEMU (-no-reboot otherwise).
 #   - --smm boots q35 with smm=on and the SMM build of OVMF (Debian's
 #     OVMF_CODE_4M.secboot.fd, its variables behind SMM; Secure Boot stays
 #     off with the plain OVMF_VARS_4M.fd), like most real PCs' firmware.
@@ -46,6 +50,12 @@
 #   2    anything else: bad usage, missing firmware or image, QEMU could
 #        not start, or QEMU ended without a verdict (guest reset, triple
 #        fault or power-off; -no-reboot turns a reset into an exit)
+#   With --interactive, a run that ends without a port 0xf4 verdict is
+#   judged by its serial log instead, as a person at the console would:
+#   0 when the guest switched the machine off or reset it (hv.efi's
+#   "platform: the guest switches the machine off"/"resets the machine",
+#   or Linux's "reboot: Power down" without a hypervisor), 1 when hv.efi
+#   panicked or the platform guest triple-faulted, 2 otherwise.
 set -euo pipefail
 
 readonly OVMF_CODE_PLAIN=/usr/share/OVMF/OVMF_CODE_4M.fd
@@ -63,7 +73,7 @@ usage() {
 usage: $prog --image IMG --log LOG [--cpu EPYC] [--mem 512] [--smp 1]
        [--timeout SECS] [--interactive] [--gdb] [--monitor SOCK]
        [--accel tcg|kvm|auto] [--disk IMG2]... [--smm] [--vars-out FILE]
-       [--qemu-arg ARG]...
+       [--qemu-arg ARG]... [--reboot]
 exit: 0 pass (port 0xf4 <- 0), 1 fail (other value), 124 timeout, 2 error
 EOF
 	exit 2
@@ -74,6 +84,7 @@ image= log= cpu=EPYC mem=512 smp=1 timeout=120 timeout_set=0 interactive=0 gdb=0
 smm=0 vars_out=
 disks=()
 extra=()
+reboot=0
 while (($#)); do
 	case $1 in
 	--image) (($# >= 2)) || usage; image=$2; shift 2 ;;
@@ -90,6 +101,7 @@ while (($#)); do
 	--smm) smm=1; shift ;;
 	--vars-out) (($# >= 2)) || usage; vars_out=$2; shift 2 ;;
 	--qemu-arg) (($# >= 2)) || usage; extra+=("$2"); shift 2 ;;
+	--reboot) reboot=1; shift ;;
 	-h|--help) usage ;;
 	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -139,7 +151,7 @@ cp -- "$OVMF_VARS" "$tmp/vars.fd"
 
 args=(
 	-machine "$machine" -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp"
-	-nic none -no-reboot -display none
+	-nic none -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
 	-drive "if=pflash,format=raw,file=$tmp/vars.fd"
@@ -158,11 +170,13 @@ fi
 # The SMM build keeps its variables behind SMM: the flash takes writes only
 # from SMM code (QEMU's secure pflash), as a real PC's SPI flash does.
 ((!smm)) || args+=(-global driver=cfi.pflash01,property=secure,value=on)
+((reboot)) || args+=(-no-reboot)
 if ((interactive)); then
 	# Serial and monitor share the terminal; a copy of the serial output
 	# goes to LOG when one was named.
 	chr=stdio,id=con0,mux=on,signal=off
-	[[ -z $log ]] || chr+=",logfile=${log//,/,,},logappend=off"
+	[[ -n $log ]] || log=$tmp/serial.log
+	chr+=",logfile=${log//,/,,},logappend=off"
 	args+=(-chardev "$chr" -serial chardev:con0 -mon chardev=con0,mode=readline)
 else
 	: > "$log" || die "cannot write log '$log'"
@@ -208,6 +222,24 @@ if ((rc % 2 == 1)); then
 	((v != 0)) || verdict pass "guest wrote 0 to port 0xf4"
 	verdict fail "guest wrote $v to port 0xf4"
 fi
+# interactive_verdict: an interactive run that ended by itself, judged by
+# what its serial log says last happened (see the contract above).
+interactive_verdict() {
+	local text
+	# (hv.efi's copy of an earlier boot's log is not this run's.)
+	text=$(sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' -e 's/\r//g' -e '/previous boot: /d' -- "$log" \
+		2>/dev/null || true)
+	if grep -qE 'Kernel panic - not syncing|platform: the guest triple-faulted' <<< "$text"; then
+		verdict fail "$(grep -m1 -oE '(Kernel panic - not syncing|platform: the guest triple-faulted).*' <<< "$text")"
+	elif grep -qE 'platform: the guest switches the machine off' <<< "$text"; then
+		verdict pass "the guest switched the machine off"
+	elif grep -qE 'platform: the guest resets the machine' <<< "$text"; then
+		verdict pass "the guest reset the machine (-no-reboot ends the run)"
+	elif grep -qE 'reboot: Power down' <<< "$text"; then
+		verdict pass "Linux switched the machine off"
+	fi
+}
+((!interactive || rc != 0)) || interactive_verdict
 # TCG warns about every CPUID feature of the model it lacks: not news here.
 verdict error "QEMU exited with status $rc without a verdict (guest reset, triple fault or power-off?)" \
 	"$(grep -v "TCG doesn.t support requested feature" -- "$tmp/stderr" | sed "s/^/  qemu: /" || true)"

@@ -14,4 +14,5 @@ scenario_bochs_probe() {
 		'platform: cpu0 now runs the firmware as a guest'
 	expect bochs "bluepill: the MTRRs are logged" "$log" 'mtrr: enabled, default [A-Z]+'
 	probe_checks bochs "$log" intel
+	tsc_checks bochs "$log"
 }

@@ -20,6 +20,8 @@ scenario_qemu_panic() {
 	expect_status qemu "BUG_ON: failure status" "$st" 1 "$log"
 	expect qemu "BUG_ON: file and line" "$log" 'BUG: failure at boot/efi_main.c:[0-9]+'
 	expect qemu "BUG_ON: backtrace" "$log" 'crashtest_run'
+	expect qemu "BUG_ON: the report says no guest ran on that CPU" "$log" \
+		'panic: cpu0 was not running a guest'
 
 	# A fault before any console is set up (right after the options are
 	# read): COM1 becomes the console and the log so far comes first.

@@ -11,6 +11,7 @@ scenario_qemu_probe() {
 	boot_to_firmware qemu qemu-probe 90 --image "$OUT/qemu-probe.img" \
 		--cpu EPYC,hypervisor=off --mem 3072
 	probe_checks qemu "$log" amd
+	tsc_checks qemu "$log"
 	expect qemu "probe: the high RAM sample lies above 4 GiB" "$log" \
 		'probe: ok memtype high RAM 0x[1-9a-f][0-9a-f]{8}: mapped'
 	expect_status qemu "probe: the firmware's boot manager runs after it returns" "$st" 0 "$log"

@@ -4,8 +4,20 @@
 #include "boot/chainload.h"
 #include "lib/ktest.h"
 #include "lib/printk.h"
+#include "lib/panic.h"
 #include "lib/string.h"
 #include "errcode.h"
+
+/* needle occurs in s. */
+static bool has(const char *s, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *s; s++)
+		if (!strncmp(s, needle, n))
+			return true;
+	return false;
+}
 
 static unsigned int parse(struct hv_options *o, const char *s)
 {
@@ -264,6 +276,28 @@ KTEST(cmdline_takes_the_panic_policy)
 	KT_EXPECT(t, !o.panic_reset);
 	KT_EXPECT_EQ(t, parse(&o, "panic=reset panic=reboot panic"), 2);
 	KT_EXPECT(t, o.panic_reset);
+	KT_EXPECT_EQ(t, o.panic_timeout, 0u);
+}
+
+KTEST(cmdline_takes_a_reset_timeout_and_refuses_bad_ones_by_name)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "panic=reset,10"), 0);
+	KT_EXPECT(t, o.panic_reset);
+	KT_EXPECT_EQ(t, o.panic_timeout, 10u);
+	KT_EXPECT_EQ(t, parse(&o, "panic=reset panic_timeout=0x20"), 0);
+	KT_EXPECT_EQ(t, o.panic_timeout, 32u);
+	/* Out of range, not a number, a timeout on halt, an empty one. */
+	KT_EXPECT_EQ(t, parse(&o, "panic=reset,3601 panic=reset,ten panic=halt,5 panic=reset, "
+			     "panic_timeout=-1 panic_timeout=3601 panic_timeout"), 7);
+	KT_EXPECT(t, !o.panic_reset);
+	KT_EXPECT_EQ(t, o.panic_timeout, 0u);
+	KT_EXPECT(t, has(o.msgs[0], "panic: expected halt, reset or reset,SECONDS"));
+	KT_EXPECT(t, has(o.msgs[0], "'reset,3601'"));
+	KT_EXPECT(t, has(o.msgs[6], "panic_timeout: expected seconds"));
+	KT_EXPECT_EQ(t, parse(&o, "panic=reset,3600"), 0);
+	KT_EXPECT_EQ(t, o.panic_timeout, PANIC_TIMEOUT_MAX);
 }
 
 KTEST(cmdline_takes_hvbit_on_or_off_and_refuses_the_rest_by_name)
@@ -292,6 +326,8 @@ KTEST(cmdline_takes_the_crash_tests_by_name_only)
 	KT_EXPECT_STREQ(t, o.crashtest, "early");
 	KT_EXPECT_EQ(t, parse(&o, "crashtest=ud crashtest=pf crashtest=bug"), 0);
 	KT_EXPECT_STREQ(t, o.crashtest, "bug");
+	KT_EXPECT_EQ(t, parse(&o, "crashtest=panic"), 0);
+	KT_EXPECT_STREQ(t, o.crashtest, "panic");
 	/* A wrong or missing value is refused by name; nothing is armed. */
 	KT_EXPECT_EQ(t, parse(&o, "crashtest=late crashtest"), 2);
 	KT_EXPECT_STREQ(t, o.crashtest, "");
