@@ -10,7 +10,8 @@
 #include "compiler.h"
 #include "errcode.h"
 
-#define UART_THR 0	/* transmit holding (DLAB=0) */
+#define UART_THR 0	/* transmit holding (DLAB=0, write) */
+#define UART_RBR 0	/* receive buffer (DLAB=0, read) */
 #define UART_DLL 0	/* divisor low (DLAB=1) */
 #define UART_IER 1
 #define UART_DLH 1
@@ -18,6 +19,7 @@
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_LSR 5
+#define  UART_LSR_DR BIT(0)
 #define  UART_LSR_THRE BIT(5)
 #define  UART_LSR_TEMT BIT(6)
 #define UART_LCR_DLAB BIT(7)
@@ -56,7 +58,14 @@ static void uart_flush(struct console *con)
 		cpu_relax();
 }
 
-int uart_init(struct uart *u, u16 io, u32 baud)
+int uart_getc(const struct uart *u)
+{
+	if (!(inb(u->io + UART_LSR) & UART_LSR_DR))
+		return -1;
+	return inb(u->io + UART_RBR);
+}
+
+int uart_setup(struct uart *u, u16 io, u32 baud)
 {
 	u32 div;
 
@@ -72,6 +81,15 @@ int uart_init(struct uart *u, u16 io, u32 baud)
 	outb(io + UART_LCR, UART_LCR_8N1);
 	outb(io + UART_FCR, 0x07);	/* enable and clear FIFOs */
 	outb(io + UART_MCR, 0x03);	/* DTR, RTS */
+	return 0;
+}
+
+int uart_init(struct uart *u, u16 io, u32 baud)
+{
+	int err = uart_setup(u, io, baud);
+
+	if (err)
+		return err;
 	u->con.name = "uart";
 	u->con.write = uart_write;
 	u->con.flush = uart_flush;

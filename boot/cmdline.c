@@ -380,6 +380,19 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 					 val ? val : "");
 		else
 			o->smp_fault = (unsigned int)n;
+	} else if (!strcmp(key, "gdb")) {
+		struct console_spec c;
+
+		if (!val || parse_console(val, &c) || c.kind != CONSOLE_UART)
+			cmdline_complain(o, "gdb: expected ttyS0..3[,baud] or uart,io,PORT[,baud], "
+					 "got '%.40s'", val ? val : "");
+		else
+			o->gdb = c;
+	} else if (!strcmp(key, "gdbwait")) {
+		if (val)
+			cmdline_complain(o, "gdbwait takes no value, got '%s'", val);
+		else
+			o->gdbwait = true;
 	} else if (!strcmp(key, "debugwait")) {
 		if (val)
 			cmdline_complain(o, "debugwait takes no value, got '%s'", val);
@@ -442,6 +455,27 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 		apply_choice(o, key, val, "reset", "halt", &o->panic_reset);
 	} else {
 		cmdline_complain(o, "unknown option '%s'", key);
+	}
+}
+
+void cmdline_check_gdb(struct hv_options *o)
+{
+	unsigned int i;
+	u16 com1 = 0x3f8;
+
+	if (o->gdbwait && !o->gdb.io) {
+		cmdline_complain(o, "gdbwait: refused: no gdb= port to wait on");
+		o->gdbwait = false;
+	}
+	if (!o->gdb.io)
+		return;
+	for (i = 0; i < o->nconsoles; i++)
+		if (o->consoles[i].kind == CONSOLE_UART && o->consoles[i].io == o->gdb.io)
+			break;
+	if (i < o->nconsoles || (!o->nconsoles && o->gdb.io == com1)) {
+		cmdline_complain(o, "gdb: refused: port 0x%x is a console's too", o->gdb.io);
+		o->gdb.io = 0;
+		o->gdbwait = false;
 	}
 }
 

@@ -9,6 +9,7 @@
 #include "arch/percpu.h"
 #include <efi.h>
 #include "arch/cpu.h"
+#include "arch/gdbstub.h"
 #include "arch/serial.h"
 #include "arch/x86.h"
 #include "boot/acpi.h"
@@ -108,6 +109,7 @@ static void read_options(char *cfg_line, char *opt_line)
 	if (cmdline_from_load_options(lo, lo_size, opt_line, CMDLINE_MAX))
 		cmdline_complain(&opts, "load options: non-ASCII or overlong text replaced");
 	cmdline_parse(opt_line, &opts);
+	cmdline_check_gdb(&opts);
 }
 
 static void setup_consoles(void)
@@ -240,6 +242,11 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	printk_set_clock(ns_since_boot);
 	print_banner(cfg_line, opt_line, loaded_at);
 	desc_report();
+
+	if (opts.gdb.io && gdbstub_setup(opts.gdb.io, opts.gdb.baud))
+		pr_err("gdb: cannot set up the stub's UART at 0x%x\n", opts.gdb.io);
+	if (opts.gdbwait)
+		gdbstub_wait();
 
 	if (opts.debugwait) {
 		pr_notice("hv.efi: waiting for gdb (set var hv_debug_wait = 0)\n");

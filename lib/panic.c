@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include "bug.h"
 #include "arch/cpu.h"
+#include "arch/gdbstub.h"
 #include "arch/x86.h"
 #include "arch/reset.h"
 #include "arch/serial.h"
@@ -48,6 +49,7 @@ void panic(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pr_emerg("Kernel panic - not syncing: %s\n", msg);
+	gdbstub_panic();	/* gdb=: the crash waits to be inspected */
 	if (!in_panic) {
 		in_panic = true;
 		if (exit_hook)

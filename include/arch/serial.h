@@ -20,7 +20,11 @@ extern const u16 uart_legacy_ports[4];
  * Returns 0, or -EINVAL for a baud rate the 115200 Hz divisor cannot make.
  */
 int uart_init(struct uart *u, u16 io, u32 baud);
+/* The same without the console: a UART for the gdb stub. */
+int uart_setup(struct uart *u, u16 io, u32 baud);
 void uart_putc(const struct uart *u, char c);
+/* The next received byte, or -1 when none is waiting. */
+int uart_getc(const struct uart *u);
 /*
  * For a crash before any console is set up: COM1 at 115200 becomes the
  * console, and what the log holds so far is written to it first.  Does
