@@ -13,6 +13,7 @@ unit-tests += tests/unit/test_cr.o
 unit-tests += tests/unit/test_gwalk.o
 unit-tests += tests/unit/test_tag.o
 unit-tests += tests/unit/test_ratelimit.o
+unit-tests += tests/unit/test_gdbstub.o
 unit-tests += tests/unit/test_tdp_fast.o
 host-test-y += $(unit-tests)
 hv-y += $(unit-tests)
