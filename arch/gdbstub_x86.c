@@ -262,6 +262,9 @@ bool gdbstub_fatal(struct exc_frame *f)
 	if (!gdbstub_enabled() || !stub_take())
 		return false;
 	__atomic_store_n(&crash_shown, true, __ATOMIC_RELAXED);
+	/* printk is lock-free since the crash report (printk_enter_panic) */
+	pr_emerg("gdb: cpu%u waits for gdb to inspect the crash\n", this_cpu_id());
+	console_flush_all();
 	return stop_here(f, exception_signal(f->vector), false);
 }
 
@@ -270,6 +273,8 @@ void gdbstub_panic(void)
 	if (!gdbstub_enabled() || __atomic_exchange_n(&crash_shown, true, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&owner, __ATOMIC_ACQUIRE) == me())
 		return;
+	pr_emerg("gdb: cpu%u waits for gdb to inspect the panic\n", this_cpu_id());
+	console_flush_all();
 	gdb_breakpoint(GDB_SIGABRT);
 }
 

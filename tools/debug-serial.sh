@@ -14,7 +14,9 @@
 # of COM2) and GDB_IMAGE_BASE in its environment.  Afterwards the script
 # waits (up to 60 s) for hv.efi to end QEMU (exit=qemu), and prints
 # "debug-serial: QEMU exited with status N" (1 is isa-debug-exit's pass).
-# The serial log goes to build/debug-serial.log; QEMU is stopped at the end.
+# The serial log goes to build/debug-serial.log (DEBUG_SERIAL_LOG picks
+# another); QEMU is stopped at the end.  hv.efi may also be stopped by a
+# crash (gdb=ttyS1 without gdbwait): the script waits for either line.
 # GDB_SERIAL_PORT picks the port (default: a free one); SMP the CPUs (1).
 set -euo pipefail
 
@@ -30,8 +32,8 @@ elif [ "${1:-}" = --client ]; then
 	shift
 	[ $# -gt 0 ] || { echo "$usage" >&2; exit 2; }
 fi
-log=$(dirname "$elf")/debug-serial.log
-gdbinit=$(dirname "$elf")/gdbinit-serial
+log=${DEBUG_SERIAL_LOG:-$(dirname "$elf")/debug-serial.log}
+gdbinit=${log%.log}.gdbinit
 port=${GDB_SERIAL_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 
 tmp=$(mktemp -d)

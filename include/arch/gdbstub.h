@@ -28,7 +28,8 @@ bool gdbstub_trap(struct exc_frame *f);
  * it.  True when gdb resumed the CPU (f may have been changed), false when
  * there is no stub or gdb let go: the caller panics. */
 bool gdbstub_fatal(struct exc_frame *f);
-/* From panic(): stops for gdb unless the crash was shown to it already. */
+/* From panic(), after printk_enter_panic(): stops for gdb unless the
+ * crash was shown to it already. */
 void gdbstub_panic(void);
 /* After VM exits: at most every GDB_POLL_MS, takes a Ctrl-C (or a new
  * gdb's first packet) from the line and stops this CPU for it. */
