@@ -107,11 +107,9 @@ $(BUILD)/hv-debug.img: $(BUILD)/hv.efi tools/mkimage.sh
 	@echo "  IMAGE   $@"
 	$(Q)tools/mkimage.sh $@ --efi $< --cfg "$(RUN_BOCHS_CMDLINE) debugwait"
 
-# make debug-serial: hv.efi's own gdb stub on COM2, waiting at the start.
+# make debug-serial: hv.efi's own gdb stub on COM2, waiting at the start
+# (the image is made each time: DEBUG_SERIAL_CMDLINE=... boots other options).
 DEBUG_SERIAL_CMDLINE := $(RUN_BOCHS_CMDLINE) gdb=ttyS1 gdbwait
-$(BUILD)/hv-debug-serial.img: $(BUILD)/hv.efi tools/mkimage.sh Makefile
-	@echo "  IMAGE   $@"
-	$(Q)tools/mkimage.sh $@ --efi $< --cfg "$(DEBUG_SERIAL_CMDLINE)"
 
 usb: deps-emu $(BUILD)/hv-usb.img
 	@echo "Wrote $(BUILD)/hv-usb.img; see README.md for writing it to a stick."
@@ -125,7 +123,10 @@ run-bochs: deps-emu $(BUILD)/hv-run-bochs.img
 debug: deps-emu $(BUILD)/hv-debug.img
 	$(Q)tools/debug.sh $(BUILD)/hv-debug.img $(BUILD)/hv.debug.elf
 
-debug-serial: deps-emu $(BUILD)/hv-debug-serial.img
+debug-serial: deps-emu $(BUILD)/hv.efi
+	@echo "  IMAGE   $(BUILD)/hv-debug-serial.img"
+	$(Q)tools/mkimage.sh $(BUILD)/hv-debug-serial.img --efi $(BUILD)/hv.efi \
+		--cfg "$(DEBUG_SERIAL_CMDLINE)" > /dev/null
 	$(Q)tools/debug-serial.sh $(BUILD)/hv-debug-serial.img $(BUILD)/hv.debug.elf
 
 test: deps-emu

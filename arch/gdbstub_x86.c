@@ -91,11 +91,20 @@ static size_t mem_write(void *ctx, u64 addr, const void *buf, size_t len)
 	return mem_copy(addr, (void *)buf, len, true);
 }
 
+extern const char __nobreak_start[], __nobreak_end[];
+
+/* Not in the code a trap runs through on its way to the stub (linker.ld). */
+static bool may_break(void *ctx, u64 addr)
+{
+	return addr < (u64)(uintptr_t)__nobreak_start || addr >= (u64)(uintptr_t)__nobreak_end;
+}
+
 static const struct gdb_ops line_ops = {
 	.getc = line_getc,
 	.putc = line_putc,
 	.read_mem = mem_read,
 	.write_mem = mem_write,
+	.may_break = may_break,
 };
 
 int gdbstub_setup(u16 io, u32 baud)

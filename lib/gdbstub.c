@@ -336,7 +336,14 @@ static int handle_write_mem(struct gdb_stub *s, const char *p)
 	return reply(s, "OK");
 }
 
-/* ---- breakpoints ---- */
+/* ---- breakpoints ----
+ *
+ * A breakpoint's INT3 is in memory only while the target runs: it is
+ * written when gdb resumes (arm_all) and the original byte put back as
+ * soon as a CPU stops (disarm_all).  So the stub's own code (the UART,
+ * string functions) never meets one of them while it talks to gdb, and
+ * gdb's memory reads see the original bytes.
+ */
 
 bool gdbstub_is_breakpoint(const struct gdb_stub *s, u64 addr)
 {
@@ -348,9 +355,48 @@ bool gdbstub_is_breakpoint(const struct gdb_stub *s, u64 addr)
 	return false;
 }
 
-static int insert_breakpoint(struct gdb_stub *s, u64 addr)
+/* Puts the original byte back; false when it cannot be written. */
+static bool disarm(struct gdb_stub *s, struct gdb_breakpoint *bp)
+{
+	if (bp->armed && s->ops->write_mem(s->ctx, bp->addr, &bp->saved, 1) != 1)
+		return false;
+	bp->armed = false;
+	return true;
+}
+
+static void disarm_all(struct gdb_stub *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < GDB_MAX_BREAKPOINTS; i++)
+		if (s->bps[i].used)
+			disarm(s, &s->bps[i]);
+}
+
+/* Writes every INT3; a breakpoint whose byte cannot be written any more
+ * is dropped (gdb learns of it when it is not hit). */
+static void arm_all(struct gdb_stub *s)
 {
 	const u8 int3 = GDB_BREAKPOINT_INSN;
+	unsigned int i;
+
+	for (i = 0; i < GDB_MAX_BREAKPOINTS; i++) {
+		struct gdb_breakpoint *bp = &s->bps[i];
+
+		if (!bp->used || bp->armed)
+			continue;
+		if (s->ops->read_mem(s->ctx, bp->addr, &bp->saved, 1) != 1 ||
+		    s->ops->write_mem(s->ctx, bp->addr, &int3, 1) != 1)
+			bp->used = false;
+		else
+			bp->armed = true;
+	}
+}
+
+/* Checks that addr may hold a breakpoint (mapped, writable, allowed)
+ * and records it. */
+static int insert_breakpoint(struct gdb_stub *s, u64 addr)
+{
 	struct gdb_breakpoint *free = NULL;
 	unsigned int i;
 	u8 old;
@@ -363,20 +409,14 @@ static int insert_breakpoint(struct gdb_stub *s, u64 addr)
 	}
 	if (!free)
 		return -ENOSPC;
+	if (s->ops->may_break && !s->ops->may_break(s->ctx, addr))
+		return -EPERM;
 	if (s->ops->read_mem(s->ctx, addr, &old, 1) != 1 ||
-	    s->ops->write_mem(s->ctx, addr, &int3, 1) != 1)
+	    s->ops->write_mem(s->ctx, addr, &old, 1) != 1)
 		return -EFAULT;
 	free->addr = addr;
-	free->saved = old;
 	free->used = true;
-	return 0;
-}
-
-static int remove_breakpoint(struct gdb_stub *s, struct gdb_breakpoint *bp)
-{
-	if (s->ops->write_mem(s->ctx, bp->addr, &bp->saved, 1) != 1)
-		return -EFAULT;
-	bp->used = false;
+	free->armed = false;
 	return 0;
 }
 
@@ -384,9 +424,12 @@ unsigned int gdbstub_remove_all(struct gdb_stub *s)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < GDB_MAX_BREAKPOINTS; i++)
-		if (s->bps[i].used && !remove_breakpoint(s, &s->bps[i]))
-			n++;
+	for (i = 0; i < GDB_MAX_BREAKPOINTS; i++) {
+		if (!s->bps[i].used)
+			continue;
+		n += disarm(s, &s->bps[i]);
+		s->bps[i].used = false;
+	}
 	return n;
 }
 
@@ -406,10 +449,13 @@ static int handle_breakpoint(struct gdb_stub *s, const char *p, bool insert)
 		err = insert_breakpoint(s, addr);
 		return err ? reply_error(s, (unsigned int)-err) : reply(s, "OK");
 	}
-	for (i = 0; i < GDB_MAX_BREAKPOINTS; i++)
-		if (s->bps[i].used && s->bps[i].addr == addr)
-			return remove_breakpoint(s, &s->bps[i]) ? reply_error(s, EFAULT) :
-								  reply(s, "OK");
+	for (i = 0; i < GDB_MAX_BREAKPOINTS; i++) {
+		if (s->bps[i].used && s->bps[i].addr == addr) {
+			if (!disarm(s, &s->bps[i]))
+				return reply_error(s, EFAULT);
+			s->bps[i].used = false;
+		}
+	}
 	return reply(s, "OK");
 }
 
@@ -577,6 +623,7 @@ enum gdb_resume gdbstub_session(struct gdb_stub *s, struct gdb_regs *r, int sign
 	size_t len;
 	int how;
 
+	disarm_all(s);
 	if (s->running)
 		stop_reply(s, signo, at_breakpoint);
 	s->running = false;
@@ -584,6 +631,8 @@ enum gdb_resume gdbstub_session(struct gdb_stub *s, struct gdb_regs *r, int sign
 		switch (gdb_recv_packet(s, &len)) {
 		case GDB_RX_PACKET:
 			how = gdb_handle_packet(s, r, len, signo, at_breakpoint);
+			if (how == GDB_CONTINUE || how == GDB_STEP)
+				arm_all(s);
 			if (how >= 0)
 				return (enum gdb_resume)how;
 			break;

@@ -11,8 +11,9 @@
 #
 # --batch runs gdb non-interactively with extra commands (the tests);
 # --client runs COMMAND instead of gdb with GDB_SERIAL_PORT (the TCP port
-# of COM2) and GDB_IMAGE_BASE in its environment.  Afterwards the script
-# waits (up to 60 s) for hv.efi to end QEMU (exit=qemu), and prints
+# of COM2), GDB_IMAGE_BASE and GDB_SERIAL_LOG in its environment.
+# Afterwards the script waits (up to DEBUG_SERIAL_END_WAIT seconds, 60) for
+# hv.efi to end QEMU (exit=qemu), and prints
 # "debug-serial: QEMU exited with status N" (1 is isa-debug-exit's pass).
 # The serial log goes to build/debug-serial.log (DEBUG_SERIAL_LOG picks
 # another); QEMU is stopped at the end.  hv.efi may also be stopped by a
@@ -86,12 +87,12 @@ GDB
 echo "debug-serial: hv.efi at $base, its stub on COM2 = 127.0.0.1:$port; gdb commands in $gdbinit" >&2
 case $mode in
 batch) gdb -q -nx -batch -x "$gdbinit" -x "$batch" || true ;;
-client) GDB_SERIAL_PORT=$port GDB_IMAGE_BASE=$base "$@" || true ;;
+client) GDB_SERIAL_PORT=$port GDB_IMAGE_BASE=$base GDB_SERIAL_LOG=$log "$@" || true ;;
 *) gdb -q -nx -x "$gdbinit" ;;
 esac
 if [ "$mode" != interactive ]; then
 	# let hv.efi finish (its exit= option ends QEMU) before reporting
-	for _ in $(seq 1 600); do
+	for _ in $(seq 1 $((${DEBUG_SERIAL_END_WAIT:-60} * 10))); do
 		kill -0 "$qemu_pid" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -62,14 +62,17 @@ struct gdb_ops {
 	 * start (0: addr itself is not mapped).  Never fault. */
 	size_t (*read_mem)(void *ctx, u64 addr, void *buf, size_t len);
 	size_t (*write_mem)(void *ctx, u64 addr, const void *buf, size_t len);
+	/* Optional: false where no breakpoint may go (the trap path). */
+	bool (*may_break)(void *ctx, u64 addr);
 };
 
 enum gdb_resume { GDB_CONTINUE, GDB_STEP, GDB_DETACH };
 
 struct gdb_breakpoint {
 	u64 addr;
-	u8 saved;	/* the byte int3 replaced */
+	u8 saved;	/* the byte the INT3 replaced, while armed */
 	bool used;
+	bool armed;	/* the INT3 is in memory (the target runs) */
 };
 
 struct gdb_stats {
@@ -94,7 +97,8 @@ void gdbstub_init(struct gdb_stub *s, const struct gdb_ops *ops, void *ctx);
  * Runs the protocol for one stop of the target: when gdb waits for one
  * (it resumed the target before), the stop reply for signo first (with
  * "swbreak:" when the stop is at one of our breakpoints); then packets
- * until gdb resumes or detaches.  r holds the registers and receives gdb's
+ * until gdb resumes or detaches.  Breakpoints are in memory only while
+ * the target runs: taken out on entry, put in when gdb resumes.  r holds the registers and receives gdb's
  * changes (an address given with c or s becomes r's rip).  Returns how to
  * go on; GDB_DETACH also when the line is gone.  On detach every
  * breakpoint is removed first.
@@ -102,7 +106,7 @@ void gdbstub_init(struct gdb_stub *s, const struct gdb_ops *ops, void *ctx);
 enum gdb_resume gdbstub_session(struct gdb_stub *s, struct gdb_regs *r, int signo,
 				bool at_breakpoint);
 
-/* True when addr holds one of our inserted breakpoints. */
+/* True when gdb has a breakpoint at addr (in memory or not). */
 bool gdbstub_is_breakpoint(const struct gdb_stub *s, u64 addr);
 /* Puts back every byte our breakpoints replaced; returns how many. */
 unsigned int gdbstub_remove_all(struct gdb_stub *s);

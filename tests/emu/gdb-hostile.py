@@ -5,10 +5,16 @@ Run by tools/debug-serial.sh --client (GDB_SERIAL_PORT, GDB_IMAGE_BASE in
 the environment) while hv.efi waits in its stub (gdb=ttyS1 gdbwait).  Each
 case prints "ok NAME" or "not ok NAME: what came"; the last one detaches,
 and the boot must then go on to its verdict (the scenario checks that).
+
+--interrupt (a bluepill boot): before detaching, continue, wait until the
+serial log (GDB_SERIAL_LOG) says the firmware runs as a guest, and stop
+hv.efi with Ctrl-C: a T02 stop reply, with rip in hv.efi.
 """
 import os
+import re
 import socket
 import sys
+import time
 
 PORT = int(os.environ["GDB_SERIAL_PORT"])
 BASE = int(os.environ["GDB_IMAGE_BASE"], 16)
@@ -76,6 +82,26 @@ def ask(line: Line, data: bytes):
     return a, line.reply()
 
 
+def interrupt(line: Line):
+    """Continue, then Ctrl-C once the firmware runs as hv.efi's guest."""
+    log = os.environ["GDB_SERIAL_LOG"]
+    line.packet(b"c")
+    check("continue-acked", line.ack() == b"+", "no ack")
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        with open(log, "rb") as f:
+            if b"now runs the firmware as a guest" in f.read():
+                break
+        time.sleep(0.2)
+    time.sleep(1)
+    line.send(b"\x03")
+    r = line.reply()
+    check("ctrl-c-stops-with-sigint", r.startswith(b"T02"), r)
+    a, r = ask(line, b"g")
+    rip = int.from_bytes(bytes.fromhex(r[16 * 16:17 * 16].decode()), "little") if len(r) >= 272 else 0
+    check("ctrl-c-stop-is-in-hv.efi", BASE <= rip < BASE + (16 << 20), hex(rip))
+
+
 def main() -> int:
     line = Line()
 
@@ -117,6 +143,8 @@ def main() -> int:
     a, r = ask(line, b"g")
     check("registers-still-readable", len(r) == 2 * (17 * 8 + 7 * 4), len(r))
 
+    if "--interrupt" in sys.argv[1:]:
+        interrupt(line)
     a, r = ask(line, b"D")
     check("detach-ok", r == b"OK", r)
     print(f"hostile: {failures} failed")

@@ -23,7 +23,8 @@ gdb_value() {
 # scenario_qemu_gdb: gdb attaches over COM2 at gdbwait, reads registers and
 # a backtrace, stops at a breakpoint by name, steps once and lets the boot
 # finish; malformed packets get -, E or empty replies and the boot still
-# finishes; a host #PF stops for gdb, and detaching lets the panic go on.
+# finishes; Ctrl-C stops a bluepill hypervisor while its guest runs; a host
+# #PF stops for gdb, and detaching lets the panic go on.
 scenario_qemu_gdb() {
 	local log out bp pc
 	image qemu-gdb "loglevel=7 gdb=ttyS1 gdbwait ktest=cmdline exit=qemu"
@@ -80,6 +81,20 @@ scenario_qemu_gdb() {
 		'ktest: [0-9]+ passed, 0 failed'
 	expect qemu "gdb hostile: QEMU ends with the pass status" "$out" 'QEMU exited with status 1$'
 	expect_no_panic qemu "gdb hostile: no panic" "$log"
+
+	# Ctrl-C while the firmware runs as hv.efi's guest (bluepill).
+	image qemu-gdb-intr "loglevel=7 hvmem=64M gdb=ttyS1 gdbwait bluepill"
+	out=$OUT/qemu-gdb-intr.out
+	log=$OUT/qemu-gdb-intr.log
+	DEBUG_SERIAL_LOG=$log DEBUG_SERIAL_END_WAIT=20 timeout 300 tools/debug-serial.sh \
+		"$OUT/qemu-gdb-intr.img" build/hv.debug.elf --client python3 tests/emu/gdb-hostile.py \
+		--interrupt > "$out" 2>&1
+	for c in continue-acked ctrl-c-stops-with-sigint ctrl-c-stop-is-in-hv.efi detach-ok; do
+		expect qemu "gdb interrupt: $c" "$out" "^ok $c\$"
+	done
+	expect qemu "gdb interrupt: the firmware goes on as a guest to its boot manager" "$log" \
+		"$FIRMWARE_UI"
+	expect_no_panic qemu "gdb interrupt: no panic" "$log"
 
 	image qemu-gdb-crash "loglevel=7 gdb=ttyS1 crashtest=pf exit=qemu"
 	printf '%s\n' 'info symbol $pc' 'bt 2' 'detach' > "$OUT/qemu-gdb-crash.cmds"

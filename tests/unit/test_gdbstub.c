@@ -60,8 +60,15 @@ static size_t fake_write(void *ctx, u64 addr, const void *buf, size_t len)
 	return fake_copy(ctx, addr, (void *)buf, len, true);
 }
 
+/* The fake's "trap path": no breakpoint in its last 16 bytes. */
+static bool fake_may_break(void *ctx, u64 addr)
+{
+	return addr < FAKE_BASE + FAKE_SIZE - 16 || addr >= FAKE_BASE + FAKE_SIZE;
+}
+
 static const struct gdb_ops fake_ops = {
 	.getc = fake_getc, .putc = fake_putc, .read_mem = fake_read, .write_mem = fake_write,
+	.may_break = fake_may_break,
 };
 
 static struct fake_line line;
@@ -343,23 +350,31 @@ KTEST(gdb_breakpoints_go_in_as_int3_and_out_on_detach)
 	send_packet("Z0,5000,1");		/* unmapped */
 	send_packet("Z1,1010,1");		/* hardware: not offered */
 	send_packet("z0,1020,1");
+	send_packet("Z0,10f8,1");		/* where no breakpoint may go */
+	send_packet("m1010,1");			/* stopped: the original byte */
 	send_packet("c");
 	KT_EXPECT_EQ(t, gdbstub_session(&stub, &r, GDB_SIGTRAP, false), GDB_CONTINUE);
 	KT_EXPECT_STREQ(t, reply(0), "OK");
 	KT_EXPECT_STREQ(t, reply(2), "E0e");
 	KT_EXPECT_STREQ(t, reply(3), "");
+	KT_EXPECT_STREQ(t, reply(5), "E01");
+	KT_EXPECT_STREQ(t, reply(6), "10");
+	KT_EXPECT_EQ(t, line.mem[0xf8], 0xf8);
 	KT_EXPECT_EQ(t, line.mem[0x10], GDB_BREAKPOINT_INSN);
 	KT_EXPECT_EQ(t, line.mem[0x20], 0x20);
 	KT_EXPECT(t, gdbstub_is_breakpoint(&stub, 0x1010));
 	KT_EXPECT(t, !gdbstub_is_breakpoint(&stub, 0x1020));
 
-	/* The next stop is at it: gdb was told it waits, so it hears first. */
+	/* The next stop is at it: gdb was told it waits, so it hears first;
+	 * while stopped, the INT3 is out of memory. */
 	line.in_len = line.pos = line.out_len = 0;
 	send_raw("+");				/* ack of the stop reply */
+	send_packet("m1010,1");
 	send_packet("D");
 	KT_EXPECT_EQ(t, gdbstub_session(&stub, &r, GDB_SIGTRAP, true), GDB_DETACH);
 	KT_EXPECT_STREQ(t, reply(0), "T05");	/* gdb did not ask for swbreak */
-	KT_EXPECT_STREQ(t, reply(1), "OK");
+	KT_EXPECT_STREQ(t, reply(1), "10");
+	KT_EXPECT_STREQ(t, reply(2), "OK");
 	KT_EXPECT_EQ(t, line.mem[0x10], 0x10);
 	KT_EXPECT(t, !gdbstub_is_breakpoint(&stub, 0x1010));
 }
@@ -411,6 +426,11 @@ KTEST(gdb_line_gone_removes_breakpoints)
 
 	reset();
 	send_packet("Z0,1030,1");
-	KT_EXPECT_EQ(t, gdbstub_session(&stub, &r, GDB_SIGTRAP, false), GDB_DETACH);
+	send_packet("c");
+	KT_EXPECT_EQ(t, gdbstub_session(&stub, &r, GDB_SIGTRAP, false), GDB_CONTINUE);
+	KT_EXPECT_EQ(t, line.mem[0x30], GDB_BREAKPOINT_INSN);
+	line.in_len = line.pos = 0;		/* the next stop: nobody answers */
+	KT_EXPECT_EQ(t, gdbstub_session(&stub, &r, GDB_SIGTRAP, true), GDB_DETACH);
 	KT_EXPECT_EQ(t, line.mem[0x30], 0x30);
+	KT_EXPECT(t, !gdbstub_is_breakpoint(&stub, 0x1030));
 }
