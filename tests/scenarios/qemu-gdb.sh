@@ -10,7 +10,7 @@ gdb_pc_in_text() {
 	base=$(grep -a -o 'symbols loaded at 0x[0-9a-f]*' "$out" | head -1 | awk '{print $4}')
 	pc=$(gdb_value "$out" "$n")
 	read -r start size < <(readelf -SW build/hv.debug.elf |
-		awk '$2 == ".text" { print "0x" $4, "0x" $6 }')
+		sed -n 's/.* \.text *PROGBITS *\([0-9a-f]*\) [0-9a-f]* \([0-9a-f]*\) .*/0x\1 0x\2/p')
 	[ -n "$base" ] && [ -n "$pc" ] && [ -n "$start" ] &&
 		((pc >= base + start && pc < base + start + size))
 }
@@ -103,7 +103,7 @@ scenario_qemu_gdb() {
 	DEBUG_SERIAL_LOG=$log timeout 300 tools/debug-serial.sh "$OUT/qemu-gdb-crash.img" \
 		build/hv.debug.elf --batch "$OUT/qemu-gdb-crash.cmds" > "$out" 2>&1
 	expect qemu "gdb crash: the #PF waits for gdb" "$log" 'gdb: cpu0 waits for gdb to inspect the crash'
-	expect qemu "gdb crash: gdb sees the faulting function" "$out" '^crashtest_run \+ [0-9]+ in section \.text'
+	expect qemu "gdb crash: gdb sees the faulting function" "$out" '^crashtest_run(\.[a-z]+)? \+ [0-9]+ in section \.text'
 	expect qemu "gdb crash: its caller in the backtrace" "$out" '^#1 +0x[0-9a-f]+ in hv_main \('
 	expect qemu "gdb crash: after detach the panic goes on" "$log" \
 		'Kernel panic - not syncing: unhandled host exception 14'
