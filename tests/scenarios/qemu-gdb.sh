@@ -24,7 +24,7 @@ gdb_value() {
 # a backtrace, stops at a breakpoint by name, steps once and lets the boot
 # finish; malformed packets get -, E or empty replies and the boot still
 # finishes; Ctrl-C stops a bluepill hypervisor while its guest runs; a host
-# #PF stops for gdb, and detaching lets the panic go on.
+# #PF and a BUG_ON stop for gdb, and detaching lets the panic go on.
 scenario_qemu_gdb() {
 	local log out bp pc
 	image qemu-gdb "loglevel=7 gdb=ttyS1 gdbwait ktest=cmdline exit=qemu"
@@ -109,4 +109,17 @@ scenario_qemu_gdb() {
 		'Kernel panic - not syncing: unhandled host exception 14'
 	expect_count qemu "gdb crash: panic() does not stop a second time" "$log" 'waits for gdb' 1
 	expect qemu "gdb crash: QEMU ends with the failure status" "$out" 'QEMU exited with status 3$'
+
+	# BUG_ON(): panic() itself stops for gdb, in gdb_breakpoint().
+	image qemu-gdb-bug "loglevel=7 gdb=ttyS1 crashtest=bug exit=qemu"
+	printf '%s\n' 'bt 5' 'detach' > "$OUT/qemu-gdb-bug.cmds"
+	out=$OUT/qemu-gdb-bug.gdb
+	log=$OUT/qemu-gdb-bug.log
+	DEBUG_SERIAL_LOG=$log timeout 300 tools/debug-serial.sh "$OUT/qemu-gdb-bug.img" \
+		build/hv.debug.elf --batch "$OUT/qemu-gdb-bug.cmds" > "$out" 2>&1
+	expect qemu "gdb BUG_ON: panic() waits for gdb" "$log" 'gdb: cpu0 waits for gdb to inspect the panic'
+	expect qemu "gdb BUG_ON: the backtrace shows panic()" "$out" '^#[0-9]+ +0x[0-9a-f]+ in panic \('
+	expect qemu "gdb BUG_ON: and the function that failed" "$out" ' in crashtest_run(\.[a-z]+)? \('
+	expect qemu "gdb BUG_ON: after detach the panic goes on" "$log" '---\[ end Kernel panic'
+	expect qemu "gdb BUG_ON: QEMU ends with the failure status" "$out" 'QEMU exited with status 3$'
 }
