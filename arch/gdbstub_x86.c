@@ -16,6 +16,7 @@
 #include "arch/trapnr.h"
 #include "arch/x86.h"
 #include "lib/gdbstub.h"
+#include "errcode.h"
 #include "lib/printk.h"
 
 /* The flags gdb may change: CF, PF, AF, ZF, SF, DF, OF.  TF is the stub's,
@@ -58,21 +59,20 @@ static size_t mem_copy(u64 addr, void *buf, size_t len, bool write)
 	size_t done = 0;
 
 	while (done < len) {
-		u64 a = addr + done, cr0 = 0;
+		u64 a = addr + done, cr0 = read_cr0();
 		size_t chunk = MIN(len - done, (size_t)(PAGE_SIZE - (a & ~PAGE_MASK))), left;
-		bool writable;
+		bool writable, wp_off;
 
 		if (!host_pt_probe(a, &writable))
 			break;
-		if (write && !writable) {
-			cr0 = read_cr0();
+		wp_off = write && !writable && (cr0 & X86_CR0_WP);
+		if (wp_off)
 			write_cr0(cr0 & ~X86_CR0_WP);
-		}
 		if (write)
 			left = memcpy_safe((void *)(uintptr_t)a, (u8 *)buf + done, chunk);
 		else
 			left = memcpy_safe((u8 *)buf + done, (const void *)(uintptr_t)a, chunk);
-		if (cr0)
+		if (wp_off)
 			write_cr0(cr0);
 		done += chunk - left;
 		if (left)
@@ -109,13 +109,18 @@ static const struct gdb_ops line_ops = {
 
 int gdbstub_setup(u16 io, u32 baud)
 {
-	int err = uart_setup(&gdb_uart, io, baud);
+	unsigned int i;
+	int err;
 
+	/* Without a UART every read is 0xff: a stop would wait forever. */
+	if (!uart_present(io))
+		return -ENODEV;
+	err = uart_setup(&gdb_uart, io, baud);
 	if (err)
 		return err;
 	gdbstub_init(&stub, &line_ops, NULL);
-	/* What gdb sent before we listened is stale. */
-	while (uart_getc(&gdb_uart) >= 0)
+	/* What gdb sent before we listened is stale (a FIFO's worth). */
+	for (i = 0; i < 64 && uart_getc(&gdb_uart) >= 0; i++)
 		;
 	__atomic_store_n(&enabled, true, __ATOMIC_RELEASE);
 	pr_info("gdb: stub on the 16550 at I/O port 0x%x, %u baud, packets up to %u bytes\n",

@@ -18,6 +18,7 @@
 #define UART_FCR 2
 #define UART_LCR 3
 #define UART_MCR 4
+#define UART_SCR 7	/* scratch */
 #define UART_LSR 5
 #define  UART_LSR_DR BIT(0)
 #define  UART_LSR_THRE BIT(5)
@@ -56,6 +57,15 @@ static void uart_flush(struct console *con)
 
 	while (!(inb(u->io + UART_LSR) & UART_LSR_TEMT) && spins++ < 10000000)
 		cpu_relax();
+}
+
+bool uart_present(u16 io)
+{
+	outb(io + UART_SCR, 0x5a);
+	if (inb(io + UART_SCR) != 0x5a)
+		return false;
+	outb(io + UART_SCR, 0xa5);
+	return inb(io + UART_SCR) == 0xa5;
 }
 
 int uart_getc(const struct uart *u)

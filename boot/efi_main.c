@@ -244,7 +244,8 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	desc_report();
 
 	if (opts.gdb.io && gdbstub_setup(opts.gdb.io, opts.gdb.baud))
-		pr_err("gdb: cannot set up the stub's UART at 0x%x\n", opts.gdb.io);
+		pr_err("gdb: no 16550 answers at I/O port 0x%x: no stub, no wait\n",
+		       opts.gdb.io);
 	if (opts.gdbwait)
 		gdbstub_wait();
 

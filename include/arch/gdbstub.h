@@ -15,7 +15,8 @@
 
 struct exc_frame;
 
-/* Sets the stub up on the 16550 at io.  0, or -EINVAL for the baud rate. */
+/* Sets the stub up on the 16550 at io.  0, -ENODEV when no UART answers
+ * there, or -EINVAL for the baud rate. */
 int gdbstub_setup(u16 io, u32 baud);
 bool gdbstub_enabled(void);
 /* gdbwait: says so on the log, then stops until gdb resumes this CPU. */

@@ -23,6 +23,8 @@ int uart_init(struct uart *u, u16 io, u32 baud);
 /* The same without the console: a UART for the gdb stub. */
 int uart_setup(struct uart *u, u16 io, u32 baud);
 void uart_putc(const struct uart *u, char c);
+/* Whether a 16550 answers at io (its scratch register keeps a value). */
+bool uart_present(u16 io);
 /* The next received byte, or -1 when none is waiting. */
 int uart_getc(const struct uart *u);
 /*

@@ -26,7 +26,7 @@ gdb_value() {
 # finishes; Ctrl-C stops a bluepill hypervisor while its guest runs; a host
 # #PF and a BUG_ON stop for gdb, and detaching lets the panic go on.
 scenario_qemu_gdb() {
-	local log out bp pc
+	local log st out bp pc
 	image qemu-gdb "loglevel=7 gdb=ttyS1 gdbwait ktest=cmdline exit=qemu"
 	printf '%s\n' 'p/x $pc' 'info symbol $pc' 'bt 3' 'break virt_enable' 'continue' \
 		'info symbol $pc' 'p/x $pc' 'stepi' 'p/x $pc' 'delete' 'continue' \
@@ -122,4 +122,11 @@ scenario_qemu_gdb() {
 	expect qemu "gdb BUG_ON: and the function that failed" "$out" ' in crashtest_run(\.[a-z]+)? \('
 	expect qemu "gdb BUG_ON: after detach the panic goes on" "$log" '---\[ end Kernel panic'
 	expect qemu "gdb BUG_ON: QEMU ends with the failure status" "$out" 'QEMU exited with status 3$'
+
+	# A port without a UART (QEMU has no COM4): said, and the boot goes on.
+	image qemu-gdb-nouart "loglevel=7 gdb=ttyS3 gdbwait ktest=cmdline exit=qemu"
+	qemu_run qemu-gdb-nouart --cpu EPYC
+	expect qemu "gdb: a port without a UART is named" "$log" \
+		'gdb: no 16550 answers at I/O port 0x2e8: no stub, no wait'
+	expect_status qemu "gdb: without its UART the boot does not wait" "$st" 0 "$log"
 }
