@@ -270,6 +270,8 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	smp_setup(&mp);
 	virt_request_dirty_mode(opts.tdp_dirty);
 	tick_request(opts.tick_ms);
+	if (gdbstub_enabled())	/* Ctrl-C is polled after exits: have some */
+		tick_request(GDB_TICK_MS);
 	if (opts.telemetry_ms && opts.bluepill)
 		telemetry_request(opts.telemetry_ms, efi_ram_top());
 	stress_platform_configure(&opts.stress);

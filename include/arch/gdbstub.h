@@ -33,9 +33,12 @@ bool gdbstub_fatal(struct exc_frame *f);
  * crash was shown to it already. */
 void gdbstub_panic(void);
 /* After VM exits: at most every GDB_POLL_MS, takes a Ctrl-C (or a new
- * gdb's first packet) from the line and stops this CPU for it. */
+ * gdb's first packet) from the line and stops this CPU for it.  With a
+ * stub, hv.efi asks for a hypervisor tick of GDB_TICK_MS (docs/tick.md),
+ * so that a guest that does not exit by itself still lets it poll. */
 void gdbstub_poll(void);
 #define GDB_POLL_MS 10
+#define GDB_TICK_MS 100
 
 /* arch/entry.asm: an INT3 in a frame of its own; signo goes in RDI. */
 void gdb_breakpoint(int signo);
