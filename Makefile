@@ -4,6 +4,7 @@
 #   make run        boot in QEMU (AMD SVM), serial on the terminal
 #   make run-bochs  the same under Bochs (Intel VMX)
 #   make debug      QEMU waiting for gdb; see build/gdbinit
+#   make debug-serial  gdb attached to hv.efi's own stub through COM2
 #   make usb        build/hv-usb.img for a USB stick
 #   make bench      benchmarks (figures and ratios)
 #   make telemetry  Linux + dirtier with tdp_telemetry=1s: build/telemetry/
@@ -59,7 +60,7 @@ include boot/build.mk arch/build.mk lib/build.mk mm/build.mk tests/build.mk
 HV_OBJS := $(addprefix $(BUILD)/hv/,$(hv-y))
 HOST_OBJS := $(addprefix $(BUILD)/host/,$(host-y) $(host-test-y))
 
-.PHONY: all clean test host-test run run-bochs debug usb bench fuzz-guest deps-build deps-emu \
+.PHONY: all clean test host-test run run-bochs debug debug-serial usb bench fuzz-guest deps-build deps-emu \
 	test-linux-bochs test-telemetry-bochs telemetry deps-plot \
 	test-stress-bochs test-kvm
 all: $(BUILD)/hv.efi
@@ -111,6 +112,10 @@ $(BUILD)/hv-debug.img: $(BUILD)/hv.efi tools/mkimage.sh
 	@echo "  IMAGE   $@"
 	$(Q)tools/mkimage.sh $@ --efi $< --cfg "$(RUN_BOCHS_CMDLINE) debugwait"
 
+# make debug-serial: hv.efi's own gdb stub on COM2, waiting at the start
+# (the image is made each time: DEBUG_SERIAL_CMDLINE=... boots other options).
+DEBUG_SERIAL_CMDLINE := $(RUN_BOCHS_CMDLINE) gdb=ttyS1 gdbwait
+
 usb: deps-emu $(BUILD)/hv-usb.img
 	@echo "Wrote $(BUILD)/hv-usb.img; see README.md for writing it to a stick."
 
@@ -123,6 +128,12 @@ run-bochs: deps-emu $(BUILD)/hv-run-bochs.img
 
 debug: deps-emu $(BUILD)/hv-debug.img
 	$(Q)tools/debug.sh $(BUILD)/hv-debug.img $(BUILD)/hv.debug.elf
+
+debug-serial: deps-emu $(BUILD)/hv.efi
+	@echo "  IMAGE   $(BUILD)/hv-debug-serial.img"
+	$(Q)tools/mkimage.sh $(BUILD)/hv-debug-serial.img --efi $(BUILD)/hv.efi \
+		--cfg "$(DEBUG_SERIAL_CMDLINE)" > /dev/null
+	$(Q)tools/debug-serial.sh $(BUILD)/hv-debug-serial.img $(BUILD)/hv.debug.elf
 
 test: deps-emu
 	$(Q)tests/run-all.sh

@@ -1,5 +1,6 @@
 # arch/: x86 machinery both vendors share.
 hv-y += arch/entry.o arch/intr_take.o arch/percpu.o arch/desc.o arch/traps.o arch/stacktrace.o arch/tsc.o \
+	arch/gdbstub_x86.o \
 	arch/serial.o arch/uart.o arch/pci.o arch/cpu_caps.o arch/host_pt.o arch/apic.o arch/reset.o
 # Architectural control-register checks: pure, so the host tests run them too.
 hv-y += arch/cr.o

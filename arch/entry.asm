@@ -91,3 +91,36 @@ exception_fixup_selftest:
 section ex_table
 	dd exception_fixup_selftest.insn - $
 	dd exception_fixup_selftest.fixup - $
+
+section .text
+; size_t memcpy_safe(void *dst, const void *src, size_t n): copies n bytes
+; in order under an exception-table fixup.  Returns 0 when all were copied,
+; else how many were left when a load or store faulted (#PF, #GP): the
+; bytes before the faulting one have been copied.
+global memcpy_safe:function hidden
+memcpy_safe:
+	mov rcx, rdx
+.insn:
+	rep movsb
+	xor eax, eax
+	ret
+.fixup:
+	mov rax, rcx
+	ret
+
+section ex_table
+	dd memcpy_safe.insn - $
+	dd memcpy_safe.fixup - $
+
+section .text
+; void gdb_breakpoint(int signo): stops this CPU in the gdb stub
+; (arch/gdbstub_x86.c) with the signal in RDI.  An ordinary frame (RBP
+; chain) so that gdb and our own backtraces walk through it; the stub
+; knows the INT3 by its place in this function.
+global gdb_breakpoint:function hidden
+gdb_breakpoint:
+	push rbp
+	mov rbp, rsp
+	int3
+	pop rbp
+	ret

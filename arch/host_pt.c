@@ -112,3 +112,30 @@ u64 host_pt_build(unsigned int phys_bits)
 		(unsigned long long)tables);
 	return (u64)(uintptr_t)pml4;
 }
+
+
+bool host_pt_probe(u64 va, bool *writable)
+{
+	unsigned int levels = read_cr4() & X86_CR4_LA57 ? 5 : 4;
+	unsigned int bits = 12 + 9 * levels, level;
+	u64 table = read_cr3() & PTE_ADDR_MASK, e = 0;
+	s64 top = (s64)va >> (bits - 1);
+
+	if (top != 0 && top != -1)
+		return false;		/* not canonical */
+	*writable = true;
+	for (level = levels; level >= 1; level--) {
+		u64 index = (va >> (12 + 9 * (level - 1))) & 511;
+
+		if (memcpy_safe(&e, (void *)(uintptr_t)(table + index * 8), sizeof(e)))
+			return false;
+		if (!(e & PTE_P))
+			return false;
+		if (!(e & PTE_RW))
+			*writable = false;
+		if ((level == 2 || level == 3) && (e & PTE_PS))
+			return true;
+		table = e & PTE_ADDR_MASK;
+	}
+	return true;
+}

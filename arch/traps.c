@@ -3,15 +3,17 @@
  * Host exceptions.  A fault at an instruction listed in the exception table
  * (rdmsr_safe and friends) resumes at its fixup; an NMI is counted for the
  * guest or taken as a kick; a machine check the CPU may restart from is
- * kept for the guest (arch/mce.c); anything else is a hypervisor bug:
- * dump vector, error code, CR2, all registers and a symbolized backtrace,
- * then stop this CPU cleanly.
+ * kept for the guest (arch/mce.c); an INT3 or single step of the gdb
+ * stub's goes to the stub; anything else is a hypervisor bug: dump vector,
+ * error code, CR2, all registers and a symbolized backtrace, show it to
+ * gdb when there is a stub, then stop this CPU cleanly.
  */
 #include "arch/percpu.h"
 #include "arch/cpu.h"
 #include "arch/cr.h"
 #include "arch/exception.h"
 #include "arch/mce.h"
+#include "arch/gdbstub.h"
 #include "arch/trapnr.h"
 #include "arch/x86.h"
 #include "bug.h"
@@ -78,6 +80,8 @@ void exception_handler(struct exc_frame *f)
 		return;		/* the guest of this CPU gets it at its next entry */
 	if (vec != MC_VECTOR && fixup_exception(f))
 		return;
+	if ((vec == DB_VECTOR || vec == BP_VECTOR) && gdbstub_trap(f))
+		return;
 	if (vec == 1 && !(f->rflags & X86_RFLAGS_TF) && !(read_dr7() & DR7_ENABLE_MASK)) {
 		/*
 		 * The host never single-steps nor sets a breakpoint, so this #DB
@@ -119,5 +123,7 @@ void exception_handler(struct exc_frame *f)
 		 (unsigned long long)f->error);
 	arch_dump_frame(f);
 	dump_backtrace(f->rip, f->rbp);
+	if (gdbstub_fatal(f))
+		return;		/* gdb resumed it (perhaps elsewhere) */
 	panic("unhandled host exception %llu", (unsigned long long)vec);
 }

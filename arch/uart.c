@@ -136,3 +136,24 @@ void uart_write_text(const struct uart_port *p, const char *s, size_t len)
 	if (lcr & UART_LCR_DLAB)
 		uart_reg_write(p, UART_LCR, lcr);
 }
+
+void uart_putc(const struct uart_port *p, u8 c)
+{
+	put_byte(p, c);
+}
+
+int uart_getc(const struct uart_port *p)
+{
+	if (!(uart_reg_read(p, UART_LSR) & UART_LSR_DR))
+		return -1;
+	return uart_reg_read(p, UART_RBR);
+}
+
+bool uart_present(const struct uart_port *p)
+{
+	uart_reg_write(p, UART_SCR, 0x5a);
+	if (uart_reg_read(p, UART_SCR) != 0x5a)
+		return false;
+	uart_reg_write(p, UART_SCR, 0xa5);
+	return uart_reg_read(p, UART_SCR) == 0xa5;
+}

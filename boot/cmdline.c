@@ -559,6 +559,23 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 					 val ? val : "");
 		else
 			o->smp_fault = (unsigned int)n;
+	} else if (!strcmp(key, "gdb")) {
+		struct console_spec c;
+		const char *why = NULL;
+
+		if (!val || parse_console(val, &c, &why) || c.kind != CONSOLE_UART ||
+		    c.port.space != UART_SPACE_IO || (c.port.baud && c.port.baud < 300))
+			cmdline_complain(o, "gdb: expected ttyS0..3[,baud] or uart,io,PORT[,baud], "
+					 "got '%.40s'", val ? val : "");
+		else {
+			o->gdb.io = (u16)c.port.base;
+			o->gdb.baud = c.port.baud ? c.port.baud : 115200;
+		}
+	} else if (!strcmp(key, "gdbwait")) {
+		if (val)
+			cmdline_complain(o, "gdbwait takes no value, got '%s'", val);
+		else
+			o->gdbwait = true;
 	} else if (!strcmp(key, "debugwait")) {
 		if (val)
 			cmdline_complain(o, "debugwait takes no value, got '%s'", val);
@@ -629,6 +646,28 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 		apply_choice(o, key, val, "on", "off", &o->hvbit);
 	} else {
 		cmdline_complain(o, "unknown option '%s'", key);
+	}
+}
+
+void cmdline_check_gdb(struct hv_options *o)
+{
+	unsigned int i;
+	u16 com1 = 0x3f8;
+
+	if (o->gdbwait && !o->gdb.io) {
+		cmdline_complain(o, "gdbwait: refused: no gdb= port to wait on");
+		o->gdbwait = false;
+	}
+	if (!o->gdb.io)
+		return;
+	for (i = 0; i < o->nconsoles; i++)
+		if (o->consoles[i].kind == CONSOLE_UART &&
+		    o->consoles[i].port.space == UART_SPACE_IO && o->consoles[i].port.base == o->gdb.io)
+			break;
+	if (i < o->nconsoles || (!o->nconsoles && o->gdb.io == com1)) {
+		cmdline_complain(o, "gdb: refused: port 0x%x is a console's too", o->gdb.io);
+		o->gdb.io = 0;
+		o->gdbwait = false;
 	}
 }
 

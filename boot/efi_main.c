@@ -10,6 +10,7 @@
 #include <efi.h>
 #include "arch/cpu.h"
 #include "arch/pci.h"
+#include "arch/gdbstub.h"
 #include "arch/serial.h"
 #include "arch/x86.h"
 #include "boot/acpi.h"
@@ -116,6 +117,7 @@ static void read_options(char *cfg_line, char *opt_line)
 	if (cmdline_from_load_options(lo, lo_size, opt_line, CMDLINE_MAX))
 		cmdline_complain(&opts, "load options: non-ASCII or overlong text replaced");
 	cmdline_parse(opt_line, &opts);
+	cmdline_check_gdb(&opts);
 }
 
 /* console=pci[,BDF]: the card's BAR 0, its decoding switched on. */
@@ -351,6 +353,12 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 	desc_report();
 	keeplog_report();
 
+	if (opts.gdb.io && gdbstub_setup(opts.gdb.io, opts.gdb.baud))
+		pr_err("gdb: no 16550 answers at I/O port 0x%x: no stub, no wait\n",
+		       opts.gdb.io);
+	if (opts.gdbwait)
+		gdbstub_wait();
+
 	if (opts.debugwait) {
 		pr_notice("hv.efi: waiting for gdb (set var hv_debug_wait = 0)\n");
 		while (hv_debug_wait)
@@ -378,6 +386,8 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 		else
 			pr_warn("crashtest: 'panic' needs bluepill (it panics under the platform VM)\n");
 	}
+	if (gdbstub_enabled())	/* Ctrl-C is polled after exits: have some */
+		tick_request(GDB_TICK_MS);
 	if (opts.telemetry_ms && opts.bluepill)
 		telemetry_request(opts.telemetry_ms, efi_ram_top());
 	stress_platform_configure(&opts.stress);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include "bug.h"
 #include "arch/cpu.h"
+#include "arch/gdbstub.h"
 #include "arch/x86.h"
 #include "arch/reset.h"
 #include "arch/serial.h"
@@ -94,6 +95,7 @@ void panic(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pr_emerg("Kernel panic - not syncing: %s\n", msg);
+	gdbstub_panic();	/* gdb=: the crash waits to be inspected */
 	if (!__atomic_exchange_n(&in_panic, true, __ATOMIC_ACQ_REL)) {
 		dump_guest_once();
 		prevlog_seal();

@@ -14,6 +14,7 @@ unit-tests += tests/unit/test_gwalk.o
 unit-tests += tests/unit/test_tag.o
 unit-tests += tests/unit/test_ratelimit.o
 unit-tests += tests/unit/test_prevlog.o
+unit-tests += tests/unit/test_gdbstub.o
 unit-tests += tests/unit/test_tdp_fast.o
 unit-tests += tests/unit/test_guard.o
 unit-tests += tests/unit/test_serial_find.o tests/unit/test_uart.o

@@ -9,7 +9,8 @@
 #             (and a hostile root user in that Linux),
 #             power-off and reset, a CPU without SVM, the panic reports and
 #             the log kept across a warm reset (two boots in one run), bad
-#             options, and `make debug`
+#             options, `make debug` and hv.efi's own gdb stub over COM2
+#             (`make debug-serial`, a hostile client, a crash)
 #   bochs     hv.efi booted by OVMF in Bochs: Intel VMX (tigerlake, once per
 #             dirty-logging mode; sandy bridge for the fallbacks; the
 #             platform VM with probe.efi and hvprobe) and AMD SVM with NRIPS
@@ -35,7 +36,7 @@ QEMU_CHAIN=(qemu-ktest qemu-usb qemu-bluepill qemu-next qemu-hvprobe qemu-probe
 	qemu-next-volumes qemu-poweroff qemu-linux qemu-smm qemu-la57 qemu-adversary qemu-smp qemu-smp-linux qemu-telemetry
 	qemu-stress qemu-nosvm qemu-panic qemu-mce qemu-prevlog
 	qemu-options qemu-console
-	qemu-debug)
+	qemu-debug qemu-gdb)
 BOCHS_CHAIN=(bochs-vmx bochs-fallbacks bochs-probe bochs-hvprobe bochs-ryzen bochs-smp bochs-stress)
 # Too slow for make test: they run, in the Bochs lane, only when picked
 # by name.  (None now: bochs-stress, Linux under stress in Bochs, runs in

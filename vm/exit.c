@@ -10,6 +10,7 @@
 #include "arch/cpuid.h"
 #include "arch/mce.h"
 #include "arch/guard.h"
+#include "arch/gdbstub.h"
 #include "arch/trapnr.h"
 #include "arch/percpu.h"
 #include "arch/x86.h"
@@ -359,6 +360,7 @@ enum vcpu_event_type vcpu_run(struct vcpu *v, struct vcpu_event *ev)
 		virt->vcpu_run(v, &e);
 		__atomic_store_n(&v->mode, VCPU_OUTSIDE, __ATOMIC_RELEASE);
 		tick_after_exit(v);
+		gdbstub_poll();		/* gdb's Ctrl-C */
 		if (handle_exit(v, &e, ev) && !v->vm->dead)
 			goto out;
 	}

@@ -15,4 +15,13 @@
  */
 u64 host_pt_build(unsigned int phys_bits);
 
+/*
+ * Walks the page tables this CPU runs on (CR3; 4 or 5 levels, as CR4.LA57
+ * says) for the linear address va.  Returns true when va is canonical and
+ * mapped, and sets *writable when every level allows writes.  The tables
+ * are read through the identity map (the firmware's and ours both have
+ * one) with memcpy_safe(), so a bad entry cannot fault.
+ */
+bool host_pt_probe(u64 va, bool *writable);
+
 #endif

@@ -27,6 +27,7 @@ struct uart_port {
 
 /* Register numbers (DLAB=0 unless said) and the bits used. */
 #define UART_THR 0		/* transmit holding */
+#define UART_RBR 0		/* receive buffer (read) */
 #define UART_DLL 0		/* divisor low (DLAB=1) */
 #define UART_IER 1
 #define UART_DLH 1		/* divisor high (DLAB=1) */
@@ -37,6 +38,7 @@ struct uart_port {
 #define UART_MCR 4
 #define  UART_MCR_DTR_RTS 0x03
 #define UART_LSR 5
+#define  UART_LSR_DR BIT(0)
 #define  UART_LSR_THRE BIT(5)
 #define  UART_LSR_TEMT BIT(6)
 #define UART_SCR 7
@@ -67,5 +69,11 @@ void uart_setup(const struct uart_port *p);
 void uart_write_text(const struct uart_port *p, const char *s, size_t len);
 /* Waits (bounded) until the shifter is empty. */
 void uart_drain(const struct uart_port *p);
+/* One byte out, raw (bounded wait for the transmit register). */
+void uart_putc(const struct uart_port *p, u8 c);
+/* The next received byte, or -1 when none is waiting. */
+int uart_getc(const struct uart_port *p);
+/* Whether a 16550 answers at p (its scratch register keeps a value). */
+bool uart_present(const struct uart_port *p);
 
 #endif

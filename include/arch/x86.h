@@ -53,6 +53,9 @@ static inline u64 rdmsr_or_zero(u32 msr)
 bool wrmsr_safe(u32 msr, u64 v);
 bool xsetbv_safe(u32 xcr, u64 v);
 bool write_cr4_safe(u64 v);
+/* Copies n bytes in order; a fault (#PF, #GP) stops the copy.  Returns 0,
+ * or the number of bytes left uncopied from the faulting one on. */
+size_t memcpy_safe(void *dst, const void *src, size_t n);
 
 static inline u64 xgetbv(u32 xcr)
 {

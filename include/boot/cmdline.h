@@ -75,6 +75,13 @@ struct hv_options {
 	bool next_args_refused;	/* a next_args= was refused: next= must not start */
 	bool panic_reset;	/* panic=reset (else halt) */
 	unsigned int panic_timeout;	/* panic=reset,S or panic_timeout=S: seconds first */
+	/* gdb=ttyS1 | uart,io,PORT[,baud]: the gdb stub's UART (io 0: none) */
+	struct {
+		u16 io;
+		u32 baud;
+	} gdb;
+	/* gdbwait: the boot CPU stops in the stub after the banner */
+	bool gdbwait;
 	/* debugwait: stop after the banner until a debugger clears hv_debug_wait. */
 	bool debugwait;
 	/* tick=MS: the hypervisor's tick on every guest CPU (0: none asked) */
@@ -106,6 +113,13 @@ __printf(2, 3) void cmdline_complain(struct hv_options *o, const char *fmt, ...)
  * Returns the number of problems found (each also recorded in o->msgs).
  */
 unsigned int cmdline_parse(const char *s, struct hv_options *o);
+
+/*
+ * After all the options are in: gdbwait without gdb=, and a gdb= port that
+ * a console= uses too (console and stub would garble each other), are
+ * refused with a message; the stub is then off.
+ */
+void cmdline_check_gdb(struct hv_options *o);
 
 /*
  * Turns load options (UCS-2 from the shell or a boot entry, or 8-bit bytes)

@@ -684,3 +684,44 @@ KTEST(cmdline_refuses_fuzzer_options_out_of_range)
 	KT_EXPECT_EQ(t, o.fuzz.iters, 0);
 	KT_EXPECT_STREQ(t, o.msgs[0], "fuzz_iters: expected 1..1000000000, got '0'");
 }
+
+KTEST(cmdline_takes_a_gdb_port_and_refuses_bad_ones_by_name)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, "gdb=ttyS1 gdbwait"), 0);
+	cmdline_check_gdb(&o);
+	KT_EXPECT_EQ(t, o.nmsgs, 0);
+	KT_EXPECT_EQ(t, o.gdb.io, 0x2f8);
+	KT_EXPECT_EQ(t, o.gdb.baud, 115200);
+	KT_EXPECT(t, o.gdbwait);
+	KT_EXPECT_EQ(t, parse(&o, "gdb=uart,io,0x3e8,9600"), 0);
+	KT_EXPECT_EQ(t, o.gdb.io, 0x3e8);
+	KT_EXPECT_EQ(t, o.gdb.baud, 9600);
+	KT_EXPECT_EQ(t, parse(&o, "gdb=efi gdb=ttyS4 gdb=ttyS1,7 gdb gdbwait=1"), 5);
+	KT_EXPECT_EQ(t, o.gdb.io, 0);
+	KT_EXPECT(t, !o.gdbwait);
+	KT_EXPECT(t, ktest_streq(o.msgs[0], "gdb: expected ttyS0..3[,baud] or uart,io,PORT[,baud], "
+				 "got 'efi'"));
+}
+
+KTEST(cmdline_refuses_gdbwait_without_a_port_and_a_port_shared_with_a_console)
+{
+	static struct hv_options o;
+
+	parse(&o, "gdbwait");
+	cmdline_check_gdb(&o);
+	KT_EXPECT(t, !o.gdbwait);
+	KT_EXPECT_STREQ(t, o.msgs[0], "gdbwait: refused: no gdb= port to wait on");
+	parse(&o, "console=ttyS1 gdb=ttyS1 gdbwait");
+	cmdline_check_gdb(&o);
+	KT_EXPECT_EQ(t, o.gdb.io, 0);
+	KT_EXPECT(t, !o.gdbwait);
+	KT_EXPECT_STREQ(t, o.msgs[0], "gdb: refused: port 0x2f8 is a console's too");
+	parse(&o, "gdb=ttyS0");		/* the default console is COM1 */
+	cmdline_check_gdb(&o);
+	KT_EXPECT_EQ(t, o.gdb.io, 0);
+	parse(&o, "console=ttyS1 gdb=ttyS0");
+	cmdline_check_gdb(&o);
+	KT_EXPECT_EQ(t, o.gdb.io, 0x3f8);
+}
