@@ -68,7 +68,7 @@ all: $(BUILD)/hv.efi
 # Debian packages, installed when run as root, else the apt-get line is shown.
 PKGS_BUILD := gcc make binutils nasm gnu-efi
 PKGS_EMU := qemu-system-x86 ovmf bochs bochsbios bochs-term seabios mtools \
-	dosfstools fdisk gdb bc socat
+	dosfstools fdisk gdb bc socat python3
 PKGS_PLOT := gnuplot-nox
 deps-build:
 	$(Q)tools/deps.sh $(PKGS_BUILD)
