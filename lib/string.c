@@ -122,3 +122,13 @@ long strscpy(char *dst, const char *src, size_t size)
 	dst[i] = '\0';
 	return src[i] ? -E2BIG : (long)i;
 }
+
+char *strstr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncmp(hay, needle, n))
+			return (char *)hay;
+	return n ? NULL : (char *)hay;
+}

@@ -13,6 +13,8 @@ size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
+/* The first place needle occurs in hay, or NULL. */
+char *strstr(const char *hay, const char *needle);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 /*

@@ -40,12 +40,7 @@ static void guest_mce(struct guest_shared *sh)
 
 static bool death_says(const char *what)
 {
-	size_t n = strlen(what), i;
-
-	for (i = 0; tvm.vm.death[i]; i++)
-		if (!strncmp(tvm.vm.death + i, what, n))
-			return true;
-	return false;
+	return strstr(tvm.vm.death, what) != NULL;
 }
 
 /* The host's #MC handler over banks that say: may restart, in progress. */

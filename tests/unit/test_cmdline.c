@@ -8,17 +8,6 @@
 #include "lib/string.h"
 #include "errcode.h"
 
-/* needle occurs in s. */
-static bool has(const char *s, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (; *s; s++)
-		if (!strncmp(s, needle, n))
-			return true;
-	return false;
-}
-
 static unsigned int parse(struct hv_options *o, const char *s)
 {
 	cmdline_defaults(o);
@@ -293,9 +282,9 @@ KTEST(cmdline_takes_a_reset_timeout_and_refuses_bad_ones_by_name)
 			     "panic_timeout=-1 panic_timeout=3601 panic_timeout"), 7);
 	KT_EXPECT(t, !o.panic_reset);
 	KT_EXPECT_EQ(t, o.panic_timeout, 0u);
-	KT_EXPECT(t, has(o.msgs[0], "panic: expected halt, reset or reset,SECONDS"));
-	KT_EXPECT(t, has(o.msgs[0], "'reset,3601'"));
-	KT_EXPECT(t, has(o.msgs[6], "panic_timeout: expected seconds"));
+	KT_EXPECT(t, (strstr(o.msgs[0], "panic: expected halt, reset or reset,SECONDS") != NULL));
+	KT_EXPECT(t, (strstr(o.msgs[0], "'reset,3601'") != NULL));
+	KT_EXPECT(t, (strstr(o.msgs[6], "panic_timeout: expected seconds") != NULL));
 	KT_EXPECT_EQ(t, parse(&o, "panic=reset,3600"), 0);
 	KT_EXPECT_EQ(t, o.panic_timeout, PANIC_TIMEOUT_MAX);
 }
