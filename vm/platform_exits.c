@@ -4,14 +4,11 @@
  * hypervisor's tick, exits per reason, and beyond their reason the I/O
  * exits by the intercepted byte that made them exit and the CPUID exits by
  * leaf (docs/platform.md says where a Linux boot's exits come from), how
- * RAM got mapped, the guest page walks, its MTRR writes and guarded MSRs;
- * and crashtest=panic, the platform VM's crash on purpose.
+ * RAM got mapped, the guest page walks, its MTRR writes and guarded MSRs.
  */
 #include "types.h"
 #include "lib/printk.h"
 #include "bug.h"
-#include "arch/cpu.h"
-#include "lib/panic.h"
 #include "vm/gwalk.h"
 #include "vm/tick.h"
 #include "vm/vm.h"
@@ -157,37 +154,4 @@ void platform_exits_print(const struct vm_stats *s, const u16 *ports, unsigned i
 	if (platform_guard_refused())
 		pr_info("platform: %llu guarded MSR writes refused with #GP\n",
 			(unsigned long long)platform_guard_refused());
-}
-
-/*
- * crashtest=panic: the boot CPU's vCPU panics at its first tick after
- * crashtest_at_ns (ns since boot; 0: never), CRASHTEST_AFTER_NS after it
- * started as a guest.
- */
-#define CRASHTEST_AFTER_NS 1000000000ULL
-#define CRASHTEST_TICK_MS 100
-static bool crashtest_armed;
-static u64 crashtest_at_ns;
-
-void platform_crashtest_arm(void)
-{
-	crashtest_armed = true;
-	tick_request(CRASHTEST_TICK_MS);
-}
-
-void platform_crashtest_start(unsigned int id)
-{
-	if (id || !crashtest_armed)
-		return;
-	pr_warn("crashtest: cpu0 panics on purpose in %llu ms, under the guest\n",
-		CRASHTEST_AFTER_NS / 1000000);
-	__atomic_store_n(&crashtest_at_ns, ns_since_boot() + CRASHTEST_AFTER_NS, __ATOMIC_RELAXED);
-}
-
-void platform_crashtest_tick(struct vcpu *v)
-{
-	u64 at = __atomic_load_n(&crashtest_at_ns, __ATOMIC_RELAXED);
-
-	if (!v->id && at && ns_since_boot() >= at)
-		panic("crashtest: a panic on purpose while cpu%u runs the platform VM", v->id);
 }

@@ -81,7 +81,8 @@ void platform_io_count(const u16 *ports, unsigned int n, u16 port, u8 size);
  * guarded MSR writes refused. */
 void platform_exits_print(const struct vm_stats *s, const u16 *ports, unsigned int n,
 			  u64 mtrr_held);
-/* crashtest=panic: the boot CPU's vCPU starts (id), then at each tick. */
+/* vm/platform_crashtest.c: crashtest=panic; the boot CPU's vCPU starts (id),
+ * then at each tick. */
 void platform_crashtest_start(unsigned int id);
 void platform_crashtest_tick(struct vcpu *v);
 
