@@ -7,7 +7,8 @@
 #             tests and selftests, the USB image, the platform VM (bluepill)
 #             with a second hv.efi, probe.efi and Debian's Linux as guests
 #             (and a hostile root user in that Linux),
-#             power-off and reset, a CPU without SVM, the panic reports and
+#             power-off and reset, suspend to RAM (S3) and wake-up, a CPU
+#             without SVM, the panic reports and
 #             the log kept across a warm reset (two boots in one run), bad
 #             options, `make debug` and hv.efi's own gdb stub over COM2
 #             (`make debug-serial`, a hostile client, a crash)
@@ -33,7 +34,7 @@ cd "$(dirname "$0")/.." || exit 2
 
 HOST_CHAIN=(host layout)
 QEMU_CHAIN=(qemu-ktest qemu-usb qemu-bluepill qemu-next qemu-hvprobe qemu-probe
-	qemu-next-volumes qemu-poweroff qemu-linux qemu-smm qemu-la57 qemu-adversary qemu-smp qemu-smp-linux qemu-telemetry
+	qemu-next-volumes qemu-poweroff qemu-linux qemu-smm qemu-la57 qemu-adversary qemu-smp qemu-smp-linux qemu-s3 qemu-telemetry
 	qemu-stress qemu-nosvm qemu-panic qemu-mce qemu-prevlog
 	qemu-options qemu-console
 	qemu-debug qemu-gdb)
