@@ -8,10 +8,14 @@
 #define RSDP_XSDT 24		/* u64 XSDT address (ACPI 2.0+) */
 #define SDT_LENGTH 4
 #define SDT_HEADER 36
+#define FADT_FIRMWARE_CTRL 36	/* u32 FACS address */
+#define FADT_DSDT 40		/* u32 */
 #define FADT_PM1A_CNT 64	/* u32 I/O port */
 #define FADT_PM1B_CNT 68
 #define FADT_RESET_REG 116	/* generic address structure */
 #define FADT_RESET_VALUE 128
+#define FADT_X_FIRMWARE_CTRL 132	/* u64, ACPI 2.0+ */
+#define FADT_X_DSDT 140		/* u64 */
 #define GAS_SPACE_IO 1
 
 static bool checksum_ok(const u8 *p, u32 len)
@@ -66,6 +70,41 @@ const u8 *acpi_find_table(void *systab, const char *sig, u32 *len)
 	return t;
 }
 
+/* A FADT address field: the 64-bit one where the table has it and it is set. */
+static u64 fadt_addr(const u8 *fadt, u32 len, u32 off32, u32 off64)
+{
+	u64 a = 0;
+	u32 a32 = 0;
+
+	if (len >= off64 + 8)
+		memcpy(&a, fadt + off64, 8);
+	if (!a && len >= off32 + 4) {
+		memcpy(&a32, fadt + off32, 4);
+		a = a32;
+	}
+	return a;
+}
+
+/* The FACS and \_S3_: what sleeping needs (p->s3 stays false without them). */
+static void find_sleep(const u8 *fadt, u32 len, struct acpi_power_ports *p)
+{
+	const u8 *facs = (const u8 *)(uintptr_t)fadt_addr(fadt, len, FADT_FIRMWARE_CTRL,
+							   FADT_X_FIRMWARE_CTRL);
+	const u8 *dsdt = sdt(fadt_addr(fadt, len, FADT_DSDT, FADT_X_DSDT), "DSDT");
+	u32 flen, dlen;
+
+	if (facs && !memcmp(facs, "FACS", 4)) {
+		memcpy(&flen, facs + FACS_LENGTH, 4);
+		if (flen >= FACS_MIN_LENGTH && !((uintptr_t)facs & 63))
+			p->facs = (uintptr_t)facs;
+	}
+	if (!dsdt)
+		return;
+	memcpy(&dlen, dsdt + SDT_LENGTH, 4);
+	p->s3 = !acpi_aml_sleep_type(dsdt + SDT_HEADER, dlen - SDT_HEADER, "_S3_",
+				     &p->s3_typ_a, &p->s3_typ_b);
+}
+
 int acpi_find_power_ports(void *systab, struct acpi_power_ports *p)
 {
 	const u8 *fadt;
@@ -90,5 +129,6 @@ int acpi_find_power_ports(void *systab, struct acpi_power_ports *p)
 		p->reset_port = a <= 0xffff ? (u16)a : 0;
 		p->reset_value = fadt[FADT_RESET_VALUE];
 	}
+	find_sleep(fadt, len, p);
 	return 0;
 }

@@ -18,6 +18,7 @@ unit-tests += tests/unit/test_gdbstub.o
 unit-tests += tests/unit/test_tdp_fast.o
 unit-tests += tests/unit/test_guard.o
 unit-tests += tests/unit/test_serial_find.o tests/unit/test_uart.o
+unit-tests += tests/unit/test_acpi_aml.o
 host-test-y += $(unit-tests)
 hv-y += $(unit-tests)
 
