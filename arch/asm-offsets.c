@@ -35,6 +35,20 @@ void asm_offsets(void)
 	OFFSET(AP_START_PREPARE, struct platform_ap_start, prepare);
 	OFFSET(AP_START_ENTER, struct platform_ap_start, enter);
 
+	/* the S3 wake-up trampoline's data (vm/platform.h) */
+	DEFINE(WAKE_DATA, WAKE_DATA_OFF);
+	OFFSET(WAKE_GDTR, struct wake_data, gdtr_limit);
+	OFFSET(WAKE_FAR32, struct wake_data, far32);
+	OFFSET(WAKE_FAR64, struct wake_data, far64);
+	OFFSET(WAKE_TMP_CR3, struct wake_data, tmp_cr3);
+	OFFSET(WAKE_EFER, struct wake_data, efer);
+	OFFSET(WAKE_CR4, struct wake_data, cr4);
+	OFFSET(WAKE_HOST_CR3, struct wake_data, host_cr3);
+	OFFSET(WAKE_ENTRY, struct wake_data, entry);
+	OFFSET(WAKE_LOCK, struct wake_data, lock);
+	OFFSET(WAKE_STACK, struct wake_data, stack_top);
+	DEFINE(WAKE_SEL_DATA, WAKE_GDT_DATA);
+
 	/* the test VMs' shared page (vm/guest.h) */
 	OFFSET(GUEST_SHARED_USER_RIP, struct guest_shared, user_rip);
 	OFFSET(GUEST_SHARED_USER_RSP, struct guest_shared, user_rsp);

@@ -180,6 +180,20 @@ void desc_report(void)
 	pr_info("desc: %s\n", boot_desc_line);
 }
 
+void desc_reload_cpu(void)
+{
+	struct cpu_desc *d = this_cpu()->desc;
+	u32 tss_off = ALIGN_UP((u32)d->fw_gdtr.limit + 1, 16);
+	struct desc_ptr gdtr = { .base = (u64)(uintptr_t)d->gdt, .limit = (u16)(tss_off + 16 - 1) };
+	struct desc_ptr idtr = { .base = (u64)(uintptr_t)idt, .limit = sizeof(idt) - 1 };
+
+	/* LTR wants the TSS descriptor available: the last LTR left it busy. */
+	d->gdt[tss_off + 5] = (u8)((d->gdt[tss_off + 5] & ~0xfu) | TSS_TYPE_AVAILABLE);
+	lgdt(&gdtr);
+	ltr((u16)tss_off);
+	lidt(&idtr);
+}
+
 void desc_firmware_tables(struct desc_ptr *fw_gdt, struct desc_ptr *fw_idt)
 {
 	const struct cpu_desc *d = this_cpu()->desc;

@@ -30,6 +30,11 @@ static void uart_con_flush(struct console *con)
 	uart_drain(&container_of(con, struct uart, con)->port);
 }
 
+static void uart_con_resume(struct console *con)
+{
+	uart_setup(&container_of(con, struct uart, con)->port);
+}
+
 void uart_port_name(const struct uart_port *p, char *buf, size_t size)
 {
 	const char *space = p->space == UART_SPACE_IO ? "io" : p->width == 4 ? "mmio32" :
@@ -57,6 +62,7 @@ int uart_init(struct uart *u, const struct uart_port *port, const char **why)
 	u->con.name = u->name;
 	u->con.write = uart_con_write;
 	u->con.flush = uart_con_flush;
+	u->con.resume = uart_con_resume;
 	u->con.enabled = true;
 	if (port->space == UART_SPACE_MMIO && nmmio_pages < MAX_MMIO_UARTS)
 		mmio_pages[nmmio_pages++] = port->base & PAGE_MASK;

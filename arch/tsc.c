@@ -35,3 +35,13 @@ u64 ns_since_boot(void)
 	/* d * 1e6 / khz without overflowing 64 bits for long uptimes */
 	return d / khz * 1000000ULL + (d % khz) * 1000000ULL / khz;
 }
+
+void tsc_resume(u64 tsc_before)
+{
+	u64 now = rdtsc();
+
+	/* The TSC starts again from about 0 on most CPUs after S3: time since
+	 * boot then goes on from where it stopped, without the sleep. */
+	if (now < tsc_before)
+		boot_tsc -= tsc_before - now;
+}

@@ -644,6 +644,8 @@ static void apply(struct hv_options *o, const char *key, const char *val)
 			o->panic_timeout = (unsigned int)n;
 	} else if (!strcmp(key, "hvbit")) {
 		apply_choice(o, key, val, "on", "off", &o->hvbit);
+	} else if (!strcmp(key, "s3")) {
+		apply_choice(o, key, val, "awake", "resume", &o->s3_awake);
 	} else {
 		cmdline_complain(o, "unknown option '%s'", key);
 	}

@@ -338,6 +338,16 @@ int efi_reserve_at(u64 addr, u64 bytes)
 					   bytes >> PAGE_SHIFT, &a)) ? -EBUSY : 0;
 }
 
+uintptr_t efi_reserve_below(u64 bytes, u64 below)
+{
+	EFI_PHYSICAL_ADDRESS addr = below - 1;
+
+	if (EFI_ERROR(boot_services()->AllocatePages(AllocateMaxAddress, EfiReservedMemoryType,
+						     bytes >> PAGE_SHIFT, &addr)))
+		return 0;
+	return (uintptr_t)addr;
+}
+
 void efi_release_memory(uintptr_t addr, u64 bytes)
 {
 	boot_services()->FreePages(addr, bytes >> PAGE_SHIFT);

@@ -433,6 +433,9 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 
 		if (acpi_find_power_ports(systab, &power))
 			pr_warn("platform: no ACPI FADT: power-off will not be noticed\n");
+		power.s3_awake = opts.s3_awake;
+		if (power.s3 && !opts.s3_awake)
+			power.wake_area = efi_reserve_below(WAKE_AREA_BYTES, WAKE_AREA_BELOW);
 		desc_firmware_tables(&gdt, &idt);
 		if (!platform_prepare(gdt.base, gdt.limit, idt.base, idt.limit,
 				      caps.maxphyaddr, &power,
@@ -449,6 +452,8 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 			pr_info("hv.efi: returning to the firmware, which continues as a guest\n");
 			return EFI_SUCCESS;
 		}
+		if (power.wake_area)
+			efi_release_memory(power.wake_area, WAKE_AREA_BYTES);
 		pr_err("hv.efi: bluepill: the firmware does not become a guest\n");
 		status = EFI_ABORTED;
 		failed = 1;

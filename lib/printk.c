@@ -55,6 +55,15 @@ void console_flush_all(void)
 			c->flush(c);
 }
 
+void console_resume(void)
+{
+	struct console *c;
+
+	for (c = consoles; c; c = c->next)
+		if (c->enabled && c->resume)
+			c->resume(c);
+}
+
 void console_report_all(void)
 {
 	struct console *c;

@@ -239,30 +239,41 @@ void svm_set_tsc_offset(struct vcpu *v, u64 offset)
 		msrpm_pass(s->msrpm, MSR_IA32_TSC_DEADLINE);
 }
 
-/* The state after INIT and a SIPI: real mode at vector:0000 (APM 14.1.3). */
-void svm_vcpu_sipi(struct vcpu *v, u8 vector)
+/*
+ * The state after INIT, then either a SIPI (real mode at vector:0000, APM
+ * 14.1.3) or what firmware hands a waking OS (real mode at CS:IP, or flat
+ * 32-bit protected mode with paging off), as struct vcpu_start says.
+ */
+void svm_vcpu_start(struct vcpu *v, const struct vcpu_start *st)
 {
 	struct svm_vcpu *s = v->arch;
 	void *vmcb = s->vmcb;
 	static const enum vmcb_field data[] = { VMCB_DS, VMCB_ES, VMCB_FS, VMCB_GS, VMCB_SS };
+	const u16 big = VMCB_ATTR_DB | VMCB_ATTR_G;
 	unsigned int i;
 
-	vmcb_set_seg(vmcb, VMCB_CS, (u16)(vector << 8), 0x9b, 0xffff, (u64)vector << 12);
-	for (i = 0; i < ARRAY_SIZE(data); i++)
-		vmcb_set_seg(vmcb, data[i], 0, 0x93, 0xffff, 0);
+	if (st->flat32) {
+		vmcb_set_seg(vmcb, VMCB_CS, VCPU_START_FLAT32_CS, 0x9b | big, 0xffffffff, 0);
+		for (i = 0; i < ARRAY_SIZE(data); i++)
+			vmcb_set_seg(vmcb, data[i], VCPU_START_FLAT32_DS, 0x93 | big, 0xffffffff, 0);
+	} else {
+		vmcb_set_seg(vmcb, VMCB_CS, st->cs, 0x9b, 0xffff, (u64)st->cs << 4);
+		for (i = 0; i < ARRAY_SIZE(data); i++)
+			vmcb_set_seg(vmcb, data[i], 0, 0x93, 0xffff, 0);
+	}
 	vmcb_set_seg(vmcb, VMCB_TR, 0, 0x8b, 0xffff, 0);
 	vmcb_set_seg(vmcb, VMCB_LDTR, 0, 0x82, 0xffff, 0);
 	vmcb_set_seg(vmcb, VMCB_GDTR, 0, 0, 0xffff, 0);
 	vmcb_set_seg(vmcb, VMCB_IDTR, 0, 0, 0xffff, 0);
 	vmcb_write8(vmcb, VMCB_CPL, 0);
-	vmcb_write64(vmcb, VMCB_CR0, X86_CR0_CD | X86_CR0_NW | X86_CR0_ET);
+	vmcb_write64(vmcb, VMCB_CR0, st->cr0 | (st->flat32 ? X86_CR0_PE : 0));
 	vmcb_write64(vmcb, VMCB_CR2, 0);
 	vmcb_write64(vmcb, VMCB_CR3, 0);
 	vmcb_write64(vmcb, VMCB_CR4, 0);
 	vmcb_write64(vmcb, VMCB_EFER, EFER_SVME);	/* SVME is the hypervisor's */
 	vmcb_write64(vmcb, VMCB_G_PAT, PAT_RESET_VALUE);
 	vmcb_write64(vmcb, VMCB_RFLAGS, 0x2);
-	vmcb_write64(vmcb, VMCB_RIP, 0);
+	vmcb_write64(vmcb, VMCB_RIP, st->ip);
 	vmcb_write64(vmcb, VMCB_DR6, X86_DR6_RESET);
 	vmcb_write64(vmcb, VMCB_DR7, X86_DR7_RESET);
 	vmcb_write64(vmcb, VMCB_EVENTINJ, 0);

@@ -54,6 +54,28 @@ static int svm_enable(void)
 	return 0;
 }
 
+/* Nothing is cached outside the VMCB but what its clean bits allow: none. */
+static void svm_cpu_sleep(struct vcpu *v)
+{
+	vmcb_write32(((struct svm_vcpu *)v->arch)->vmcb, VMCB_CLEAN, 0);
+}
+
+static int svm_cpu_wake(void)
+{
+	struct svm_cpu *c = svm_this();
+	u64 vmcr = 0;
+
+	if (!c->on)
+		return -ENODEV;
+	if (rdmsr_safe(MSR_VM_CR, &vmcr) && (vmcr & VM_CR_SVMDIS)) {
+		pr_err("cpu%u: SVM: disabled by the firmware after the sleep\n", this_cpu_id());
+		return -EPERM;
+	}
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, (u64)(uintptr_t)c->hsave);
+	return 0;
+}
+
 static void svm_disable(void)
 {
 	struct svm_cpu *c = svm_this();
@@ -343,6 +365,8 @@ const struct virt_ops svm_ops = {
 	.name = "SVM",
 	.features = &svm_features,
 	.enable = svm_enable,
+	.cpu_sleep = svm_cpu_sleep,
+	.cpu_wake = svm_cpu_wake,
 	.disable = svm_disable,
 	.vm_init = svm_vm_init,
 	.vm_destroy = svm_vm_destroy,
@@ -368,6 +392,6 @@ const struct virt_ops svm_ops = {
 	.vendor_msr = svm_vendor_msr,
 	.inject_nmi = svm_inject_nmi,
 	.arm_tick = svm_arm_tick,
-	.vcpu_sipi = svm_vcpu_sipi,
+	.vcpu_start = svm_vcpu_start,
 	.set_tsc_offset = svm_set_tsc_offset,
 };

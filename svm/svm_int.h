@@ -26,6 +26,7 @@
 struct vm;
 struct vcpu;
 struct vcpu_boot;
+struct vcpu_start;
 struct vcpu_config;
 struct vm_exit;
 struct platform_capture;
@@ -90,7 +91,7 @@ void svm_reinject_exitintinfo(void *vmcb);
 /* The live CPU as the guest; cfg->capture set (struct vcpu_config). */
 int svm_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg);
 int svm_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
-void svm_vcpu_sipi(struct vcpu *v, u8 vector);
+void svm_vcpu_start(struct vcpu *v, const struct vcpu_start *st);
 void svm_set_tsc_offset(struct vcpu *v, u64 offset);
 bool svm_inject_nmi(struct vcpu *v);
 

@@ -53,7 +53,6 @@
 #define KBC_PULSE_RESET 0xfe
 #define RESET_CONTROL 0xcf9
 #define RESET_CONTROL_RESET BIT(2)
-#define PM1_SLP_EN BIT(13)
 
 static struct vm pvm;
 static struct vcpu pvcpus[NR_CPUS];
@@ -115,11 +114,6 @@ static void platform_stats(const char *why)
 	console_report_all();
 }
 
-static bool is_power_off(u16 port, u32 val)
-{
-	return port && (port == power.pm1a_cnt || port == power.pm1b_cnt) && (val & PM1_SLP_EN);
-}
-
 static bool is_reset(u16 port, u32 val)
 {
 	return (port == KBC_COMMAND && (u8)val == KBC_PULSE_RESET) ||
@@ -134,13 +128,18 @@ static bool is_reset(u16 port, u32 val)
 static int platform_io(struct vcpu *v, u16 port, u8 size, bool in, u32 *valp)
 {
 	u32 val = *valp;
+	int sleep;
+	bool pm1b;
 
 	platform_io_count(io_exits, nio_exits, port, size);
 	if (in) {
 		*valp = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
 		return 0;
 	}
-	if (is_power_off(port, val)) {
+	sleep = platform_sleep_state(port, size, val, &pm1b);
+	if (sleep == PLATFORM_SLEEP_S3 && platform_sleep(v, pm1b))
+		return 0;
+	if (sleep == PLATFORM_SLEEP_OTHER) {
 		platform_stats("the guest switches the machine off");
 		prevlog_seal();
 	} else if (is_reset(port, val)) {
@@ -421,10 +420,26 @@ static const struct vm_kind_ops platform_kind = {
 };
 
 /*
- * Runs this CPU's platform vCPU for good.  A dead platform VM is a dead
- * machine: the reason, the guest's state and the statistics are logged,
- * then panic() does what panic= says (halt or reset).
+ * Runs v on this CPU for good.  A dead platform VM is a dead machine: the
+ * reason, the guest's state and the statistics are logged, then panic()
+ * does what panic= says (halt or reset).
  */
+__noreturn void platform_run(struct vcpu *v)
+{
+	struct vcpu_event ev;
+
+	for (;;) {
+		vcpu_run(v, &ev);
+		if (ev.type != VEV_DEAD)
+			continue;
+		pr_emerg("platform: the guest died on cpu%u: %s\n", v->id, pvm.death);
+		vcpu_dump(v);
+		platform_stats("the guest died");
+		panic("platform: the guest died: %s", pvm.death);
+	}
+}
+
+/* Makes this CPU's platform vCPU of the state c captured, and runs it. */
 static void platform_host(struct platform_capture *c)
 {
 	unsigned int id = this_cpu_id();
@@ -435,7 +450,6 @@ static void platform_host(struct platform_capture *c)
 		.msr_exits = msr_exits, .nmsr_exits = nmsr_exits,
 		.nmi_exits = smp_guests,
 	};
-	struct vcpu_event ev;
 
 	irq_disable();
 	/* The guest keeps the firmware's page tables: capture CR3 first. */
@@ -448,15 +462,31 @@ static void platform_host(struct platform_capture *c)
 	pr_info("platform: cpu%u now runs the firmware as a guest\n", id);
 	platform_crashtest_start(id);
 	__atomic_store_n(&is_guest[id], true, __ATOMIC_RELEASE);
-	for (;;) {
-		vcpu_run(v, &ev);
-		if (ev.type != VEV_DEAD)
-			continue;
-		pr_emerg("platform: the guest died on cpu%u: %s\n", id, pvm.death);
-		vcpu_dump(v);
-		platform_stats("the guest died");
-		panic("platform: the guest died: %s", pvm.death);
-	}
+	platform_run(v);
+}
+
+u64 platform_host_stack(unsigned int id)
+{
+	return id < NR_CPUS ? launch[id].host_stack_top : 0;
+}
+
+/* After S3: this CPU's MTRRs as the hardware's view says (the firmware's
+ * resume path loaded its own). */
+void platform_mtrr_restore(void)
+{
+	u64 def = mtrr_state_read(&mtrr_hw, MSR_IA32_MTRR_DEF_TYPE), cur;
+	unsigned int i;
+
+	spin_lock(&mtrr_lock);
+	wbinvd();
+	wrmsr_safe(MSR_IA32_MTRR_DEF_TYPE, def & ~MTRR_DEF_E);
+	for (i = 0; i < nmtrr_msrs; i++)
+		if (msr_exits[i] != MSR_IA32_MTRR_DEF_TYPE && rdmsr_safe(msr_exits[i], &cur) &&
+		    cur != mtrr_state_read(&mtrr_hw, msr_exits[i]))
+			wrmsr_safe(msr_exits[i], mtrr_state_read(&mtrr_hw, msr_exits[i]));
+	wbinvd();
+	wrmsr_safe(MSR_IA32_MTRR_DEF_TYPE, def);
+	spin_unlock(&mtrr_lock);
 }
 
 /*
@@ -516,7 +546,7 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	if (smp)	/* every CPU a guest: the guests' INIT/SIPI go through us */
 		apic = platform_ipi_setup(pvcpus, is_guest, phys_bits, msr_exits,
 					  &nmsr_exits, ARRAY_SIZE(msr_exits));
-	err = platform_mem_setup(&pvm, 1ULL << phys_bits, apic);
+	err = platform_mem_setup(&pvm, 1ULL << phys_bits, apic, pp->wake_area);
 	if (!err) {	/* ... and the guarded ones, which need the hidden ranges */
 		platform_guard_setup(phys_bits, msr_exits, &nmsr_exits, ARRAY_SIZE(msr_exits));
 		BUG_ON(nmsr_exits + ARRAY_SIZE(vtsc_msrs) > ARRAY_SIZE(msr_exits));
@@ -543,6 +573,7 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	caps[0].idt_limit = fw_idt_limit;
 	power = *pp;
 	add_power_ports();
+	platform_sleep_setup(&power, pvcpus, is_guest, pp->s3_awake);
 	pr_info("platform: power-off ports 0x%x/0x%x, reset port 0x%x=0x%x (ACPI FADT)\n",
 		power.pm1a_cnt, power.pm1b_cnt, power.reset_port, power.reset_value);
 	platform_mem_print();

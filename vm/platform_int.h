@@ -4,6 +4,7 @@
 #define TDPVISOR_VM_PLATFORM_INT_H
 
 #include "types.h"
+#include "compiler.h"
 #include "vm/platform.h"
 
 /* Gives CPU id a host stack (the boot CPU's comes with platform_prepare()).
@@ -19,9 +20,10 @@ bool platform_cpu_is_guest(unsigned int id);
 struct vm;
 struct vm_mmio_dev;
 struct vcpu;
-/* Slots of [0, end): identity, the hypervisor's ranges as scratch slots,
- * and dev (when not NULL).  0 or <0. */
-int platform_mem_setup(struct vm *vm, u64 end, struct vm_mmio_dev *dev);
+/* Slots of [0, end): identity, the hypervisor's ranges as scratch slots
+ * (with the S3 wake area at wake_area, WAKE_AREA_BYTES, when not 0), and
+ * dev (when not NULL).  0 or <0. */
+int platform_mem_setup(struct vm *vm, u64 end, struct vm_mmio_dev *dev, u64 wake_area);
 /* The log line that says what is hidden, and where the scratch page is. */
 void platform_mem_print(void);
 /* The kind's scratch_mapped(): a first touch of a hidden page. */
@@ -68,6 +70,35 @@ void platform_ipi_self_init(struct vcpu *v);
 void platform_before_entry(struct vcpu *v);
 u64 platform_ipi_inits(unsigned int id);
 u64 platform_ipi_sipis(unsigned int id);
+
+/* vm/platform.c, for the wake-up: runs v on this CPU for good; CPU id's
+ * host stack; this CPU's MTRRs back to what the hypervisor keeps. */
+__noreturn void platform_run(struct vcpu *v);
+u64 platform_host_stack(unsigned int id);
+void platform_mtrr_restore(void);
+
+/* vm/platform_sleep.c: ACPI S3.  cpu_vcpus/cpu_is_guest: by CPU id, as
+ * platform_ipi_setup() takes them; awake: s3=awake. */
+struct acpi_power_ports;
+void platform_sleep_setup(const struct acpi_power_ports *pp, struct vcpu *cpu_vcpus,
+			  const bool *cpu_is_guest, bool awake);
+/* True while a sleep parks the CPUs; platform_sleep_park() then parks v's
+ * CPU (from before an entry), returning if the machine stays awake. */
+bool platform_sleep_parking(void);
+void platform_sleep_park(struct vcpu *v);
+/* The trampoline's C steps (vm/platform_wake.asm). */
+u64 platform_wake_cpu(void);
+__noreturn void platform_wake_run(void);
+/* What a guest's write of val (size bytes) to port is: not a PM1 write
+ * with SLP_EN, the S3 sleep (*pm1b: to PM1b), or another sleeping state. */
+#define PLATFORM_SLEEP_NONE 0
+#define PLATFORM_SLEEP_S3 1
+#define PLATFORM_SLEEP_OTHER 2
+int platform_sleep_state(u16 port, u8 size, u32 val, bool *pm1b);
+/* The S3 write on v: handled here (the caller does not perform it). */
+bool platform_sleep(struct vcpu *v, bool pm1b);
+/* S3 sleeps the guest asked for. */
+u64 platform_sleep_count(void);
 
 /* vm/platform_exits.c: what the exits were, beyond their reason. */
 struct vm_stats;

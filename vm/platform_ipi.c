@@ -145,13 +145,17 @@ void platform_before_entry(struct vcpu *v)
 	struct ap_signal *s = &sig[v->id];
 
 	__atomic_store_n(&v->requests, 0, __ATOMIC_RELEASE);
+	platform_sleep_park(v);
 	if (!__atomic_exchange_n(&s->init, 0, __ATOMIC_ACQ_REL))
 		return;
 	s->inits++;
 	__atomic_store_n(&s->waiting, 1, __ATOMIC_RELEASE);
 	for (;;) {
-		while (!__atomic_load_n(&s->sipi, __ATOMIC_ACQUIRE) && !v->vm->dead)
+		while (!__atomic_load_n(&s->sipi, __ATOMIC_ACQUIRE) && !v->vm->dead) {
+			if (platform_sleep_parking())
+				platform_sleep_park(v);
 			cpu_relax();
+		}
 		if (v->vm->dead)
 			return;
 		__atomic_exchange_n(&s->init, 0, __ATOMIC_ACQ_REL);	/* folded into this wait */
@@ -162,7 +166,10 @@ void platform_before_entry(struct vcpu *v)
 	__atomic_store_n(&v->requests, 0, __ATOMIC_RELEASE);
 	s->sipis++;
 	pr_debug("platform: cpu%u: INIT, then SIPI to 0x%x000\n", v->id, s->vector);
-	virt->vcpu_sipi(v, s->vector);
+	virt->vcpu_start(v, &(struct vcpu_start){
+		.cs = (u16)(s->vector << 8),
+		.cr0 = X86_CR0_CD | X86_CR0_NW | X86_CR0_ET,
+	});
 }
 
 struct vm_mmio_dev *platform_ipi_setup(struct vcpu *cpu_vcpus, const bool *cpu_is_guest,

@@ -33,7 +33,8 @@ extern char __image_base[], __image_end[];
 struct hv_range {
 	u64 base, size;
 };
-static struct hv_range hidden[2];
+static struct hv_range hidden[3];
+static unsigned int nhidden;	/* 2, or 3 with the S3 wake area */
 static u8 *scratch;
 static struct ratelimit hole_log = RATELIMIT_INIT(5000, 10);
 static u64 hole_pages;
@@ -67,7 +68,7 @@ s64 platform_hc_hv_memory(struct vcpu *v, gpa_t gpa)
 	unsigned int i;
 
 	_Static_assert(ARRAY_SIZE(hidden) <= ARRAY_SIZE(out.range), "struct hc_hv_memory too small");
-	for (i = 0; i < ARRAY_SIZE(hidden); i++) {
+	for (i = 0; i < nhidden; i++) {
 		out.range[out.count].base = hidden[i].base;
 		out.range[out.count].size = hidden[i].size;
 		out.count++;
@@ -100,7 +101,7 @@ static int add_identity_slots(struct vm *vm, u64 end, struct vm_mmio_dev *dev)
 	unsigned int n = 0, i, j;
 	u64 at = 0;
 
-	for (i = 0; i < ARRAY_SIZE(hidden); i++)
+	for (i = 0; i < nhidden; i++)
 		gaps[n++] = hidden[i];
 	if (dev)
 		gaps[n++] = (struct hv_range){ dev->base, dev->size };
@@ -131,8 +132,11 @@ static int add_identity_slots(struct vm *vm, u64 end, struct vm_mmio_dev *dev)
 	return 0;
 }
 
-int platform_mem_setup(struct vm *vm, u64 end, struct vm_mmio_dev *dev)
+int platform_mem_setup(struct vm *vm, u64 end, struct vm_mmio_dev *dev, u64 wake_area)
 {
+	nhidden = 2;
+	if (wake_area)
+		hidden[nhidden++] = (struct hv_range){ wake_area, WAKE_AREA_BYTES };
 	hidden[0].base = hv_pool.base;
 	hidden[0].size = hv_pool.npages << PAGE_SHIFT;
 	hidden[1].base = (uintptr_t)__image_base;
@@ -153,6 +157,10 @@ void platform_mem_print(void)
 		(unsigned long long)hidden[1].base,
 		(unsigned long long)(hidden[1].base + hidden[1].size - 1),
 		(unsigned long long)mm_virt_to_phys(scratch));
+	if (nhidden > 2)
+		pr_info("platform: hiding [0x%llx-0x%llx] too (the S3 wake-up code)\n",
+			(unsigned long long)hidden[2].base,
+			(unsigned long long)(hidden[2].base + hidden[2].size - 1));
 }
 
 u64 platform_hidden_pages(void)
@@ -165,8 +173,8 @@ void platform_mem_ranges(struct guard_ranges *out)
 	unsigned int i;
 
 	_Static_assert(ARRAY_SIZE(hidden) <= GUARD_MAX_RANGES, "struct guard_ranges too small");
-	out->n = ARRAY_SIZE(hidden);
-	for (i = 0; i < ARRAY_SIZE(hidden); i++) {
+	out->n = nhidden;
+	for (i = 0; i < nhidden; i++) {
 		out->r[i].base = hidden[i].base;
 		out->r[i].size = hidden[i].size;
 	}

@@ -351,22 +351,33 @@ void vmx_cpuid_fixup(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 	}
 }
 
-/* The state after INIT and a SIPI: real mode at vector:0000 (SDM 9.1.1),
- * which "unrestricted guest" lets VMX enter. */
-void vmx_vcpu_sipi(struct vcpu *v, u8 vector)
+/*
+ * The state after INIT, then either a SIPI (real mode at vector:0000, SDM
+ * 9.1.1) or what firmware hands a waking OS (real mode at CS:IP, or flat
+ * 32-bit protected mode with paging off), as struct vcpu_start says; real
+ * mode is what "unrestricted guest" lets VMX enter.
+ */
+void vmx_vcpu_start(struct vcpu *v, const struct vcpu_start *st)
 {
 	const struct vmx_caps *caps = vmx_caps();
 	static const enum vmcs_field data[] = { GUEST_DS_SELECTOR, GUEST_ES_SELECTOR,
 						GUEST_FS_SELECTOR, GUEST_GS_SELECTOR,
 						GUEST_SS_SELECTOR };
+	const u32 big = VMX_AR_DB | VMX_AR_G;
 	struct vmx_vcpu *s = v->arch;
-	u64 cr0 = X86_CR0_CD | X86_CR0_NW | X86_CR0_ET;
+	u64 cr0 = st->cr0 | (st->flat32 ? X86_CR0_PE : 0);
 	unsigned int i;
 
 	vmcs_load(s);
-	vmx_set_seg(GUEST_CS_SELECTOR, (u16)(vector << 8), 0x9b, 0xffff, (u64)vector << 12);
-	for (i = 0; i < ARRAY_SIZE(data); i++)
-		vmx_set_seg(data[i], 0, 0x93, 0xffff, 0);
+	if (st->flat32) {
+		vmx_set_seg(GUEST_CS_SELECTOR, VCPU_START_FLAT32_CS, 0x9b | big, 0xffffffff, 0);
+		for (i = 0; i < ARRAY_SIZE(data); i++)
+			vmx_set_seg(data[i], VCPU_START_FLAT32_DS, 0x93 | big, 0xffffffff, 0);
+	} else {
+		vmx_set_seg(GUEST_CS_SELECTOR, st->cs, 0x9b, 0xffff, (u64)st->cs << 4);
+		for (i = 0; i < ARRAY_SIZE(data); i++)
+			vmx_set_seg(data[i], 0, 0x93, 0xffff, 0);
+	}
 	vmx_set_seg(GUEST_TR_SELECTOR, 0, 0x8b, 0xffff, 0);
 	vmx_set_seg(GUEST_LDTR_SELECTOR, 0, 0x82, 0xffff, 0);
 	vmx_set_dtables(0, 0xffff, 0, 0xffff);
@@ -382,7 +393,7 @@ void vmx_vcpu_sipi(struct vcpu *v, u8 vector)
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_writel(GUEST_DR7, X86_DR7_RESET);
 	vmcs_writel(GUEST_RFLAGS, 0x2);
-	vmcs_writel(GUEST_RIP, 0);
+	vmcs_writel(GUEST_RIP, st->ip);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);

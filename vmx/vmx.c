@@ -130,6 +130,37 @@ static int vmx_enable(void)
 	return 0;
 }
 
+static void vmx_cpu_sleep(struct vcpu *v)
+{
+	struct vmx_cpu *c = vmx_this();
+
+	if (c->current)
+		__vmclear(pa_of(c->current));
+	c->current = NULL;
+	((struct vmx_vcpu *)v->arch)->launched = false;
+}
+
+static int vmx_cpu_wake(void)
+{
+	const struct vmx_caps *caps = vmx_caps();
+	struct vmx_cpu *c = vmx_this();
+	int err;
+
+	if (!c->on)
+		return -ENODEV;
+	err = feature_control_setup();
+	if (err)
+		return err;
+	write_cr0((read_cr0() | caps->cr0_fixed0) & caps->cr0_fixed1);
+	write_cr4((read_cr4() | caps->cr4_fixed0 | X86_CR4_VMXE) & caps->cr4_fixed1);
+	c->current = NULL;
+	if (__vmxon(pa_of(c->vmxon))) {
+		pr_err("cpu%u: VMX: VMXON failed after the sleep\n", this_cpu_id());
+		return -EIO;
+	}
+	return 0;
+}
+
 static void vmx_disable(void)
 {
 	struct vmx_cpu *c = vmx_this();
@@ -383,6 +414,8 @@ const struct virt_ops vmx_ops = {
 	.name = "VMX",
 	.features = &vmx_features,
 	.enable = vmx_enable,
+	.cpu_sleep = vmx_cpu_sleep,
+	.cpu_wake = vmx_cpu_wake,
 	.disable = vmx_disable,
 	.vm_init = vmx_vm_init,
 	.vm_destroy = vmx_vm_destroy,
@@ -409,7 +442,7 @@ const struct virt_ops vmx_ops = {
 	.set_tsc_offset = vmx_set_tsc_offset,
 	.inject_nmi = vmx_inject_nmi,
 	.arm_tick = vmx_arm_tick,
-	.vcpu_sipi = vmx_vcpu_sipi,
+	.vcpu_start = vmx_vcpu_start,
 	.cr_access = vmx_cr_access,
 	.cpuid_fixup = vmx_cpuid_fixup,
 };

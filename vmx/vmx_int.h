@@ -28,6 +28,7 @@
 struct vm;
 struct vcpu;
 struct vcpu_boot;
+struct vcpu_start;
 struct vcpu_config;
 struct vm_exit;
 struct platform_capture;
@@ -148,7 +149,7 @@ void vmx_reinject_idt_vectoring(void);
 /* ---- platform.c ---- */
 /* The live CPU as the guest; cfg->capture set (struct vcpu_config). */
 int vmx_vcpu_init_capture(struct vcpu *v, const struct vcpu_config *cfg);
-void vmx_vcpu_sipi(struct vcpu *v, u8 vector);
+void vmx_vcpu_start(struct vcpu *v, const struct vcpu_start *st);
 bool vmx_inject_nmi(struct vcpu *v);
 int vmx_vendor_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
 void vmx_set_tsc_offset(struct vcpu *v, u64 offset);

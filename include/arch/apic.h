@@ -26,4 +26,11 @@
  */
 void apic_send_nmi(u32 apic_id);
 
+/*
+ * Starts the CPU with local APIC ID apic_id at vector:0000 in real mode:
+ * INIT, 10 ms, SIPI, 200 us, SIPI (the SDM's MP start-up sequence).  For
+ * CPUs that are not running a guest (S3 wake-up: vm/platform_sleep.c).
+ */
+void apic_send_init_sipi(u32 apic_id, u8 vector);
+
 #endif

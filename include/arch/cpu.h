@@ -10,6 +10,9 @@
 u64 tsc_calibrate(void (*stall_us)(u64 us));
 u64 tsc_khz(void);
 u64 ns_since_boot(void);
+/* After S3: tsc_before was the TSC when the machine went to sleep; if the
+ * TSC restarted, time since boot goes on from there. */
+void tsc_resume(u64 tsc_before);
 
 /* arch/desc.c */
 /*
@@ -27,6 +30,9 @@ struct cpu_desc;
  * 16-byte aligned; NULL: the boot CPU's static ones).  After
  * percpu_install(): the tables become this_cpu()->desc. */
 int desc_init_cpu(struct cpu_desc *d);
+/* After S3, on a CPU whose desc_init_cpu() ran before the sleep: its GDT,
+ * TSS and the shared IDT loaded again (segment registers: the caller's). */
+void desc_reload_cpu(void);
 size_t desc_cpu_bytes(void);
 /* Puts this CPU's firmware GDTR and IDTR back before returning to it. */
 void desc_restore_firmware(void);

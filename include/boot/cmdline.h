@@ -65,6 +65,10 @@ struct hv_options {
 	/* hvbit=on|off: the platform VM's CPUID shows the hypervisor bit and
 	 * the 0x40000000 leaves (on, the default) or not (off) */
 	bool hvbit;
+	/* s3=resume|awake: a guest's S3 sleep puts the machine to sleep and
+	 * the hypervisor resumes under it (resume, the default), or never
+	 * reaches the hardware: the OS wakes at once (awake) */
+	bool s3_awake;
 	/* smp=boot: only the boot CPU becomes a guest (smp=all: every CPU) */
 	bool smp_boot_only;
 	/* smp_fault=N: AP N pretends it cannot enable VMX/SVM (tests the rollback) */

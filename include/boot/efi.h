@@ -76,6 +76,9 @@ bool efi_range_is_ram(u64 addr, u64 bytes);
 /* Reserves [addr, addr + bytes) (page-aligned) as EfiReservedMemoryType.
  * 0, or -EBUSY (not free memory) / -EINVAL. */
 int efi_reserve_at(u64 addr, u64 bytes);
+/* Reserves bytes (page multiple) ending below `below`, as
+ * EfiReservedMemoryType: its address, or 0. */
+uintptr_t efi_reserve_below(u64 bytes, u64 below);
 /* Registers the UEFI text console as a printk console. */
 void efi_console_register(void);
 /*

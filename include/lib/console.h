@@ -21,6 +21,8 @@ struct console {
 	 * May be NULL.
 	 */
 	const char *(*closed)(struct console *con);
+	/* Sets the device up again after S3 cut its power (may be NULL). */
+	void (*resume)(struct console *con);
 	/* Prints the backend's own statistics (may be NULL). */
 	void (*report)(struct console *con);
 	bool enabled;
@@ -34,6 +36,8 @@ void console_register(struct console *con);
 bool console_registered(void);
 /* Drains every enabled console, e.g. before the machine is switched off. */
 void console_flush_all(void);
+/* Each enabled console's resume(), after S3 (vm/platform_sleep.c). */
+void console_resume(void);
 /* Each console's report(), e.g. with the statistics at power-off. */
 void console_report_all(void);
 /* Disables every console named name (e.g. "efi"); returns how many. */

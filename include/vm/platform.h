@@ -64,6 +64,49 @@ extern const u8 platform_resume[];
 void platform_ap_entry(struct platform_ap_start *start);
 
 /*
+ * S3 wake-up (vm/platform_sleep.c, vm/platform_wake.asm): the trampoline
+ * the firmware's waking vector and the APs' SIPI enter, copied to the
+ * start of a WAKE_AREA_BYTES area below 1 MiB that the guest cannot see.
+ * The area: the code (page 0, struct wake_data at WAKE_DATA_OFF), then
+ * the pages of a temporary identity map of its first 2 MiB (PML4, PDPT,
+ * PD with one 2 MiB page, and a PML5 over them for 5-level paging), which
+ * take the CPU from real mode to long mode before it loads the
+ * hypervisor's own page tables.
+ */
+#define WAKE_AREA_BYTES 0x5000
+#define WAKE_AREA_BELOW 0xa0000	/* conventional memory: real mode reaches it */
+#define WAKE_DATA_OFF 0xc00
+#define WAKE_GDT_CODE32 0x08
+#define WAKE_GDT_DATA 0x10
+#define WAKE_GDT_CODE64 0x18
+struct __attribute__((packed)) wake_data {
+	u64 gdt[4];		/* null, 32-bit code, data, 64-bit code */
+	u16 pad0[3];
+	u16 gdtr_limit;		/* LGDT's operand: limit, then 32-bit base */
+	u32 gdtr_base;
+	u32 far32;		/* offset:selector of the 32-bit code */
+	u16 far32_sel;
+	u16 pad1;
+	u32 far64;		/* offset:selector of the 64-bit code */
+	u16 far64_sel;
+	u16 pad2;
+	u32 tmp_cr3;		/* the temporary PML4 (PML5 with LA57) */
+	u32 cr4;		/* CR4 bits before paging: PAE, LA57 */
+	u32 efer;		/* EFER bits before paging: LME, NXE */
+	u32 pad3;
+	u64 host_cr3;		/* the hypervisor's page tables */
+	u64 entry;		/* platform_wake_entry in the hypervisor's image */
+	u64 lock;		/* bit 0: a CPU is on the shared stack */
+	u64 stack_top;		/* the shared stack, until a CPU has its own */
+};
+/* vm/platform_wake.asm: the trampoline's code, wake_tramp_end - wake_tramp
+ * bytes (at most WAKE_DATA_OFF), and the long-mode entry it jumps to. */
+extern const u8 wake_tramp[], wake_tramp_end[], wake_tramp_pm32[], wake_tramp_lm64[];
+void platform_wake_entry(void);
+/* After the hypervisor's GDT is back: CS, SS, DS/ES as the host had them. */
+void wake_load_segments(u16 cs, u16 ss, u16 ds);
+
+/*
  * crashtest=panic: the boot CPU panics on purpose at a tick about a second
  * after the firmware became its guest (the panic report then shows that
  * guest).  Asks for the tick; call before platform_prepare().

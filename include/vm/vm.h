@@ -264,12 +264,38 @@ struct virt_features {
 	bool hypercall_vmmcall;	/* the hypercall instruction is VMMCALL, else VMCALL */
 };
 
+/*
+ * Where a vCPU starts from the INIT state: real mode with CS = cs (its base
+ * cs << 4) at IP ip -- a SIPI with vector V is cs = V << 8, ip = 0 -- or,
+ * with flat32, 32-bit protected mode at ip with paging off and flat 4 GiB
+ * segments (selectors VCPU_START_FLAT32_CS/DS), as ACPI's 32-bit waking
+ * vector is entered.  cr0: CR0 besides PE (the INIT value is CD|NW|ET).
+ */
+struct vcpu_start {
+	u16 cs;
+	bool flat32;
+	u64 ip;
+	u64 cr0;
+};
+#define VCPU_START_FLAT32_CS 0x10
+#define VCPU_START_FLAT32_DS 0x18
+
 struct virt_ops {
 	const char *name;
 	const struct virt_features *features;
 	/* Turn virtualization on / off on this CPU.  enable returns 0 or <0. */
 	int (*enable)(void);
 	void (*disable)(void);
+	/*
+	 * S3 on this CPU, whose enable() ran before: cpu_sleep() before the
+	 * power goes, with v the vCPU it runs (VMX: its VMCS written back to
+	 * memory and no longer current; v then enters again, with VMLAUNCH);
+	 * cpu_wake() after the power came back, with the host's control
+	 * registers restored: VMX/SVM on again with the same VMXON region or
+	 * host save area.  0 or <0.
+	 */
+	void (*cpu_sleep)(struct vcpu *v);
+	int (*cpu_wake)(void);
 	/* Set up vm->mmu (format, levels, TLB flush) and vm->asid. */
 	int (*vm_init)(struct vm *vm);
 	void (*vm_destroy)(struct vm *vm);
@@ -322,9 +348,10 @@ struct virt_ops {
 	 * a tick runs.  NULL: the vendor has no such timer.
 	 */
 	void (*arm_tick)(struct vcpu *v, u64 tsc);
-	/* The architectural state after INIT, then a SIPI with vector: real
-	 * mode at vector:0000, RDX the CPU's signature, no event pending. */
-	void (*vcpu_sipi)(struct vcpu *v, u8 vector);
+	/* The architectural state after INIT, then the start struct
+	 * vcpu_start describes (a SIPI, or a waking OS's entry), RDX the CPU's
+	 * signature, no event pending. */
+	void (*vcpu_start)(struct vcpu *v, const struct vcpu_start *st);
 	/*
 	 * An MSR exit of a vCPU whose MSRs pass through (vcpu_config.capture):
 	 * the vendor's own MSRs, as a CPU without VMX/SVM shows them.  0:

@@ -148,8 +148,18 @@ scenario_qemu_s3() {
 	expect qemu "S3: Linux wakes from S3" "$log.after" \
 		'ACPI: PM: Waking up from system sleep state S3'
 	expect qemu "S3: Linux's suspend ends (PM: suspend exit)" "$log.after" 'PM: suspend exit'
-	expect qemu "S3: hv.efi says the machine resumed (platform: S3: resumed)" "$log.after" \
+	# hv.efi's own lines about the wake-up come before Linux's: the boot
+	# CPU first, then every AP back through the trampoline.
+	expect qemu "S3: hv.efi resumes on the boot CPU after the wake-up (platform: S3: resumed)" \
+		"$log.clean" 'platform: S3: resumed: cpu0 is back in the hypervisor \(1 sleep\)'
+	expect qemu "S3: hv.efi brings every AP back under itself before the OS wakes" \
+		"$log.clean" 'platform: S3: resumed: every CPU is under the hypervisor again'
+	expect_no qemu "S3: hv.efi's wake-up lines come only after the wake-up" "$asleep" \
 		'platform: S3: resumed'
+	expect_no qemu "S3: no CPU fails to stop or to come back" "$log.clean" \
+		'platform: S3: cpu[0-9]+ did not'
+	expect_no qemu "S3: the machine really sleeps (no stay-awake fallback)" "$log.clean" \
+		'platform: S3: .*staying awake'
 	expect qemu "S3: 2 CPUs online after resume" "$log.after" \
 		'^s3: online CPUs after resume: 0-1$'
 	for c in 0 1; do

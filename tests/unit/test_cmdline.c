@@ -307,6 +307,22 @@ KTEST(cmdline_takes_hvbit_on_or_off_and_refuses_the_rest_by_name)
 	KT_EXPECT_STREQ(t, o.msgs[2], "hvbit: expected on or off, got ''");
 }
 
+KTEST(cmdline_takes_s3_resume_or_awake_and_refuses_the_rest_by_name)
+{
+	static struct hv_options o;
+
+	KT_EXPECT_EQ(t, parse(&o, ""), 0);
+	KT_EXPECT(t, !o.s3_awake);		/* resume by default */
+	KT_EXPECT_EQ(t, parse(&o, "s3=awake"), 0);
+	KT_EXPECT(t, o.s3_awake);
+	KT_EXPECT_EQ(t, parse(&o, "s3=awake s3=resume"), 0);
+	KT_EXPECT(t, !o.s3_awake);
+	KT_EXPECT_EQ(t, parse(&o, "s3=awake s3=off s3"), 2);
+	KT_EXPECT(t, o.s3_awake);
+	KT_EXPECT_STREQ(t, o.msgs[0], "s3: expected awake or resume, got 'off'");
+	KT_EXPECT_STREQ(t, o.msgs[1], "s3: expected awake or resume, got ''");
+}
+
 KTEST(cmdline_takes_the_crash_tests_by_name_only)
 {
 	static struct hv_options o;
