@@ -4,7 +4,7 @@ host-test-y += tests/host/host_main.o tests/host/host_rt.o
 
 # Unit tests that run on both sides (host binary and hv.efi with ktest=).
 unit-tests := tests/unit/test_vsprintf.o tests/unit/test_page_alloc.o \
-	tests/unit/test_cmdline.o tests/unit/test_bitmap.o
+	tests/unit/test_cmdline.o tests/unit/test_cmdline_cfg.o tests/unit/test_bitmap.o
 unit-tests += tests/unit/test_xsave.o
 unit-tests += tests/unit/test_tdp_lookup.o
 unit-tests += tests/unit/test_tdp_dirty_end.o
