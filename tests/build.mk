@@ -25,5 +25,10 @@ hv-y += $(unit-tests)
 # which have no place in a boot log.
 host-test-y += tests/unit/test_mp.o
 
+# Host only: the USB image's hv.cfg template, read from the source tree,
+# each commented example through the real parser.
+host-test-y += tests/host/test_usb_cfg.o
+$(BUILD)/host/tests/host/test_usb_cfg.o: HOST_CFLAGS += -DHV_USB_CFG='"$(CURDIR)/tools/hv-usb.cfg"'
+
 # ktests that need the real machine: hv.efi only.
 hv-y += tests/hv/test_arch.o tests/hv/test_mtrr_hw.o
