@@ -82,7 +82,10 @@ deps-emu: deps-build
 # next boot option -- the machine's own OS -- as the hypervisor's guest.
 # hvbit=off: the OS sees no hypervisor bit, so it loads its early microcode
 # updates as on bare metal (Linux skips them under a hypervisor); see
-# docs/platform.md, "Guards".
+# docs/platform.md, "Guards".  hv.cfg is this line, then tools/hv-usb.cfg:
+# commented examples (next= targets, consoles without a COM port, panic=,
+# hvbit=, smp=, gdb=) that tests/host/test_usb_cfg.c parses one by one;
+# docs/real-hardware.md.
 USB_CMDLINE := loglevel=7 console=ttyS0,115200 console=efi bluepill panic=reset hvbit=off
 # make run: serial only (OVMF already mirrors its text console onto the
 # serial port), and the default guest, a Debian kernel with a busybox shell.
@@ -95,9 +98,9 @@ RUN_ACCEL ?= auto
 # make run-bochs: Bochs is too slow for Linux; it shows the boot and returns.
 RUN_BOCHS_CMDLINE := loglevel=7 console=ttyS0,115200
 
-$(BUILD)/hv-usb.img: $(BUILD)/hv.efi tools/mkimage.sh Makefile
+$(BUILD)/hv-usb.img: $(BUILD)/hv.efi tools/mkimage.sh tools/hv-usb.cfg Makefile
 	@echo "  IMAGE   $@"
-	$(Q)tools/mkimage.sh $@ --efi $< --cfg '$(USB_CMDLINE)'
+	$(Q)tools/mkimage.sh $@ --efi $< --cfg '$(USB_CMDLINE)' --cfg-file tools/hv-usb.cfg
 
 $(BUILD)/hv-run.img: $(BUILD)/hv.efi tools/mkimage.sh $(BUILD)/guest/vmlinuz $(BUILD)/guest/initrd.img
 	@echo "  IMAGE   $@"

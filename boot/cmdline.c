@@ -734,16 +734,25 @@ unsigned int cmdline_parse(const char *s, struct hv_options *o)
 	return o->nmsgs + o->dropped_msgs - before;
 }
 
-/* Appends c to out, sanitised; returns 1 if c had to be replaced. */
+/* c as the command line takes it: tabs and line ends become spaces, other
+ * control characters and non-ASCII become '?' (counted in *bad). */
+static char sane_char(u32 c, unsigned int *bad)
+{
+	if (c == '\t' || c == '\n' || c == '\r')
+		return ' ';
+	if (c < 0x20 || c > 0x7e) {
+		(*bad)++;
+		return '?';
+	}
+	return (char)c;
+}
+
+/* Appends c to out, sanitised; returns 1 if c had to be replaced or cut. */
 static unsigned int put_sane(char *out, size_t *len, size_t outsz, u32 c)
 {
-	char ch = (char)c;
 	unsigned int bad = 0;
+	char ch = sane_char(c, &bad);
 
-	if (c == '\t' || c == '\n' || c == '\r')
-		ch = ' ';
-	else if (c < 0x20 || c > 0x7e)
-		ch = '?', bad = 1;
 	if (*len + 1 >= outsz)
 		return 1;
 	out[(*len)++] = ch;
@@ -800,25 +809,141 @@ unsigned int cmdline_from_load_options(const void *data, size_t size, char *out,
 	return bad;
 }
 
-unsigned int cmdline_from_config(const char *data, size_t size, char *out, size_t outsz)
+/* hv.cfg's blanks inside a line, and its line ends (LF, CRLF, CR alone). */
+static bool cfg_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool cfg_eol(char c)
+{
+	return c == '\n' || c == '\r';
+}
+
+/*
+ * The length of out[0..len) without the option that did not fit: up to
+ * the last space outside quotes (where next_token() splits), or all of it
+ * when the character that did not fit, next, was such a space itself.
+ */
+static size_t whole_options(const char *out, size_t len, char next)
+{
+	size_t i, end = 0;
+	bool quoted = false;
+
+	for (i = 0; i < len; i++) {
+		if (out[i] == '"')
+			quoted = !quoted;
+		else if (out[i] == ' ' && !quoted)
+			end = i;
+	}
+	return next == ' ' && !quoted ? len : end;
+}
+
+/*
+ * Appends c, sanitised, to out; false (and *cut set, out back to its whole
+ * options) when it does not fit.
+ */
+static bool cfg_put(char *out, size_t *len, size_t outsz, u8 c, unsigned int *bad, bool *cut)
+{
+	unsigned int replaced = 0;
+	char ch = sane_char(c, &replaced);
+
+	if (*len + 1 >= outsz) {
+		*len = whole_options(out, *len, ch);
+		*cut = true;
+		return false;
+	}
+	out[(*len)++] = ch;
+	*bad += replaced;
+	return true;
+}
+
+unsigned int cmdline_from_config(const char *data, size_t size, char *out, size_t outsz,
+				 bool *cut)
 {
 	unsigned int bad = 0;
 	size_t len = 0, i = 0;
 
+	*cut = false;
 	if (!outsz)
 		return 0;
-	while (i < size && data[i]) {
-		size_t eol = i;
+	while (i < size && data[i] && !*cut) {
+		size_t eol = i, end, next;
 
-		while (eol < size && data[eol] && data[eol] != '\n')
+		while (eol < size && data[eol] && !cfg_eol(data[eol]))
 			eol++;
-		if (data[i] != '#') {
-			for (; i < eol; i++)
-				bad += put_sane(out, &len, outsz, (u8)data[i]);
-			bad += put_sane(out, &len, outsz, ' ');
-		}
-		i = eol < size && data[eol] == '\n' ? eol + 1 : eol;
+		next = eol < size && cfg_eol(data[eol]) ? eol + 1 : eol;
+		while (i < eol && cfg_blank(data[i]))
+			i++;
+		for (end = eol; end > i && cfg_blank(data[end - 1]); end--)
+			;
+		if (i < end && data[i] != '#' &&
+		    (!len || cfg_put(out, &len, outsz, ' ', &bad, cut)))
+			while (i < end && cfg_put(out, &len, outsz, (u8)data[i], &bad, cut))
+				i++;
+		i = next;
 	}
 	out[len] = '\0';
 	return bad;
+}
+
+/* The length of data[0..len) up to the end of its last whole line. */
+static size_t whole_lines(const char *data, size_t len)
+{
+	while (len && !cfg_eol(data[len - 1]))
+		len--;
+	return len;
+}
+
+/* True when data[0..len) holds an option: a line not blank, not a comment. */
+static bool cfg_has_option(const char *data, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (cfg_blank(data[i]) || cfg_eol(data[i])))
+		i++;
+	return i < len && data[i] != '#';
+}
+
+/* The number of the line that starts at data[at] (1 for the first). */
+static unsigned int cfg_line_number(const char *data, size_t at)
+{
+	unsigned int line = 1;
+	size_t i;
+
+	for (i = 0; i < at; i++)
+		line += data[i] == '\n' || (data[i] == '\r' && (i + 1 == at || data[i + 1] != '\n'));
+	return line;
+}
+
+unsigned int cmdline_read_config(struct hv_options *o, const char *data, size_t size,
+				 bool more, char *out, size_t outsz)
+{
+	unsigned int before = o->nmsgs + o->dropped_msgs, bad;
+	size_t len = strnlen(data, size), whole = len;
+	bool cut;
+
+	if (!outsz)
+		return 0;
+	if (more)
+		cmdline_complain(o, CMDLINE_CFG_FILE ": longer than %zu bytes: the rest is ignored",
+				 size);
+	if (len < size)
+		cmdline_complain(o, CMDLINE_CFG_FILE ": a NUL byte at offset %zu: the %zu bytes from "
+				 "there on are ignored", len, size - len);
+	if (more || len < size) {
+		whole = whole_lines(data, len);
+		if (cfg_has_option(data + whole, len - whole))
+			cmdline_complain(o, CMDLINE_CFG_FILE ": line %u is cut short there: ignored "
+					 "whole", cfg_line_number(data, whole));
+	}
+	bad = cmdline_from_config(data, whole, out, outsz, &cut);
+	if (bad)
+		cmdline_complain(o, CMDLINE_CFG_FILE ": %u non-ASCII or control characters "
+				 "replaced with '?'", bad);
+	if (cut)
+		cmdline_complain(o, CMDLINE_CFG_FILE ": options longer than %zu characters: the "
+				 "rest is ignored", outsz - 1);
+	cmdline_parse(out, o);
+	return o->nmsgs + o->dropped_msgs - before;
 }

@@ -42,7 +42,7 @@
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
 #define BOCHS_SHUTDOWN_PORT 0x8900
-#define CFG_FILE "hv.cfg"
+#define CFG_FILE CMDLINE_CFG_FILE
 
 extern char __image_base[];
 
@@ -95,24 +95,10 @@ static void read_options(char *cfg_line, char *opt_line)
 
 	cmdline_defaults(&opts);
 	n = efi_read_file_beside_image(CFG_FILE, file, sizeof(file));
-	if (n == -E2BIG) {
-		cmdline_complain(&opts, CFG_FILE ": longer than %zu bytes: the rest is ignored",
-				 sizeof(file) - 1);
-		n = sizeof(file) - 1;
-	}
-	if (n > 0) {
-		size_t nul = strnlen(file, (size_t)n);
-
-		if (nul < (size_t)n)
-			cmdline_complain(&opts, CFG_FILE ": a NUL byte at offset %zu: the %zu bytes "
-					 "from there on are ignored", nul, (size_t)n - nul);
-		if (cmdline_from_config(file, (size_t)n, cfg_line, CMDLINE_MAX))
-			cmdline_complain(&opts, CFG_FILE ": non-ASCII or overlong text replaced");
-		if (strlen(cfg_line) >= CMDLINE_MAX - 1)
-			cmdline_complain(&opts, CFG_FILE ": options longer than %d characters: the "
-					 "rest is ignored", CMDLINE_MAX - 1);
-		cmdline_parse(cfg_line, &opts);
-	}
+	if (n == -E2BIG)
+		cmdline_read_config(&opts, file, sizeof(file) - 1, true, cfg_line, CMDLINE_MAX);
+	else if (n > 0)
+		cmdline_read_config(&opts, file, (size_t)n, false, cfg_line, CMDLINE_MAX);
 	efi_load_options(&lo, &lo_size);
 	if (cmdline_from_load_options(lo, lo_size, opt_line, CMDLINE_MAX))
 		cmdline_complain(&opts, "load options: non-ASCII or overlong text replaced");

@@ -3,7 +3,7 @@
 #
 # Usage:
 #   tools/mkimage.sh OUT.img --efi PATH/hv.efi [--cfg "command line"]
-#                    [--add SRC=\\DEST\\PATH ...]
+#                    [--cfg-file FILE] [--add SRC=\\DEST\\PATH ...]
 #
 # Contract:
 #   - OUT.img is a GPT disk with a single FAT32 EFI system partition
@@ -11,6 +11,12 @@
 #   - The partition holds \EFI\BOOT\BOOTX64.EFI (a copy of --efi), so the
 #     firmware's removable-media path boots it with no boot entry needed.
 #   - --cfg writes \EFI\BOOT\hv.cfg: the command line as one ASCII line.
+#     It may not start with '#' (hv.efi would take it for a comment).
+#   - --cfg-file FILE writes FILE there too, after the --cfg line if one is
+#     given: lines of printable ASCII and tabs (LF, CRLF or CR line ends),
+#     '#' comments as hv.efi reads them (boot/cmdline.c).  hv.cfg as a whole
+#     must fit in the 4095 bytes hv.efi reads, and its options, joined, in
+#     the 1023 characters of its command line; anything else is refused.
 #   - --efi-at \A\NAME.EFI puts --efi (and hv.cfg beside it) there instead:
 #     with no \EFI\BOOT\BOOTX64.EFI the firmware's boot manager goes on to
 #     its own UEFI shell, which runs \startup.nsh (give one with --add).
@@ -32,10 +38,11 @@ readonly MIN_MIB=64
 prog=${0##*/}
 
 usage() {
-	echo "usage: $prog OUT.img --efi PATH/hv.efi [--cfg \"command line\"] [--add 'SRC=\\DEST\\PATH' ...]" >&2
+	echo "usage: $prog OUT.img --efi PATH/hv.efi [--cfg \"command line\"] [--cfg-file FILE] [--add 'SRC=\\DEST\\PATH' ...]" >&2
 	cat >&2 <<'EOF'
   --efi FILE     EFI application installed as \EFI\BOOT\BOOTX64.EFI
   --cfg LINE     written to \EFI\BOOT\hv.cfg (one line)
+  --cfg-file F   written to hv.cfg after the --cfg line: options and '#' comments
   --efi-at PATH  install --efi (and hv.cfg beside it) at PATH instead of BOOTX64.EFI
   --add SRC=DST  copy SRC to DST on the ESP, e.g. --add 'bzImage=\EFI\linux\vmlinuz'
                  (forward slashes work too); repeatable
@@ -54,12 +61,13 @@ need_tool() {
 }
 
 # ---- arguments -----------------------------------------------------------
-out= efi= cfg= have_cfg=0 efi_at=/EFI/BOOT/BOOTX64.EFI
+out='' efi='' cfg='' have_cfg=0 cfg_file='' efi_at=/EFI/BOOT/BOOTX64.EFI
 adds=()
 while (($#)); do
 	case $1 in
 	--efi) (($# >= 2)) || usage; efi=$2; shift 2 ;;
 	--cfg) (($# >= 2)) || usage; cfg=$2; have_cfg=1; shift 2 ;;
+	--cfg-file) (($# >= 2)) || usage; cfg_file=$2; shift 2 ;;
 	--efi-at) (($# >= 2)) || usage; efi_at=${2//\\//}; shift 2 ;;
 	--add) (($# >= 2)) || usage; adds+=("$2"); shift 2 ;;
 	-h|--help) usage ;;
@@ -72,11 +80,46 @@ done
 [[ -n $efi ]] || { echo "$prog: --efi is required" >&2; usage; }
 [[ -f $efi ]] || die "EFI application '$efi' does not exist (build it with 'make')"
 
-# hv.cfg holds one line of printable ASCII (the loader reads it byte-wise).
+# hv.cfg limits, as hv.efi reads it (boot/efi_main.c, boot/cmdline.c).
+readonly CFG_MAX_BYTES=4095 CMDLINE_MAX_CHARS=1023
+
+# The --cfg line: one line of printable ASCII (the loader reads it byte-wise).
 if ((have_cfg)); then
 	[[ $cfg != *$'\n'* ]] || die "--cfg must be a single line"
 	[[ -z $(printf '%s' "$cfg" | LC_ALL=C tr -d '\040-\176') ]] ||
 		die "--cfg must be printable ASCII"
+	lead=${cfg%%[![:blank:]]*}
+	[[ ${cfg#"$lead"} != '#'* ]] ||
+		die "--cfg starts with '#': hv.efi would take the line for a comment"
+fi
+
+# cfg_text: the whole hv.cfg on stdout (the --cfg line, then --cfg-file).
+cfg_text() {
+	if ((have_cfg)); then printf '%s\n' "$cfg"; fi
+	if [[ -n $cfg_file ]]; then cat -- "$cfg_file"; fi
+}
+
+# cfg_options: the options of hv.cfg joined as hv.efi joins them (lines end
+# with LF, CRLF or CR; blank lines and '#' comments dropped; trimmed).
+cfg_options() {
+	cfg_text | LC_ALL=C tr '\r' '\n' | LC_ALL=C awk '
+		{ sub(/^[ \t]+/, ""); sub(/[ \t]+$/, "") }
+		$0 != "" && substr($0, 1, 1) != "#" { out = out (out == "" ? "" : " ") $0 }
+		END { printf "%s", out }'
+}
+
+if [[ -n $cfg_file ]]; then
+	[[ -f $cfg_file && -r $cfg_file ]] || die "--cfg-file '$cfg_file' is not a readable file"
+	[[ -z $(LC_ALL=C tr -d '\011\012\015\040-\176' < "$cfg_file" | head -c 1) ]] ||
+		die "--cfg-file '$cfg_file': only printable ASCII, tabs and line ends may be in hv.cfg"
+fi
+if ((have_cfg)) || [[ -n $cfg_file ]]; then
+	cfg_bytes=$(cfg_text | wc -c)
+	((cfg_bytes <= CFG_MAX_BYTES)) ||
+		die "hv.cfg would be $cfg_bytes bytes: hv.efi reads $CFG_MAX_BYTES"
+	cfg_chars=$(cfg_options | wc -c)
+	((cfg_chars <= CMDLINE_MAX_CHARS)) ||
+		die "hv.cfg's options would be $cfg_chars characters: hv.efi takes $CMDLINE_MAX_CHARS"
 fi
 
 # Each --add: validate the source, normalise the destination to /A/B/NAME.
@@ -148,8 +191,8 @@ put() {
 
 [[ $efi_at == /* ]] || efi_at=/$efi_at
 put "$efi" "$efi_at"
-if ((have_cfg)); then
-	printf '%s\n' "$cfg" > "$tmp.cfg"
+if ((have_cfg)) || [[ -n $cfg_file ]]; then
+	cfg_text > "$tmp.cfg"
 	put "$tmp.cfg" "${efi_at%/*}/hv.cfg"
 fi
 for i in "${!add_src[@]}"; do

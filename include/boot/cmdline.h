@@ -136,10 +136,33 @@ unsigned int cmdline_from_load_options(const void *data, size_t size, char *out,
 				       size_t outsz);
 
 /*
- * The same for hv.cfg: lines joined with spaces, lines starting with '#'
- * dropped.
+ * hv.cfg's text into a command line in out, sanitised as load options are.
+ * The text ends at size bytes or at a NUL.  Lines end with LF, CRLF or a
+ * CR alone; a line whose first character after blanks (spaces, tabs) is
+ * '#' is a comment, and blank lines are ignored; the other lines, without
+ * their leading and trailing blanks, are joined with one space.  A '#'
+ * later in a line is not a comment.  When the options do not fit in out
+ * (outsz - 1 characters), *cut is set and out ends after the last one that
+ * fitted whole (split where cmdline_parse() splits: at spaces outside
+ * quotes), so no option is ever cut short.  Returns the number of
+ * characters replaced; out is always terminated.
  */
-unsigned int cmdline_from_config(const char *data, size_t size, char *out, size_t outsz);
+unsigned int cmdline_from_config(const char *data, size_t size, char *out, size_t outsz,
+				 bool *cut);
+
+#define CMDLINE_CFG_FILE "hv.cfg"
+
+/*
+ * Reads hv.cfg into o: data holds its first size bytes (more: the file
+ * goes on past them).  Each problem is recorded in o->msgs by name: a file
+ * longer than size, a NUL byte (where, and how much it drops), characters
+ * replaced, options past outsz - 1 characters.  A line cut short by the
+ * end of what was read or by a NUL is ignored whole, and named when it
+ * held options.  The text (cmdline_from_config()) is left in out and
+ * parsed on top of what o holds.  Returns the number of problems.
+ */
+unsigned int cmdline_read_config(struct hv_options *o, const char *data, size_t size,
+				 bool more, char *out, size_t outsz);
 
 /*
  * Parses a size with an optional K/M/G suffix ("64M").  Returns 0 and sets

@@ -580,15 +580,6 @@ KTEST(load_options_replace_non_ascii_and_cut_overlong_input)
 	KT_EXPECT_STREQ(t, out, "");
 }
 
-KTEST(config_file_joins_lines_and_skips_comments)
-{
-	static const char cfg[] = "# tdpvisor\nloglevel=6\r\n#hvmem=1G\nhvmem=32M\n";
-	char out[64];
-
-	cmdline_from_config(cfg, sizeof(cfg) - 1, out, sizeof(out));
-	KT_EXPECT_STREQ(t, out, "loglevel=6  hvmem=32M ");
-}
-
 /* xorshift, so a failure can be replayed */
 static u64 rng(u64 *s)
 {
