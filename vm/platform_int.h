@@ -72,9 +72,25 @@ u64 platform_ipi_inits(unsigned int id);
 u64 platform_ipi_sipis(unsigned int id);
 
 /* vm/platform.c, for the wake-up: runs v on this CPU for good; CPU id's
- * host stack; this CPU's MTRRs back to what the hypervisor keeps. */
+ * host stack. */
 __noreturn void platform_run(struct vcpu *v);
 u64 platform_host_stack(unsigned int id);
+
+/* vm/platform_mtrr.c: the MTRRs three ways (the guest's view, the TDP
+ * leaves', the hardware's). */
+enum tdp_memtype;
+/* Reads this CPU's MTRRs and lists the MSRs in msrs[0..max): how many. */
+unsigned int platform_mtrr_setup(unsigned int phys_bits, u32 *msrs, unsigned int max);
+bool platform_mtrr_msr(u32 msr);
+/* A guest access to an MTRR: 0 or -EPERM (#GP). */
+int platform_mtrr(struct vcpu *v, u32 msr, bool write, u64 *val);
+/* The TDP MMU's memtype callback (a tdp_memtype_fn). */
+bool platform_memtype(void *ctx, gfn_t gfn, u64 npages, enum tdp_memtype *mt);
+/* The guest's MTRRs keep every hidden range WB. */
+bool platform_mtrr_keeps_wb(void);
+/* Guest configurations the hardware did not take. */
+u64 platform_mtrr_held(void);
+/* After S3: this CPU's MTRRs back to what the hypervisor keeps. */
 void platform_mtrr_restore(void);
 
 /* vm/platform_sleep.c: ACPI S3.  cpu_vcpus/cpu_is_guest: by CPU id, as
