@@ -34,7 +34,7 @@ cd "$(dirname "$0")/.." || exit 2
 
 HOST_CHAIN=(host layout)
 QEMU_CHAIN=(qemu-ktest qemu-usb qemu-bluepill qemu-next qemu-hvprobe qemu-probe
-	qemu-next-volumes qemu-poweroff qemu-linux qemu-smm qemu-la57 qemu-adversary qemu-smp qemu-smp-linux qemu-s3 qemu-telemetry
+	qemu-next-volumes qemu-poweroff qemu-linux qemu-smm qemu-la57 qemu-adversary qemu-smp qemu-smp-linux qemu-s3 qemu-s3-awake qemu-telemetry
 	qemu-stress qemu-nosvm qemu-panic qemu-mce qemu-prevlog
 	qemu-options qemu-console
 	qemu-debug qemu-gdb)
