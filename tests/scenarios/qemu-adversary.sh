@@ -69,8 +69,10 @@ scenario_qemu_adversary() {
 	# all ones (smpcheck hidden).
 	expect qemu "adversary: learns the hidden ranges by HC_HV_MEMORY at CPL 0" "$log" \
 		'adversary: hidden ranges from HC_HV_MEMORY'
-	ranges=$(grep -a -o 'platform: hiding \[0x[0-9a-f]*-0x[0-9a-f]*\] and \[0x[0-9a-f]*-0x[0-9a-f]*\]' \
-		"$log" | head -n 1 | grep -o '0x[0-9a-f]*-0x[0-9a-f]*')
+	# The pool and the image on one line, the S3 wake area (below 1 MiB)
+	# on the next when there is one.
+	ranges=$(grep -a -E -o 'platform: hiding \[0x[0-9a-f]*-0x[0-9a-f]*\]( and \[0x[0-9a-f]*-0x[0-9a-f]*\]| too)' \
+		"$log" | head -n 2 | grep -o '0x[0-9a-f]*-0x[0-9a-f]*')
 	if [ -z "$ranges" ]; then
 		result qemu "adversary: hv.efi names the ranges it hides" 0 \
 			"no 'platform: hiding [A-B] and [C-D]' line in $log"
@@ -79,6 +81,9 @@ scenario_qemu_adversary() {
 		n=$((n + 1))
 		expect qemu "adversary: attacks hidden range $n (hv.efi's log)" "$log" \
 			"adversary: hidden range \\[$r\\]"
+		# smpcheck finds hidden ranges among the Reserved ones at or above
+		# 1 MiB; the wake area below it is checked by adversary's own reads.
+		(( ${r%%-*} < 0x100000 )) && continue
 		expect qemu "adversary: hidden range $n still reads as all ones afterwards" "$log" \
 			"smpcheck: hidden range \\[$r\\]: [0-9]+ words read as all ones on cpu0"
 	done
