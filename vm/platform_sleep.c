@@ -25,8 +25,8 @@
  * FACS without a vector this can enter, s3=awake -- the write never
  * reaches the hardware: the machine stays awake and the OS wakes at once
  * at its waking vector, with every CPU still a guest (a sleep that ended
- * at once, to the OS).  If the hardware does not sleep within a second of
- * the write, that is done too.  Other PM1 writes with SLP_EN (S5, S4, S1)
+ * at once, to the OS).  If the hardware does not sleep within 5 s of the
+ * write, that is done too.  Other PM1 writes with SLP_EN (S5, S4, S1)
  * are the caller's.
  */
 #include "platform_int.h"
@@ -47,7 +47,7 @@
 #define PM1_SLP_TYP_SHIFT 10
 #define PM1_SLP_TYP_MASK 7u
 #define PARK_TIMEOUT_MS 1000
-#define SLEEP_TIMEOUT_MS 1000
+#define SLEEP_TIMEOUT_MS 5000	/* firmware may trap the write in SMM first */
 #define AP_WAKE_TIMEOUT_MS 1000
 
 enum phase { RUNNING, PARKING, RELEASED };
