@@ -108,17 +108,22 @@ static void list_volumes(EFI_SYSTEM_TABLE *st, EFI_HANDLE *vols, UINTN n)
 	EFI_DEVICE_PATH_TO_TEXT_PROTOCOL *tt = NULL;
 	EFI_BOOT_SERVICES *bs = st->BootServices;
 	EFI_DEVICE_PATH *dp;
-	CHAR16 head[16], *text;
-	UINTN i, k;
+	CHAR16 head[40], *text;
+	char digits[24];
+	UINTN i, k, d, v;
 
 	if (EFI_ERROR(bs->LocateProtocol(&tt_guid, NULL, (void **)&tt)))
 		tt = NULL;
 	for (i = 0; i < n && st->ConOut; i++) {
 		k = 0;
 		put_str(head, &k, 10, "hv.efi: fs");
-		if (i >= 10)
-			head[k++] = (CHAR16)('0' + i / 10 % 10);
-		head[k++] = (CHAR16)('0' + i % 10);
+		d = sizeof(digits) - 1;
+		digits[d] = 0;
+		v = i;
+		do
+			digits[--d] = (char)('0' + v % 10);
+		while (v /= 10);
+		put_str(head, &k, ARRAY_SIZE(head) - 3, digits + d);
 		head[k++] = ':';
 		head[k++] = ' ';
 		head[k] = 0;
