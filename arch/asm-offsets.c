@@ -45,6 +45,8 @@ void asm_offsets(void)
 	OFFSET(WAKE_CR4, struct wake_data, cr4);
 	OFFSET(WAKE_HOST_CR3, struct wake_data, host_cr3);
 	OFFSET(WAKE_ENTRY, struct wake_data, entry);
+	OFFSET(WAKE_CPU_FN, struct wake_data, cpu_fn);
+	OFFSET(WAKE_RUN_FN, struct wake_data, run_fn);
 	OFFSET(WAKE_LOCK, struct wake_data, lock);
 	OFFSET(WAKE_STACK, struct wake_data, stack_top);
 	DEFINE(WAKE_SEL_DATA, WAKE_GDT_DATA);

@@ -20,6 +20,8 @@
 # crash (gdb=ttyS1 without gdbwait): the script waits for either line.
 # GDB_SERIAL_PORT picks the port (default: a free one); SMP the CPUs (1).
 set -euo pipefail
+# shellcheck source=tools/debug-lib.sh
+. "$(dirname "$0")/debug-lib.sh"
 
 usage="usage: tools/debug-serial.sh IMAGE DEBUG_ELF [--batch FILE | --client CMD...]"
 image=${1:?$usage}
@@ -57,24 +59,7 @@ qemu-system-x86_64 -machine q35 -cpu EPYC -m 512 -smp "${SMP:-1}" -nic none \
 qemu_pid=$!
 
 echo "debug-serial: waiting for hv.efi's gdb stub (serial log: $log)" >&2
-base=
-for _ in $(seq 1 900); do
-	base=$(grep -a -o 'hv.efi: image base 0x[0-9a-f]*' "$log" | head -1 | awk '{print $4}') || true
-	if [ -n "$base" ] && grep -aq 'waits for gdb' "$log"; then
-		break
-	fi
-	if ! kill -0 "$qemu_pid" 2>/dev/null; then
-		echo "debug-serial: QEMU ended before hv.efi waited for gdb:" >&2
-		cat "$tmp/qemu.err" >&2
-		exit 1
-	fi
-	base=
-	sleep 0.1
-done
-if [ -z "$base" ]; then
-	echo "debug-serial: hv.efi did not wait for gdb within 90 s (gdb=ttyS1 gdbwait?)" >&2
-	exit 1
-fi
+debug_wait_base debug-serial "$log" "$qemu_pid" "$tmp/qemu.err" 'waits for gdb' 90
 
 cat > "$gdbinit" <<GDB
 set pagination off

@@ -10,6 +10,8 @@
 # --batch runs gdb non-interactively with extra commands (used by the tests).
 # The serial log goes to build/debug-serial.log; QEMU is stopped when gdb ends.
 set -euo pipefail
+# shellcheck source=tools/debug-lib.sh
+. "$(dirname "$0")/debug-lib.sh"
 
 image=${1:?usage: tools/debug.sh IMAGE DEBUG_ELF [--batch FILE]}
 elf=${2:?usage: tools/debug.sh IMAGE DEBUG_ELF [--batch FILE]}
@@ -41,23 +43,7 @@ qemu-system-x86_64 -machine q35 -cpu EPYC -m 512 -smp 1 -nic none \
 qemu_pid=$!
 
 echo "debug: waiting for hv.efi to report its image base (serial log: $log)" >&2
-base=
-for _ in $(seq 1 600); do
-	base=$(grep -a -o 'hv.efi: image base 0x[0-9a-f]*' "$log" | head -1 | awk '{print $4}') || true
-	if [ -n "$base" ] && grep -aq 'waiting for gdb' "$log"; then
-		break
-	fi
-	if ! kill -0 "$qemu_pid" 2>/dev/null; then
-		echo "debug: QEMU ended before hv.efi reported its base:" >&2
-		cat "$tmp/qemu.err" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-if [ -z "$base" ]; then
-	echo "debug: hv.efi did not report its image base within 60 s" >&2
-	exit 1
-fi
+debug_wait_base debug "$log" "$qemu_pid" "$tmp/qemu.err" 'waiting for gdb' 60
 
 cat > "$gdbinit" <<GDB
 set pagination off

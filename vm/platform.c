@@ -261,7 +261,7 @@ static const struct vm_kind_ops platform_kind = {
  * reason, the guest's state and the statistics are logged, then panic()
  * does what panic= says (halt or reset).
  */
-__noreturn void platform_run(struct vcpu *v)
+static __noreturn void platform_run(struct vcpu *v)
 {
 	struct vcpu_event ev;
 
@@ -300,11 +300,6 @@ static void platform_host(struct platform_capture *c)
 	platform_crashtest_start(id);
 	__atomic_store_n(&is_guest[id], true, __ATOMIC_RELEASE);
 	platform_run(v);
-}
-
-u64 platform_host_stack(unsigned int id)
-{
-	return id < NR_CPUS ? launch[id].host_stack_top : 0;
 }
 
 /*
@@ -387,7 +382,8 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	caps[0].idt_limit = fw_idt_limit;
 	power = *pp;
 	add_power_ports();
-	platform_sleep_setup(&power, pvcpus, is_guest, pp->s3_awake);
+	platform_sleep_setup(&power, pvcpus, is_guest, launch, platform_run, pp->s3_awake);
+	platform_ipi_set_wait_hook(platform_sleep_park);
 	pr_info("platform: power-off ports 0x%x/0x%x, reset port 0x%x=0x%x (ACPI FADT)\n",
 		power.pm1a_cnt, power.pm1b_cnt, power.reset_port, power.reset_value);
 	platform_mem_print();

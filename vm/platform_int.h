@@ -64,17 +64,15 @@ struct vm_mmio_dev *platform_ipi_setup(struct vcpu *cpu_vcpus, const bool *cpu_i
 				       unsigned int max);
 /* A guest WRMSR: true when it was the x2APIC ICR and an INIT/SIPI done here. */
 bool platform_ipi_msr(u32 msr, u64 val);
+/* Called before each entry with a request and while a CPU waits for a
+ * SIPI (the S3 sleep parks CPUs there: platform_sleep_park()). */
+void platform_ipi_set_wait_hook(void (*hook)(struct vcpu *v));
 /* A real INIT on v's own CPU (an AP): the INIT state from its next entry. */
 void platform_ipi_self_init(struct vcpu *v);
 /* Before an entry with v->requests set: INIT, wait for SIPI, start. */
 void platform_before_entry(struct vcpu *v);
 u64 platform_ipi_inits(unsigned int id);
 u64 platform_ipi_sipis(unsigned int id);
-
-/* vm/platform.c, for the wake-up: runs v on this CPU for good; CPU id's
- * host stack. */
-__noreturn void platform_run(struct vcpu *v);
-u64 platform_host_stack(unsigned int id);
 
 /* vm/platform_mtrr.c: the MTRRs three ways (the guest's view, the TDP
  * leaves', the hardware's). */
@@ -93,11 +91,13 @@ u64 platform_mtrr_held(void);
 /* After S3: this CPU's MTRRs back to what the hypervisor keeps. */
 void platform_mtrr_restore(void);
 
-/* vm/platform_sleep.c: ACPI S3.  cpu_vcpus/cpu_is_guest: by CPU id, as
- * platform_ipi_setup() takes them; awake: s3=awake. */
+/* vm/platform_sleep.c: ACPI S3.  cpu_vcpus/cpu_is_guest/cpu_launch: by CPU
+ * id (the last for the host stacks); run_vcpu runs a vCPU on its CPU for
+ * good; awake: s3=awake. */
 struct acpi_power_ports;
 void platform_sleep_setup(const struct acpi_power_ports *pp, struct vcpu *cpu_vcpus,
-			  const bool *cpu_is_guest, bool awake);
+			  const bool *cpu_is_guest, const struct platform_launch_args *cpu_launch,
+			  void (*run_vcpu)(struct vcpu *v), bool awake);
 /* True while a sleep parks the CPUs; platform_sleep_park() then parks v's
  * CPU (from before an entry), returning if the machine stays awake. */
 bool platform_sleep_parking(void);

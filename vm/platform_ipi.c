@@ -136,6 +136,13 @@ static void apic_write(struct vm_mmio_dev *d, u64 off, unsigned int size, u64 va
 
 static struct vm_mmio_dev apic_dev = { .name = "lapic", .read = apic_read, .write = apic_write };
 
+static void (*wait_hook)(struct vcpu *v);
+
+void platform_ipi_set_wait_hook(void (*hook)(struct vcpu *v))
+{
+	wait_hook = hook;
+}
+
 /*
  * Before an entry with a request: an INIT puts the vCPU in the INIT state,
  * where it waits, in the host, for a SIPI (a new INIT starts the wait over).
@@ -145,15 +152,16 @@ void platform_before_entry(struct vcpu *v)
 	struct ap_signal *s = &sig[v->id];
 
 	__atomic_store_n(&v->requests, 0, __ATOMIC_RELEASE);
-	platform_sleep_park(v);
+	if (wait_hook)
+		wait_hook(v);
 	if (!__atomic_exchange_n(&s->init, 0, __ATOMIC_ACQ_REL))
 		return;
 	s->inits++;
 	__atomic_store_n(&s->waiting, 1, __ATOMIC_RELEASE);
 	for (;;) {
 		while (!__atomic_load_n(&s->sipi, __ATOMIC_ACQUIRE) && !v->vm->dead) {
-			if (platform_sleep_parking())
-				platform_sleep_park(v);
+			if (wait_hook)
+				wait_hook(v);
 			cpu_relax();
 		}
 		if (v->vm->dead)

@@ -65,6 +65,8 @@ static bool awake_only;		/* s3=awake */
 static u8 *area;		/* the wake area, or NULL */
 static struct vcpu *vcpus;	/* by CPU id */
 static const bool *guest;	/* by CPU id: that CPU runs its vCPU */
+static const struct platform_launch_args *launch;	/* by CPU id: its host stack */
+static void (*run)(struct vcpu *v);	/* runs a vCPU for good */
 static struct wake_cpu cpus[NR_CPUS];
 static u32 phase;
 static struct vcpu_start os_start;	/* where the OS wakes */
@@ -76,11 +78,14 @@ static u64 sleeps, resumes;
 static u8 shared_stack[4096] __aligned(16);
 
 void platform_sleep_setup(const struct acpi_power_ports *pp, struct vcpu *cpu_vcpus,
-			  const bool *cpu_is_guest, bool awake)
+			  const bool *cpu_is_guest, const struct platform_launch_args *cpu_launch,
+			  void (*run_vcpu)(struct vcpu *v), bool awake)
 {
 	pw = *pp;
 	vcpus = cpu_vcpus;
 	guest = cpu_is_guest;
+	launch = cpu_launch;
+	run = run_vcpu;
 	awake_only = awake;
 	area = (u8 *)(uintptr_t)pp->wake_area;
 	if (!pw.s3)
@@ -308,6 +313,8 @@ static void area_fill(void)
 	d->efer = (u32)(rdmsr(MSR_EFER) & (EFER_LME | EFER_NXE));
 	d->host_cr3 = read_cr3();
 	d->entry = (u64)(uintptr_t)platform_wake_entry;
+	d->cpu_fn = (u64)(uintptr_t)platform_wake_cpu;
+	d->run_fn = (u64)(uintptr_t)platform_wake_run;
 	d->stack_top = (u64)(uintptr_t)(shared_stack + sizeof(shared_stack));
 	memset(pml4, 0, 4 * PAGE_SIZE);
 	pml5[0] = (base + 0x1000) | 3;
@@ -422,7 +429,7 @@ u64 platform_wake_cpu(void)
 	wrmsr(MSR_EFER, cpus[id].efer & ~EFER_SVME);
 	write_cr0(cpus[id].cr0);
 	write_cr4(cpus[id].cr4 & ~X86_CR4_VMXE);
-	return platform_host_stack((unsigned int)id);
+	return launch[id].host_stack_top;
 }
 
 /* On the boot CPU: every other CPU that ran a guest, back through the
@@ -472,14 +479,16 @@ void platform_wake_run(void)
 	if (id) {
 		platform_ipi_self_init(v);	/* waits for the OS's SIPI */
 		__atomic_store_n(&cpus[id].back, 1, __ATOMIC_RELEASE);
-		platform_run(v);
+		run(v);
+		BUG();
 	}
 	wake_aps();
 	facs_arm(false);
 	pr_info("platform: S3: resumed: every CPU is under the hypervisor again; the OS wakes at "
 		"its waking vector\n");
 	virt->vcpu_start(v, &os_start);
-	platform_run(v);
+	run(v);
+	BUG();
 }
 
 u64 platform_sleep_count(void)

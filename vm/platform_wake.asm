@@ -70,21 +70,20 @@ wake_tramp_lm64:
 wake_tramp_end:
 
 ; platform_wake_entry: in the hypervisor's image, on the shared stack with
-; the area's lock held, RBX the area's base.  platform_wake_cpu() (C) sets
-; the CPU up and returns its own host stack -- or 0 for a CPU it does not
-; know, which then halts for good -- and platform_wake_run() never returns.
-extern platform_wake_cpu
-extern platform_wake_run
+; the area's lock held, RBX the area's base.  The data's cpu_fn
+; (platform_wake_cpu() in C) sets the CPU up and returns its own host
+; stack -- or 0 for a CPU it does not know, which then halts for good --
+; and run_fn (platform_wake_run()) never returns.
 default rel
 global platform_wake_entry:function hidden
 platform_wake_entry:
 	xor ebp, ebp
-	call platform_wake_cpu
+	call [rbx + WAKE_DATA + WAKE_CPU_FN]
 	test rax, rax
 	jz .unknown
 	mov rsp, rax
 	mov qword [rbx + WAKE_DATA + WAKE_LOCK], 0
-	call platform_wake_run
+	call [rbx + WAKE_DATA + WAKE_RUN_FN]
 	ud2
 .unknown:
 	mov qword [rbx + WAKE_DATA + WAKE_LOCK], 0

@@ -96,11 +96,14 @@ struct __attribute__((packed)) wake_data {
 	u32 pad3;
 	u64 host_cr3;		/* the hypervisor's page tables */
 	u64 entry;		/* platform_wake_entry in the hypervisor's image */
+	u64 cpu_fn;		/* u64 (*)(void): the CPU set up, its own stack */
+	u64 run_fn;		/* void (*)(void): never returns */
 	u64 lock;		/* bit 0: a CPU is on the shared stack */
 	u64 stack_top;		/* the shared stack, until a CPU has its own */
 };
 /* vm/platform_wake.asm: the trampoline's code, wake_tramp_end - wake_tramp
- * bytes (at most WAKE_DATA_OFF), and the long-mode entry it jumps to. */
+ * bytes (at most WAKE_DATA_OFF), and the long-mode entry it jumps to,
+ * which calls cpu_fn, then run_fn on the stack cpu_fn returned. */
 extern const u8 wake_tramp[], wake_tramp_end[], wake_tramp_pm32[], wake_tramp_lm64[];
 void platform_wake_entry(void);
 /* After the hypervisor's GDT is back: CS, SS, DS/ES as the host had them. */
