@@ -92,18 +92,36 @@
  *              ones (the first touch of a hidden page is the hypervisor's
  *              one fault and log line for it; the scenario checks that its
  *              log stays short)
+ *   sleep      after ioperm() and iopl(3), on each online CPU in turn
+ *              (pinned by sched_setaffinity), the ACPI S3 sleep write --
+ *              SLP_EN with \_S3_'s SLP_TYP (the DSDT's Name (_S3_,
+ *              Package) read the simple way) -- to PM1a control (the
+ *              FADT's PM1a_CNT_BLK) as a word, then its high byte to
+ *              PM1a+1, only while the FACS holds no waking vector (else,
+ *              or without the tables or \_S3_, skipped): with nowhere for
+ *              the OS to wake, the hypervisor keeps the machine awake.
+ *              After each write the process still runs on that CPU, PM1a's
+ *              SLP_TYP reads as before (the write did not reach the
+ *              hardware) and the hypervisor's log -- HC_LOG_READ through
+ *              tdpvisor_hc's /proc/tdpvisor_hc_log -- gained exactly one
+ *              "cpuN asks to sleep, but the OS set no waking vector" line,
+ *              N that CPU's number in the hypervisor's "smp: cpuN: APIC
+ *              ID X" line (Linux's number if the ring no longer holds it)
  *
  * They run in the order of attacks[] (below), not of this list.
  *
- * Nothing here writes 0xfe to port 0x64, bit 2 to 0xcf9 or SLP_EN to the
- * PM1 control ports: those reset or switch off the machine.
+ * Nothing here writes 0xfe to port 0x64, bit 2 to 0xcf9, or SLP_EN to the
+ * PM1 control ports with any sleep type but S3's, or with S3's while the
+ * FACS holds a waking vector: those reset, switch off or suspend the
+ * machine.
  *
  * Output: first, whatever the attacks, where the hidden ranges come from
  * ("adversary: hidden ranges from HC_HV_MEMORY ..." or "... from the
  * firmware map: WHY") and "adversary: hidden range [0xA-0xB]" for each
  * (without any, the attacks on hidden memory do not run); then one line per
  * attack, "adversary: ok NAME: ...", "adversary: FAIL NAME: ..." or
- * "adversary: skip NAME: ..." (the CPU lacks the instructions), and
+ * "adversary: skip NAME: ..." (the CPU lacks the instructions, or the
+ * machine what the attack needs), and
  * "adversary: N passed, M failed, K skipped".  Exit 0 when nothing failed,
  * 1 otherwise or on a usage error.
  */
@@ -112,6 +130,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -2056,6 +2075,339 @@ static void attack_hypercall_kernel(void)
 		 "there, nothing else; HC_VERSION 2.x");
 }
 
+/* ---- S3 sleep writes without a waking vector ------------------------------ */
+
+/*
+ * The FADT's PM1a control port, the FACS's waking vectors and \_S3_'s
+ * sleep type, read from the tables Linux exports; the hypervisor's log
+ * through tdpvisor_hc's /proc file (HC_LOG_READ at CPL 0).
+ */
+#define ACPI_TABLES "/sys/firmware/acpi/tables/"
+#define GATE_LOG "/proc/tdpvisor_hc_log"
+#define ACPI_HEADER_BYTES 36
+#define FADT_FIRMWARE_CTRL 36	/* u32 */
+#define FADT_PM1A_CNT_BLK 64	/* u32 */
+#define FADT_X_FIRMWARE_CTRL 132	/* u64 */
+#define FACS_WAKING_VECTOR 12	/* u32 */
+#define FACS_X_WAKING_VECTOR 24	/* u64 */
+#define AML_NAME_OP 0x08
+#define AML_ROOT_CHAR '\\'
+#define AML_PACKAGE_OP 0x12
+#define AML_ZERO_OP 0x00
+#define AML_ONE_OP 0x01
+#define AML_BYTE_PREFIX 0x0a
+#define PM1_SLP_EN 0x2000
+#define PM1_SLP_TYP_SHIFT 10
+#define PM1_SLP_TYP_MASK (7U << PM1_SLP_TYP_SHIFT)
+#define SLEEP_REFUSED "asks to sleep, but the OS set no waking vector"
+#define LOG_MARK_BYTES 160	/* the log's tail before a write, to find it after */
+
+/* The whole of the file at PATH in a malloc()ed buffer (NUL-terminated,
+ * *len bytes before it), or NULL with errno set. */
+static uint8_t *read_all(const char *path, size_t *len)
+{
+	size_t cap = 64 * 1024, n = 0;
+	uint8_t *buf = malloc(cap + 1), *more;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r = 0;
+
+	if (fd < 0 || !buf)
+		goto fail;
+	for (;;) {
+		if (n == cap) {
+			more = realloc(buf, 2 * cap + 1);
+			if (!more)
+				goto fail;
+			buf = more;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	if (r < 0)
+		goto fail;
+	close(fd);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return NULL;
+}
+
+static uint64_t le_at(const uint8_t *p, unsigned int bytes)
+{
+	uint64_t v = 0;
+
+	while (bytes--)
+		v = v << 8 | p[bytes];
+	return v;
+}
+
+/*
+ * \_S3_'s SLP_TYP for PM1a from the DSDT, the simple way firmware compiles
+ * it: NameOp, an optional '\', "_S3_", PackageOp, PkgLength, the element
+ * count, then the first element as Zero, One or BytePrefix nn.  -1 when
+ * there is none of that form.
+ */
+static int s3_slp_typ(const uint8_t *d, size_t n)
+{
+	size_t i, j;
+
+	for (i = ACPI_HEADER_BYTES + 1; i + 4 < n; i++) {
+		if (memcmp(d + i, "_S3_", 4))
+			continue;
+		if (d[i - 1] != AML_NAME_OP &&
+		    (d[i - 1] != AML_ROOT_CHAR || d[i - 2] != AML_NAME_OP))
+			continue;
+		j = i + 4;
+		if (d[j] != AML_PACKAGE_OP || j + 2 >= n)
+			continue;
+		j += 1 + 1 + (d[j + 1] >> 6) + 1;	/* PkgLength's bytes, the count */
+		if (j >= n)
+			continue;
+		if (d[j] == AML_ZERO_OP || d[j] == AML_ONE_OP)
+			return d[j];
+		if (d[j] == AML_BYTE_PREFIX && j + 1 < n && d[j + 1] <= 7)
+			return d[j + 1];
+	}
+	return -1;
+}
+
+/*
+ * What a sleep write needs, from the ACPI tables: 0 with the PM1a control
+ * port and \_S3_'s type, or -1 with *why saying why the attack cannot run
+ * (no tables, no S3, or a waking vector set: a sleep would then be real).
+ */
+static int sleep_tables(uint16_t *pm1a, unsigned int *typ, const char **why)
+{
+	static char text[200];
+	uint8_t *fadt, *facs = NULL, *dsdt = NULL;
+	size_t nfadt, nfacs, ndsdt;
+	uint64_t ctrl = 0, vec, xvec = 0;
+	int t, ret = -1;
+
+	*why = text;
+	fadt = read_all(ACPI_TABLES "FACP", &nfadt);
+	if (!fadt || nfadt < FADT_PM1A_CNT_BLK + 4) {
+		snprintf(text, sizeof(text), "no FADT in " ACPI_TABLES "FACP (%s)",
+			 fadt ? "too short" : strerror(errno));
+		goto out;
+	}
+	ctrl = le_at(fadt + FADT_FIRMWARE_CTRL, 4);
+	if (nfadt >= FADT_X_FIRMWARE_CTRL + 8 && le_at(fadt + FADT_X_FIRMWARE_CTRL, 8))
+		ctrl = le_at(fadt + FADT_X_FIRMWARE_CTRL, 8);
+	*pm1a = (uint16_t)le_at(fadt + FADT_PM1A_CNT_BLK, 4);
+	if (!ctrl || !*pm1a || le_at(fadt + FADT_PM1A_CNT_BLK, 4) > 0xffff) {
+		snprintf(text, sizeof(text), "the FADT names %s", !ctrl ? "no FACS" :
+			 "no PM1a control port (PM1a_CNT_BLK 0 or above 0xffff)");
+		goto out;
+	}
+	facs = read_all(ACPI_TABLES "FACS", &nfacs);
+	if (!facs || nfacs < FACS_WAKING_VECTOR + 4) {
+		snprintf(text, sizeof(text), "no FACS in " ACPI_TABLES "FACS (%s)",
+			 facs ? "too short" : strerror(errno));
+		goto out;
+	}
+	vec = le_at(facs + FACS_WAKING_VECTOR, 4);
+	if (nfacs >= FACS_X_WAKING_VECTOR + 8)
+		xvec = le_at(facs + FACS_X_WAKING_VECTOR, 8);
+	if (vec || xvec) {
+		snprintf(text, sizeof(text), "the FACS holds a waking vector (0x%" PRIx64 ", X 0x%"
+			 PRIx64 "): a sleep write would really sleep", vec, xvec);
+		goto out;
+	}
+	dsdt = read_all(ACPI_TABLES "DSDT", &ndsdt);
+	if (!dsdt) {
+		snprintf(text, sizeof(text), "no DSDT in " ACPI_TABLES "DSDT (%s)", strerror(errno));
+		goto out;
+	}
+	t = s3_slp_typ(dsdt, ndsdt);
+	if (t < 0) {
+		snprintf(text, sizeof(text), "the DSDT has no Name (_S3_, Package () {...}) "
+			 "(no S3)");
+		goto out;
+	}
+	*typ = (unsigned int)t;
+	ret = 0;
+out:
+	free(fadt);
+	free(facs);
+	free(dsdt);
+	return ret;
+}
+
+/* The hypervisor's log (NUL-terminated, *len bytes), or NULL with errno. */
+static char *hv_log(size_t *len)
+{
+	return (char *)read_all(GATE_LOG, len);
+}
+
+/* Where the text after MARK starts in LOG (the log read before a write):
+ * NULL when the mark is gone (more than the ring logged in between). */
+static const char *after_mark(const char *log, size_t len, const char *mark, size_t nmark)
+{
+	const char *p = memmem(log, len, mark, nmark), *q;
+
+	/* The last place it occurs: the newest lines follow it. */
+	while (p && (q = memmem(p + 1, len - (size_t)(p + 1 - log), mark, nmark)))
+		p = q;
+	return p ? p + nmark : NULL;
+}
+
+/* The hypervisor's id for the CPU with local APIC ID APIC, from its line
+ * "smp: cpuN: APIC ID X" in LOG; -1 when the ring no longer holds it. */
+static int hv_cpu_id(const char *log, unsigned int apic)
+{
+	const char *p = log;
+	unsigned int id, a;
+
+	while ((p = strstr(p, "smp: cpu"))) {
+		if (sscanf(p, "smp: cpu%u: APIC ID %u", &id, &a) == 2 && a == apic)
+			return (int)id;
+		p++;
+	}
+	return -1;
+}
+
+static unsigned int my_apic_id(void)
+{
+	unsigned int a, b, c, d;
+
+	__cpuid(1, a, b, c, d);
+	return b >> 24;
+}
+
+/*
+ * One sleep write (PORT, SIZE bytes of VAL) on the CPU this process is
+ * pinned to (Linux's CPU, the hypervisor's HVID): afterwards still there,
+ * PM1a's SLP_TYP as before (the write did not reach the hardware), and
+ * exactly one new refusal line in the hypervisor's log, for HVID.
+ */
+static void sleep_write(struct verdict *v, int cpu, int hvid, uint16_t pm1a, uint16_t port,
+			unsigned int size, uint16_t val)
+{
+	char what[80], mark[LOG_MARK_BYTES], want[96], *before, *after;
+	const char *p, *line;
+	size_t nb, na, nmark;
+	uint16_t typ_before = inw(pm1a) & PM1_SLP_TYP_MASK, typ_after;
+	unsigned int lines = 0, ours = 0;
+	int now;
+
+	snprintf(what, sizeof(what), "cpu%d: out%s 0x%x to 0x%x", cpu, size == 2 ? "w" : "b",
+		 val, port);
+	before = hv_log(&nb);
+	if (!before || !nb) {
+		step(v, false, "%s: cannot read " GATE_LOG " before it: %s", what,
+		     before ? "empty" : strerror(errno));
+		free(before);
+		return;
+	}
+	nmark = nb < sizeof(mark) ? nb : sizeof(mark);
+	memcpy(mark, before + nb - nmark, nmark);
+	free(before);
+
+	doing("%s", what);
+	if (size == 2)
+		outw(val, port);
+	else
+		outb((uint8_t)val, port);
+	now = sched_getcpu();
+	typ_after = inw(pm1a) & PM1_SLP_TYP_MASK;
+
+	step(v, now == cpu, "%s: went on on cpu%d, not on cpu%d", what, now, cpu);
+	step(v, typ_after == typ_before, "%s: PM1a's SLP_TYP reads %u afterwards, %u before "
+	     "(the write reached the hardware)", what, typ_after >> PM1_SLP_TYP_SHIFT,
+	     typ_before >> PM1_SLP_TYP_SHIFT);
+	after = hv_log(&na);
+	p = after ? after_mark(after, na, mark, nmark) : NULL;
+	if (!p) {
+		step(v, false, "%s: %s", what, after ? "the log read before it is no longer in "
+		     "the ring" : "cannot read " GATE_LOG " after it");
+		free(after);
+		return;
+	}
+	snprintf(want, sizeof(want), "S3: cpu%d " SLEEP_REFUSED, hvid);
+	for (line = p; (line = strstr(line, SLEEP_REFUSED)); line++)
+		lines++;
+	for (line = p; (line = strstr(line, want)); line++)
+		ours++;
+	step(v, lines == 1 && ours == 1, "%s: the hypervisor logged %u '" SLEEP_REFUSED "' "
+	     "lines, %u for cpu%d; want one, for cpu%d", what, lines, ours, hvid, hvid);
+	free(after);
+}
+
+static void attack_sleep(void)
+{
+	cpu_set_t online, one;
+	struct verdict v = { 0 };
+	const char *why;
+	uint16_t pm1a, cur, val;
+	unsigned int typ, ncpus = 0, guessed = 0;
+	char *log;
+	size_t n;
+	int cpu, hvid;
+
+	if (sleep_tables(&pm1a, &typ, &why)) {
+		skip("sleep", "%s", why);
+		return;
+	}
+	if (load_gate() || access(GATE_LOG, R_OK)) {
+		report(false, "sleep", "no " GATE_LOG " (tdpvisor_hc) to read the hypervisor's "
+		       "log: %s", strerror(errno));
+		return;
+	}
+	if (ioperm(pm1a, 2, 1) || iopl(3)) {
+		report(false, "sleep", "ioperm(0x%x, 2)/iopl(3) refused: %s", pm1a,
+		       strerror(errno));
+		return;
+	}
+	if (sched_getaffinity(0, sizeof(online), &online)) {
+		report(false, "sleep", "sched_getaffinity: %s", strerror(errno));
+		return;
+	}
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &online))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) || sched_getcpu() != cpu) {
+			step(&v, false, "cannot run on cpu%d: %s", cpu, strerror(errno));
+			continue;
+		}
+		ncpus++;
+		log = hv_log(&n);
+		hvid = log ? hv_cpu_id(log, my_apic_id()) : -1;
+		free(log);
+		if (hvid < 0) {
+			hvid = cpu;	/* the boot lines left the ring: the same order */
+			guessed++;
+		}
+		/* SLP_EN with S3's type, the other bits (SCI_EN) as they are. */
+		cur = inw(pm1a) & ~(PM1_SLP_EN | PM1_SLP_TYP_MASK);
+		val = cur | (uint16_t)(typ << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN;
+		sleep_write(&v, cpu, hvid, pm1a, pm1a, 2, val);
+		sleep_write(&v, cpu, hvid, pm1a, pm1a + 1, 1, val >> 8);
+	}
+	sched_setaffinity(0, sizeof(online), &online);
+	if (guessed)
+		info("sleep: %u CPU%s not named in the hypervisor's log by APIC ID: taken as "
+		     "numbered as Linux numbers them", guessed, guessed == 1 ? "" : "s");
+	{
+		char what[200];
+
+		snprintf(what, sizeof(what), "S3 writes (SLP_TYP %u | SLP_EN) to PM1a 0x%x as a "
+			 "word and to 0x%x as a byte, no waking vector set, on %u CPU%s: each "
+			 "went on on its CPU, nothing reached PM1a, one refusal in the log each",
+			 typ, pm1a, pm1a + 1, ncpus, ncpus == 1 ? "" : "s");
+		conclude(&v, "sleep", what);
+	}
+}
+
 /* ---- main ----------------------------------------------------------------- */
 
 static const struct {
@@ -2080,6 +2432,8 @@ static const struct {
 	{ "io", attack_io, false },
 	{ "io-fault", attack_io_fault, false },
 	{ "tf-string", attack_tf_string, false },
+	/* Last: were the hypervisor to let it through, the machine sleeps. */
+	{ "sleep", attack_sleep, false },
 };
 #define NATTACKS (sizeof(attacks) / sizeof(attacks[0]))
 

@@ -21,6 +21,10 @@
  *   "NAME RAX kept|changed"
  * RAX in signed decimal; kept when the canary page reads as it was filled.
  *
+ * Then, under tdpvisor, /proc/tdpvisor_hc_log gives the hypervisor's log
+ * ring as HC_LOG_READ copies it, oldest byte first, read afresh at each
+ * open: adversary looks there for the lines its attacks must cause.
+ *
  * The hypercall ABI is include/vm/hypercall.h; its numbers are repeated
  * here because this file is built against Linux's headers, not ours.
  */
@@ -28,6 +32,8 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
 #include <linux/string.h>
 #include <asm/io.h>
 #include <asm/processor.h>
@@ -42,6 +48,9 @@
 
 #define CANARY 0x3c
 #define MAX_HIDDEN 4
+#define LOG_CHUNK_ORDER 4		/* 64 KiB a call */
+#define LOG_MAX_BYTES (1UL << 20)	/* HC_MAX_BUFFER: no ring is larger */
+#define LOG_PROC "tdpvisor_hc_log"
 
 static char hidden[200];
 module_param_string(hidden, hidden, sizeof(hidden), 0444);
@@ -108,6 +117,45 @@ static void call_line(size_t *len, u8 *canary, const char *name, u64 nr, u64 b, 
 			  i == PAGE_SIZE ? "kept" : "changed");
 }
 
+/*
+ * The log ring, HC_LOG_READ after HC_LOG_READ into a contiguous buffer
+ * until a call copies less than the buffer: 0, or the call's negative
+ * error (or -ENOMEM).
+ */
+static int log_show(struct seq_file *m, void *unused)
+{
+	const long chunk = PAGE_SIZE << LOG_CHUNK_ORDER;
+	void *buf = (void *)__get_free_pages(GFP_KERNEL, LOG_CHUNK_ORDER);
+	u64 off = 0;
+	long n;
+
+	if (!buf)
+		return -ENOMEM;
+	do {
+		n = hypercall(HC_LOG_READ, virt_to_phys(buf), chunk, off);
+		if (n > 0) {
+			seq_write(m, buf, n);
+			off += n;
+		}
+	} while (n == chunk && off < LOG_MAX_BYTES);
+	free_pages((unsigned long)buf, LOG_CHUNK_ORDER);
+	return n < 0 ? (int)n : 0;
+}
+
+static int log_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, log_show, NULL);
+}
+
+static const struct proc_ops log_fops = {
+	.proc_open = log_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+};
+
+static bool log_created;
+
 /* CPUID 0x40000000 names tdpvisor. */
 static bool under_tdpvisor(void)
 {
@@ -158,11 +206,16 @@ static int __init tdpvisor_hc_init(void)
 	free_page((unsigned long)page);
 	pr_info("tdpvisor_hc: %s: hidden ranges '%s'\n", use_vmmcall ? "vmmcall" : "vmcall",
 		hidden);
+	log_created = proc_create(LOG_PROC, 0400, NULL, &log_fops) != NULL;
+	if (!log_created)
+		pr_warn("tdpvisor_hc: cannot create /proc/" LOG_PROC "\n");
 	return 0;
 }
 
 static void __exit tdpvisor_hc_exit(void)
 {
+	if (log_created)
+		remove_proc_entry(LOG_PROC, NULL);
 }
 
 module_init(tdpvisor_hc_init);

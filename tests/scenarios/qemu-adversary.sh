@@ -4,14 +4,15 @@
 # (its hidden memory with every kind of access, string I/O on the ports it
 # intercepts, single-steps over intercepted instructions, hypercalls from
 # user space and, through its kernel module, foreign and hostile ones from
-# the kernel, a flood of reads of its memory), then the guest checks the
+# the kernel, a flood of reads of its memory, S3 sleep writes with no
+# waking vector from every CPU), then the guest checks the
 # hidden ranges again, runs memcheck and switches off.
 #
 # ADVERSARY=LIST (attack names joined by commas, default all) runs only
 # those attacks: `ADVERSARY=sse tests/run-all.sh qemu-adversary`.
 
 # Every attack adversary knows, in the order it runs them.
-ADVERSARY_ATTACKS='mov tf tf-mmio hypercall-user hypercall-kernel flood string sse avx atomic io io-fault tf-string'
+ADVERSARY_ATTACKS='mov tf tf-mmio hypercall-user hypercall-kernel flood string sse avx atomic io io-fault tf-string sleep'
 
 # The hypervisor logs the first touch of each page of its memory (the page
 # is then mapped to the scratch page, and later accesses are the CPU's own):
@@ -60,6 +61,13 @@ scenario_qemu_adversary() {
 			expect qemu "adversary: $a: the attack passes" "$log" "adversary: ok $a: "
 		fi
 	done
+	if adversary_picked | grep -qx sleep; then
+		# The S3 writes from every CPU: refused (the OS set no waking
+		# vector), the machine never sleeps, the power-off still follows.
+		expect qemu "adversary: sleep: hv.efi refuses S3 without a waking vector, stays awake" "$log" \
+			'platform: S3: cpu[0-9]+ asks to sleep, but the OS set no waking vector below 1 MiB: the machine stays awake'
+		expect_no qemu "adversary: sleep: the machine never sleeps" "$log" 'platform: S3: sleeping'
+	fi
 	expect qemu "adversary: every attack reports, none fails" "$log" \
 		'adversary: [0-9]+ passed, 0 failed, [0-9]+ skipped'
 	expect_no qemu "adversary: no FAIL line" "$log" 'adversary: FAIL '
