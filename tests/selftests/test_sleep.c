@@ -22,7 +22,6 @@
 #include "mm/page_alloc.h"
 #include "vm/insn.h"
 #include "vm/test_vm.h"
-#include "vm/virt.h"
 #include "vmx/caps.h"
 #include "vmx/vmcs.h"
 
@@ -31,6 +30,12 @@
 
 static struct test_vm tvm;
 
+/* VMX is the vendor in use: CR4.VMXE is set while it is on (SVM: never). */
+static bool vmx_in_use(void)
+{
+	return read_cr4() & X86_CR4_VMXE;
+}
+
 /*
  * What the power takes from this CPU besides its caches: VMX operation
  * (VMXOFF, then CR4.VMXE clear as after a reset) or SVM's enable bit and
@@ -38,7 +43,7 @@ static struct test_vm tvm;
  */
 static void power_cut_virt(void)
 {
-	if (virt == &vmx_ops) {
+	if (vmx_in_use()) {
 		__vmxoff();
 		write_cr4(read_cr4() & ~X86_CR4_VMXE);
 	} else {
@@ -180,7 +185,7 @@ static const char *start_unsupported(void)
 {
 	if (!virt)
 		return "no hardware virtualization";
-	if (virt == &vmx_ops && !vmx_caps()->unrestricted)
+	if (vmx_in_use() && !vmx_caps()->unrestricted)
 		return "VMX without unrestricted guest cannot run with paging off";
 	return NULL;
 }
