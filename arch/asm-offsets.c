@@ -62,6 +62,7 @@ void asm_offsets(void)
 	OFFSET(GUEST_SHARED_RESUME_RIP, struct guest_shared, resume_rip);
 	OFFSET(GUEST_SHARED_RESUME_RSP, struct guest_shared, resume_rsp);
 	DEFINE(TEST_VM_SHARED, TEST_VM_SHARED_GPA);
+	DEFINE(HC_TEST_SYNC_NR, HC_TEST_SYNC);
 
 	/* the guest fuzzer's operations (vm/guest_fuzz.h) */
 	OFFSET(FUZZ_OP_A0, struct fuzz_op, a[0]);

@@ -267,6 +267,52 @@ uhc_back:
 	POP_CALLEE_SAVED
 	ret
 
+; u64 guest_sync_keeping_regs(u64 value): GUEST_SYNC(value), made with RDI,
+; RBP and R12-R15 holding patterns of value.  Returns 0 when each register
+; still holds its pattern after the exit, else a bit for each that changed
+; (RBP 0, R12-R15 1-4, RDI 5).
+%macro KEPT_REG_CHECK 3		; register, its pattern's constant, its bit
+	mov rcx, %2
+	xor rcx, [rsp]
+	cmp %1, rcx
+	je %%kept
+	or eax, %3
+%%kept:
+%endmacro
+global guest_sync_keeping_regs:function hidden
+guest_sync_keeping_regs:
+	PUSH_CALLEE_SAVED
+	push rdi
+	mov rbx, rdi
+	mov rbp, 0x0b0b0b0b0b0b0b0b
+	xor rbp, rdi
+	mov r12, 0x1212121212121212
+	xor r12, rdi
+	mov r13, 0x1313131313131313
+	xor r13, rdi
+	mov r14, 0x1414141414141414
+	xor r14, rdi
+	mov r15, 0x1515151515151515
+	xor r15, rdi
+	mov eax, HC_TEST_SYNC_NR
+	cmp byte [guest_use_vmmcall], 0
+	jne .amd
+	vmcall
+	jmp .check
+.amd:
+	vmmcall
+.check:
+	xor eax, eax
+	KEPT_REG_CHECK rbp, 0x0b0b0b0b0b0b0b0b, 1
+	KEPT_REG_CHECK r12, 0x1212121212121212, 2
+	KEPT_REG_CHECK r13, 0x1313131313131313, 4
+	KEPT_REG_CHECK r14, 0x1414141414141414, 8
+	KEPT_REG_CHECK r15, 0x1515151515151515, 16
+	KEPT_REG_CHECK rdi, 0, 32
+	pop rdi
+	POP_CALLEE_SAVED
+	ret
+
 ; Exception stubs for the guest's IDT: the same frame as the host's
 ; (struct exc_frame), handled by guest_exception_dispatch().
 EXC_STUBS guest_exception_stubs, guest_exception_common

@@ -352,10 +352,33 @@ void vmx_cpuid_fixup(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 }
 
 /*
+ * Both starts have paging off, which VMX enters only as an "unrestricted
+ * guest".  A test vCPU is made without it (its guest stays in long mode):
+ * it is turned on here, with PE and PG then the guest's own, as they are
+ * the platform VM's.  false: the CPU has no unrestricted guest and the VM
+ * was killed with the reason.
+ */
+static bool start_unrestricted(struct vcpu *v, struct vmx_vcpu *s)
+{
+	if (s->sec & SEC_UNRESTRICTED_GUEST)
+		return true;
+	if (!vmx_caps()->unrestricted) {
+		vm_kill(v->vm, "vCPU %u cannot start with paging off: the CPU has no "
+			"unrestricted guest", v->id);
+		return false;
+	}
+	s->sec |= SEC_UNRESTRICTED_GUEST;
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, s->sec);
+	s->cr0_mask &= ~(X86_CR0_PE | X86_CR0_PG);
+	vmcs_writel(CR0_GUEST_HOST_MASK, s->cr0_mask);
+	return true;
+}
+
+/*
  * The state after INIT, then either a SIPI (real mode at vector:0000, SDM
  * 9.1.1) or what firmware hands a waking OS (real mode at CS:IP, or flat
- * 32-bit protected mode with paging off), as struct vcpu_start says; real
- * mode is what "unrestricted guest" lets VMX enter.
+ * 32-bit protected mode with paging off), as struct vcpu_start says; both
+ * are what "unrestricted guest" lets VMX enter.
  */
 void vmx_vcpu_start(struct vcpu *v, const struct vcpu_start *st)
 {
@@ -369,6 +392,8 @@ void vmx_vcpu_start(struct vcpu *v, const struct vcpu_start *st)
 	unsigned int i;
 
 	vmcs_load(s);
+	if (!start_unrestricted(v, s))
+		return;
 	if (st->flat32) {
 		vmx_set_seg(GUEST_CS_SELECTOR, VCPU_START_FLAT32_CS, 0x9b | big, 0xffffffff, 0);
 		for (i = 0; i < ARRAY_SIZE(data); i++)

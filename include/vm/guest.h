@@ -76,6 +76,12 @@ void guest_exec_invept(void);
 void guest_step_cpuid(void);
 void guest_step_hypercall(void);
 extern const u8 guest_step_cpuid_end[], guest_step_vmcall_end[], guest_step_vmmcall_end[];
+/*
+ * GUEST_SYNC(value) with RDI, RBP and R12-R15 holding patterns of value:
+ * 0 when all of them still hold them after the exit, else a bit per
+ * register that changed (RBP 0, R12-R15 1-4, RDI 5).
+ */
+u64 guest_sync_keeping_regs(u64 value);
 /* Loads an empty IDT and raises #UD: the guest triple-faults. */
 void guest_triple_fault(void);
 /*

@@ -350,7 +350,9 @@ struct virt_ops {
 	void (*arm_tick)(struct vcpu *v, u64 tsc);
 	/* The architectural state after INIT, then the start struct
 	 * vcpu_start describes (a SIPI, or a waking OS's entry), RDX the CPU's
-	 * signature, no event pending. */
+	 * signature, no event pending.  Any vCPU, a test vCPU too; where the
+	 * CPU cannot run a guest with paging off (VMX without unrestricted
+	 * guest) the VM is killed with the reason. */
 	void (*vcpu_start)(struct vcpu *v, const struct vcpu_start *st);
 	/*
 	 * An MSR exit of a vCPU whose MSRs pass through (vcpu_config.capture):
