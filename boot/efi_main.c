@@ -420,6 +420,10 @@ static u64 hv_main(void *image, void *systab, uintptr_t loaded_at)
 		if (acpi_find_power_ports(systab, &power))
 			pr_warn("platform: no ACPI FADT: power-off will not be noticed\n");
 		power.s3_awake = opts.s3_awake;
+		/* The guest may read the kept log by hypercall, never forge it. */
+		if (keeplog_region() && platform_hide(keeplog_region(), PREVLOG_REGION_SIZE,
+						      "the log kept across a reset"))
+			pr_warn("platform: the kept log stays visible to the guest\n");
 		if (power.s3 && !opts.s3_awake)
 			power.wake_area = efi_reserve_below(WAKE_AREA_BYTES, WAKE_AREA_BELOW);
 		desc_firmware_tables(&gdt, &idt);

@@ -111,6 +111,11 @@ void keeplog_report(void)
 	pr_info("prevlog: end of the previous boot's log\n");
 }
 
+u64 keeplog_region(void)
+{
+	return kept_at;
+}
+
 void keeplog_release(void)
 {
 	if (!kept_at)

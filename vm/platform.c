@@ -355,7 +355,9 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 	if (smp)	/* every CPU a guest: the guests' INIT/SIPI go through us */
 		apic = platform_ipi_setup(pvcpus, is_guest, phys_bits, msr_exits,
 					  &nmsr_exits, ARRAY_SIZE(msr_exits));
-	err = platform_mem_setup(&pvm, 1ULL << phys_bits, apic, pp->wake_area);
+	if (pp->wake_area)
+		BUG_ON(platform_hide(pp->wake_area, WAKE_AREA_BYTES, "the S3 wake-up code"));
+	err = platform_mem_setup(&pvm, 1ULL << phys_bits, apic);
 	if (!err) {	/* ... and the guarded ones, which need the hidden ranges */
 		platform_guard_setup(phys_bits, msr_exits, &nmsr_exits, ARRAY_SIZE(msr_exits));
 		BUG_ON(nmsr_exits + ARRAY_SIZE(vtsc_msrs) > ARRAY_SIZE(msr_exits));

@@ -21,9 +21,9 @@ struct vm;
 struct vm_mmio_dev;
 struct vcpu;
 /* Slots of [0, end): identity, the hypervisor's ranges as scratch slots
- * (with the S3 wake area at wake_area, WAKE_AREA_BYTES, when not 0), and
- * dev (when not NULL).  0 or <0. */
-int platform_mem_setup(struct vm *vm, u64 end, struct vm_mmio_dev *dev, u64 wake_area);
+ * (the pool, the image and those platform_hide() added), and dev (when
+ * not NULL).  0 or <0. */
+int platform_mem_setup(struct vm *vm, u64 end, struct vm_mmio_dev *dev);
 /* The log line that says what is hidden, and where the scratch page is. */
 void platform_mem_print(void);
 /* The kind's scratch_mapped(): a first touch of a hidden page. */

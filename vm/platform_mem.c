@@ -33,8 +33,12 @@ extern char __image_base[], __image_end[];
 struct hv_range {
 	u64 base, size;
 };
-static struct hv_range hidden[3];
-static unsigned int nhidden;	/* 2, or 3 with the S3 wake area */
+static struct hv_range hidden[4];
+static unsigned int nhidden;	/* the pool, the image, then the extra ranges */
+/* Ranges hidden besides the pool and the image (platform_hide()). */
+static struct hv_range extra[ARRAY_SIZE(hidden) - 2];
+static const char *extra_what[ARRAY_SIZE(extra)];
+static unsigned int nextra;
 static u8 *scratch;
 static struct ratelimit hole_log = RATELIMIT_INIT(5000, 10);
 static u64 hole_pages;
@@ -132,11 +136,24 @@ static int add_identity_slots(struct vm *vm, u64 end, struct vm_mmio_dev *dev)
 	return 0;
 }
 
-int platform_mem_setup(struct vm *vm, u64 end, struct vm_mmio_dev *dev, u64 wake_area)
+int platform_hide(u64 base, u64 size, const char *what)
 {
+	if (!size || (base | size) & (PAGE_SIZE - 1) || base + size < base)
+		return -EINVAL;
+	if (nextra == ARRAY_SIZE(extra))
+		return -ENOSPC;
+	extra[nextra] = (struct hv_range){ base, size };
+	extra_what[nextra++] = what;
+	return 0;
+}
+
+int platform_mem_setup(struct vm *vm, u64 end, struct vm_mmio_dev *dev)
+{
+	unsigned int i;
+
 	nhidden = 2;
-	if (wake_area)
-		hidden[nhidden++] = (struct hv_range){ wake_area, WAKE_AREA_BYTES };
+	for (i = 0; i < nextra; i++)
+		hidden[nhidden++] = extra[i];
 	hidden[0].base = hv_pool.base;
 	hidden[0].size = hv_pool.npages << PAGE_SHIFT;
 	hidden[1].base = (uintptr_t)__image_base;
@@ -157,10 +174,10 @@ void platform_mem_print(void)
 		(unsigned long long)hidden[1].base,
 		(unsigned long long)(hidden[1].base + hidden[1].size - 1),
 		(unsigned long long)mm_virt_to_phys(scratch));
-	if (nhidden > 2)
-		pr_info("platform: hiding [0x%llx-0x%llx] too (the S3 wake-up code)\n",
-			(unsigned long long)hidden[2].base,
-			(unsigned long long)(hidden[2].base + hidden[2].size - 1));
+	for (unsigned int i = 2; i < nhidden; i++)
+		pr_info("platform: hiding [0x%llx-0x%llx] too (%s)\n",
+			(unsigned long long)hidden[i].base,
+			(unsigned long long)(hidden[i].base + hidden[i].size - 1), extra_what[i - 2]);
 }
 
 u64 platform_hidden_pages(void)

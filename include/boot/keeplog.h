@@ -20,6 +20,8 @@ void keeplog_setup(void);
 /* Logs where this boot's log is kept, then the previous boot's last lines
  * (or why there are none). */
 void keeplog_report(void);
+/* Where this boot's log is kept (PREVLOG_REGION_SIZE bytes), or 0. */
+u64 keeplog_region(void);
 /* hv.efi returns without staying resident: the region is given back. */
 void keeplog_release(void);
 

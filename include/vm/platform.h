@@ -29,6 +29,14 @@ int platform_prepare(u64 fw_gdt_base, u16 fw_gdt_limit, u64 fw_idt_base, u16 fw_
 		     bool hide_hv_cpuid, struct platform_launch_args *out);
 
 /*
+ * Hides [base, base + size) (page-aligned) from the platform VM's guest
+ * besides the pool and the image, as their pages are: each maps the
+ * scratch page.  what names it in the log.  Before platform_prepare();
+ * at most two.  0, -EINVAL or -ENOSPC.
+ */
+int platform_hide(u64 base, u64 size, const char *what);
+
+/*
  * What platform_ap_entry reads on an AP (vm/platform_smp.c fills it):
  * prepare sets the CPU up and returns its launch arguments, or NULL when
  * the CPU stays native; enter is the hypervisor's platform_enter.

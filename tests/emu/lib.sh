@@ -136,6 +136,20 @@ stage2_image() {
 
 # ---- runners ---------------------------------------------------------------
 
+# hidden_ranges LOG [MIN]: the ranges hv.efi's "platform: hiding" lines
+# name (the pool and the image on one, each other range on a line of its
+# own, "... too (what)"), one A-B per line, those starting below MIN (hex
+# or decimal) left out.
+hidden_ranges() {
+	local r
+	grep -a -E -o 'platform: hiding \[0x[0-9a-f]*-0x[0-9a-f]*\]( and \[0x[0-9a-f]*-0x[0-9a-f]*\]| too)' \
+		"$1" | head -n 3 | grep -o '0x[0-9a-f]*-0x[0-9a-f]*' |
+		while read -r r; do
+			(( ${r%%-*} >= ${2:-0} )) && echo "$r"
+		done
+	return 0
+}
+
 # qemu_run NAME RUNNER-ARGS...: boots $OUT/NAME.img in QEMU; sets log and st.
 qemu_run() {
 	local name=$1

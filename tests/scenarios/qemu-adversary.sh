@@ -77,10 +77,7 @@ scenario_qemu_adversary() {
 	# all ones (smpcheck hidden).
 	expect qemu "adversary: learns the hidden ranges by HC_HV_MEMORY at CPL 0" "$log" \
 		'adversary: hidden ranges from HC_HV_MEMORY'
-	# The pool and the image on one line, the S3 wake area (below 1 MiB)
-	# on the next when there is one.
-	ranges=$(grep -a -E -o 'platform: hiding \[0x[0-9a-f]*-0x[0-9a-f]*\]( and \[0x[0-9a-f]*-0x[0-9a-f]*\]| too)' \
-		"$log" | head -n 2 | grep -o '0x[0-9a-f]*-0x[0-9a-f]*')
+	ranges=$(hidden_ranges "$log")
 	if [ -z "$ranges" ]; then
 		result qemu "adversary: hv.efi names the ranges it hides" 0 \
 			"no 'platform: hiding [A-B] and [C-D]' line in $log"
