@@ -15,7 +15,7 @@
 #include "vm/gpr.h"
 #include "vm/gwalk.h"
 
-#define VM_MAX_SLOTS 16
+#define VM_MAX_SLOTS 32
 #define VM_MAX_MMIO 4
 #define VM_MAX_VCPUS TDP_MAX_VCPUS
 
