@@ -50,24 +50,42 @@ static int carve_slot(struct stress *s, unsigned int i, gfn_t new_end, unsigned 
 	return 0;
 }
 
+/* A scratch slot of vm begins at gfn. */
+static bool ends_at_scratch(const struct vm *vm, gfn_t gfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nslots; i++)
+		if ((vm->slots[i].flags & MM_SLOT_SCRATCH) && vm->slots[i].base_gfn == gfn)
+			return true;
+	return false;
+}
+
 int stress_log_carve(struct stress *s)
 {
 	struct vm *vm = s->vm;
 	unsigned int i, best = VM_MAX_SLOTS;
-	gfn_t lowest = ~0ULL, start, end;
+	gfn_t start, end;
+	bool ram, any_ram = false;
 	u64 size;
 
-	for (i = 0; i < vm->nslots; i++)
-		if ((vm->slots[i].flags & MM_SLOT_SCRATCH) && vm->slots[i].base_gfn < lowest)
-			lowest = vm->slots[i].base_gfn;
-	/* The slot that ends at the lowest scratch slot, else the largest. */
+	/*
+	 * The largest slot that ends where a hidden range (a scratch slot)
+	 * begins: every hidden range lies in RAM, so the slot below one ends
+	 * in RAM.  Without scratch slots, the largest slot.
+	 */
 	for (i = 0; i < vm->nslots; i++) {
 		const struct mm_slot *m = &vm->slots[i];
 
 		if (m->flags & (MM_SLOT_SCRATCH | MM_SLOT_READONLY))
 			continue;
-		if (lowest != ~0ULL ? mm_slot_end(m) == lowest :
-		    best == VM_MAX_SLOTS || m->npages > vm->slots[best].npages)
+		ram = ends_at_scratch(vm, mm_slot_end(m));
+		if (ram && !any_ram)
+			best = VM_MAX_SLOTS;	/* RAM below a hidden range beats the rest */
+		any_ram |= ram;
+		if (ram != any_ram)
+			continue;
+		if (best == VM_MAX_SLOTS || m->npages > vm->slots[best].npages)
 			best = i;
 	}
 	if (best == VM_MAX_SLOTS)
