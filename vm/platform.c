@@ -128,17 +128,14 @@ static int platform_io(struct vcpu *v, u16 port, u8 size, bool in, u32 *valp)
 	sleep = platform_sleep_state(port, size, val, &pm1b);
 	if (sleep == PLATFORM_SLEEP_S3 && platform_sleep(v, pm1b))
 		return 0;
-	/* Only a write that ends the machine waits for the consoles: the
-	 * others (thousands of PCI configuration addresses) go straight on. */
 	if (sleep == PLATFORM_SLEEP_OTHER) {
 		platform_stats("the guest switches the machine off");
 		prevlog_seal();
-		console_flush_all();
 	} else if (is_reset(port, val)) {
 		platform_stats("the guest resets the machine");
 		prevlog_seal();
-		console_flush_all();
 	}
+	console_flush_all();
 	if (size == 1)
 		outb(port, (u8)val);
 	else if (size == 2)
