@@ -29,7 +29,7 @@
 #include "lib/string.h"
 #include "mm/page_alloc.h"
 
-#define TELEM_MAX_SLOTS 4
+#define TELEM_MAX_SLOTS 8	/* RAM between the hidden ranges */
 #define TELEM_RING 512		/* records kept: 8.5 min at 1 s */
 
 enum telem_state { TELEM_OFF, TELEM_READY, TELEM_STARTING, TELEM_RUNNING };
