@@ -98,9 +98,8 @@ struct acpi_power_ports;
 void platform_sleep_setup(const struct acpi_power_ports *pp, struct vcpu *cpu_vcpus,
 			  const bool *cpu_is_guest, const struct platform_launch_args *cpu_launch,
 			  void (*run_vcpu)(struct vcpu *v), bool awake);
-/* True while a sleep parks the CPUs; platform_sleep_park() then parks v's
- * CPU (from before an entry), returning if the machine stays awake. */
-bool platform_sleep_parking(void);
+/* While a sleep parks the CPUs, parks v's CPU (from before an entry),
+ * returning if the machine stays awake; else returns at once. */
 void platform_sleep_park(struct vcpu *v);
 /* The trampoline's C steps (vm/platform_wake.asm). */
 u64 platform_wake_cpu(void);
@@ -113,8 +112,6 @@ __noreturn void platform_wake_run(void);
 int platform_sleep_state(u16 port, u8 size, u32 val, bool *pm1b);
 /* The S3 write on v: handled here (the caller does not perform it). */
 bool platform_sleep(struct vcpu *v, bool pm1b);
-/* S3 sleeps the guest asked for. */
-u64 platform_sleep_count(void);
 
 /* vm/platform_exits.c: what the exits were, beyond their reason. */
 struct vm_stats;

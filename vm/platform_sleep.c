@@ -74,7 +74,7 @@ static u32 os_vec, os_ospm;		/* the FACS fields the sleep changed */
 static u64 os_xvec;
 static u64 sleep_tsc;
 static u16 pm1_vals[2];
-static u64 sleeps, resumes;
+static u64 resumes;
 static u8 shared_stack[4096] __aligned(16);
 
 void platform_sleep_setup(const struct acpi_power_ports *pp, struct vcpu *cpu_vcpus,
@@ -228,7 +228,7 @@ static void save_host(unsigned int id)
 	cpus[id].ds = read_ds();
 }
 
-bool platform_sleep_parking(void)
+static bool platform_sleep_parking(void)
 {
 	return __atomic_load_n(&phase, __ATOMIC_ACQUIRE) == PARKING;
 }
@@ -377,7 +377,6 @@ bool platform_sleep(struct vcpu *v, bool pm1b)
 		pr_warn("platform: S3: cpu%u wrote SLP_EN to PM1b before PM1a: ignored\n", v->id);
 		return true;
 	}
-	sleeps++;
 	if (waking_vector(&os_start, &why)) {
 		pr_warn("platform: S3: cpu%u asks to sleep, but %s: the machine stays awake and the "
 			"guest goes on after its write\n", v->id, why);
@@ -489,9 +488,4 @@ void platform_wake_run(void)
 	virt->vcpu_start(v, &os_start);
 	run(v);
 	BUG();
-}
-
-u64 platform_sleep_count(void)
-{
-	return sleeps;
 }
